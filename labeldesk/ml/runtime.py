@@ -38,7 +38,7 @@ import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
 
-from . import ov_cache, ov_mixed
+from . import model_cache, ov_cache, ov_mixed
 from .backbones import Backbone, Preprocess
 from .cachefiles import read_arrays, rows_of, write_atomically
 
@@ -202,9 +202,12 @@ def queued_features(compiled: Any, dim: int) -> Features:
 
 def _from_graph(backbone: Backbone, load: Callable[[Path], Any]) -> Any:
     """``load`` of the backbone's exported graph; a cached graph that will not load
-    (truncated, damaged) is exported again once rather than slowing every later run."""
+    (truncated, damaged, or removed by another process's clean-up of the model cache as
+    this one was reading it: :mod:`.model_cache`) is exported again once rather than
+    slowing every later run, or failing this one."""
     from .onnx_export import exported_onnx, onnx_path
 
+    model_cache.use_graph(onnx_path(backbone))  # marked before it is read
     cached = onnx_path(backbone).is_file()
     try:
         return load(exported_onnx(backbone))
@@ -215,6 +218,7 @@ def _from_graph(backbone: Backbone, load: Callable[[Path], Any]) -> Any:
             "exporting %s again: the cached graph did not load (%s)", backbone.identity.name, exc
         )
         onnx_path(backbone).unlink(missing_ok=True)
+        model_cache.mark_used(model_cache.graph_mark(onnx_path(backbone)))  # (if removed too)
         return load(exported_onnx(backbone))
 
 

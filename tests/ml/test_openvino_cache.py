@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from labeldesk.ml import onnx_export, ov_cache, runtime
+from labeldesk.ml import model_cache, onnx_export, runtime
 from labeldesk.ml.runtime import load_runner, torch_features
 
 from .tiny_backbone import tiny_backbone
@@ -28,7 +28,7 @@ def runtime_cache(tmp_path, monkeypatch):
 
 def compiled(runtime_cache):
     """The folder of the one model's compiled models, in this OpenVINO version's."""
-    (version,) = (runtime_cache / ov_cache.CACHE_FOLDER).iterdir()
+    (version,) = (runtime_cache / model_cache.CACHE_FOLDER).iterdir()
     assert version.name == openvino.__version__.split("-")[0]
     (folder,) = version.iterdir()
     return folder
@@ -46,7 +46,7 @@ def test_compiled_models_are_kept_in_the_model_cache_and_used_again(runtime_cach
     assert first.name == "openvino"
     kept = compiled(runtime_cache)
     assert kept.name == onnx_export.onnx_path(backbone).stem  # the model's own folder
-    assert (kept / ov_cache.USED_NAME).is_file()  # LabelDesk's mark: when it was loaded
+    assert (kept / model_cache.USED_NAME).is_file()  # LabelDesk's mark: when it was loaded
     blobs = {p.name: p.stat().st_mtime_ns for p in kept.glob("*.blob")}
     assert blobs  # compiled once, kept
 
@@ -58,10 +58,10 @@ def test_compiled_models_are_kept_in_the_model_cache_and_used_again(runtime_cach
 def test_a_cache_folder_that_cannot_be_made_leaves_openvino_uncached(runtime_cache):
     backbone = tiny_backbone()
     runtime_cache.mkdir()
-    (runtime_cache / ov_cache.CACHE_FOLDER).write_text("a person's file\n")
+    (runtime_cache / model_cache.CACHE_FOLDER).write_text("a person's file\n")
     runner = load_runner(backbone, "cpu", "openvino")
     assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
-    assert (runtime_cache / ov_cache.CACHE_FOLDER).read_text() == "a person's file\n"
+    assert (runtime_cache / model_cache.CACHE_FOLDER).read_text() == "a person's file\n"
 
 
 def test_a_read_only_model_cache_still_runs_openvino(runtime_cache, make_read_only):
@@ -69,11 +69,11 @@ def test_a_read_only_model_cache_still_runs_openvino(runtime_cache, make_read_on
     read-only since: OpenVINO would refuse to compile with a CACHE_DIR it cannot write."""
     backbone = tiny_backbone()
     assert load_runner(backbone, "cpu", "openvino").name == "openvino"
-    shutil.rmtree(runtime_cache / ov_cache.CACHE_FOLDER, ignore_errors=True)  # (older runs)
+    shutil.rmtree(runtime_cache / model_cache.CACHE_FOLDER, ignore_errors=True)  # (older runs)
     make_read_only(runtime_cache)
     runner = load_runner(backbone, "cpu", "openvino")
     assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
-    folder = runtime_cache / ov_cache.CACHE_FOLDER
+    folder = runtime_cache / model_cache.CACHE_FOLDER
     assert not any(p.is_file() for p in folder.rglob("*"))  # nothing compiled was kept
 
 
@@ -95,7 +95,7 @@ def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
 def test_an_older_openvinos_compiled_models_are_removed_and_nothing_else(runtime_cache):
     """A new OpenVINO cannot read an older one's compiled models: their folder goes, but
     only its blobs; a folder with anything else in it, and a loose file, stay."""
-    root = runtime_cache / ov_cache.CACHE_FOLDER
+    root = runtime_cache / model_cache.CACHE_FOLDER
     old = root / "2020.1.0"
     old.mkdir(parents=True)
     (old / "123.blob").write_bytes(b"compiled")
@@ -114,14 +114,14 @@ def test_an_older_openvinos_compiled_models_are_removed_and_nothing_else(runtime
 def test_loading_a_model_removes_the_compiled_models_of_one_unused_for_a_month(runtime_cache):
     """Every model, input size and fine-tuned model added its compiled models (about 13 MB
     a model) to one folder, and none was ever removed: a model no process has loaded for
-    ov_cache.UNUSED_DAYS days loses its folder at the next load of another."""
-    version = runtime_cache / ov_cache.CACHE_FOLDER / openvino.__version__.split("-")[0]
+    model_cache.UNUSED_DAYS days loses its folder at the next load of another."""
+    version = runtime_cache / model_cache.CACHE_FOLDER / openvino.__version__.split("-")[0]
     gone = version / "old-model-v1"
     gone.mkdir(parents=True)
     (gone / "123.blob").write_bytes(b"compiled")
-    (gone / ov_cache.USED_NAME).write_bytes(b"")
-    long_ago = time.time() - (ov_cache.UNUSED_DAYS + 1) * 86400
-    os.utime(gone / ov_cache.USED_NAME, (long_ago, long_ago))
+    (gone / model_cache.USED_NAME).write_bytes(b"")
+    long_ago = time.time() - (model_cache.UNUSED_DAYS + 1) * 86400
+    os.utime(gone / model_cache.USED_NAME, (long_ago, long_ago))
     assert load_runner(tiny_backbone(), "cpu", "openvino").name == "openvino"
     assert not gone.exists()
     assert any(compiled(runtime_cache).glob("*.blob"))

@@ -1,12 +1,12 @@
 """OpenVINO's compiled models stay bounded: a model's folder goes once unused for a month,
-and beyond ov_cache.MAX_BYTES the least recently loaded go; only what LabelDesk made."""
+and beyond model_cache.MAX_BYTES the least recently loaded go; only what LabelDesk made."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from labeldesk.ml import ov_cache
+from labeldesk.ml import model_cache
 
 DAY = 86400
 
@@ -16,9 +16,9 @@ def model(version, name, *, used_days_ago, blob_bytes=8, extra=None):
     folder = version / name
     folder.mkdir(parents=True)
     (folder / f"{name}.blob").write_bytes(b"x" * blob_bytes)
-    (folder / ov_cache.USED_NAME).write_bytes(b"")
+    (folder / model_cache.USED_NAME).write_bytes(b"")
     when = time.time() - used_days_ago * DAY
-    os.utime(folder / ov_cache.USED_NAME, (when, when))
+    os.utime(folder / model_cache.USED_NAME, (when, when))
     if extra:
         (folder / extra).write_text("a person's file\n")
     return folder
@@ -32,15 +32,15 @@ def aged(path, days):
 
 def test_models_unused_for_a_month_go_and_nothing_that_is_not_labeldesks(tmp_path):
     version = tmp_path / "openvino" / "2026.4.1"
-    unused = model(version, "old-v1", used_days_ago=ov_cache.UNUSED_DAYS + 1)
-    shared = model(version, "shared-v1", used_days_ago=ov_cache.UNUSED_DAYS + 1, extra="notes")
-    recent = model(version, "recent-v1", used_days_ago=ov_cache.UNUSED_DAYS - 1)
+    unused = model(version, "old-v1", used_days_ago=model_cache.UNUSED_DAYS + 1)
+    shared = model(version, "shared-v1", used_days_ago=model_cache.UNUSED_DAYS + 1, extra="notes")
+    recent = model(version, "recent-v1", used_days_ago=model_cache.UNUSED_DAYS - 1)
     unmarked = version / "someone-elses"  # no mark: not a folder LabelDesk made
     unmarked.mkdir()
     (unmarked / "9.blob").write_bytes(b"x")
     aged(unmarked / "9.blob", 400)
     (version / "loose-old.blob").write_bytes(b"x")  # the layout before model folders
-    aged(version / "loose-old.blob", ov_cache.UNUSED_DAYS + 1)
+    aged(version / "loose-old.blob", model_cache.UNUSED_DAYS + 1)
     (version / "loose-new.blob").write_bytes(b"x")  # an older LabelDesk still reads it
     (version / "notes.txt").write_text("a person's file\n")
     aged(version / "notes.txt", 400)
@@ -48,12 +48,12 @@ def test_models_unused_for_a_month_go_and_nothing_that_is_not_labeldesks(tmp_pat
     (tmp_path / "elsewhere.blob").write_bytes(b"x")
     aged(version / "link.blob", 400)
 
-    removed = ov_cache.sweep(version)
+    removed = model_cache.sweep(version.parent.parent, version=version.name)
 
     assert sorted(p.name for p in removed) == ["loose-old.blob", "old-v1", "shared-v1"]
     assert not unused.exists()
     assert sorted(p.name for p in shared.iterdir()) == ["notes"]  # the folder stays
-    assert sorted(p.name for p in recent.iterdir()) == [ov_cache.USED_NAME, "recent-v1.blob"]
+    assert sorted(p.name for p in recent.iterdir()) == [model_cache.USED_NAME, "recent-v1.blob"]
     assert sorted(p.name for p in unmarked.iterdir()) == ["9.blob"]
     left = sorted(p.name for p in version.iterdir())
     assert left == [
@@ -68,7 +68,7 @@ def test_models_unused_for_a_month_go_and_nothing_that_is_not_labeldesks(tmp_pat
 
 
 def test_beyond_the_size_bound_the_least_recently_loaded_go_but_none_in_use(tmp_path, monkeypatch):
-    monkeypatch.setattr(ov_cache, "MAX_BYTES", 250)
+    monkeypatch.setattr(model_cache, "MAX_BYTES", 250)
     version = tmp_path / "openvino" / "2026.4.1"
     loading = model(version, "loading-v1", used_days_ago=0, blob_bytes=100)
     oldest = model(version, "a-v1", used_days_ago=20, blob_bytes=100)
@@ -76,15 +76,15 @@ def test_beyond_the_size_bound_the_least_recently_loaded_go_but_none_in_use(tmp_
     today = model(version, "c-v1", used_days_ago=0.5, blob_bytes=100)
     yesterday = model(version, "d-v1", used_days_ago=2, blob_bytes=100)
 
-    removed = ov_cache.sweep(version, keep=loading)
+    removed = model_cache.sweep(version.parent.parent, loading.name, version.name)
 
     # 500 bytes: a-v1 (20 days), then b-v1 (10 days), then d-v1 (2 days) go, which
     # leaves 200; c-v1, loaded within the day, and the model being loaded stay
     assert removed == [oldest, older, yesterday]
     assert loading.exists() and today.exists()
 
-    monkeypatch.setattr(ov_cache, "MAX_BYTES", 50)  # over the bound, but all in use
-    assert ov_cache.sweep(version, keep=loading) == []
+    monkeypatch.setattr(model_cache, "MAX_BYTES", 50)  # over the bound, but all in use
+    assert model_cache.sweep(version.parent.parent, loading.name, version.name) == []
     assert loading.exists() and today.exists()
 
 
@@ -99,7 +99,7 @@ def test_other_openvino_versions_compiled_models_go_in_labeldesks_folders(tmp_pa
     unmarked.mkdir()
     (unmarked / "9.blob").write_bytes(b"x")
 
-    ov_cache.sweep(version)
+    model_cache.sweep(version.parent.parent, version=version.name)
 
     assert not before.exists() and not (root / "2026.3.0").exists()
     assert sorted(p.name for p in kept.iterdir()) == ["notes"]
