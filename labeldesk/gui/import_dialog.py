@@ -50,6 +50,24 @@ DETECT = ""  # the format combo's "detect it" entry
 PROBLEMS_SHOWN = 12
 READ_DELAY_MS = 400  # wait for typing to pause before reading a file
 
+# What the format list shows, and the name the report reads a file "as" (the command
+# line's names, "hf", "labelstudio", meant nothing in the form; they stay in each
+# item's tooltip, as the Export dialog has them)
+FORMAT_NAMES = {
+    "csv": ("CSV, JSON or TSV: a path and a label per row", "CSV"),
+    "parquet": ("Parquet: a path and a label per row", "Parquet"),
+    "hf": ("Hugging Face imagefolder (metadata.jsonl)", "Hugging Face imagefolder"),
+    "fiftyone": ("FiftyOne image classification", "FiftyOne"),
+    "labelstudio": ("Label Studio JSON export", "Label Studio"),
+    "imagefolder": ("ImageFolder: a folder per class", "ImageFolder"),
+    "webdataset": ("WebDataset .tar shards", "WebDataset"),
+}
+
+
+def format_name(name: str) -> str:
+    """The short name of the import format ``name`` ("Label Studio" for "labelstudio")."""
+    return FORMAT_NAMES.get(name, (name, name))[1]
+
 
 @dataclass(frozen=True)
 class Checked:
@@ -100,9 +118,11 @@ class ImportDialog(ProjectJobDialog):
         self.format = QComboBox()
         self.format.addItem("Detect from the file", DETECT)
         for name in IMPORTERS.names():
-            self.format.addItem(name, name)
+            self.format.addItem(FORMAT_NAMES.get(name, (name,))[0], name)
             self.format.setItemData(
-                self.format.count() - 1, IMPORTERS[name].description, Qt.ItemDataRole.ToolTipRole
+                self.format.count() - 1,
+                f"{IMPORTERS[name].description}\n(labeldesk import --format {name})",
+                Qt.ItemDataRole.ToolTipRole,
             )
         self.path_column, self.label_column, self.split_column = (
             QLineEdit(),
@@ -271,7 +291,7 @@ class ImportDialog(ProjectJobDialog):
             what = f"{changes}; the bad rows are skipped"
         else:
             what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
-        shown = self.rows.read_as or checked.format
+        shown = self.rows.read_as or format_name(checked.format)
         lines = [f"Read as {shown}: {counted(len(self.rows), 'row')}, {what}"]
         if self.rows.status_note:
             lines.append(capitalised(self.rows.status_note) + ".")
@@ -324,7 +344,7 @@ class ImportDialog(ProjectJobDialog):
                     project,
                     rows,
                     create_classes=create,
-                    description=f"labels from {name} ({rows.read_as or fmt})",
+                    description=f"labels from {name} ({rows.read_as or format_name(fmt)})",
                     skipped=skipped,
                 )
             except LabelFileError as exc:  # a class removed since the read: how to add it

@@ -46,6 +46,38 @@ def test_a_json_file_is_said_to_be_read_as_json(qtbot, project, tmp_path):
     assert "Read as JSON: 1 row, 1 image would change" in dialog.found.text()
 
 
+def test_the_formats_are_named_as_a_person_knows_them_not_by_the_commands_names(
+    qtbot, project, tmp_path
+):
+    """The Format list showed "hf", "labelstudio", "imagefolder", and a Label Studio
+    export was "Read as labelstudio" (seen in a walkthrough)."""
+    import json
+
+    from labeldesk.interop.formats import IMPORTERS
+
+    dialog = ImportDialog(project)
+    qtbot.addWidget(dialog)
+    shown = [dialog.format.itemText(i) for i in range(1, dialog.format.count())]
+    assert [dialog.format.itemData(i) for i in range(1, dialog.format.count())] == list(
+        IMPORTERS.names()
+    )
+    assert "Label Studio JSON export" in shown and "ImageFolder: a folder per class" in shown
+    assert not set(shown) & set(IMPORTERS.names())  # no item is a command-line name
+    tip = dialog.format.itemData(shown.index("Label Studio JSON export") + 1, 3)  # tooltip
+    assert "--format labelstudio" in tip
+    choice = {"from_name": "choice", "to_name": "image", "type": "choices",
+              "value": {"choices": ["cat"]}}  # fmt: skip
+    f = tmp_path / "export.json"
+    task = {"data": {"image": "/data/local-files/?d=_unlabeled/u0.png"}}
+    f.write_text(json.dumps([{**task, "annotations": [{"result": [choice]}]}]))
+    dialog.file.setText(str(f))
+    read(qtbot, dialog)
+    assert dialog.found.text().startswith("Read as Label Studio: 1 row, 1 image would change")
+    apply(qtbot, dialog)
+    assert project.undo().description == "labels from export.json (Label Studio)"
+    dialog.shutdown()
+
+
 def test_a_bad_row_names_the_forms_own_options_not_the_command_lines(qtbot, project, tmp_path):
     f = tmp_path / "labels.csv"
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,fox\n")
@@ -79,7 +111,7 @@ def test_a_bad_row_is_shown_and_nothing_applied_until_skipping(qtbot, project, t
     f = tmp_path / "labels.csv"
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n")
     # checked against the project before Import: the missing image is a bad row now
-    assert "Read as csv: 2 rows, nothing is applied" in dialog.found.text()
+    assert "Read as CSV: 2 rows, nothing is applied" in dialog.found.text()
     assert "line 3: 'nope.png' is not an image in the project" in dialog.found.text()
     dialog.skip_bad.setChecked(True)
     assert "1 image would change; the bad rows are skipped" in dialog.found.text()
