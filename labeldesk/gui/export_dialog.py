@@ -338,6 +338,9 @@ class ExportDialog(ProjectJobDialog):
         if total > 0:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
+        if self.job is not None and self.job.token.cancelled:
+            return  # "Cancelling…" stays until the export stops (a phase's next report,
+            # "syncing the exported files to the disk · 2s left", read as if it went on)
         if message:
             self._show_message(message + job_eta(self.job, done, total))
 

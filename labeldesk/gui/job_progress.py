@@ -107,13 +107,18 @@ class JobProgressWidget(QWidget):
             message = ""  # "Fine-tuning: fine-tuning": the phase is the job
         if total <= 0:
             self.bar.setRange(0, 0)
-            self.label.setText(f"{self._title}: {message}" if message else self._title)
-            return
-        self.bar.setRange(0, total)
-        self.bar.setValue(done)
-        self.bar.setFormat(f"{done:,} / {total:,}")
-        eta = job_eta(job, done, total)
-        self.label.setText(f"{self._title}: {message}{eta}" if message else f"{self._title}{eta}")
+            text = f"{self._title}: {message}" if message else self._title
+        else:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+            self.bar.setFormat(f"{done:,} / {total:,}")
+            eta = job_eta(job, done, total)
+            text = f"{self._title}: {message}{eta}" if message else f"{self._title}{eta}"
+        if job is not None and job.token.cancelled:
+            # a report on its way out (a phase's last one before it stops) read as if the
+            # job went on, "Exporting: syncing the exported files to the disk · 2s left"
+            text = f"{self._title}: cancelling…"
+        self.label.setText(text)
 
     def _cancel(self) -> None:
         if self._job is not None:

@@ -1,0 +1,87 @@
+"""After Cancel, "Cancelling…" stays until the job has stopped: the export's last progress
+report (a phase checks for the cancel right after it reports) replaced it with
+"hashing the exported files · 0s left" in the Export dialog, as if the export went on
+(seen in a walkthrough of a 20,000-image export); the status bar's job line did the same."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from ml.fake_embeddings import make_clustered_project
+
+from labeldesk.core.errors import Cancelled
+from labeldesk.core.progress import Progress
+from labeldesk.gui import export_dialog
+from labeldesk.gui.export_dialog import ExportDialog
+from labeldesk.gui.job_progress import JobProgressWidget
+from labeldesk.gui.workers import Job
+from labeldesk.interop.manifest import SYNCING
+
+
+def _stops_after_one_more_report(release: threading.Event):
+    """A job that reports, waits for the cancel, reports once more (as a phase does before
+    it looks at the cancel) and stops when ``release`` is set."""
+
+    def run(*_args, progress, cancel, **_kw):
+        progress(Progress(1, 10, SYNCING, {"unit": "file"}))
+        deadline = time.monotonic() + 10
+        while not cancel.cancelled and time.monotonic() < deadline:
+            time.sleep(0.01)
+        progress(Progress(10, 10, SYNCING, {"unit": "file"}))
+        release.wait(10)
+        raise Cancelled("export cancelled: nothing was written")
+
+    return run
+
+
+@pytest.fixture
+def project(tmp_path):
+    project, _ = make_clustered_project(tmp_path)
+    yield project
+    project.close()
+
+
+def test_the_export_dialog_says_cancelling_until_the_export_stops(
+    qtbot, project, tmp_path, monkeypatch
+):
+    release = threading.Event()
+    monkeypatch.setattr(export_dialog, "export", _stops_after_one_more_report(release))
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.folder.setText(str(tmp_path / "out"))
+    job = dialog.start()
+    assert job is not None
+    try:
+        qtbot.waitUntil(lambda: dialog.message.text().startswith(SYNCING))
+        dialog.cancel()
+        assert dialog.message.text() == "Cancelling…"
+        qtbot.waitUntil(lambda: dialog.progress.value() == 10)  # the last report came
+        assert dialog.message.text() == "Cancelling…"
+        assert not dialog.cancel_button.isEnabled()
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
+    assert dialog.message.text() == "Export cancelled; nothing was written."
+    dialog.shutdown()
+
+
+def test_the_status_bar_says_cancelling_until_the_job_stops(qtbot):
+    widget = JobProgressWidget()
+    qtbot.addWidget(widget)
+    release = threading.Event()
+    job = Job(_stops_after_one_more_report(release), "Export")
+    widget.track(job, "Exporting")
+    job.start()
+    try:
+        qtbot.waitUntil(lambda: SYNCING in widget.label.text())
+        widget.cancel_button.click()
+        assert widget.label.text() == "Exporting: cancelling…"
+        qtbot.waitUntil(lambda: widget.bar.value() == 10)
+        assert widget.label.text() == "Exporting: cancelling…"
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
