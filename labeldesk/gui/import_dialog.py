@@ -77,7 +77,10 @@ class Checked:
     rows: LabelFile
     images: int  # images the good rows name
     problems: list[str]  # every bad row, by line
-    removed: int = 0  # of ``images``: labeled images the rows would leave unlabeled
+    removed: int  # of ``images``: labeled images the rows would leave unlabeled
+    # rows in the file, those it could not read included ("4 rows" and "5 bad rows" of
+    # one file: ``rows`` holds only the rows read, a row with an empty path is not one)
+    in_file: int
 
 
 class ImportDialog(ProjectJobDialog):
@@ -231,6 +234,9 @@ class ImportDialog(ProjectJobDialog):
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> Checked:
             used, rows = read_labels(path, fmt or None, options, progress=progress, cancel=cancel)
+            # the file's rows: those read and those it could not read (counted before the
+            # check below adds its problems, of rows that were read)
+            in_file = len(rows) + len({line for line, _ in rows.problems})
             problems: list[str] = []  # every bad row: of the file, and against the project
             images = apply_label_rows(
                 project,
@@ -241,7 +247,7 @@ class ImportDialog(ProjectJobDialog):
                 progress=progress,  # a folder of images is read, file by file
                 cancel=cancel,
             )
-            return Checked(used, rows, images, problems, rows.would_change.removed)
+            return Checked(used, rows, images, problems, rows.would_change.removed, in_file)
 
         job = Job(run, "Reading labels")
         job.progress.connect(self._read_progress)
@@ -292,7 +298,7 @@ class ImportDialog(ProjectJobDialog):
         else:
             what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
         shown = self.rows.read_as or format_name(checked.format)
-        lines = [f"Read as {shown}: {counted(len(self.rows), 'row')}, {what}"]
+        lines = [f"Read as {shown}: {counted(checked.in_file, 'row')}, {what}"]
         if self.rows.status_note:
             lines.append(capitalised(self.rows.status_note) + ".")
         if self.rows.old_names:

@@ -78,6 +78,20 @@ def test_the_formats_are_named_as_a_person_knows_them_not_by_the_commands_names(
     dialog.shutdown()
 
 
+def test_the_rows_counted_are_the_files_rows_bad_ones_included(qtbot, project, tmp_path):
+    """A file of 5 rows, 2 of them unreadable (an empty path, a path out of the folder),
+    was "Read as csv: 3 rows" above "3 bad rows" (seen in a walkthrough)."""
+    f = tmp_path / "labels.csv"
+    text = "path,label\n_unlabeled/u0.png,dog\n,cat\n../../etc/passwd,cat\nnope.png,cat\n"
+    dialog = opened_on(qtbot, project, f, text + "_unlabeled/u1.png,cat\n")
+    found = dialog.found.text()
+    assert found.startswith("Read as CSV: 5 rows, nothing is applied while there are bad rows")
+    assert "\n3 bad rows:\n" in found
+    dialog.skip_bad.setChecked(True)
+    assert dialog.found.text().startswith("Read as CSV: 5 rows, 2 images would change; the bad")
+    dialog.shutdown()
+
+
 def test_a_bad_row_names_the_forms_own_options_not_the_command_lines(qtbot, project, tmp_path):
     f = tmp_path / "labels.csv"
     dialog = opened_on(qtbot, project, f, "path,label\n_unlabeled/u0.png,fox\n")
