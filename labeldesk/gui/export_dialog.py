@@ -89,7 +89,9 @@ def report_text(report: ExportReport) -> str:
         shown = FORMAT_NAMES.get(report.format, report.format).split(":", 1)[0]  # its name
         said = statuses_not_written(report.statuses_not_written, report.format, shown)
         text += "\n" + capitalised(said) + "."
-    leaks = leakage_text(report, see=LEAKS_SHOWN, search=SEARCH_LEAKS, in_copy=SEARCH_IN_COPY)
+    leaks = leakage_text(
+        report, see=LEAKS_SHOWN, search=SEARCH_LEAKS, in_copy=SEARCH_IN_COPY, embed=EMBED_LEAKS
+    )
     if leaks:
         text += "\n" + capitalised(leaks) + "."
     return text
@@ -99,6 +101,8 @@ def report_text(report: ExportReport) -> str:
 # gets near duplicates checked by the next export (Statistics searches when shown)
 LEAKS_SHOWN = "Statistics (Ctrl+T) shows the copies under Leaking groups"
 SEARCH_LEAKS = "open Statistics (Ctrl+T) once and export again"
+# how a person gets near duplicates of images without embeddings checked
+EMBED_LEAKS = "use Tools → Compute embeddings (Ctrl+E) and export again"
 # (a read-only project keeps no search: Statistics' is lost when it closes)
 SEARCH_IN_COPY = (
     "copy the project folder somewhere writable, open the copy, open Statistics (Ctrl+T) "

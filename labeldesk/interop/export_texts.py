@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.display import counted, shown_path
 
-from .export_leaks import COPY_MAKES, SEARCH_MAKES
+from .export_leaks import COPY_MAKES, NOT_EMBEDDED, SEARCH_MAKES
 
 if TYPE_CHECKING:
     from .writing import ExportReport
@@ -135,13 +135,17 @@ def gone_since_text(report: ExportReport) -> str:
     )
 
 
-def leakage_text(report: ExportReport, *, see: str, search: str, in_copy: str = "") -> str:
+def leakage_text(
+    report: ExportReport, *, see: str, search: str, in_copy: str = "", embed: str = ""
+) -> str:
     """What to tell a person about the export's val/test images that have a copy in its
     train split ("" when it wrote no val or test image), and what was checked. ``see``:
     where the copies are shown ("`labeldesk duplicates P` lists them"); ``search``: how
     near duplicates get checked next time, where a duplicate search is what they lack
     ("`labeldesk duplicates P` makes one"); ``in_copy``: the same for a read-only
-    project, which keeps no search ("copy the project folder somewhere writable, …")."""
+    project, which keeps no search ("copy the project folder somewhere writable, …");
+    ``embed``: the same where images have no embeddings ("use Tools → Compute
+    embeddings …"; without it, the sentence said why and not what to do)."""
     leakage = report.leakage
     if not leakage or not leakage["held_out"]:
         return ""
@@ -152,10 +156,11 @@ def leakage_text(report: ExportReport, *, see: str, search: str, in_copy: str = 
         if unembedded:  # near copies among them not looked for
             written = counted(unembedded, "written image")
             checked = f"checked: exact copies, and near duplicates except for {written} without "
-            checked += "embeddings"
+            checked += f"embeddings ({embed})" if embed else "embeddings"
     else:
         checked = f"checked: exact copies only, not near duplicates ({why}"
         remedy = search if why in SEARCH_MAKES else in_copy if why in COPY_MAKES else ""
+        remedy = embed if why == NOT_EMBEDDED else remedy
         checked += f": {remedy})" if remedy else ")"
     n, held = leakage["images"], leakage["held_out"]
     if not n:

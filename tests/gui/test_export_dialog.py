@@ -250,7 +250,8 @@ def test_the_report_says_which_val_and_test_images_have_a_copy_in_train(qtbot, t
             "\nLeakage: 1 of the 9 val/test images (test 1) has a copy in train (1 exact copy): "
             "a model trained on this export would be tested on a picture it trained on; "
             "Statistics (Ctrl+T) shows the copies under Leaking groups; checked: exact copies "
-            "only, not near duplicates (the images have no embeddings)."
+            "only, not near duplicates (the images have no embeddings: use Tools → Compute "
+            "embeddings (Ctrl+E) and export again)."
         ) in text
         assert (tmp_path / "out/test/cat/copy.jpg").is_file()  # written all the same
     finally:
@@ -272,6 +273,30 @@ def test_the_report_says_how_to_get_near_duplicates_checked():
         "\nLeakage: no val/test image (30 written) has a copy in train; checked: exact copies "
         "only, not near duplicates (no duplicate search since images were last embedded, moved "
         "or removed: open Statistics (Ctrl+T) once and export again)."
+    )
+
+
+def test_the_report_says_how_to_get_near_duplicates_of_unembedded_images_checked():
+    """'checked: exact copies only, not near duplicates (the images have no embeddings)'
+    said why, not what to do (seen after exporting a project never embedded)."""
+    from labeldesk.gui.export_dialog import report_text
+    from labeldesk.interop.export_leaks import NOT_EMBEDDED
+    from labeldesk.interop.writing import ExportReport
+
+    leakage = {
+        "checked": ["exact"], "images": 0, "exact": 0, "near": None,
+        "near_not_checked": NOT_EMBEDDED, "per_split": {}, "held_out": 30, "paths": [],
+    }  # fmt: skip
+    text = report_text(ExportReport("/tmp/out", "imagefolder", written=90, leakage=leakage))
+    assert text.endswith(
+        "checked: exact copies only, not near duplicates (the images have no embeddings: use "
+        "Tools → Compute embeddings (Ctrl+E) and export again)."
+    )
+    some = {**leakage, "near": 0, "near_not_checked": None, "not_embedded": 4}
+    text = report_text(ExportReport("/tmp/out", "imagefolder", written=90, leakage=some))
+    assert text.endswith(
+        "checked: exact copies, and near duplicates except for 4 written images without "
+        "embeddings (use Tools → Compute embeddings (Ctrl+E) and export again)."
     )
 
 
