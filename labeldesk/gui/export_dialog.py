@@ -342,11 +342,13 @@ class ExportDialog(ProjectJobDialog):
         if total > 0:
             self.progress.setRange(0, total)
             self.progress.setValue(done)
+            self.progress.setFormat(f"{done:,} / {total:,}")  # as the status bar counts
         if self.job is not None and self.job.token.cancelled:
             return  # "Cancelling…" stays until the export stops (a phase's next report,
             # "syncing the exported files to the disk · 2s left", read as if it went on)
-        if message:
-            self._show_message(message + job_eta(self.job, done, total))
+        if message:  # a sentence of its own under the bar ("exporting · 30s left" read as
+            # cut off, after "Exporting…")
+            self._show_message(capitalised(message) + job_eta(self.job, done, total))
 
     @Slot(object)
     def _finished(self, report: ExportReport) -> None:

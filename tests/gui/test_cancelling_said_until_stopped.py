@@ -55,7 +55,7 @@ def test_the_export_dialog_says_cancelling_until_the_export_stops(
     job = dialog.start()
     assert job is not None
     try:
-        qtbot.waitUntil(lambda: dialog.message.text().startswith(SYNCING))
+        qtbot.waitUntil(lambda: dialog.message.text().startswith("Syncing the exported"))
         dialog.cancel()
         assert dialog.message.text() == "Cancelling…"
         qtbot.waitUntil(lambda: dialog.progress.value() == 10)  # the last report came
@@ -85,3 +85,28 @@ def test_the_status_bar_says_cancelling_until_the_job_stops(qtbot):
     finally:
         release.set()
         qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+
+
+def test_the_export_dialogs_progress_reads_as_a_sentence_and_counts(
+    qtbot, project, tmp_path, monkeypatch
+):
+    """Under "Exporting…" came "exporting · 30s left", then "hashing the exported files"
+    and "syncing the exported files to the disk", each starting lower-case as if cut off,
+    beside a bar with a percentage only (the status bar counts "5,120 / 20,000")."""
+    release = threading.Event()
+    monkeypatch.setattr(export_dialog, "export", _stops_after_one_more_report(release))
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.folder.setText(str(tmp_path / "out"))
+    job = dialog.start()
+    assert job is not None
+    try:
+        qtbot.waitUntil(lambda: dialog.progress.value() == 1)
+        assert dialog.message.text() == "Syncing the exported files to the disk"
+        assert dialog.progress.text() == "1 / 10"
+    finally:
+        dialog.cancel()
+        release.set()
+        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    dialog.shutdown()
