@@ -92,6 +92,9 @@ class DriftPage(QWidget):
 
     message = Signal(str)
     error = Signal(str)
+    # a failure the page says on its own line already: the status bar repeats it, with
+    # no dialog (a check without embeddings said it three times: line, dialog, status)
+    said = Signal(str)
     showPaths = Signal(list, str)  # project paths to show in the browser, and a description
 
     def __init__(self, session: ProjectSession):
@@ -227,7 +230,7 @@ class DriftPage(QWidget):
         self.verdict.setText(f"Could not check the folder: {text}")
         self._waiting_for_embeddings = cured_by_embeddings
         self._key_at_failure = current_key(self.project)  # damaged ones have a key too
-        self.error.emit(text)
+        self.said.emit(text)
 
     def project_changed(self) -> None:
         """A job ended: once embeddings exist, a check that failed for want of them is no

@@ -190,6 +190,7 @@ class ProjectPages:
 
             self.drift = DriftPage(session)
             self.drift.error.connect(shell.notify_error)
+            self.drift.said.connect(lambda text: shell.notify_error(text, dialog=False))
             self.drift.message.connect(shell.show_message)
             self.drift.showPaths.connect(self._expect_scores)  # (before they are shown)
             self.drift.showPaths.connect(shell.show_selection)
