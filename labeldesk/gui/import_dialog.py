@@ -44,7 +44,13 @@ from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.dialog_height import grow_to_fit
 from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
-from labeldesk.interop.formats import IMPORTERS, ImportOptions, read_labels, source_state
+from labeldesk.interop.formats import (
+    IMPORTERS,
+    ImportOptions,
+    UnknownFormatError,
+    read_labels,
+    source_state,
+)
 
 DETECT = ""  # the format combo's "detect it" entry
 PROBLEMS_SHOWN = 12
@@ -321,7 +327,12 @@ class ImportDialog(ProjectJobDialog):
     def _read_failed(self, exc: BaseException) -> None:
         job = self.read_job
         if self.sender() is job and job is not None:
-            self._say(job.describe(exc))
+            text = job.describe(exc)
+            if isinstance(exc, UnknownFormatError):  # the command line's names, as the
+                # form's list no longer shows them: the list is where to name it
+                text = text.split("; name its format", 1)[0]
+                text += "; if its format is in the Format list, choose it there"
+            self._say(text)
             self._update()
 
     # -- applying ----------------------------------------------------------------------
