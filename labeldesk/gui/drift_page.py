@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.display import counted, format_percent
+from labeldesk.core.display import capitalised, counted, format_percent
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.imageio import load_rgb
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -269,9 +269,27 @@ class DriftPage(QWidget):
         if data["unreadable"]:
             lines.append(f"{counted(len(data['unreadable']), 'file')} could not be read.")
         self.verdict.setText("<br>".join(lines))
+        shown = [n for n in data["novel"] if n["path"] not in exact][:SHOWN]
         self.gallery_area.setCurrentWidget(self.gallery)
-        self._fill_gallery([n for n in data["novel"] if n["path"] not in exact][:SHOWN])
+        self._fill_gallery(shown)
+        if not shown:  # the gallery was a large blank, both Add buttons off, unexplained
+            self.gallery_hint.setText(html.escape(self._nothing_shown(len(exact)), quote=False))
+            self.gallery_area.setCurrentWidget(self.gallery_hint)
         self._update_buttons()
+
+    def _nothing_shown(self, exact: int) -> str:
+        """Why a check shows no image to add (a folder inside the image folder, or one
+        of copies of the project's images)."""
+        from labeldesk.core.add_images import check_source
+
+        try:
+            if self.folder is not None:  # (the folder checked: set as the check started)
+                check_source(self.project, self.folder)
+        except LabelDeskError as exc:
+            return f"{capitalised(str(exc))}."  # "… so there is nothing to add."
+        if exact:
+            return "Nothing to add: every image in this folder is a copy of one in the project."
+        return "No new image to show."
 
     def _fill_gallery(self, novel: list[dict[str, Any]]) -> None:
         """List ``novel`` at once with placeholders; icons follow from the loader, the
