@@ -74,6 +74,23 @@ def headline(found: ExportCheck) -> tuple[str, str]:
     return f"✗ This folder is not {state} as exported: {said}", NOT_COLOR
 
 
+def advice(found: ExportCheck) -> str:
+    """What to do where the folder is not what was exported ("" where it is, or is the
+    version less what its options left out): the headline said what differs, not how to
+    get the version back."""
+    if found.intact:
+        return ""
+    if found.version == CURRENT:
+        return (
+            "To have an export of the labels as they are now, export again into a new "
+            "folder (File → Export dataset…)."
+        )
+    return (
+        f"To have version {found.version} exactly as it was, select it in the list, press "
+        "Export this version… and export it into a new folder."
+    )
+
+
 def details(found: ExportCheck, project_path: str) -> str:
     """Every list of the check (up to :data:`DETAIL_ROWS` rows each), in the command
     line's words but for the hint to its --json: here, the whole command. "" where the
@@ -104,7 +121,15 @@ def not_an_export(exc: NotAnExport) -> tuple[str, str]:
 class VerifyDialog(QDialog):
     """What Verify an export… found in one folder (not modal: the app stays usable)."""
 
-    def __init__(self, parent: QWidget | None, folder: str, head: str, color: str, text: str):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        folder: str,
+        head: str,
+        color: str,
+        text: str,
+        advice: str = "",
+    ):
         super().__init__(parent)
         self.setWindowTitle("Verify an export")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
@@ -115,6 +140,10 @@ class VerifyDialog(QDialog):
         self.folder = QLabel(f"Folder: {shown_path(folder)}")
         self.folder.setWordWrap(True)
         self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.advice = QLabel(advice)  # what to do, under what differs
+        self.advice.setWordWrap(True)
+        self.advice.setVisible(bool(advice))
+        self.advice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QPlainTextEdit(text)
         self.details.setAccessibleName("What the check found")
         self.details.setReadOnly(True)
@@ -136,6 +165,7 @@ class VerifyDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.folder)
+        layout.addWidget(self.advice)
         layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
         self.resize(760, 420 if text else 120)
@@ -145,5 +175,7 @@ class VerifyDialog(QDialog):
 
     def copied_text(self) -> str:
         said = f"{self.headline.text()}\n{self.folder.text()}"
+        if self.advice.text():
+            said += f"\n{self.advice.text()}"
         more = self.details.toPlainText()
         return f"{said}\n\n{more}" if more else said

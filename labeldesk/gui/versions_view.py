@@ -42,7 +42,14 @@ from labeldesk.core.versions import CURRENT
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.dialogs import show_in_front
-from labeldesk.gui.verify_dialog import NOT_COLOR, VerifyDialog, details, headline, not_an_export
+from labeldesk.gui.verify_dialog import (
+    NOT_COLOR,
+    VerifyDialog,
+    advice,
+    details,
+    headline,
+    not_an_export,
+)
 from labeldesk.gui.version_form import VersionForm
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -389,7 +396,8 @@ class VersionsView(QWidget):
         if self._closed or job is not self.verify_job or not isinstance(found, ExportCheck):
             return
         head, color = headline(found)
-        self._show_result(found.out, head, color, details(found, str(self.project.path)))
+        text = details(found, str(self.project.path))
+        self._show_result(found.out, head, color, text, advice(found))
         self.message.emit(head)
 
     def _verify_failed(self, job: Job, folder: Path, exc: BaseException) -> None:
@@ -413,11 +421,11 @@ class VersionsView(QWidget):
         if not self._closed:
             self.verify_button.setEnabled(True)
 
-    def _show_result(self, folder: str, head: str, color: str, text: str) -> None:
+    def _show_result(self, folder: str, head: str, color: str, text: str, advice: str = "") -> None:
         if self.verify_dialog is not None:
             self.verify_dialog.close()
             self.verify_dialog.deleteLater()
-        self.verify_dialog = VerifyDialog(self, folder, head, color, text)
+        self.verify_dialog = VerifyDialog(self, folder, head, color, text, advice)
         show_in_front(self.verify_dialog)  # Esc closes it, with or without a window manager
 
     def _create_failed(self, job: Job, exc: BaseException) -> None:

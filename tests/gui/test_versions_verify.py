@@ -52,6 +52,7 @@ def test_an_export_of_the_version_verifies_and_says_so(qtbot, project, tmp_path,
     )
     assert str(out) in dialog.folder.text()
     assert not dialog.details.isVisibleTo(dialog)  # nothing more to say than that
+    assert not dialog.advice.isVisibleTo(dialog)  # nor anything to do
     dialog.copy_button.click()
     from PySide6.QtGui import QGuiApplication
 
@@ -77,6 +78,13 @@ def test_a_label_edited_in_the_exports_csv_is_reported(qtbot, project, tmp_path)
     assert head.startswith("✗ This folder is not version v1 as exported: ")
     assert "1 file changed since it was exported" in head
     assert "1 label, split or status differs from the version's" in head
+    # what to do (it said what differs, not how to have the version back: seen in a
+    # walkthrough)
+    assert dialog.advice.isVisibleTo(dialog) and dialog.advice.text() == (
+        "To have version v1 exactly as it was, select it in the list, press Export this "
+        "version… and export it into a new folder."
+    )
+    assert dialog.advice.text() in dialog.copied_text()
     text = dialog.details.toPlainText()
     assert "labels.csv: edited since it was exported" in text
     assert "labels, splits or statuses in the export that are not the version's (1)" in text
