@@ -388,6 +388,10 @@ class ExportDialog(ProjectJobDialog):
         self.shut_own_runner()
 
     def done(self, result: int) -> None:
+        """Escape (or closing the window) while exporting is Cancel, as in a progress
+        dialog: it did nothing at all, with no word on why; the dialog stays to say when
+        the export has stopped."""
         if self.job is not None and self.job.running:
-            return  # Escape / close while exporting: Cancel first
+            self.cancel()
+            return
         super().done(result)

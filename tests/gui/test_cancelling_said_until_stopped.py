@@ -110,3 +110,31 @@ def test_the_export_dialogs_progress_reads_as_a_sentence_and_counts(
         release.set()
         qtbot.waitUntil(lambda: not job.running, timeout=10_000)
     dialog.shutdown()
+
+
+def test_escape_while_exporting_cancels_and_the_dialog_says_when_it_stopped(
+    qtbot, project, tmp_path, monkeypatch
+):
+    """Escape (or closing the window) while exporting did nothing visible at all."""
+    release = threading.Event()
+    monkeypatch.setattr(export_dialog, "export", _stops_after_one_more_report(release))
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.folder.setText(str(tmp_path / "out"))
+    job = dialog.start()
+    assert job is not None
+    try:
+        qtbot.waitUntil(lambda: dialog.progress.value() == 1)
+        dialog.reject()  # Escape
+        assert job.token.cancelled and dialog.isVisible()
+        assert dialog.message.text() == "Cancelling…"
+    finally:
+        release.set()
+        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.close_button.isEnabled())
+    assert dialog.message.text() == "Export cancelled; nothing was written."
+    assert not (tmp_path / "out").exists()
+    dialog.reject()  # and now it closes
+    assert not dialog.isVisible()
+    dialog.shutdown()
