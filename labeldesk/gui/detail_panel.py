@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +43,7 @@ from labeldesk.gui.image_display import ImageLoader, ImagePopup
 from labeldesk.gui.image_preview import ImagePreview
 from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.thumbnails import ThumbnailLoader
+from labeldesk.gui.tile_caption import caption_lines, lines_needed
 from labeldesk.gui.word_joiner import unbroken_names
 
 log = logging.getLogger(__name__)
@@ -307,12 +309,10 @@ class DetailPanel(QWidget):
         self.neighbours.setIconSize(QSize(NEIGHBOUR_ICON, NEIGHBOUR_ICON))
         self.neighbours.setResizeMode(QListView.ResizeMode.Adjust)
         self.neighbours.setMovement(QListView.Movement.Static)
-        self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 10, NEIGHBOUR_ICON + 22))
         self.neighbours.setSpacing(0)
-        self.neighbours.setWordWrap(False)
-        # one row at least, two or more where there is room: two rows at least kept the
-        # window from being shorter than 724 px (a 1280x720 laptop screen)
-        self.neighbours.setMinimumHeight(NEIGHBOUR_ICON + 22 + 8)
+        self.neighbours.setWordWrap(False)  # captions break where caption_lines says
+        self._caption_lines = 0
+        self._fit_caption_lines(1)
         blank = QPixmap(NEIGHBOUR_ICON, NEIGHBOUR_ICON)
         blank.fill(Qt.GlobalColor.transparent)
         self._placeholder = QIcon(blank)
@@ -389,8 +389,12 @@ class DetailPanel(QWidget):
     def show_neighbours(self, neighbours: list[Neighbour]) -> None:
         """Fill the strip; thumbnails arrive from the loader as they are ready."""
         self.neighbours.clear()
+        metrics, room = self.neighbours.fontMetrics(), self._caption_room()
+        names = [NO_LABEL, *self.project.classes(), *(n.label or NO_LABEL for n in neighbours)]
+        self._fit_caption_lines(lines_needed(names, metrics, room))
         for n in neighbours:
-            item = QListWidgetItem(f"{n.label or NO_LABEL}")
+            item = QListWidgetItem("\n".join(caption_lines(n.label or NO_LABEL, metrics, room)))
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, n.label or NO_LABEL)
             item.setData(_ID_ROLE, n.image_id)
             similarity = format_similarity(n.similarity)
             item.setToolTip(f"{n.path}\n{n.label or NO_LABEL} · similarity {similarity}")
@@ -399,6 +403,23 @@ class DetailPanel(QWidget):
             self._set_icon(item, n)
             item.setData(_ID_ROLE + 1, (n.path, n.width, n.height))
             self.neighbours.addItem(item)
+
+    def _caption_room(self) -> int:
+        """The width a tile's caption is drawn in (the item view's text margins off)."""
+        style = self.neighbours.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.neighbours)
+        return NEIGHBOUR_ICON + 10 - 2 * (margin + 1)
+
+    def _fit_caption_lines(self, lines: int) -> None:
+        """Tiles with room for ``lines`` lines of caption (a class name broken in two)."""
+        if lines == self._caption_lines:
+            return
+        self._caption_lines = lines
+        row = NEIGHBOUR_ICON + 22 + (lines - 1) * self.neighbours.fontMetrics().lineSpacing()
+        self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 10, row))
+        # one row at least, two or more where there is room: two rows at least kept the
+        # window from being shorter than 724 px (a 1280x720 laptop screen)
+        self.neighbours.setMinimumHeight(row + 8)
 
     def _open_neighbour(self, item: QListWidgetItem) -> None:
         self.neighbourClicked.emit(int(item.data(_ID_ROLE)))

@@ -19,6 +19,7 @@ from labeldesk.core.display import format_similarity
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.image_display import fit_pixmap, load_as_scanned
+from labeldesk.gui.tile_caption import caption_lines, lines_needed
 
 if TYPE_CHECKING:
     from labeldesk.core.progress import CancelToken
@@ -62,9 +63,9 @@ def find_neighbours(
 
 class TileLabel(ElidedLabel):
     """A picture or caption of one tile; a left click on a filled tile reports its path.
-    A class name longer than the tile ends in "…" (centred in 96 px, "long-sleeved-
-    pullover-with-hood" showed as "eved-pullover-wi", cut at both ends); the tile's
-    tooltip names it whole."""
+    Text longer than the tile ends in "…" (centred in 96 px, "long-sleeved-pullover-with-
+    hood" showed as "eved-pullover-wi", cut at both ends); the tile's tooltip names it
+    whole."""
 
     clicked = Signal(str)
 
@@ -90,6 +91,16 @@ class TileLabel(ElidedLabel):
             self.clicked.emit(self.path)
 
 
+class CaptionLabel(TileLabel):
+    """A tile's class name, on two lines where one is too narrow
+    (:func:`~labeldesk.gui.tile_caption.caption_lines`): cut only where a line is wider
+    than the tile."""
+
+    def is_cut(self) -> bool:
+        metrics, width = self.fontMetrics(), self.contentsRect().width()
+        return any(metrics.horizontalAdvance(line) > width for line in self.text().split("\n"))
+
+
 class NeighbourStrip(QWidget):
     """A row of small tiles: the nearest images, their labels and how similar each is
     (a grey line under the label: it adds height, never width). A narrow window shows
@@ -106,11 +117,12 @@ class NeighbourStrip(QWidget):
         self.similarity_labels: list[TileLabel] = []  # under each caption
         for _ in range(count):
             box = QVBoxLayout()
-            picture, caption = TileLabel(), TileLabel()
+            picture, caption = TileLabel(), CaptionLabel()
             picture.setFixedSize(NEIGHBOUR_SIDE, NEIGHBOUR_SIDE)
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
             picture.setFrameShape(QFrame.Shape.StyledPanel)
-            caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            # at the top of its two lines' room: a one-line name level with a long one's first
+            caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             caption.setFixedWidth(NEIGHBOUR_SIDE)
             similarity = TileLabel()
             similarity.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -125,7 +137,20 @@ class NeighbourStrip(QWidget):
             self.tiles.append((picture, caption))
             self.similarity_labels.append(similarity)
         layout.addStretch(1)
+        self._caption_lines = 0
+        self.keep_room_for([])
         self.clear()
+
+    def keep_room_for(self, names: Sequence[str]) -> None:
+        """Captions with room for the lines the longest of ``names`` (the project's
+        classes) takes: the tiles' rows, and the review above them, hold still from one
+        image to the next."""
+        metrics = self.tiles[0][1].fontMetrics() if self.tiles else self.fontMetrics()
+        lines = lines_needed([NO_LABEL, *names], metrics, NEIGHBOUR_SIDE)
+        if lines != self._caption_lines:
+            self._caption_lines = lines
+            for _, caption in self.tiles:
+                caption.setMinimumHeight(lines * metrics.lineSpacing())
 
     def _tile_step(self) -> int:
         layout = self.layout()
@@ -168,6 +193,10 @@ class NeighbourStrip(QWidget):
         """The pixels a tile was given (small), or a null image."""
         return self._images.get(path, QImage())
 
+    def _lines(self, name: str) -> list[str]:
+        caption = self.tiles[0][1]
+        return caption_lines(name, caption.fontMetrics(), NEIGHBOUR_SIDE)
+
     def clear(self) -> None:
         self._labels: dict[str, str | None] = {}
         self._images: dict[str, QImage] = {}
@@ -178,11 +207,14 @@ class NeighbourStrip(QWidget):
 
     def show_neighbours(self, rows: Sequence[NeighbourRow]) -> None:
         self.clear()
+        labels = [label for _, label, _, _ in rows if label]
+        if any(len(self._lines(name)) > self._caption_lines for name in labels):
+            self.keep_room_for(labels)  # a class added since the room was kept
         side = QSize(NEIGHBOUR_SIDE - 4, NEIGHBOUR_SIDE - 4)
         tiles = zip(self.tiles, self.similarity_labels, rows, strict=False)
         for (picture, caption), similar, (path, label, image, cosine) in tiles:
             picture.setPixmap(fit_pixmap(image, side))
-            caption.setText(label or NO_LABEL)
+            caption.setText("\n".join(self._lines(label or NO_LABEL)))
             similar.setText(similarity_text(cosine))
             self._labels[path], self._images[path] = label, image
             similarity = format_similarity(cosine)

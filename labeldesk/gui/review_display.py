@@ -146,6 +146,7 @@ class ReviewDisplay:
             return
         decided = session.decided(item) if session else None
         self._hint_classes = self.project.classes()
+        self.neighbours.keep_room_for(self._hint_classes)  # a long name on two lines
         classes = (
             ", ".join(
                 unbroken(f"{shortcuts.class_key(n)} {c}")

@@ -3,7 +3,8 @@ line beside the image were cut off at the panel's edge ("coat-with-long-sleeves-
 nothing more: the name was kept on one line, wider than the line); now a name longer
 than the column wraps at its hyphens, and one that fits still stays whole. Under the
 image, a neighbour's label centred in its 96 px tile lost both ends
-("eved-pullover-wi"); now it ends in "…" and the tile's tooltip names it whole."""
+("eved-pullover-wi"); now it goes on two lines, the second ending in "…", and the
+tile's tooltip names it whole (tests/gui/test_neighbour_captions.py)."""
 
 from __future__ import annotations
 
@@ -67,9 +68,11 @@ def test_a_neighbours_long_label_ends_in_an_ellipsis_and_its_tip_names_it(qtbot)
     image = QImage(8, 8, QImage.Format.Format_RGB32)
     strip.show_neighbours([(f"{HOOD}/1.png", HOOD, image, 0.84), ("b/2.png", "bag", image, 0.8)])
     (picture, caption), (_, short) = strip.tiles[:2]
-    shown = caption.shown_text()
-    assert shown != HOOD and shown.endswith("…") and HOOD.startswith(shown[:-1])
-    assert caption.fontMetrics().horizontalAdvance(shown) <= caption.contentsRect().width()
+    shown = caption.shown_text()  # on two lines (tile_caption), the second cut
+    lines = shown.split("\n")
+    assert len(lines) == 2 and shown.endswith("…") and HOOD.startswith("".join(lines)[:-1])
+    width = caption.contentsRect().width()
+    assert all(caption.fontMetrics().horizontalAdvance(line) <= width for line in lines)
     for tile in (picture, caption, strip.similarity_labels[0]):
         assert f"Label: {HOOD}\n" in tile.toolTip()
         assert tile.toolTip().startswith(f"{HOOD}/1.png\n")
