@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtWidgets import QLabel, QWidget
 
 from labeldesk.gui.charts import style_legend
 
@@ -16,6 +16,13 @@ ACCURACY_COLOUR = "#59a14f"
 FEW_EPOCHS = 10  # the empty plot's epoch axis until told the epochs a run would have
 EPOCH_LABEL_ROOM = 48  # pixels along the epoch axis for each tick's label, at least
 LEGEND_MARGIN = 3  # pixels above and below the legend, in its row over the plot area
+# Over the plot area while it has nothing to draw (its loss axis read a made-up 0.1 … 0.9)
+NOTE_WIDTH = 420  # pixels at most: a line short enough to read at a glance
+EMPTY_NOTE = (
+    "Nothing to plot yet. Press Start training: each epoch's loss and {accuracy} are drawn "
+    "here as the epoch ends."
+)
+WAITING_NOTE = "The first epoch's loss and {accuracy} are drawn here when it ends."
 
 
 def epoch_step(span: float, pixels: float) -> int:
@@ -71,6 +78,11 @@ class LossPlot(pg.PlotWidget):
         self.accuracy_view.addItem(self.accuracy_curve)
         self.legend.addItem(self.accuracy_curve, "val accuracy")
         self.plot_item.vb.sigResized.connect(self._sync_views)
+        self.empty_note = QLabel(self)  # what will appear, and when, while nothing has
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_note.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.empty_note.setStyleSheet("color: palette(placeholder-text);")
         self.evaluated_on = "val"
         self.span = (0.5, FEW_EPOCHS + 0.5)  # the epoch axis's range
         self.losses: dict[int, float] = {}
@@ -84,6 +96,24 @@ class LossPlot(pg.PlotWidget):
         self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())
         self.accuracy_view.linkedViewChanged(self.plot_item.vb, self.accuracy_view.XAxis)
         self._space_ticks()
+        self._place_note()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "empty_note"):
+            self._place_note()
+
+    def _place_note(self) -> None:
+        """The note over the middle of the plot area, as wide as it (less a margin)."""
+        view = self.plot_item.vb
+        if view is None:  # (the plot is being closed)
+            return
+        area = self.mapFromScene(view.sceneBoundingRect()).boundingRect()
+        width = max(120, min(NOTE_WIDTH, area.width() - 40))
+        height = self.empty_note.heightForWidth(width)
+        self.empty_note.setGeometry(
+            area.center().x() - width // 2, area.center().y() - height // 2, width, height
+        )
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "legend"):
@@ -121,7 +151,7 @@ class LossPlot(pg.PlotWidget):
             if sample.item is self.accuracy_curve:
                 label.setText(words)
         self._apply_palette()  # (the new text in the theme's colour, the row refitted)
-        self.setAccessibleDescription(self.described())
+        self._redraw()  # (the note names it too)
 
     def add_accuracy(self, epoch: int, accuracy: float) -> None:
         self.accuracies[epoch] = accuracy
@@ -154,7 +184,18 @@ class LossPlot(pg.PlotWidget):
         self._space_ticks()
         acc = sorted(self.accuracies)
         self.accuracy_curve.setData(acc, [self.accuracies[e] for e in acc])
+        self._show_scale(bool(self.losses))
         self.setAccessibleDescription(self.described())
+
+    def _show_scale(self, losses: bool) -> None:
+        """The loss axis's ticks and grid lines once there is a loss to read on it;
+        before, the note says what the plot will show and when."""
+        self.plot_item.getAxis("left").setTicks(None if losses else [[], []])  # no lines
+        empty = not (self.losses or self.accuracies)
+        words = WAITING_NOTE if self.planned else EMPTY_NOTE
+        self.empty_note.setText(words.format(accuracy=f"{self.evaluated_on} accuracy"))
+        self.empty_note.setVisible(empty)
+        self._place_note()
 
     def described(self) -> str:
         """The curves in words, for a screen reader (its name says what the plot is)."""

@@ -1,0 +1,48 @@
+"""The training page's plot before it has anything to draw: its loss axis read 0.1 … 0.9,
+a scale of nothing. It now shows no loss scale and says what will be drawn there and
+when; the first loss brings the scale (and its grid lines) back."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QImage, QPainter
+
+from labeldesk.gui.loss_plot import LossPlot
+
+
+def loss_axis_numbers(plot: LossPlot) -> list[str]:
+    """The numbers the loss axis draws."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = plot.plot_item.getAxis("left").generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
+
+
+def test_an_empty_plot_says_what_it_will_show_and_when(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_evaluated_on("holdout")
+    assert loss_axis_numbers(plot) == []  # not 0.1 … 0.9
+    note = plot.empty_note
+    assert note.isVisible()
+    assert "Start training" in note.text() and "holdout accuracy" in note.text()
+    assert "epoch" in note.text()
+    # over the plot area, not the axes
+    area = plot.mapFromScene(plot.plot_item.vb.sceneBoundingRect()).boundingRect()
+    assert area.contains(note.geometry())
+
+    plot.set_history([], planned=5)  # a run started: its first epoch is on its way
+    assert note.isVisible() and "first epoch" in note.text()
+    assert loss_axis_numbers(plot) == []
+
+    plot.add_loss(1, 0.8)
+    assert not note.isVisible()
+    assert loss_axis_numbers(plot)  # the scale, now that there is a loss on it
+
+    plot.set_history([])  # no run to show again
+    assert note.isVisible() and loss_axis_numbers(plot) == []
