@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.display import capitalised, counted, time_left_text
+from labeldesk.core.display import capitalised, counted
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.core.read_only_db import read_only_advice
@@ -34,6 +34,13 @@ from labeldesk.gui.charts import accuracy, evaluated_on, percent
 from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
 from labeldesk.gui.loss_plot import LossPlot
 from labeldesk.gui.model_versions_box import VersionsBox
+from labeldesk.gui.training_words import (
+    UNFINISHED_FINISH,
+    cancelling,
+    counting_again,
+    describe,
+    re_embedding,
+)
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
 from labeldesk.ml.store import current_key
@@ -46,7 +53,6 @@ NEEDS_EMBEDDINGS = (
     "A classifier head trains on the embeddings: compute them first (Tools → Compute "
     "embeddings, Ctrl+E). Fine-tuning the backbone needs none."
 )
-UNFINISHED_FINISH = "Tools → Compute embeddings (Ctrl+E)"
 # Shown before a fine-tune is started: nothing said it was slow until it ran (on a CPU,
 # minutes where a head takes seconds) or that its end replaces every image's vectors.
 FINETUNE_COST = (
@@ -68,71 +74,6 @@ FINETUNE_HELPED = (
     "Did it help? Train a classifier head on the new embeddings (seconds) and compare "
     "its frozen test accuracy below with the earlier heads'."
 )
-
-
-def describe(report: Progress) -> str:
-    """The status line for a progress report: "Training head: epoch 3/100, loss 0.512,
-    val acc 91.3%" while training ("holdout acc": measured on part of train, the project
-    having no val split), the report's message otherwise; and below, the time the
-    whole run has left when it says (a fine-tune: "About 6m 10s left in all,
-    re-embedding included (rough guess).")."""
-    data = report.data or {}
-    message = capitalised(report.message)
-    if "epoch" not in data:
-        return message or "Working…"
-    parts = [f"epoch {data['epoch']}" + (f"/{data['epochs']}" if "epochs" in data else "")]
-    if isinstance(data.get("loss"), int | float):
-        parts.append(f"loss {data['loss']:.3f}")
-    if isinstance(data.get("eval_accuracy"), int | float):
-        where = data.get("evaluated_on") or "val"  # "holdout": part of train, no val split
-        parts.append(f"{where} acc {percent(data['eval_accuracy'])}")
-    left = time_left_text(data)
-    return f"{message}: {', '.join(parts)}" + (f"\n{capitalised(left)}." if left else "")
-
-
-# a fine-tune's phases up to its model being saved; any other report is of re-embedding
-TUNING_PHASES = ("loading backbone", "fine-tuning", "keeping epoch", "saving the fine-tuned")
-
-
-def re_embedding(report: Progress) -> bool:
-    """Whether a fine-tune's ``report`` is of the re-embedding after its training."""
-    return not report.message.startswith(TUNING_PHASES)
-
-
-def counting_again(report: Progress | None) -> bool:
-    """Whether a fine-tune's ``report`` is of the count of likely mislabels after it
-    re-embedded: its model and embeddings are whole and in use by then."""
-    from labeldesk.ml.flag_change import COUNTING
-
-    return report is not None and report.message == COUNTING
-
-
-def cancelling(mode: str, report: Progress | None, reembedding: bool = False) -> str:
-    """What Cancel keeps, said when it is pressed: a head stops after the epoch it is in;
-    a fine-tune stops at its next batch, keeping the last epoch it finished (saved after
-    its validation), or, ``reembedding``, keeps the model and the embeddings the app had."""
-    if mode != "finetune":
-        return "Cancelling after this epoch…"
-    if counting_again(report):
-        return (
-            "The fine-tune is done and the project uses its new embeddings; the likely "
-            "mislabels are being counted again, which cannot stop part-way…"
-        )
-    if reembedding:
-        return (
-            "Cancelling: the fine-tuned model is kept; the app keeps the embeddings it "
-            f"had until {UNFINISHED_FINISH} finishes them…"
-        )
-    data = (report.data if report is not None else None) or {}
-    epoch = data.get("epoch")
-    if not isinstance(epoch, int):
-        return "Cancelling…"
-    finished = epoch if "eval_accuracy" in data else epoch - 1
-    if finished < 1:
-        return "Cancelling at the next batch: no epoch has finished yet, so no model is kept…"
-    of = f" of {data['epochs']}" if "epochs" in data else ""
-    dropped = "" if finished == epoch else f", epoch {epoch} is dropped"
-    return f"Cancelling at the next batch: epoch {finished}{of} is kept{dropped}…"
 
 
 class _ReportRelay(QObject):
