@@ -34,8 +34,11 @@ from labeldesk.gui.charts import accuracy, evaluated_on, percent
 from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
 from labeldesk.gui.loss_plot import LossPlot
 from labeldesk.gui.model_versions_box import VersionsBox
+from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.training_words import (
+    BLOCKS_HINTS,
     UNFINISHED_FINISH,
+    blocks_hint,
     cancelling,
     counting_again,
     describe,
@@ -163,7 +166,16 @@ class TrainingPanel(QWidget):
         # drops a hidden row whatever its size policy: each half sits in a box that keeps it)
         self._blocks_label = QLabel("Train blocks")
         self._blocks_label.setBuddy(self.train_blocks)
-        form.addRow(_room_kept(self._blocks_label), _room_kept(self.train_blocks))
+        # and under the box, what its number does (grey, room kept for its longest wording)
+        self.blocks_hint = SteadyLabel()
+        self.blocks_hint.also_fit(BLOCKS_HINTS)
+        self.blocks_hint.setStyleSheet("color: palette(placeholder-text);")
+        self.train_blocks.valueChanged.connect(lambda n: self.blocks_hint.setText(blocks_hint(n)))
+        self.blocks_hint.setText(blocks_hint(self.train_blocks.value()))
+        blocks = QVBoxLayout()
+        blocks.addWidget(_room_kept(self.train_blocks))
+        blocks.addWidget(_room_kept(self.blocks_hint))
+        form.addRow(_room_kept(self._blocks_label), blocks)
         form.addRow("Device", self.device)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
@@ -228,6 +240,7 @@ class TrainingPanel(QWidget):
     def _mode_changed(self) -> None:
         finetune = self.selected_mode == "finetune"
         self.train_blocks.setVisible(finetune)
+        self.blocks_hint.setVisible(finetune)
         self._blocks_label.setVisible(finetune)
         self.cost.setVisible(finetune and not (self.job is not None and self.job.running))
         self.epochs.setValue(DEFAULT_EPOCHS[self.selected_mode])  # mode is fixed while running

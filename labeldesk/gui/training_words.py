@@ -73,3 +73,16 @@ def cancelling(mode: str, report: Progress | None, reembedding: bool = False) ->
     of = f" of {data['epochs']}" if "epochs" in data else ""
     dropped = "" if finished == epoch else f", epoch {epoch} is dropped"
     return f"Cancelling at the next batch: epoch {finished}{of} is kept{dropped}…"
+
+
+def blocks_hint(blocks: int) -> str:
+    """Under the Train blocks box, what its value does (it was said only on hover)."""
+    if blocks < 0:
+        return "Every layer of the network learns: the slowest fine-tune."
+    if blocks == 0:
+        return "No block of the network learns, only the layers after them."
+    last = "last block learns" if blocks == 1 else f"last {blocks} blocks learn"
+    return f"The network's {last}; the rest stay frozen (more: slower)."
+
+
+BLOCKS_HINTS = [blocks_hint(-1), blocks_hint(0), blocks_hint(100)]  # the room it keeps
