@@ -61,7 +61,7 @@ class VersionsBox(QGroupBox):
         self.in_use_id: int | None = None
         self.is_pinned = False
         self.score_job: Job | None = None
-        self._closed = False
+        self._closed = False  # shut down: no new job (the handlers go with the box)
 
         self.table = HistoryTable(scored=True)
         self.table.setAccessibleName("Model versions")
@@ -108,9 +108,12 @@ class VersionsBox(QGroupBox):
             self.score_job.cancel()
         project = self.project
         job = Job(lambda **_: _scores(project), "Scoring model versions")
-        job.finished.connect(self._scored)
-        job.failed.connect(
-            lambda exc: self._say(f"Could not score the versions: {self._words(exc)}")
+        # tied to the box: a job that ends after the box was deleted calls nothing on it
+        job.connect_while(self, job.finished, self._scored)
+        job.connect_while(
+            self,
+            job.failed,
+            lambda exc: self._say(f"Could not score the versions: {self._words(exc)}"),
         )
         self.score_job = job
         if self.in_use.text() == NO_HEAD:  # not "no head" while the heads are scored
@@ -119,8 +122,6 @@ class VersionsBox(QGroupBox):
 
     @Slot(object)
     def _scored(self, result: tuple[dict[int, dict[str, Any]], Any, str | None]) -> None:
-        if self._closed:
-            return
         self.scores, (chosen, now), test_set = result
         version = chosen.version
         self.in_use_id = None if version is None else version.id
@@ -160,8 +161,7 @@ class VersionsBox(QGroupBox):
         return in_app_words(str(exc), self.project.path)
 
     def _say(self, text: str) -> None:
-        if not self._closed:
-            self.in_use.setText(text)
+        self.in_use.setText(text)
 
     # -- actions -------------------------------------------------------------------
     def selected(self) -> list[ModelVersion]:
@@ -220,16 +220,16 @@ class VersionsBox(QGroupBox):
             return compare(a, b, test), test.version, none_in_common(a, b)
 
         job = Job(run, "Comparing model versions")
-        job.finished.connect(self._show_comparison)
-        job.failed.connect(
-            lambda exc: self._show_text(f"Could not compare: {escape(self._words(exc))}")
+        job.connect_while(self, job.finished, self._show_comparison)
+        job.connect_while(
+            self,
+            job.failed,
+            lambda exc: self._show_text(f"Could not compare: {escape(self._words(exc))}"),
         )
         self.runner.start(job)
 
     @Slot(object)
     def _show_comparison(self, result: Any) -> None:
-        if self._closed:
-            return
         comparison, test_set, why_none = result
         a, b = comparison.a, comparison.b
         if comparison.n == 0:  # no verdict on nothing: say why instead
@@ -256,8 +256,6 @@ class VersionsBox(QGroupBox):
         self._show_text("".join(html))
 
     def _show_text(self, html: str) -> None:
-        if self._closed:
-            return
         self.comparison.setHtml(html)
         self.comparison.setVisible(True)
 
