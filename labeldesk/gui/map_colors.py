@@ -76,3 +76,42 @@ def carried(
         kept[b] = values[a]
         out[key] = kept
     return out
+
+
+DESCRIBED_CLASSES = 20  # classes named in the map's description; the rest counted
+
+
+def described(
+    key: str, values: np.ndarray, classes: list[str], selected: int = 0, pending: bool = False
+) -> str:
+    """The map in words, for a screen reader (its name says it is the embedding map):
+    how many points, what they are, what the colours count. ``pending``: the colouring's
+    values are still being computed (the points are grey meanwhile)."""
+    total = len(values)
+    text = f"{total:,} images, each a point; points near each other look alike to the model"
+    if key == "issue":
+        scores = np.asarray(values, dtype=float)
+        scored = ~np.isnan(scores)
+        low = int(np.count_nonzero(scores[scored] < 0.5))
+        parts = [
+            f"{low:,} below 50% (likely wrong)",
+            f"{int(np.count_nonzero(scored)) - low:,} at 50% or more",
+            f"{total - int(np.count_nonzero(scored)):,} not scored",
+        ]
+    else:
+        codes = np.asarray(values, dtype=np.int64)
+        counts = np.bincount(codes[codes >= 0], minlength=len(classes))
+        order = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i]]
+        parts = [f"{classes[i]} {int(counts[i]):,}" for i in order[:DESCRIBED_CLASSES]]
+        if len(order) > DESCRIBED_CLASSES:
+            rest = int(counts[order[DESCRIBED_CLASSES:]].sum())
+            parts.append(f"{len(order) - DESCRIBED_CLASSES:,} more classes {rest:,}")
+        none = int(np.count_nonzero(codes < 0))
+        if none:
+            parts.append(f"{NO_LABEL if key == 'label' else 'no prediction'} {none:,}")
+    colouring = {"label": "label", "prediction": "what the model thinks", "issue": "label fit"}
+    if pending:
+        text += f"; coloured by {colouring.get(key, key)} once it is computed"
+    else:
+        text += f"; coloured by {colouring.get(key, key)}: " + ", ".join(parts)
+    return text + (f"; {selected:,} selected" if selected else "")

@@ -79,6 +79,8 @@ class KeyedMap(Protocol):
 
     def show_card(self, row: int, scene_pos: QPointF) -> None: ...
 
+    def describe(self) -> None: ...  # the map's own accessible description
+
 
 def keys_line(count: str, fits: Callable[[str], bool]) -> str:
     """The status line with the map's keys after ``count``: every key where the line
@@ -271,7 +273,7 @@ class MapKeys(QObject):
         elif self.cursor_id is not None:
             self.cursor_id = None
             self.marker.setData([], [])
-            self.view.plot.setAccessibleDescription("")
+            self.view.describe()  # the map's own description again
             self.view.hover_card.hide()
 
     # -- the view ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from labeldesk.browse.map_insights import CatalogLookup, guesses
 from labeldesk.core.display import capitalised
 from labeldesk.core.project import Project
 from labeldesk.gui.map_bar import COLOR_BY, MapBar
-from labeldesk.gui.map_colors import carried, class_slots, legend, point_codes
+from labeldesk.gui.map_colors import carried, class_slots, described, legend, point_codes
 from labeldesk.gui.map_follow import WAIT_SHOWN_S, FollowsProject
 from labeldesk.gui.map_hover import card_text, model_text, nearest_row, place_card
 from labeldesk.gui.map_keys import MapKeys
@@ -89,6 +89,7 @@ class MapView(FollowsProject, QWidget):
         # new ones are computed (new images grey), never another map's points
         self._carried: dict[str, np.ndarray] = {}
         self._drawn = DrawnPoints()  # what the scatter holds
+        self._described: tuple[str, np.ndarray, bool] | None = None  # colouring, its values
         self._closed = False
         self.viewbox = MapViewBox()
         self.viewbox.boxSelected.connect(self.select_rect)
@@ -327,10 +328,13 @@ class MapView(FollowsProject, QWidget):
         again: all of them took 5 s of the GUI thread at 1M points."""
         data, drawn = self.data, self._drawn
         assert data is not None
+        pending = values is None
         if values is None:
-            if drawn.points is data:
-                return
             values = np.full(len(data.paths), -1 if key == "prediction" else np.nan)
+            if drawn.points is data:  # drawn as they are until the values come
+                self._described = (key, values, pending)
+                self.describe()
+                return
         slots = class_slots(data.classes, self.project.class_colours())
         codes, palette = point_codes(key, values, data.classes, slots)
         style = (key, tuple(data.classes), tuple(slots))
@@ -341,6 +345,18 @@ class MapView(FollowsProject, QWidget):
             self.raster.draw(data.xy, codes, palette, order)  # the scatter, or an image
             self._drawn = DrawnPoints(data, style, codes, palette)
         self.legend.setText(legend(key, data.classes, slots))
+        self._described = (key, values, pending)
+        self.describe()
+
+    def describe(self) -> None:
+        """The map's accessible description: its points, colours and counts (a point the
+        keyboard is on says its own instead, until Esc)."""
+        if self.data is None or self._described is None or self.keys.cursor_id is not None:
+            return
+        key, values, pending = self._described
+        selected = len(self.selected_rows)
+        text = described(key, values, self.data.classes, selected, pending)
+        self.plot.setAccessibleDescription(text)
 
     def _draw_order(self) -> DrawOrder:
         """The map's drawing order (made with the map by its read; here for points set
@@ -381,6 +397,7 @@ class MapView(FollowsProject, QWidget):
             self._show_count(text)
         else:  # (the job's line comes back when it ends)
             self.status.setText(text)
+        self.describe()
         if send:
             self.selectionChanged.emit(self.selected)
 
