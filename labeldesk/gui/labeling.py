@@ -87,7 +87,9 @@ class LabelingController(QObject):
         self.closed = False
         self.auto_advance = True
         self.label_actions = [
-            self._grid_action("", shortcuts.sequences((key,)), self._label_nth(n))
+            self._grid_action(
+                "", shortcuts.sequences(shortcuts.with_shift((key,))), self._label_nth(n)
+            )
             for n, key in enumerate(shortcuts.LABEL_KEYS)
         ]
         self.clear_action = self._grid_action(
@@ -96,7 +98,9 @@ class LabelingController(QObject):
             lambda: self.label_selection(None),
         )
         self.exclude_action = self._grid_action(
-            "E&xclude / include", shortcuts.sequences(shortcuts.EXCLUDE_KEYS), self.toggle_excluded
+            "E&xclude / include",
+            shortcuts.sequences(shortcuts.with_shift(shortcuts.EXCLUDE_KEYS)),
+            self.toggle_excluded,
         )
         self.undo_action = QAction("&Undo label change", self)
         self.undo_action.setShortcuts(shortcuts.sequences(shortcuts.UNDO_KEYS))

@@ -16,9 +16,9 @@ from labeldesk.gui import shortcuts
 
 # The browser's keys that write (its label keys, 0, X, undo, redo, add a class).
 BROWSER_WRITING_KEYS: tuple[shortcuts.KeySpec, ...] = (
-    *shortcuts.LABEL_KEYS,
+    *shortcuts.with_shift(shortcuts.LABEL_KEYS),
     *shortcuts.CLEAR_KEYS,
-    *shortcuts.EXCLUDE_KEYS,
+    *shortcuts.with_shift(shortcuts.EXCLUDE_KEYS),
     *shortcuts.UNDO_KEYS,
     *shortcuts.REDO_KEYS,
     *shortcuts.ADD_CLASS_KEYS,
@@ -27,8 +27,8 @@ BROWSER_WRITING_KEYS: tuple[shortcuts.KeySpec, ...] = (
 # skips in the queue, and says why in the issues, where it would keep a label.
 REVIEW_WRITING_KEYS: tuple[shortcuts.KeySpec, ...] = (
     *shortcuts.REVIEW_ACCEPT_KEYS,
-    *shortcuts.LABEL_KEYS,
-    *shortcuts.EXCLUDE_KEYS,
+    *shortcuts.with_shift(shortcuts.LABEL_KEYS),
+    *shortcuts.with_shift(shortcuts.EXCLUDE_KEYS),
     *shortcuts.REVIEW_UNDO_KEYS,
     *shortcuts.REVIEW_REDO_KEYS,
     *shortcuts.ADD_CLASS_KEYS,

@@ -189,7 +189,10 @@ class ReviewView(ReviewDisplay, QWidget):
         # only, where it keeps a label: it stays, and says why there).
         self.writing_actions = [
             add(shortcuts.REVIEW_ACCEPT_KEYS, lambda: self._act(lambda s: s.accept())),
-            add(shortcuts.EXCLUDE_KEYS, lambda: self._act(lambda s: s.exclude())),
+            add(
+                shortcuts.with_shift(shortcuts.EXCLUDE_KEYS),
+                lambda: self._act(lambda s: s.exclude()),
+            ),
             add(shortcuts.REVIEW_UNDO_KEYS, self.undo),
             add(shortcuts.REVIEW_REDO_KEYS, self.redo),
         ]
@@ -198,7 +201,9 @@ class ReviewView(ReviewDisplay, QWidget):
         add(shortcuts.REVIEW_NEXT_KEYS, lambda: self.step_by(1))
         add(shortcuts.REVIEW_BACK_KEYS, self.backRequested.emit)
         for n, key in enumerate(shortcuts.LABEL_KEYS):
-            self.writing_actions.append(add((key,), partial(self.assign_nth, n)))
+            self.writing_actions.append(
+                add(shortcuts.with_shift((key,)), partial(self.assign_nth, n))
+            )
         if self.project.read_only is not None:
             keys = REVIEW_WRITING_KEYS
             refuse_keys(self, self.writing_actions, keys, self.say_read_only)

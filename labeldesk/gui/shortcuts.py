@@ -67,15 +67,23 @@ MAP_GROW_KEYS: tuple[KeySpec, ...] = ("]",)
 MAP_SHRINK_KEYS: tuple[KeySpec, ...] = ("[",)
 
 
+def with_shift(specs: Sequence[KeySpec]) -> tuple[KeySpec, ...]:
+    """``specs`` and, for each letter among them, Shift+letter: the sidebar and the
+    keys line show a class's letter as a capital ("A trouser"), and a person who types
+    it as one (Shift+A) means the same key; it had done nothing, without a word."""
+    shifted = [f"Shift+{s}" for s in specs if isinstance(s, str) and len(s) == 1 and s.isalpha()]
+    return (*specs, *shifted)
+
+
 def fixed_key_use(key: QKeySequence) -> str:
     """What a fixed key of the browser or the review does ("" if ``key`` is none of
     them); menu commands may not take these: the command would win (or Qt would find the
     key ambiguous and do neither), so labeling, Undo, Redo or Add class would stop
     working."""
     fixed: list[tuple[Sequence[KeySpec], str]] = [
-        (LABEL_KEYS, "labeling with a class"),
+        (with_shift(LABEL_KEYS), "labeling with a class"),
         (CLEAR_KEYS, "removing a label"),
-        (EXCLUDE_KEYS, "excluding"),
+        (with_shift(EXCLUDE_KEYS), "excluding"),
         (UNDO_KEYS, "undoing the last change"),
         (REDO_KEYS, "redoing what was undone"),
         (ADD_CLASS_KEYS, "adding a class"),

@@ -158,6 +158,19 @@ def test_classes_after_the_ninth_get_letter_keys(qtbot, view, project):
     assert project.images().set_index("path").status[view.model.path(2)] == "excluded"
 
 
+def test_a_letter_key_with_shift_acts_as_the_letter(qtbot, view, project):
+    # The sidebar shows the 10th class's key as "A": typed as a capital (Shift+A) it
+    # did nothing at all, with no word why; so did Shift+X.
+    view.labeling.add_classes([f"c{n}" for n in range(3, 12)])
+    tenth = project.classes()[9]
+    view.grid.select_row(0)
+    qtbot.keyClick(view.grid, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    assert label_in_db(project, view.model.path(0)) == tenth
+    assert list(view.grid.selected_rows()) == [1]  # moved on, as after A
+    qtbot.keyClick(view.grid, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
+    assert project.images().set_index("path").status[view.model.path(1)] == "excluded"
+
+
 def test_an_expected_core_error_becomes_one_message(qtbot, view, project, monkeypatch):
     def refuse(*args, **kwargs):
         raise UnknownClassError("unknown class(es): cat")

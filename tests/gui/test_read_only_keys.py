@@ -112,6 +112,24 @@ def test_browser_keys_on_a_read_only_project_say_why_without_a_dialog(
     assert _unchanged(path, before)
 
 
+def test_a_capital_letter_key_on_a_read_only_project_says_why_too(
+    qtbot, window, tmp_path, make_read_only
+):
+    # Shift+X excludes on a writable project, so here it says why it cannot, as X does
+    path, before = _read_only_window(qtbot, window, tmp_path, make_read_only)
+    try:
+        view = window.view
+        view.grid.select_row(0)
+        view.grid.setFocus()
+        window.statusBar().clearMessage()
+        qtbot.keyClick(view.grid, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
+        assert REFUSAL in window.statusBar().currentMessage()
+        assert _notices() == []
+    finally:
+        window.close_project()
+    assert _unchanged(path, before)
+
+
 def test_a_writable_project_keeps_its_review_keys(qtbot, window, tmp_path):
     project, _ = make_clustered_project(tmp_path)
     window.open_project(project.path)

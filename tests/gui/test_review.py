@@ -123,6 +123,20 @@ def test_x_excludes(qtbot, issues_view, clustered):
     assert state(project, path)[1] == "excluded"
 
 
+def test_a_letter_key_with_shift_acts_as_the_letter(qtbot, issues_view, clustered):
+    # Shift+A (the key line's "A" typed as a capital) and Shift+X did nothing.
+    project, _ = clustered
+    project.add_classes([f"c{n}" for n in range(4, 11)])  # ant, bee, cow, c4 … c10
+    tenth = project.classes()[9]
+    first = issues_view.session.current.path
+    qtbot.keyClick(issues_view, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    assert state(project, first)[0] == tenth
+    second = issues_view.session.current.path
+    assert second != first  # moved on, as after A
+    qtbot.keyClick(issues_view, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
+    assert state(project, second)[1] == "excluded"
+
+
 def test_ctrl_z_undoes_and_returns_to_the_image(qtbot, issues_view, clustered):
     project, _ = clustered
     session = issues_view.session
