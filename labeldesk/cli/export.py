@@ -190,6 +190,8 @@ def cmd_export(args: argparse.Namespace) -> Output:
         search=f"{duplicates} makes one",
         in_copy="copy the project folder somewhere writable, run `labeldesk duplicates` on "
         "the copy and export from the copy",
+        # (it said "the images have no embeddings" and stopped: the app names its menu)
+        embed=f"run `labeldesk embed {shlex.quote(str(args.project))}` and export again",
     )
     if leaks:
         lines.append(leaks)

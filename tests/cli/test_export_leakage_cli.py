@@ -34,8 +34,21 @@ def test_the_text_output_names_the_leak_and_how_to_see_it(tmp_path, capsys):
         "leakage: 1 of the 9 val/test images (test 1) has a copy in train (1 exact copy)"
     )
     assert f"`labeldesk duplicates {proj}` shows the copies" in line
-    assert "checked: exact copies only, not near duplicates (the images have no embeddings)" in line
+    assert "checked: exact copies only, not near duplicates (the images have no embeddings" in line
     assert (tmp_path / "out" / COPY).is_file()  # a warning, not a refusal
+
+
+def test_near_duplicates_not_checked_for_want_of_embeddings_names_the_command(tmp_path, capsys):
+    """The line said why near duplicates were not checked ("the images have no
+    embeddings") and stopped; the app says what to do, the command line names its command
+    (the words before it are kept, for a script that looks for them)."""
+    proj = _project(tmp_path, capsys)
+    assert main(["export", proj, str(tmp_path / "out")]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("leakage:"))
+    assert line.endswith(
+        "checked: exact copies only, not near duplicates (the images have no embeddings: "
+        f"run `labeldesk embed {proj}` and export again)"
+    )
 
 
 def test_json_adds_leakage_and_keeps_the_other_keys(tmp_path, capsys):
