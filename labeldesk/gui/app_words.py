@@ -23,6 +23,10 @@ from labeldesk.core.failures import with_project
 # a history line, the review's caption and strip); the command line writes [unlabeled].
 NO_LABEL = "unlabeled"
 
+# How the app names the images the model flags (the browser's Images list, the export
+# option that leaves them out); the command line says "flagged".
+FLAGGED = "Likely mislabeled"
+
 # The tooltip of a button a read-only project cannot use (its folder cannot be written)
 READ_ONLY_TIP = "The project is read-only: copy its folder somewhere writable to change it"
 

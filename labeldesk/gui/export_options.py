@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.gui.app_words import FLAGGED
 from labeldesk.interop.export import ExportOptions, parse_class_map
 from labeldesk.ml.splits import parse_ratios
 
@@ -55,7 +56,14 @@ class ExportOptionsForm(QWidget):
         self._link_group = QButtonGroup(self)
         for button in (self.copy, self.hardlink, self.symlink):
             self._link_group.addButton(button)
-        self.leave_out_flagged = QCheckBox(LEAVE_OUT_FLAGGED + " (flagged issues)")
+        # (it said "(flagged issues)", words the app uses nowhere else)
+        self.leave_out_flagged = QCheckBox(
+            f"{LEAVE_OUT_FLAGGED} (those the browser shows as “{FLAGGED}”)"
+        )
+        self.leave_out_flagged.setToolTip(
+            f"The images the model flags now: the browser's Images → {FLAGGED} list, each "
+            "marked with an orange ! (labels you verified are never flagged)"
+        )
         self.leave_out_unverified = QCheckBox("Leave out images nobody verified")
         self.include_excluded = QCheckBox("Include excluded images")
         self.include_unlabeled = QCheckBox("Include unlabeled images")

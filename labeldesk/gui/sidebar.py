@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.image_records import SHOW_CHOICES, SORT_CHOICES, ImageFilter
 from labeldesk.core.vocab import EXCLUDED, SPLITS, VERIFIED
 from labeldesk.gui import shortcuts
+from labeldesk.gui.app_words import FLAGGED
 from labeldesk.gui.estimate_words import (
     FIRST_SCORING,
     RESCORING_TIP,
@@ -54,7 +55,7 @@ SHOW_TEXT = {
     "all": "All images",
     "labeled": "Labeled",
     "unlabeled": "Unlabeled",
-    "flagged": "Likely mislabeled",
+    "flagged": FLAGGED,
     VERIFIED: "Verified",
     EXCLUDED: "Excluded",
     "skipped": "Skipped (unreadable)",

@@ -130,6 +130,17 @@ def test_leave_out_flagged(qtbot, dialog, tmp_path):
     assert "flagged" in dialog.report.left_out
 
 
+def test_leave_out_flagged_is_said_in_the_browsers_words(dialog):
+    """The option read "Leave out likely mislabels (flagged issues)": "flagged issues" is
+    a word the app uses nowhere else; it names the browser's list of those images."""
+    from labeldesk.gui.sidebar import SHOW_TEXT
+
+    text = dialog.leave_out_flagged.text()
+    assert "issues" not in text
+    assert f"“{SHOW_TEXT['flagged']}”" in text
+    assert SHOW_TEXT["flagged"] in dialog.leave_out_flagged.toolTip()
+
+
 def test_the_shard_row_gives_its_room_back_when_it_hides(qtbot, dialog):
     """Choosing WebDataset shows a shard row and the dialog grows; another format hides
     it and the dialog is as tall as before (no blank gap above the buttons). A dialog the
