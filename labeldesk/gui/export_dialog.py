@@ -39,7 +39,7 @@ from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
-from labeldesk.interop.export_target import check_target
+from labeldesk.interop.export_target import check_target, resolved_target
 from labeldesk.interop.export_texts import (
     flags_text,
     gif_text,
@@ -96,6 +96,9 @@ def report_text(report: ExportReport) -> str:
         text += "\n" + capitalised(leaks) + "."
     return text
 
+
+# Over the report once the folder or the format is not the export's any more
+PREVIOUS_EXPORT = "Previous export (the folder or the format has changed since):"
 
 # Where the app shows the copies an export's leakage sentence counts, and how a person
 # gets near duplicates checked by the next export (Statistics searches when shown)
@@ -264,8 +267,32 @@ class ExportDialog(ProjectJobDialog):
         if self.job is not None and self.job.running:
             return
         self._enter_presses(self.export_button)
-        if self._error_shown:
+        if self.report is not None:  # (an error said since goes as well)
+            self._show_report()
+        elif self._error_shown:
             self._show_message("")
+
+    def _report_stands(self) -> bool:
+        """Does the form still name the folder and the format of the export just written?"""
+        report, text = self.report, self.folder.text().strip()
+        if report is None or not text or str(self.format.currentData()) != report.format:
+            return False
+        try:
+            return resolved_target(text) == Path(report.out)
+        except LabelDeskError:  # (a broken link on the way: not that folder)
+            return False
+
+    def _show_report(self) -> None:
+        """The report of the export just written, and Open folder for its folder; once the
+        folder or the format is changed, the report says it is of the previous export and
+        Open folder goes (they stayed as if of the export the form now describes, and
+        Open folder opened the old folder), until they are as they were again."""
+        if self.report is None:
+            return
+        stands = self._report_stands()
+        text = report_text(self.report)
+        self._show_message(text if stands else f"{PREVIOUS_EXPORT}\n{text}")
+        self.open_button.setVisible(stands)
 
     def _enter_presses(self, button: QPushButton) -> None:
         """Make ``button`` the one Enter presses (Export, or Close once an export is
@@ -356,14 +383,14 @@ class ExportDialog(ProjectJobDialog):
         # the next export's form starts as this one was: folder, format and options
         choices = {"format": str(self.format.currentData()), **self.extra.choices()}
         settings.save_last_export_folder(self.project.path, Path(report.out), choices)
-        self._show_message(report_text(report))
-        self.open_button.setVisible(True)
+        self._show_report()
         self.exported.emit(report)
 
     @Slot()
     def open_folder(self) -> None:
-        """Open the folder of the export just made in the system's file manager."""
-        if self.report is not None:
+        """Open the folder of the export just made in the system's file manager (not once
+        the form names another folder or format: that export is not the one it would make)."""
+        if self.report is not None and self._report_stands():
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.out)))
 
     @Slot(str)
