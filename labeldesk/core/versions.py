@@ -56,6 +56,7 @@ _JOINING_SCRIPTS = (
 )
 _EMOJI_FROM = 0x2600  # symbols from here on (©, °, arrows before it join nothing)
 MAX_NOTE = 10_000
+_PATH_SEPARATORS = "/\\"  # (a backslash separates folders on Windows)
 
 
 class VersionError(LabelDeskError):
@@ -106,6 +107,19 @@ def check_name(name: str) -> str:
         raise VersionError(
             "a version name cannot hold control, invisible or line-separating characters "
             "(tabs, new lines, zero-width or direction marks)"
+        )
+    # (nothing in LabelDesk makes a path of a name, but a script does, `OUT/NAME`: there
+    # "bad name/x" was two folders and ".." the folder above; a name that begins with '-'
+    # is fine: the command line says to put it after `--`)
+    if any(ch in _PATH_SEPARATORS for ch in clean):
+        raise VersionError(
+            "a version name cannot hold a slash (/ or \\): a script that puts the name "
+            "in a folder's path would make folders of it; write - or _ instead"
+        )
+    if clean in (".", ".."):
+        raise VersionError(
+            f"{clean!r} cannot be a version name: in a folder's path it is "
+            f"{'that folder' if clean == '.' else 'the folder above'}; pick another name"
         )
     if clean.lower() == CURRENT or clean.lower().startswith(MODEL_PREFIX):
         raise VersionError(
