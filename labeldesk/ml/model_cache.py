@@ -20,9 +20,12 @@ keeps it. A load that marks its model in the instant between that re-check and t
 removal finds its file gone and exports or compiles it again (:func:`.runtime._from_graph`;
 OpenVINO compiles when its blob is missing): slower once, never wrong. A graph goes
 first, its mark last, so no state in between leaves a marked model with a partial file
-that a load would take for whole. OpenVINO's blobs loose in the version folder (the
-layout before model folders) go once unread for :data:`UNUSED_DAYS` days, and another
-OpenVINO version's compiled models (which this one cannot read) go.
+that a load would take for whole. OpenVINO's blobs loose in a version folder (the
+layout before model folders) go once unread for :data:`UNUSED_DAYS` days. Another
+OpenVINO version's compiled models (which this one cannot read) go by the same rules as
+this one's, not at once: two virtual environments with different OpenVINO versions may
+share the model cache, and each removing the other's made every run compile again.
+Folders in ``openvino`` not named like a version are not LabelDesk's and stay.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ IN_USE_S = 24 * 3600  # never removed by the size bound: loaded this recently
 MARK_EVERY_S = 3600  # a load refreshes its model's mark at most this often
 
 _GRAPH = re.compile(r"(?P<key>.+)-v[0-9]+")  # an exported graph's name, less ".onnx"
+_VERSION = re.compile(r"[0-9]+(\.[0-9]+)+")  # an OpenVINO version's folder: 2026.4.1
 _CHECK = r"-check[0-9]+-torch[0-9A-Za-z._]+\.npy"  # after the key: runtime.reference_path
 
 _swept: set[Path] = set()  # model caches swept by this process
@@ -122,18 +126,17 @@ def sweep(
     root: Path, keep: str | None = None, version: str | None = None, now: float | None = None
 ) -> list[Path]:
     """Remove what LabelDesk no longer needs in the model cache ``root`` (see the
-    module's text): exported graphs, and OpenVINO ``version``'s compiled models (None:
-    OpenVINO's are left alone). ``keep``: the name of the model being loaded (its graph's,
-    less ".onnx"). The graphs, folders and loose blobs removed."""
+    module's text): exported graphs, and OpenVINO's compiled models (``version``: this
+    OpenVINO's; None: OpenVINO's are left alone). ``keep``: the name of the model being
+    loaded (its graph's, less ".onnx"). The graphs, folders and loose blobs removed."""
     now = time.time() if now is None else now
     oldest = now - UNUSED_DAYS * 86400
     removed: list[Path] = []
     models = _graphs(root)
-    if version is not None:
-        folder = root / CACHE_FOLDER
-        removed += _remove_other_versions(folder, version)
-        removed += _remove_loose_blobs(folder / version, oldest)
-        models += _compiled(folder / version)
+    versions = _versions(root / CACHE_FOLDER, version) if version is not None else []
+    for folder in versions:
+        removed += _remove_loose_blobs(folder, oldest)
+        models += _compiled(folder)
     left: list[_Model] = []
     total = 0
     for model in models:
@@ -151,6 +154,10 @@ def sweep(
         if _remove(model):
             removed.append(model.path)
             total -= model.size
+    for folder in versions:
+        if folder.name != version:  # another version's, once nothing is left in it
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     for path in removed:
         log.info("removed %s from the model cache (not used)", path)
     return removed
@@ -208,24 +215,21 @@ def _compiled(version: Path) -> list[_Model]:
     return models
 
 
-def _remove_other_versions(folder: Path, version: str) -> list[Path]:
-    """Remove the compiled models of the OpenVINO versions other than ``version`` (this
-    one cannot read them): their loose blobs, and their model folders LabelDesk marked."""
-    removed = []
-    for other in entries(folder):
-        if other.name != version and is_folder(other):
-            for sub in entries(other):
-                if is_folder(sub) and mtime(sub / USED_NAME) is not None:
-                    _remove_folder(sub)
-            _remove_folder(other)
-            removed.append(other)
-    return removed
+def _versions(folder: Path, version: str) -> list[Path]:
+    """The folders of OpenVINO versions' compiled models in ``folder``: ``version``'s
+    (this one's) and those named like another version; not links."""
+    return [
+        entry
+        for entry in entries(folder)
+        if (entry.name == version or _VERSION.fullmatch(entry.name)) and is_folder(entry)
+    ]
 
 
 def _remove_loose_blobs(version: Path, oldest: float) -> list[Path]:
-    """Remove the blobs loose in ``version`` (the layout before model folders, which an
-    older LabelDesk still reads) that were neither read nor written since ``oldest`` (their
-    access time: a file system mounted without access times keeps their creation)."""
+    """Remove the blobs loose in the version folder ``version`` (the layout before model
+    folders, which an older LabelDesk still reads) that were neither read nor written
+    since ``oldest`` (their access time: a file system mounted without access times
+    keeps their creation)."""
     removed = []
     for entry in entries(version):
         try:

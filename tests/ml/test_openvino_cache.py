@@ -92,10 +92,12 @@ def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
     assert {p: p.stat().st_size for p in blobs} == blobs
 
 
-def test_an_older_openvinos_compiled_models_are_removed_and_nothing_else(runtime_cache):
-    """A new OpenVINO cannot read an older one's compiled models: their folder goes, but
-    only its blobs; a folder with anything else in it, and a loose file, stay."""
+def test_an_older_openvinos_unused_compiled_models_are_removed_and_nothing_else(runtime_cache):
+    """A new OpenVINO cannot read an older one's compiled models: those unread for a month
+    go, but only blobs; a folder with anything else in it, and a loose file, stay. One
+    read lately stays (another virtual environment's OpenVINO may still use it)."""
     root = runtime_cache / model_cache.CACHE_FOLDER
+    month = time.time() - (model_cache.UNUSED_DAYS + 1) * 86400
     old = root / "2020.1.0"
     old.mkdir(parents=True)
     (old / "123.blob").write_bytes(b"compiled")
@@ -103,10 +105,13 @@ def test_an_older_openvinos_compiled_models_are_removed_and_nothing_else(runtime
     mixed.mkdir()
     (mixed / "456.blob").write_bytes(b"compiled")
     (mixed / "notes.txt").write_text("a person's file\n")
+    for blob in (old / "123.blob", mixed / "456.blob"):
+        os.utime(blob, (month, month))
+    (mixed / "789.blob").write_bytes(b"compiled")  # read lately
     (root / "readme.blob").write_text("not a folder\n")
     assert load_runner(tiny_backbone(), "cpu", "openvino").name == "openvino"
     assert not old.exists()
-    assert sorted(p.name for p in mixed.iterdir()) == ["notes.txt"]
+    assert sorted(p.name for p in mixed.iterdir()) == ["789.blob", "notes.txt"]
     assert (root / "readme.blob").read_text() == "not a folder\n"
     assert any((root / openvino.__version__.split("-")[0]).rglob("*.blob"))  # this one's kept
 

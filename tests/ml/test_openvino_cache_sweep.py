@@ -88,19 +88,59 @@ def test_beyond_the_size_bound_the_least_recently_loaded_go_but_none_in_use(tmp_
     assert loading.exists() and today.exists()
 
 
-def test_other_openvino_versions_compiled_models_go_in_labeldesks_folders(tmp_path):
+def test_other_openvino_versions_compiled_models_go_by_the_same_rules(tmp_path):
+    # Two virtual environments with different OpenVINO versions may share the model
+    # cache: each removing the other's compiled models at its first load (as before)
+    # made every run of each compile its models again
     root = tmp_path / "openvino"
     version = root / "2026.4.1"
     version.mkdir(parents=True)
-    before = model(root / "2026.3.0", "m-v1", used_days_ago=0)
-    (root / "2026.3.0" / "loose.blob").write_bytes(b"x")
-    kept = model(root / "2026.2.0", "m-v1", used_days_ago=0, extra="notes")
+    month = model_cache.UNUSED_DAYS + 1
+    in_use = model(root / "2026.3.0", "m-v1", used_days_ago=0)  # the other venv's
+    (root / "2026.3.0" / "loose.blob").write_bytes(b"x")  # read lately
+    unused = model(root / "2026.3.0", "n-v1", used_days_ago=month)
+    shared = model(root / "2026.2.0", "m-v1", used_days_ago=month, extra="notes")
     unmarked = root / "2026.2.0" / "someone-elses"
     unmarked.mkdir()
     (unmarked / "9.blob").write_bytes(b"x")
+    gone = model(root / "2025.1.0", "m-v1", used_days_ago=month)  # all of it unused
+    (gone.parent / "old.blob").write_bytes(b"x")
+    aged(gone.parent / "old.blob", month)
 
-    model_cache.sweep(version.parent.parent, version=version.name)
+    removed = model_cache.sweep(version.parent.parent, version=version.name)
 
-    assert not before.exists() and not (root / "2026.3.0").exists()
-    assert sorted(p.name for p in kept.iterdir()) == ["notes"]
+    assert sorted(removed) == sorted([unused, shared, gone, gone.parent / "old.blob"])
+    assert sorted(p.name for p in in_use.iterdir()) == [model_cache.USED_NAME, "m-v1.blob"]
+    assert (root / "2026.3.0" / "loose.blob").exists()
+    assert sorted(p.name for p in shared.iterdir()) == ["notes"]
     assert sorted(p.name for p in unmarked.iterdir()) == ["9.blob"]
+    assert sorted(p.name for p in root.iterdir()) == ["2026.2.0", "2026.3.0", "2026.4.1"]
+
+
+def test_beyond_the_size_bound_another_versions_least_recently_loaded_go_first(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(model_cache, "MAX_BYTES", 250)
+    root = tmp_path / "openvino"
+    ours = model(root / "2026.4.1", "m-v1", used_days_ago=3, blob_bytes=100)
+    theirs = model(root / "2026.3.0", "m-v1", used_days_ago=5, blob_bytes=100)
+    recent = model(root / "2026.3.0", "n-v1", used_days_ago=0.5, blob_bytes=100)
+
+    assert model_cache.sweep(tmp_path, version="2026.4.1") == [theirs]
+    assert ours.exists() and recent.exists()
+
+
+def test_folders_in_the_openvino_folder_not_named_like_a_version_stay(tmp_path):
+    # e.g. LABELDESK_RUNTIME_CACHE set to a folder of one's own models, with an
+    # openvino/ folder of compiled .blob files (the format of Myriad/OAK devices)
+    root = tmp_path / "openvino"
+    (root / "2026.4.1").mkdir(parents=True)
+    mine = root / "face-detection"
+    mine.mkdir()
+    (mine / "face.blob").write_bytes(b"x")
+    aged(mine / "face.blob", 400)
+    marked = model(root / "my-models", "m-v1", used_days_ago=400)
+
+    assert model_cache.sweep(tmp_path, version="2026.4.1") == []
+    assert sorted(p.name for p in mine.iterdir()) == ["face.blob"]
+    assert sorted(p.name for p in marked.iterdir()) == [model_cache.USED_NAME, "m-v1.blob"]
