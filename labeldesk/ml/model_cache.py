@@ -35,10 +35,12 @@ import logging
 import os
 import re
 import stat
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from importlib import metadata
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ MARK_EVERY_S = 3600  # a load refreshes its model's mark at most this often
 
 _GRAPH = re.compile(r"(?P<key>.+)-v[0-9]+")  # an exported graph's name, less ".onnx"
 _VERSION = re.compile(r"[0-9]+(\.[0-9]+)+")  # an OpenVINO version's folder: 2026.4.1
+_RELEASE = re.compile(r"[0-9]+(\.[0-9]+)*")  # of a package's version: 2024.5.0.dev2024…
 _CHECK = r"-check[0-9]+-torch[0-9A-Za-z._]+\.npy"  # after the key: runtime.reference_path
 
 _swept: set[Path] = set()  # model caches swept by this process
@@ -109,8 +112,21 @@ def sweep_once(root: Path, keep: str) -> None:
     if root in _swept:
         return
     _swept.add(root)
-    compiled = is_folder(root / CACHE_FOLDER)  # (no need to import OpenVINO otherwise)
-    sweep(root, keep, openvino_version() if compiled else None)
+    compiled = is_folder(root / CACHE_FOLDER)  # (no need to look OpenVINO up otherwise)
+    sweep(root, keep, installed_openvino() if compiled else None)
+
+
+def installed_openvino() -> str | None:
+    """:func:`openvino_version` without importing OpenVINO where no load has yet (on the
+    ONNX Runtime's path, importing it cost more than the sweep): the installed package's
+    version."""
+    if "openvino" in sys.modules:
+        return openvino_version()
+    try:
+        found = _RELEASE.match(metadata.version("openvino"))
+    except metadata.PackageNotFoundError:
+        return None
+    return found[0] if found else None
 
 
 def openvino_version() -> str | None:

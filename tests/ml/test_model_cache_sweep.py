@@ -6,7 +6,11 @@ never the one being loaded, never one a load marked while the sweep ran."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
+
+import pytest
 
 from labeldesk.ml import model_cache
 
@@ -128,3 +132,25 @@ def test_a_graph_loaded_while_the_sweep_runs_is_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(model_cache, "_graphs", listed_then_loaded)
     assert model_cache.sweep(root) == []
     assert loaded.exists() and model_cache.graph_mark(loaded).exists()
+
+
+def test_the_first_load_sweeps_compiled_models_without_importing_openvino(tmp_path):
+    # The ONNX Runtime's path swept OpenVINO's compiled models too, and imported
+    # OpenVINO for its version to do so (a module that costs more than the sweep)
+    pytest.importorskip("openvino")
+    unused = compiled(tmp_path, "old-aaaa-v1", used_days_ago=model_cache.UNUSED_DAYS + 1)
+    other = unused.parent.parent / "2020.1.0" / "old-aaaa-v1"
+    other.mkdir(parents=True)
+    made(other / model_cache.USED_NAME, model_cache.UNUSED_DAYS + 1)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from labeldesk.ml import model_cache\n"
+        "model_cache.sweep_once(Path(sys.argv[1]), 'loading-bbbb-v1')\n"
+        "print('openvino' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["False"]
+    assert not unused.exists() and not other.exists()
