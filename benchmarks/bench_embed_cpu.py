@@ -111,7 +111,10 @@ def main() -> None:
     )
     parser.add_argument("-n", type=int, default=512)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--before", type=Path, help="another checkout: the code before")
+    parser.add_argument(
+        "--before", type=Path, action="append", default=[],
+        help="another checkout: the code before (repeat to compare several)",
+    )  # fmt: skip
     parser.add_argument("--sets", default="fashion,photos")
     parser.add_argument(
         "--data", type=Path, default=Path(tempfile.gettempdir()) / "labeldesk-bench"
@@ -133,8 +136,9 @@ def main() -> None:
 
     args.data.mkdir(parents=True, exist_ok=True)
     trees = {"this": HERE.parent}
-    if args.before:
-        trees = {"before": args.before.resolve(), **trees}
+    for i, before in enumerate(args.before):
+        trees = {**trees, f"before{i + 1}" if len(args.before) > 1 else "before": before.resolve()}
+    trees = {**{k: v for k, v in trees.items() if k != "this"}, "this": trees["this"]}
     folders = {
         "fashion": ("28x28 png", lambda: fashion_folder(args.data, args.n)),
         "photos": ("1280x960 jpeg", lambda: make_dataset(args.data, args.n)),
@@ -159,13 +163,16 @@ def main() -> None:
 
             setup = ms(e2e, "total_cpu") - ms(e2e, "loop_cpu") - ms(e2e, "index_cpu")
             each = " ".join(f"{1000 * r['loop_cpu'] / r['images']:.2f}" for r in e2e)
+            walls = " ".join(f"{1000 * r['loop_wall'] / r['images']:.1f}" for r in e2e)
+            alone = " ".join(f"{1000 * r['loop_wall'] / r['images']:.1f}" for r in model)
             print(
                 f"  {name:<7} [{e2e[0]['engine']}] model alone {ms(model, 'loop_cpu'):.2f} "
                 f"ms CPU/image ({ms(model, 'loop_wall'):.2f} wall); embed loop "
                 f"{ms(e2e, 'loop_cpu'):.2f} ({ms(e2e, 'loop_wall'):.2f} wall; trials {each}), "
                 f"whole command {ms(e2e, 'total_cpu'):.2f} (setup {setup:.2f}, search index "
                 f"{ms(e2e, 'index_cpu'):.2f}); loop / model "
-                f"{ms(e2e, 'loop_cpu') / ms(model, 'loop_cpu'):.2f}x"
+                f"{ms(e2e, 'loop_cpu') / ms(model, 'loop_cpu'):.2f}x; wall ms/image trials: "
+                f"loop {walls}, model alone {alone}"
             )
 
 
