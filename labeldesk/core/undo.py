@@ -51,9 +51,9 @@ class Undone(Changes):
         return len(self.image_ids)
 
     def summary(self) -> str:
-        text = f"undid “{self.description or f'batch {self.undone_batch_id}'}”"
-        if self.author:
-            text += f" by {self.author}"
+        # whose change it was, before it: "undid “…” by root" read as if root had undone it
+        whose = f"{self.author}'s " if self.author else ""
+        text = f"undid {whose}“{self.description or f'batch {self.undone_batch_id}'}”"
         parts = []
         if self.names_taken and not (self.events or self.classes_restored or self.kept):
             parts.append("nothing changed")

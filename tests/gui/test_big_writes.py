@@ -54,4 +54,4 @@ def test_a_big_label_write_and_its_undo_run_in_the_background(qtbot, view, proje
     qtbot.waitUntil(lambda: not undo.running and not view.rows.busy)
     assert project.images().label.to_dict() == before
     assert view.catalog.label_counts(None) == {"cat": 8, "dog": 8, None: 3}
-    assert messages[-1].startswith("Undid “label")
+    assert messages[-1].startswith("Undid ") and "“label 19 images as 'dog'”" in messages[-1]
