@@ -121,7 +121,7 @@ class TrainingPanel(QWidget):
         self.job: Job | None = None
         self.device_job: Job | None = None
         self.versions: list[ModelVersion] = []
-        self._closed = False
+        self._closed = False  # shut down: no new run (the handlers go with the panel)
         self._run = 0  # which run's reports the plot shows
         self._last_report: Progress | None = None  # the run's latest, for Cancel's words
         self._reembedding = False  # the fine-tune's model is saved; its images embed again
@@ -218,20 +218,14 @@ class TrainingPanel(QWidget):
             return str(run_in_child("labeldesk.ml.device:describe_device", path, cancel=cancel))
 
         job = Job(detect, "Device check")
-        job.finished.connect(self._device_found)
-        job.failed.connect(
-            lambda exc: (
-                None if self._closed else self.device.setText(f"unavailable ({job.describe(exc)})")
-            )
+        job.finished.connect(_remember_device)  # for the next page, whatever this one's fate
+        # tied to the panel: a job that ends after it was deleted calls nothing on it
+        job.connect_while(self, job.finished, self.device.setText)
+        job.connect_while(
+            self, job.failed, lambda exc: self.device.setText(f"unavailable ({job.describe(exc)})")
         )
         self.device_job = job
         self.runner.start(job)
-
-    @Slot(object)
-    def _device_found(self, text: str) -> None:
-        TrainingPanel.detected_device = text
-        if not self._closed:
-            self.device.setText(text)
 
     @property
     def selected_mode(self) -> str:
@@ -339,11 +333,11 @@ class TrainingPanel(QWidget):
 
         job = Job(run_and_report, "Training")
         self._relay = relay  # alive as long as the run can report
-        job.finished.connect(self._finished)
-        job.cancelled.connect(self._cancelled)
-        job.failed.connect(lambda exc: self._failed(job.describe(exc)))
-        job.ended.connect(lambda: None if self._closed else self._set_running(False))
-        job.ended.connect(lambda: None if self._closed else self.runningChanged.emit(False))
+        # tied to the panel: a run that ends after it was deleted calls nothing on it
+        job.connect_while(self, job.finished, self._finished)
+        job.connect_while(self, job.cancelled, self._cancelled)
+        job.connect_while(self, job.failed, lambda exc: self._failed(job.describe(exc)))
+        job.connect_while(self, job.ended, self._ended)
         self.job = job
         self._last_report = None
         self._reembedding = False
@@ -361,6 +355,11 @@ class TrainingPanel(QWidget):
             self.runner.start(job)
         self.runningChanged.emit(True)
         return job
+
+    @Slot()
+    def _ended(self) -> None:
+        self._set_running(False)
+        self.runningChanged.emit(False)
 
     @Slot()
     def cancel(self) -> None:
@@ -397,7 +396,7 @@ class TrainingPanel(QWidget):
 
     @Slot(int, object)
     def _report(self, run_number: int, report: Progress) -> None:
-        if self._closed or run_number != self._run:
+        if run_number != self._run:
             return  # a report of an earlier run, delivered late
         self._last_report = report
         if self.selected_mode == "finetune" and re_embedding(report):
@@ -422,14 +421,12 @@ class TrainingPanel(QWidget):
 
     @Slot(object)
     def _finished(self, version: ModelVersion) -> None:
-        if self._closed:
-            return
         self.status.setText(self._summary(version, "Trained", self._flags))
         self._show_result(version)
 
     @Slot()
     def _cancelled(self) -> None:
-        if self._closed or self.job is None:
+        if self.job is None:
             return
         version = self.job.result
         if isinstance(version, ModelVersion) and counting_again(self._last_report):
@@ -449,12 +446,12 @@ class TrainingPanel(QWidget):
 
     @Slot(str)
     def _failed(self, message: str) -> None:
-        if self._closed:
-            return
         self.status.setText(f"Training failed: {message}")
         self.error.emit(message)
 
     def _show_result(self, version: ModelVersion) -> None:
+        if self._closed:
+            return  # shut down: its project is closed, nothing is to open the version
         self.refresh()
         self.plot.set_evaluated_on(evaluated_on([version]))
         self.plot.set_history(version.metrics.get("history") or [])
@@ -509,6 +506,11 @@ class TrainingPanel(QWidget):
                 job.cancel()
         if self._owns_runner:
             self.runner.shutdown()
+
+
+def _remember_device(text: str) -> None:
+    """Keep the device a check found for every later page (the check runs once)."""
+    TrainingPanel.detected_device = text
 
 
 def _room_kept(widget: QWidget) -> QWidget:
