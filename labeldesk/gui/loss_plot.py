@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, QRectF, Qt
+from PySide6.QtGui import QPainter, QPalette, QPicture, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from labeldesk.gui.charts import style_legend
@@ -23,6 +23,9 @@ EMPTY_NOTE = (
     "here as the epoch ends."
 )
 WAITING_NOTE = "The first epoch's loss and {accuracy} are drawn here when it ends."
+# The loss axis's room for its numbers, from the start: with none drawn (an empty plot)
+# it was narrower, and the plot area moved ~20 px left→right when the first loss came.
+LOSS_NUMBER_ROOM = "0.000"  # wider than its usual labels (0.5, 0.45, 12.5: 0.0125, milli)
 
 
 def epoch_step(span: float, pixels: float) -> int:
@@ -52,6 +55,7 @@ class LossPlot(pg.PlotWidget):
         self.plot_item.getAxis("right").setGrid(False)
         # Its lines at two levels (0.5 and 0.1, say), not also a faint third (0.05).
         self.plot_item.getAxis("left").setStyle(maxTickLevel=1)
+        self._keep_loss_number_room()
         # The legend in a row of its own above the plot area, its names side by side: in
         # the plot area (right, half-way up) a slowly learning run's curves passed under.
         self.legend = self.plot_item.addLegend(offset=None, colCount=2)
@@ -91,6 +95,23 @@ class LossPlot(pg.PlotWidget):
         self.idle_epochs = FEW_EPOCHS  # the epochs a run would have (the Epochs box)
         self._apply_palette()
         self._redraw()  # the empty plot's epoch axis: 1 … 10, not 0.1 … 0.9
+
+    def _keep_loss_number_room(self) -> None:
+        """The loss axis as wide with no numbers as with a usual loss's: the room for its
+        numbers starts at ``LOSS_NUMBER_ROOM``'s width and only grows (a longer label
+        widens it once; a run's numbers, then none, do not move the plot area back)."""
+        axis = self.plot_item.getAxis("left")
+        picture = QPicture()  # measured as the axis draws its numbers (on a QPicture)
+        painter = QPainter(picture)
+        try:
+            if axis.style["tickFont"]:
+                painter.setFont(axis.style["tickFont"])
+            flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            room = painter.boundingRect(QRectF(0, 0, 200, 50), flags, LOSS_NUMBER_ROOM).width()
+        finally:
+            painter.end()
+        axis.textWidth = max(axis.textWidth, room)
+        axis.setStyle(autoReduceTextSpace=False)  # (and applies the width)
 
     def _sync_views(self) -> None:
         self.accuracy_view.setGeometry(self.plot_item.vb.sceneBoundingRect())

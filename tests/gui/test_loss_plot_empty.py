@@ -46,3 +46,33 @@ def test_an_empty_plot_says_what_it_will_show_and_when(qtbot):
 
     plot.set_history([])  # no run to show again
     assert note.isVisible() and loss_axis_numbers(plot) == []
+
+
+def plot_area_left(qtbot, plot: LossPlot) -> int:
+    """Where the plot area begins, once the axes have drawn their numbers (the loss
+    axis sizes itself to them as it paints)."""
+    for _ in range(3):
+        plot.grab()
+        qtbot.wait(10)
+    return plot.mapFromScene(plot.plot_item.vb.sceneBoundingRect()).boundingRect().x()
+
+
+def test_the_plot_area_stays_where_it_is_when_the_first_loss_comes(qtbot):
+    """With no numbers on it the loss axis was narrower: the plot area moved ~20 px right
+    when a run's first loss came, and back when the plot was emptied."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 300)
+    plot.show()
+    qtbot.waitExposed(plot)
+    empty = plot_area_left(qtbot, plot)
+    plot.set_history([], planned=100)  # a run started
+    assert plot_area_left(qtbot, plot) == empty
+    plot.add_loss(1, 2.3)  # its first loss
+    assert plot_area_left(qtbot, plot) == empty
+    assert loss_axis_numbers(plot)  # drawn in the room kept for them
+    for epoch, loss in enumerate((1.1, 0.45, 0.31), start=2):
+        plot.add_loss(epoch, loss)
+        assert plot_area_left(qtbot, plot) == empty
+    plot.set_history([])  # empty again
+    assert plot_area_left(qtbot, plot) == empty
