@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QLabel, QPushButton
 
+    from labeldesk.browse.review_scope import ReviewScope
     from labeldesk.browse.review_session import ReviewSession, Source
     from labeldesk.core.project import Project
     from labeldesk.gui.elided_label import ElidedLabel
@@ -64,6 +65,7 @@ class ReviewDisplay:
         crossfit: bool
         all_splits: bool
         held_out: dict[str, int]
+        scope: ReviewScope | None
         expected_errors: int | None
         pixel_share: float
         jobs: ReviewJobs
@@ -99,6 +101,8 @@ class ReviewDisplay:
             from labeldesk.ml.pixel_view import share_note
 
             tip = share_note(self.pixel_share)
+        if self.source == "issues" and self.scope is not None:
+            text = f"{self.scope.name} · {text}" if text else self.scope.name
         self.counter.setText(text)
         self.counter.setToolTip(tip)
         if self.source == "queue" and session is not None and session.current is not None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from labeldesk.browse.review_scope import browser_scope
 from labeldesk.gui.review_view import ReviewView
 
 if TYPE_CHECKING:
@@ -49,7 +50,11 @@ class ReviewMode(QObject):
             view.addAction(shell.view.labeling.add_class_action)
             self.view = view
         self.view.setEnabled(True)
-        self.view.load(source, crossfit)
+        # likely mislabels within what the browser is narrowed to (its class, say): the
+        # header names it, and "Review the whole project" takes in the rest
+        model = shell.view.model
+        scope = browser_scope(model.catalog, model.image_filter) if source == "issues" else None
+        self.view.load(source, crossfit, scope=scope)
         shell.show_page(self.view)
         self.view.setFocus()
         return self.view

@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from labeldesk.browse.review_lists import QueueRefresh
+from labeldesk.browse.review_scope import ReviewScope
 from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
 from labeldesk.core import changes as change_kinds
 from labeldesk.core.labels import two_classes_to_learn
@@ -83,6 +84,7 @@ class ReviewView(ReviewDisplay, QWidget):
         self.crossfit = False  # issues scored on the cached cross-fit
         self.all_splits = False  # queue: val and test images too (asked for)
         self.held_out: dict[str, int] = {}  # queue: unlabeled images left out, per split
+        self.scope: ReviewScope | None = None  # issues: what the browser was narrowed to
         self.jobs = ReviewJobs(project, runner, track, parent=self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -92,6 +94,12 @@ class ReviewView(ReviewDisplay, QWidget):
         self.back_button = QPushButton("Back to browser")
         self.back_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Enter stay review keys
         self.back_button.clicked.connect(self.backRequested)
+        # under a review kept to the browser's class (or split, search, selection); its
+        # underlined W: Alt+W (it takes no focus: Space, Enter are review keys)
+        self.whole_button = QPushButton("Review the &whole project")
+        self.whole_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.whole_button.clicked.connect(lambda *_: self.load("issues", self.crossfit))
+        self.whole_button.hide()
         self.refresh_box = QueueRefreshBox()
         self.refresh_box.changed.connect(self._refresh_every_changed)
         self.refresh_box.spin.done.connect(self.setFocus)  # keys decide again
@@ -102,6 +110,7 @@ class ReviewView(ReviewDisplay, QWidget):
         self.counter.setWordWrap(True)  # a narrow window wraps it rather than grow
         top.addWidget(self.counter, 1)  # it takes the room there is: one line when it fits
         top.addSpacing(24)
+        top.addWidget(self.whole_button)
         top.addWidget(self.back_button)
 
         self.image = ImageLabel()
@@ -123,7 +132,9 @@ class ReviewView(ReviewDisplay, QWidget):
         self.held_out_button.hide()
         self.rescore_button = QPushButton(RESCORE_BUTTON)  # at the end of a pass of issues
         self.rescore_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay review keys
-        self.rescore_button.clicked.connect(lambda *_: self.load("issues", self.crossfit))
+        self.rescore_button.clicked.connect(
+            lambda *_: self.load("issues", self.crossfit, scope=self.scope)
+        )
         self.rescore_button.hide()
         self._last = ""  # the last key's decision, said under the next image
         self.neighbours = NeighbourStrip()
@@ -216,11 +227,20 @@ class ReviewView(ReviewDisplay, QWidget):
             self.message.emit(READ_ONLY_KEY_NOTE)
 
     # -- loading -------------------------------------------------------------------
-    def load(self, source: Source, crossfit: bool = False, all_splits: bool = False) -> Job:
+    def load(
+        self,
+        source: Source,
+        crossfit: bool = False,
+        all_splits: bool = False,
+        scope: ReviewScope | None = None,
+    ) -> Job:
         """Compute the list for ``source`` in the background, then show its first image
         (``crossfit``: likely mislabels scored on the cached cross-fit; ``all_splits``: a
-        queue with val and test images too, which it otherwise leaves out)."""
+        queue with val and test images too, which it otherwise leaves out; ``scope``:
+        likely mislabels within the browser's class, split, search or selection)."""
         self.source, self.crossfit = source, crossfit and source == "issues"
+        self.scope = scope if source == "issues" else None
+        self.whole_button.setVisible(self.scope is not None)
         self.all_splits = all_splits and source == "queue"
         self.session = None
         self.expected_errors, self.pixel_share, self.held_out = None, 0.0, {}
@@ -231,6 +251,9 @@ class ReviewView(ReviewDisplay, QWidget):
     def _loaded(self, result: ReviewList) -> None:
         items = result.items
         self.expected_errors = result.expected_errors
+        if self.scope is not None:
+            items = self.scope.narrow(items)
+            self.expected_errors = None  # the whole project's estimate, not the scope's
         self.pixel_share = result.pixel_share
         self.held_out = result.held_out
         self.session = ReviewSession(

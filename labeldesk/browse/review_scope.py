@@ -1,0 +1,45 @@
+"""What part of the project a review of likely mislabels keeps to: the images the
+browser is narrowed to (a class, a split, a path search, a map selection). An annotator
+who picked "coat" and pressed Ctrl+I was taken through every flagged image of every
+class ("image 1 of 262") where the browser showed coat's 41."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.image_records import ImageFilter
+from labeldesk.browse.review_session import ReviewItem
+
+
+@dataclass(frozen=True)
+class ReviewScope:
+    """``name``: what the browser was narrowed to, for the review's header ("coat",
+    "coat, val split"); ``paths``: the images it takes in."""
+
+    name: str
+    paths: frozenset[str]
+
+    def narrow(self, items: list[ReviewItem]) -> list[ReviewItem]:
+        """``items`` in this scope, in their order."""
+        return [item for item in items if item.path in self.paths]
+
+
+def browser_scope(catalog: ImageCatalog | None, wanted: ImageFilter) -> ReviewScope | None:
+    """The scope of the browser's ``wanted`` (its class, split, search and selection;
+    not what it shows, as "Likely mislabeled", nor its order); None when it is not
+    narrowed (or only to Unlabeled images, which have no label to review)."""
+    parts = []
+    if wanted.label is not None and not wanted.unlabeled:
+        parts.append(wanted.label)
+    if wanted.split is not None:
+        parts.append(f"{wanted.split} split")
+    if wanted.search.strip():
+        parts.append(f"paths with “{wanted.search.strip()}”")
+    if wanted.paths is not None or wanted.ranking is not None:
+        parts.append(wanted.selection or "the selection")
+    if catalog is None or not parts:
+        return None
+    scope = replace(wanted, unlabeled=False, show="all")
+    paths = catalog.paths[catalog.matches(scope)]
+    return ReviewScope(", ".join(parts), frozenset(str(p) for p in paths))

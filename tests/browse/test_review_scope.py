@@ -1,0 +1,51 @@
+"""The scope a review of likely mislabels takes from the browser (Qt-free): the images
+its class, split, search or selection keeps (not what it shows, nor its order), named
+for the review's header; none where the browser is not narrowed."""
+
+from __future__ import annotations
+
+from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.image_records import ImageFilter
+from labeldesk.browse.review_scope import browser_scope
+from labeldesk.browse.review_session import ReviewItem
+
+
+def paths_of(catalog: ImageCatalog, wanted: ImageFilter) -> frozenset[str]:
+    return frozenset(str(p) for p in catalog.paths[catalog.matches(wanted)])
+
+
+def test_the_scope_is_what_the_browser_is_narrowed_to(project):
+    catalog = ImageCatalog.load(project)
+    assert browser_scope(catalog, ImageFilter()) is None
+    assert browser_scope(catalog, ImageFilter(show="flagged", sort="issue")) is None
+    assert browser_scope(catalog, ImageFilter(unlabeled=True)) is None  # nothing to review
+
+    cats = browser_scope(catalog, ImageFilter(label="cat", show="flagged"))
+    assert cats is not None and cats.name == "cat"
+    assert cats.paths == paths_of(catalog, ImageFilter(label="cat"))  # flagged or not
+
+    val_dogs = browser_scope(catalog, ImageFilter(label="dog", split="val", search="DOG1"))
+    assert val_dogs is not None
+    assert val_dogs.name == "dog, val split, paths with “DOG1”"
+    assert val_dogs.paths == paths_of(catalog, ImageFilter(label="dog", split="val", search="dog1"))
+
+    chosen = frozenset(sorted(cats.paths)[:2])
+    on_map = browser_scope(catalog, ImageFilter(paths=chosen, selection="2 selected on the map"))
+    assert on_map is not None and on_map.name == "2 selected on the map"
+    assert on_map.paths == chosen
+
+
+def test_a_scope_keeps_its_items_in_their_order(project):
+    catalog = ImageCatalog.load(project)
+    cats = browser_scope(catalog, ImageFilter(label="cat"))
+    assert cats is not None
+    cat_paths = sorted(cats.paths)
+    items = [
+        ReviewItem(path=path, label=label, suggested=None, score=0.5)
+        for path, label in [
+            (cat_paths[1], "cat"),
+            ("train/dog/dog0.jpg", "dog"),
+            (cat_paths[0], "cat"),
+        ]
+    ]
+    assert [item.path for item in cats.narrow(items)] == [cat_paths[1], cat_paths[0]]

@@ -1,0 +1,60 @@
+"""Review → Review likely mislabels (Ctrl+I) keeps to what the browser is narrowed to: an
+annotator who picked "coat" in the class list (its *Likely mislabeled*: 41) was taken
+through every flagged image of every class ("image 1 of 262"). The header names the
+scope, and *Review the whole project* takes in the rest."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+
+def open_with_flags_in_two_classes(qtbot, window, clustered):
+    """The clustered project (two ant images that look like bees) with a cow image
+    labeled bee too, opened in the window, its insights computed."""
+    project, flipped = clustered
+    project.set_label("train/cow/cow0.png", "bee")
+    path = project.path
+    project.close()
+    assert window.open_project(path)
+    qtbot.waitUntil(lambda: window.view.catalog.insights is not None, timeout=30000)
+    return flipped
+
+
+def start_review(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    review = window.review.view
+    assert review is not None
+    qtbot.waitUntil(lambda: review.session is not None, timeout=30000)
+    return review
+
+
+def test_the_review_keeps_to_the_class_the_browser_shows(qtbot, window, clustered):
+    flipped = open_with_flags_in_two_classes(qtbot, window, clustered)
+    review = start_review(qtbot, window)
+    everything = {item.path: item.label for item in review.session.items}
+    assert "train/cow/cow0.png" in everything and set(flipped) <= set(everything)
+    ants = [path for path, label in everything.items() if label == "ant"]
+    window.show_browser()
+
+    window.view.sidebar.select_class("ant")
+    review = start_review(qtbot, window)
+    items = review.session.items
+    assert [item.path for item in items] == ants  # in the same order
+    assert review.counter.text().startswith(f"ant · image 1 of {len(ants)} · ")
+    assert review.whole_button.isVisible()
+
+    review.whole_button.click()  # the way back to all
+    qtbot.waitUntil(lambda: review.session is not None, timeout=30000)
+    assert {item.path for item in review.session.items} == set(everything)
+    header = review.counter.text()
+    assert f"image 1 of {len(everything)} · " in header and "ant" not in header
+    assert not review.whole_button.isVisible()
+
+
+def test_the_whole_project_is_reviewed_when_the_browser_is_not_narrowed(qtbot, window, clustered):
+    open_with_flags_in_two_classes(qtbot, window, clustered)
+    window.view.sidebar.select_class(None)  # All images
+    review = start_review(qtbot, window)
+    labels = {item.label for item in review.session.items}
+    assert {"ant", "bee"} <= labels
+    assert not review.whole_button.isVisible()
