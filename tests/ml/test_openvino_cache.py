@@ -89,7 +89,10 @@ def test_a_damaged_compiled_model_is_compiled_again(runtime_cache):
             f.truncate(10)
     runner = load_runner(backbone, "cpu", "openvino")
     assert runner.name == "openvino" and same_as_pytorch(runner, backbone)
-    assert {p: p.stat().st_size for p in blobs} == blobs
+    # Rewritten whole: OpenVINO's blob for one model varies by a few bytes from one
+    # compile to the next (12,773-12,802 bytes over three fresh compiles here), so the
+    # check is that each is back to about its size, not cut short.
+    assert all(p.stat().st_size > 0.95 * size for p, size in blobs.items())
 
 
 def test_an_older_openvinos_unused_compiled_models_are_removed_and_nothing_else(runtime_cache):
