@@ -28,7 +28,10 @@ def test_size_threshold_switches_to_ivf():
 
 
 def test_ivf_recall_against_exact():
-    x = clustered(20_000)
+    # 5,000 vectors: the lists, probes and re-rank that IndexConfig.choose gives them are
+    # what is tested (at 20,000 the same faults show the same way, at 3x the build's CPU:
+    # nprobe 1 gives recall 0.30 there, 0.39 here)
+    x = clustered(5_000)
     queries = x[:200]
     exact = VectorIndex(x, IndexConfig(exact=True)).search(queries, 20)[1]
     ivf = VectorIndex(x, IndexConfig.choose(len(x), exact_max=0)).search(queries, 20)[1]
