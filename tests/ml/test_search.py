@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from labeldesk.ml.search import IndexConfig, VectorIndex, knn_graph
+from labeldesk.ml.search import IndexConfig, VectorIndex, graph_from, knn_graph
 
 
 def clustered(n: int, dim: int = 64, clusters: int = 50, seed: int = 0) -> np.ndarray:
@@ -65,10 +65,12 @@ def test_knn_graph_on_several_threads_equals_one_thread(monkeypatch):
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     monkeypatch.setattr(search, "usable_cores", lambda: 4)
     for exact_max in (10_000, 500):  # exact, then the compressed index
+        # knn_graph's index, built once (the same either way: only the search is threaded)
+        index = VectorIndex(x, IndexConfig.choose(len(x), exact_max=exact_max))
         graphs = []
         for threads in (1, 4):
             monkeypatch.setattr(search, "GRAPH_THREADS", threads)
-            graphs.append(knn_graph(x, 5, exact_max=exact_max, batch=128))
+            graphs.append(graph_from(index, x, 5, batch=128))
         (s1, r1), (s4, r4) = graphs
         assert np.array_equal(r1, r4) and np.array_equal(s1, s4)
         assert (r1 >= 0).all() and (r1 != np.arange(len(x))[:, None]).all()
