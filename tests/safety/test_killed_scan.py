@@ -86,8 +86,16 @@ def test_a_killed_scan_is_finished_by_the_next_with_moves_and_history_kept(tmp_p
     run_here(["new", project, "--images", images])
     pool = sorted((images / "_unlabeled").iterdir())
     labels = tmp_path / "labels.csv"
-    labels.write_text("path,label\n" + "".join(f"_unlabeled/{f.name},bag\n" for f in pool[:20]))
+    labelled = [*pool[:20], *pool[60:80]]
+    labels.write_text("path,label\n" + "".join(f"_unlabeled/{f.name},bag\n" for f in labelled))
     run_here(["label", project, "--csv", labels])  # a person's labels, then files move:
+    (tmp_path / "away").mkdir()  # out of the folder for a scan (removed), and back under
+    for f in pool[60:80]:  # another name: the removed images come back, labels and all
+        f.rename(tmp_path / "away" / f.name)
+    run_here(["scan", project])
+    (images / "_unlabeled" / "back").mkdir()
+    for f in pool[60:80]:
+        (tmp_path / "away" / f.name).rename(images / "_unlabeled" / "back" / f.name)
     (images / "train" / "bags").mkdir()
     for f in pool[:20]:  # renamed, same bytes and times: matched before decoding
         f.rename(images / "train" / "bags" / f.name)
@@ -105,6 +113,12 @@ def test_a_killed_scan_is_finished_by_the_next_with_moves_and_history_kept(tmp_p
     run_here(["scan", tmp_path / "reference"])
     expected = project_state(tmp_path / "reference")
 
+    # Killed between writing a thumbnail and renaming it into place: its temporary stays
+    # (decoded in this process, where the kill point is; workers are separate processes)
+    in_process = {"labeldesk.core.probe_pool.IN_PROCESS_BELOW": 10**6}
+    killed = run_killed(["scan", project], "os.replace", 5, name="*.jpg", patch=in_process)
+    assert killed == -signal.SIGKILL
+    assert [Path(p).suffix for p in leftovers(project)] == [".tmp"]
     made = len(thumbnails(project))
     for more in (30, 150, 280):  # killed mid-decoding, then after some batches were written
         at = lambda more=more: len(thumbnails(project)) >= made + more  # noqa: E731
@@ -112,7 +126,11 @@ def test_a_killed_scan_is_finished_by_the_next_with_moves_and_history_kept(tmp_p
     age(project / "thumbs")  # (a half-written thumbnail goes once it is a minute old)
     run_here(["scan", project])
     assert project_state(project) == expected
+    back = {f"_unlabeled/back/{f.name}" for f in pool[60:80]}
+    rows, _, events = expected  # the images that came back are the labelled ones
+    assert {label for path, label, *_ in rows if path in back} == {"bag"}
+    assert sorted(path for path, *_ in events if path in back) == sorted(back)
     assert thumbnails(project) == thumbnails(tmp_path / "reference")
-    assert leftovers(project) == []
+    assert leftovers(project) == []  # the killed run's thumbnail temporary too
     assert run_here(["stats", project])["images"] == 600 + 300 - 40
     assert tree(images) == before
