@@ -196,9 +196,10 @@ class VectorStore:
 
         The caches go first: a run killed after emptying keys.bin but before replacing
         vectors.f16 leaves the old vectors, which the next writer replaces (:meth:`_repair`)
-        before appending the new ones; caches of the old vectors left beside it would be
-        taken for the new ones'. Killed before the keys are emptied, the store is as it
-        was, and the next writer rebuilds it again."""
+        before appending the new ones; caches of the old vectors left beside it would stay
+        (stale by the new generation, but on disk until the next of each kind is written;
+        before generation tokens they were taken for the new ones'). Killed before the keys
+        are emptied, the store is as it was, and the next writer rebuilds it again."""
         self._check_writable()
         log.warning("rebuilding the embeddings in %s: %s", self.folder, reason)
         for pattern in DERIVED:

@@ -25,7 +25,9 @@ DIM = 4
 
 def _killed_rebuild(folder: Path) -> None:
     """What a rebuild killed just before it replaced vectors.f16 leaves: its keys emptied
-    (a new, empty keys.bin), the old vectors as they were."""
+    (a new, empty keys.bin), the old vectors as they were. Without a new generation token:
+    as a version before tokens left it (one of today's writes its token first, so its
+    readers are told by the generation alone; tests/safety/test_killed_embed.py kills one)."""
     write_bytes_atomically(folder / "keys.bin", b"")
 
 

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 import labeldesk
+from labeldesk.ml.errors import NoEmbeddings
 from labeldesk.ml.store import project_vectors
+from labeldesk.ml.vectors import DERIVED
 from safety.killed_runs import TINY, leftovers, run_here, run_killed, tree
 
 # The killed runs are real commands in child processes (seconds each); the runs before
@@ -93,6 +95,12 @@ def test_a_rebuild_killed_between_its_files_leaves_no_cache_of_the_old_vectors(s
     assert run_here(["issues", project, "--all"], tiny=True) != expected  # cached from those
     killed = run_killed(["embed", project, *EMBED], "os.replace", 1, tiny=True, name="vectors.f16")
     assert killed == -signal.SIGKILL
+    # Its caches went before its files: none of the old vectors' outlives the kill (they
+    # are stale by the store's generation now, but stayed until the next of each kind),
+    # and a reader before the next embed finds no rows (keys.bin went first), not the old ones
+    assert [p.name for pattern in DERIVED for p in store.glob(pattern)] == []
+    with labeldesk.open_project(project) as opened, pytest.raises(NoEmbeddings, match="embed"):
+        project_vectors(opened)
     run_here(["embed", project, *EMBED], tiny=True)
     assert same_vectors(vectors(project), vectors(reference))
     assert run_here(["issues", project, "--all"], tiny=True) == expected
