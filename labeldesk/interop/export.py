@@ -140,8 +140,8 @@ def export(
         # last: it lists (and hashes) every file the format wrote; the staging marker
         # stays until then, so a run killed while hashing is cleaned up by the next one
         write_manifest(project, staging, fmt, options, report, progress, cancel)
-        put_in_place(staging, target, overwrite=options.overwrite)  # (and syncs its folder)
-        sync_folders(folder.parent for folder in made)  # the folders made above it
+        sync_folders(folder.parent for folder in made)  # the folders made above it, then
+        put_in_place(staging, target, overwrite=options.overwrite)  # it (and its folder)
         finish_staging(target)
     except BaseException:
         delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable

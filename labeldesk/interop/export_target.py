@@ -271,7 +271,8 @@ def _check_unchanged(target: Path) -> None:
 def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
     """Rename the finished export into place, and sync the folder it is in (the rename
     durable before the command says done). An earlier export there (checked again now:
-    still exactly as written) is set aside and then deleted."""
+    still exactly as written) is set aside and then deleted. If that sync fails (a disk
+    error, Ctrl+C), the export is undone (:func:`_synced_or_undone`)."""
     if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
         target.rmdir()
     if not target.exists() and not target.is_symlink():
@@ -281,7 +282,7 @@ def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
             raise ExportTargetError(
                 f"{target} was created by someone else during the export; nothing replaced"
             ) from exc
-        sync_folder(target.parent)
+        _synced_or_undone(staging, target, None)
         return
     if not overwrite:
         raise ExportTargetError(
@@ -291,9 +292,71 @@ def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
     _check_unchanged(target)
     finish_staging(target)  # a marker a killed run left in it: not one of a folder to delete
     old = _swap_in(staging, target)
-    sync_folder(target.parent)  # the new export in place (for good) before the old goes
+    _synced_or_undone(staging, target, old)  # in place for good before the old one goes
     mark_for_deletion(old)  # a run killed mid-delete leaves it recognisable (remove_stale)
     delete_marked(old)
+
+
+def _synced_or_undone(staging: Path, target: Path, old: Path | None) -> None:
+    """Sync the folder the new export was just renamed into. Where that fails (EIO from a
+    failing disk, Ctrl+C), undo the rename: the new export back to ``staging`` (still
+    marked: the caller deletes it there) and the earlier one, set aside at ``old``, back
+    in place, so ``target`` is as it was, as after any failed export. Before, the new
+    export stayed in place with its staging marker while the command said it failed, and
+    the earlier one stayed set aside, hidden and unmarked. The error says what is where;
+    if the undo fails as well, both exports are kept and named."""
+    try:
+        sync_folder(target.parent)
+    except BaseException as exc:
+        try:
+            _undo(staging, target, old)
+        except OSError as again:
+            if isinstance(exc, OSError):
+                exc.add_note(_not_undone(target, old, again))
+            raise exc from None
+        if isinstance(exc, OSError):
+            undone = (
+                f"nothing was replaced: {target} holds the earlier export, as before"
+                if old is not None
+                else f"nothing was exported to {target}"
+            )
+            exc.add_note(undone)
+        raise
+
+
+def _undo(staging: Path, target: Path, old: Path | None) -> None:
+    """Put the new export at ``target`` back at ``staging``, and the earlier one from
+    ``old`` (None: there was none) back at ``target``: swapped back at once where the
+    system can (Linux), else by two renames."""
+    if old is None:
+        os.replace(target, staging)
+        return
+    if exchange.swap(old, target):
+        os.replace(old, staging)  # (now the new export, still marked as staging)
+        return
+    os.replace(target, staging)
+    try:
+        os.replace(old, target)
+    except OSError:
+        os.replace(staging, target)  # the new export back, rather than no export at all
+        raise
+
+
+def _not_undone(target: Path, old: Path | None, again: OSError) -> str:
+    """What is where when an export could not be undone either (``again``: why)."""
+    why = f"the export could not be undone either ({again.strerror or again})"
+    if old is not None and not os.path.lexists(target):  # (half undone: the new one went)
+        return (
+            f"{why}: {target} is missing; the earlier export waits, whole, in the hidden "
+            f"folder {old}, and the next export to {target} puts it back"
+        )
+    kept = (
+        f"the earlier one waits, whole, in the hidden folder {old} (the next export to "
+        f"{target} removes it; to keep it, move it out first)"
+        if old is not None
+        else "run the export again to be sure it is on the disk"
+    )
+    return f"{why}: the new export is in {target}, but may not be on the disk; {kept}"
 
 
 def _swap_in(staging: Path, target: Path) -> Path:
