@@ -26,22 +26,24 @@ from labeldesk.interop.export_target import MANIFEST
 @pytest.fixture
 def fail_sync_once_in_place(monkeypatch):
     """``arm(out, name)``: the first fsync of ``out``'s parent folder once ``out`` holds a
-    file of that name (the new export is in place) raises EIO, as a failing disk does."""
+    file of that name (the new export is in place) raises EIO, as a failing disk does
+    (``arm(out, name, error)``: raises ``error``)."""
     real = os.fsync
-    armed: list[tuple[Path, str]] = []
+    armed: list[tuple[Path, str, BaseException]] = []
 
     def fsync(fd: int) -> None:
         if armed:
-            out, new_file = armed[0]
+            out, new_file, error = armed[0]
             st = os.fstat(fd)
             parent = out.parent.exists() and os.stat(out.parent).st_ino == st.st_ino
             if stat.S_ISDIR(st.st_mode) and parent and next(out.rglob(new_file), None):
                 armed.clear()
-                raise OSError(errno.EIO, os.strerror(errno.EIO))
+                raise error
         real(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    return lambda out, new_file: armed.append((out, new_file))
+    eio = OSError(errno.EIO, os.strerror(errno.EIO))
+    return lambda out, new_file, error=eio: armed.append((out, new_file, error))
 
 
 def beside(out: Path) -> list[str]:
@@ -79,6 +81,18 @@ def test_the_two_rename_replacement_is_undone_too(
     with pytest.raises(OSError, match="nothing was replaced") as raised:
         export(project, out, options=ExportOptions(overwrite=True))
     assert raised.value.errno == errno.EIO
+    assert tree(out) == earlier
+    assert [name for name in beside(out) if name.startswith(".")] == []
+
+
+def test_ctrl_c_there_undoes_the_overwrite_too(project, tmp_path, fail_sync_once_in_place):
+    out = tmp_path / "out"
+    export(project, out)
+    earlier = tree(out)
+    project.set_label("_unlabeled/u0.png", "dog")
+    fail_sync_once_in_place(out, "u0.png", KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        export(project, out, options=ExportOptions(overwrite=True))
     assert tree(out) == earlier
     assert [name for name in beside(out) if name.startswith(".")] == []
 
