@@ -3,7 +3,8 @@ path may lose data".
 
 A small project (a few classes, a train/val/test split, some unlabeled images) is driven
 through the Python API and the command line with random operations: label, relabel, clear
-a label, set a split, add/rename/remove a class, undo, redo, import a CSV with bad rows,
+a label, set a split, add/rename/remove a class, undo, redo, import a CSV with bad rows
+(and undo or redo it with ``--include-imports``),
 ``version create``, rename an image file on disk, add one, corrupt one, delete one (each
 followed by a scan). A pure-Python model keeps the labels, splits and classes expected;
 after each step the project's reads and ``labeldesk stats --json`` are compared with it,
@@ -282,8 +283,7 @@ class Fuzz(FuzzChecks):
         self.model.originals.setdefault(k, (self.root / im.path).read_bytes())
         (self.root / im.path).write_bytes(data)
         self.scan()
-        im.skipped, im.hash = True, blake(data)
-        self._forget_batches_of(k)
+        im.skipped, im.hash = True, blake(data)  # (its label stays: an undo reaches it)
         return f"corrupt {im.path}"
 
     def op_delete(self) -> str:
@@ -296,8 +296,7 @@ class Fuzz(FuzzChecks):
         if self.model.originals.pop(k, None) is None:  # (corrupted: its bytes then are
             self.model.gone[k] = (im, (self.root / path).read_bytes())  # not put back)
         (self.root / path).unlink()
-        self.scan()
-        self._forget_batches_of(k)
+        self.scan()  # (its row stays, removed, label and all: an undo reaches it)
         return f"delete {path}"
 
     def op_move(self) -> str:
@@ -375,17 +374,28 @@ class Fuzz(FuzzChecks):
         return f"readd {im.path}"
 
     def _forget_batches_of(self, key: int) -> None:
-        # what an undo does to an image gone since is not modelled: stop undoing there
-        if any(key in b.before for b in self.model.undo + self.model.redo):
-            self.model.undo.clear()
+        """A scan changed the image ``key`` (its label or split, from the folder it was
+        moved or put back to): an undo of an earlier batch leaves it as it is ("images a
+        later batch changed again are left as they are"), so the batches waiting to be
+        undone no longer hold it. What a redo then does to it is not modelled: the model
+        stops redoing there."""
+        for batch in self.model.undo:
+            batch.before.pop(key, None)
+            batch.after.pop(key, None)
+        if any(key in b.before for b in self.model.redo):
             self.model.redo.clear()
 
 
 OPS = {
     "label": 6, "clear": 2, "split": 3, "add_class": 1, "rename_class": 1,
-    "remove_class": 1, "undo": 3, "redo": 2, "import": 1, "version": 2,
+    "remove_class": 1, "undo": 3, "redo": 2, "import": 2, "version": 2,
     "rename_file": 1, "add_file": 1, "corrupt": 1, "delete": 1,
     "repair": 1, "swap": 1, "readd": 1, "move": 2,
+}  # fmt: skip
+# Operations after which an import just made (or undone) can still be undone (or redone)
+# as the model has it: those that change no label, split, status or class
+KEEP_IMPORT_UNDO = {
+    "undo_import", "redo_import", "version", "export_mapped", "export_since", "export_current",
 }  # fmt: skip
 
 
@@ -398,6 +408,11 @@ def run_fuzz(seed: int, steps: int, folder: Path) -> list[str]:
         fuzz.check_state()
         for _step in range(steps):
             op = fuzz.rng.choices(names, weights)[0]
+            model = fuzz.model
+            if (model.import_top or model.import_redo) and fuzz.rng.random() < 0.5:
+                op = "undo_import" if model.import_top else "redo_import"
+            if op not in KEEP_IMPORT_UNDO:  # anything else done since: not modelled
+                fuzz.model.import_top = fuzz.model.import_redo = None
             fuzz.log.append(getattr(fuzz, f"op_{op}")())
             fuzz.check_state()
             if fuzz.model.versions and fuzz.rng.random() < 0.15:
@@ -409,9 +424,10 @@ def run_fuzz(seed: int, steps: int, folder: Path) -> list[str]:
             fuzz.check_kept_export(name)
         for a, b in itertools.pairwise(names):
             fuzz.check_diff(a, b)
-    except AssertionError as e:
+    except Exception as e:  # (a KeyError too: with the seed and the steps that led to it)
+        what = str(e) if isinstance(e, AssertionError) else f"{type(e).__name__}: {e}"
         raise AssertionError(
-            f"seed {seed}, step {len(fuzz.log)}: {e}\nsteps: " + "; ".join(fuzz.log)
+            f"seed {seed}, step {len(fuzz.log)}: {what}\nsteps: " + "; ".join(fuzz.log)
         ) from e
     finally:
         fuzz.project.close()

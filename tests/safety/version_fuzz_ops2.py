@@ -24,6 +24,8 @@ from safety.version_fuzz_model import SPLITS, Batch, Image, Model, blake
 STATUSES = ("verified", "excluded", None)
 FORMATS = ("imagefolder", "parquet", "hf", "fiftyone", "labelstudio", "webdataset")
 # How often each operation here runs, beside version_fuzz.OPS
+# (and undo_import, redo_import: chosen by run_fuzz half the time an import can be undone
+# or redone, as its model has it)
 OPS2 = {"status": 3, "merge": 1, "export_mapped": 1, "export_since": 1, "export_current": 1}
 
 
@@ -77,7 +79,36 @@ class Fuzz2(Fuzz):
             self.keeps_status = False
 
     def op_import(self) -> str:
-        return self.dropping_verified(super().op_import)
+        before, classes = self.model.state(), list(self.model.classes)
+        done = self.dropping_verified(super().op_import)
+        after = self.model.state()
+        changed = {k for k in after if before.get(k) != after[k]}
+        before = {k: before[k] for k in changed}
+        top = Batch(before, {k: after[k] for k in changed}, classes, classes)
+        self.model.import_top = top if changed else None
+        return done
+
+    def op_undo_import(self) -> str:
+        """`undo --include-imports` just after an import: its labels, splits and the
+        "verified" marks it cleared, back as they were."""
+        batch = self.model.import_top
+        if batch is None:
+            return "undo import: nothing"
+        code, _ = self.cli("undo", self.path, "--include-imports")
+        assert code == 0, f"undo --include-imports exited {code}: {self.stderr}"
+        self._apply(batch.before, batch.classes_before)
+        self.model.import_top, self.model.import_redo = None, batch
+        return "undo --include-imports"
+
+    def op_redo_import(self) -> str:
+        batch = self.model.import_redo
+        if batch is None:
+            return "redo import: nothing"
+        code, _ = self.cli("redo", self.path, "--include-imports")
+        assert code == 0, f"redo --include-imports exited {code}: {self.stderr}"
+        self._apply(batch.after, batch.classes_after)
+        self.model.import_top, self.model.import_redo = batch, None
+        return "redo --include-imports"
 
     def op_move(self) -> str:
         return self.dropping_verified(super().op_move)
