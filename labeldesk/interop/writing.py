@@ -197,8 +197,12 @@ class Item:
 
 def export_classes(project: Project, options: ExportOptions) -> list[str]:
     """The classes an export lists (a class map and a version applied), in order: what a
-    format that names its classes (a ClassLabel, a labeling config) writes."""
-    return list(options.classes) if options.classes else project.classes()
+    format that names its classes (a ClassLabel, a labeling config) writes. With a class
+    map or a version, none is none (a map that drops every class; before, that read as
+    "not given", and the project's classes now were listed)."""
+    if options.classes or options.class_map or options.version is not None:
+        return list(options.classes)
+    return project.classes()
 
 
 Writer = Callable[
