@@ -50,10 +50,6 @@ class Model:
     seen_names: set[str] = field(default_factory=set)
     originals: dict[int, bytes] = field(default_factory=dict)  # of corrupted images
     gone: dict[int, tuple[Image, bytes]] = field(default_factory=dict)  # deleted files
-    # the newest import, while nothing else was done since (undo --include-imports takes
-    # it back), and an import so undone, while nothing else was (redo --include-imports)
-    import_top: Batch | None = None
-    import_redo: Batch | None = None
 
     def everyone(self) -> list[Image]:
         return [*self.images.values(), *(im for im, _ in self.gone.values())]

@@ -24,8 +24,6 @@ from safety.version_fuzz_model import SPLITS, Batch, Image, Model, blake
 STATUSES = ("verified", "excluded", None)
 FORMATS = ("imagefolder", "parquet", "hf", "fiftyone", "labelstudio", "webdataset")
 # How often each operation here runs, beside version_fuzz.OPS
-# (and undo_import, redo_import: chosen by run_fuzz half the time an import can be undone
-# or redone, as its model has it)
 OPS2 = {"status": 3, "merge": 1, "export_mapped": 1, "export_since": 1, "export_current": 1}
 
 
@@ -78,37 +76,7 @@ class Fuzz2(Fuzz):
         finally:
             self.keeps_status = False
 
-    def op_import(self) -> str:
-        before, classes = self.model.state(), list(self.model.classes)
-        done = self.dropping_verified(super().op_import)
-        after = self.model.state()
-        changed = {k for k in after if before.get(k) != after[k]}
-        before = {k: before[k] for k in changed}
-        top = Batch(before, {k: after[k] for k in changed}, classes, classes)
-        self.model.import_top = top if changed else None
-        return done
-
-    def op_undo_import(self) -> str:
-        """`undo --include-imports` just after an import: its labels, splits and the
-        "verified" marks it cleared, back as they were."""
-        batch = self.model.import_top
-        if batch is None:
-            return "undo import: nothing"
-        code, _ = self.cli("undo", self.path, "--include-imports")
-        assert code == 0, f"undo --include-imports exited {code}: {self.stderr}"
-        self._apply(batch.before, batch.classes_before)
-        self.model.import_top, self.model.import_redo = None, batch
-        return "undo --include-imports"
-
-    def op_redo_import(self) -> str:
-        batch = self.model.import_redo
-        if batch is None:
-            return "redo import: nothing"
-        code, _ = self.cli("redo", self.path, "--include-imports")
-        assert code == 0, f"redo --include-imports exited {code}: {self.stderr}"
-        self._apply(batch.after, batch.classes_after)
-        self.model.import_top, self.model.import_redo = batch, None
-        return "redo --include-imports"
+    # (an import: a batch as the others, its "verified" marks dropped by record())
 
     def op_move(self) -> str:
         return self.dropping_verified(super().op_move)
@@ -117,10 +85,10 @@ class Fuzz2(Fuzz):
         return self.dropping_verified(super().op_readd)
 
     def dropping_verified(self, op: Any) -> str:
-        """Run ``op`` (an import, or a file moved or put back in another folder); an
-        image whose label it changed is no longer verified, and an undo leaves an image
-        it changed as it is ("an image that a later batch changed again is left as it
-        is": not modelled, so the model stops undoing there)."""
+        """Run ``op`` (a file moved or put back in another folder); an image whose label
+        it changed is no longer verified, and an undo leaves an image it changed as it is
+        ("an image that a later batch changed again is left as it is":
+        :meth:`Fuzz._forget_batches_of`)."""
         before = self.model.state()
         done = op()
         for k, im in self.model.keyed().items():
