@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from ml.fake_embeddings import make_clustered_project
@@ -43,27 +45,36 @@ def project(tmp_path):
     project.close()
 
 
-def test_the_export_dialog_says_cancelling_until_the_export_stops(
-    qtbot, project, tmp_path, monkeypatch
-):
+@contextmanager
+def exporting(qtbot, project, out, monkeypatch) -> Iterator[tuple[ExportDialog, Job]]:
+    """An Export dialog whose export (to ``out``) reports and waits for the cancel; on
+    leaving, the export is cancelled if it was not and let stop."""
     release = threading.Event()
     monkeypatch.setattr(export_dialog, "export", _stops_after_one_more_report(release))
     dialog = ExportDialog(project)
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.folder.setText(str(tmp_path / "out"))
+    dialog.folder.setText(str(out))
     job = dialog.start()
     assert job is not None
     try:
+        yield dialog, job
+    finally:
+        job.cancel()
+        release.set()
+        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+
+
+def test_the_export_dialog_says_cancelling_until_the_export_stops(
+    qtbot, project, tmp_path, monkeypatch
+):
+    with exporting(qtbot, project, tmp_path / "out", monkeypatch) as (dialog, _job):
         qtbot.waitUntil(lambda: dialog.message.text().startswith("Syncing the exported"))
         dialog.cancel()
         assert dialog.message.text() == "Cancelling…"
         qtbot.waitUntil(lambda: dialog.progress.value() == 10)  # the last report came
         assert dialog.message.text() == "Cancelling…"
         assert not dialog.cancel_button.isEnabled()
-    finally:
-        release.set()
-        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
     qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
     assert dialog.message.text() == "Export cancelled; nothing was written."
     dialog.shutdown()
@@ -93,22 +104,10 @@ def test_the_export_dialogs_progress_reads_as_a_sentence_and_counts(
     """Under "Exporting…" came "exporting · 30s left", then "hashing the exported files"
     and "syncing the exported files to the disk", each starting lower-case as if cut off,
     beside a bar with a percentage only (the status bar counts "5,120 / 20,000")."""
-    release = threading.Event()
-    monkeypatch.setattr(export_dialog, "export", _stops_after_one_more_report(release))
-    dialog = ExportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.folder.setText(str(tmp_path / "out"))
-    job = dialog.start()
-    assert job is not None
-    try:
+    with exporting(qtbot, project, tmp_path / "out", monkeypatch) as (dialog, _job):
         qtbot.waitUntil(lambda: dialog.progress.value() == 1)
         assert dialog.message.text() == "Syncing the exported files to the disk"
         assert dialog.progress.text() == "1 / 10"
-    finally:
-        dialog.cancel()
-        release.set()
-        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
     dialog.shutdown()
 
 
@@ -116,22 +115,11 @@ def test_escape_while_exporting_cancels_and_the_dialog_says_when_it_stopped(
     qtbot, project, tmp_path, monkeypatch
 ):
     """Escape (or closing the window) while exporting did nothing visible at all."""
-    release = threading.Event()
-    monkeypatch.setattr(export_dialog, "export", _stops_after_one_more_report(release))
-    dialog = ExportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    dialog.folder.setText(str(tmp_path / "out"))
-    job = dialog.start()
-    assert job is not None
-    try:
+    with exporting(qtbot, project, tmp_path / "out", monkeypatch) as (dialog, job):
         qtbot.waitUntil(lambda: dialog.progress.value() == 1)
         dialog.reject()  # Escape
         assert job.token.cancelled and dialog.isVisible()
         assert dialog.message.text() == "Cancelling…"
-    finally:
-        release.set()
-        qtbot.waitUntil(lambda: not job.running, timeout=10_000)
     qtbot.waitUntil(lambda: dialog.close_button.isEnabled())
     assert dialog.message.text() == "Export cancelled; nothing was written."
     assert not (tmp_path / "out").exists()

@@ -7,26 +7,16 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from ml.drift_fixtures import make_project
 
-from labeldesk.gui.drift_page import DriftPage
-from labeldesk.gui.session import ProjectSession
+from gui.drift_pages import drift_page_over_new_project
 
 pytest.importorskip("torch")
 
 
 @pytest.fixture
 def page(qtbot, tmp_path):
-    project = make_project(tmp_path)
-    session = ProjectSession(project)
-    widget = DriftPage(session)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 700)
-    widget.show()
-    yield widget
-    widget.shutdown()
-    session.detach()
-    project.close()
+    with drift_page_over_new_project(qtbot, tmp_path) as widget:
+        yield widget
 
 
 def _checked(qtbot, page, folder):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from ml.drift_fixtures import new_folder
 
-from gui.drift_pages import drift_page_over_new_project
+from gui.drift_pages import drift_page_over_new_project, window_whose_check_found_no_embeddings
 
 pytest.importorskip("torch")
 
@@ -150,23 +150,10 @@ def test_a_check_that_failed_for_want_of_embeddings_says_so_until_they_exist(
     """ "Could not check the folder: no embeddings yet" stayed after embeddings were
     computed. Through the window's own wiring: the check's own end must not clear it
     (a first fix did), embeddings made afterwards must."""
-    from labeldesk.core.create import create_and_index
-    from labeldesk.gui import main_window
-    from labeldesk.gui.main_window import MainWindow
-
-    monkeypatch.setattr(main_window, "show_error", lambda parent, text: None)
-    root, _ = new_folder(tmp_path / "images", per_class=3, seed=8)
-    project, _ = create_and_index(tmp_path / "p", root, workers=1)
-    project.close()
-    window = MainWindow()
-    qtbot.addWidget(window)
-    try:
-        window.open_project(tmp_path / "p")
-        window.show_drift()
-        page = window.pages.drift
-        job = page.check(new_folder(tmp_path / "new", per_class=3, seed=9)[0])
-        assert job is not None
-        qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+    with window_whose_check_found_no_embeddings(qtbot, tmp_path, monkeypatch, []) as (
+        window,
+        page,
+    ):
         qtbot.waitUntil(lambda: not window.session.busy, timeout=10_000)
         qtbot.wait(100)
         assert page.verdict.text().startswith("Could not check the folder: no embeddings")
@@ -180,8 +167,6 @@ def test_a_check_that_failed_for_want_of_embeddings_says_so_until_they_exist(
         window.project.db.set_meta("embedding_key", "made")  # an embedding job finished
         window.pages._job_ended()
         assert page.verdict.text().startswith("Embeddings are ready")
-    finally:
-        window.close()
 
 
 def test_the_pages_hint_counts_the_tests_the_verdict_runs(page):

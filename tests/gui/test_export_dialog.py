@@ -9,6 +9,7 @@ import shutil
 import pytest
 from ml.fake_embeddings import CLASSES, make_clustered_project
 
+from gui.opened_folders import record_opened_folders
 from labeldesk.gui.export_dialog import ExportDialog
 from labeldesk.interop.export import EXPORTERS
 
@@ -313,17 +314,7 @@ def test_the_report_says_how_to_get_near_duplicates_of_unembedded_images_checked
 
 def test_after_an_export_the_dialog_offers_to_open_its_folder(qtbot, dialog, tmp_path, monkeypatch):
     """The report named the folder; there was no way to open it from there."""
-    from labeldesk.gui import export_dialog
-
-    opened: list[str] = []
-
-    class Desktop:
-        @staticmethod
-        def openUrl(url) -> bool:
-            opened.append(url.toLocalFile())
-            return True
-
-    monkeypatch.setattr(export_dialog, "QDesktopServices", Desktop)
+    opened = record_opened_folders(monkeypatch)
     assert not dialog.open_button.isVisible()  # nothing exported yet
     out = tmp_path / "out"
     dialog.folder.setText(str(out))

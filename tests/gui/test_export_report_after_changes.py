@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from ml.fake_embeddings import make_clustered_project
 
-from labeldesk.gui import export_dialog
+from gui.opened_folders import record_opened_folders
 from labeldesk.gui.export_dialog import PREVIOUS_EXPORT, ExportDialog
 
 
@@ -16,15 +16,7 @@ from labeldesk.gui.export_dialog import PREVIOUS_EXPORT, ExportDialog
 def exported(qtbot, tmp_path, monkeypatch):
     """A dialog that has just exported ImageFolder into tmp_path/out; the folders its
     Open folder opened."""
-    opened: list[str] = []
-
-    class Desktop:
-        @staticmethod
-        def openUrl(url) -> bool:
-            opened.append(url.toLocalFile())
-            return True
-
-    monkeypatch.setattr(export_dialog, "QDesktopServices", Desktop)
+    opened = record_opened_folders(monkeypatch)
     project, _ = make_clustered_project(tmp_path)
     dialog = ExportDialog(project)
     qtbot.addWidget(dialog)
