@@ -73,7 +73,7 @@ class _Model:
     mark: Path
     used: float
     size: int
-    remove: Callable[[], None]
+    remove: Callable[[], bool]  # True: its file (or compiled models) removed
 
 
 def graph_mark(graph: Path) -> Path:
@@ -182,8 +182,7 @@ def sweep(
 def _remove(model: _Model) -> bool:
     if mtime(model.mark) != model.used:
         return False  # loaded meanwhile
-    model.remove()
-    return True
+    return model.remove()
 
 
 def _graphs(root: Path) -> list[_Model]:
@@ -204,10 +203,15 @@ def _graphs(root: Path) -> list[_Model]:
     return models
 
 
-def _remove_graph(graph: Path) -> None:
+def _remove_graph(graph: Path) -> bool:
     """Remove the exported graph ``graph``, then PyTorch's check vectors of its model once
-    no other graph of that model is left, then the graph's mark."""
-    unlink(graph)
+    no other graph of that model is left, then the graph's mark; True if the graph was
+    removed here. A graph that is not a regular file (a link) or cannot be removed (a
+    read-only cache) stays, and so do its mark and check vectors: it is not reported as
+    removed, nor left unmarked."""
+    there = os.path.lexists(graph)
+    if there and not unlink(graph):
+        return False
     key = _GRAPH.fullmatch(graph.stem)
     if key is not None:
         others = re.compile(re.escape(key["key"]) + r"-v[0-9]+\.onnx")
@@ -218,6 +222,7 @@ def _remove_graph(graph: Path) -> None:
                 if checks.fullmatch(name):
                     unlink(graph.parent / name)
     unlink(graph_mark(graph))
+    return there
 
 
 def _compiled(version: Path) -> list[_Model]:
@@ -253,8 +258,7 @@ def _remove_loose_blobs(version: Path, oldest: float) -> list[Path]:
         except OSError:
             continue
         loose = entry.name.endswith(".blob") and stat.S_ISREG(info.st_mode)
-        if loose and max(info.st_atime, info.st_mtime) < oldest:
-            unlink(entry)
+        if loose and max(info.st_atime, info.st_mtime) < oldest and unlink(entry):
             removed.append(entry)
     return removed
 
@@ -263,15 +267,18 @@ def _blobs(folder: Path) -> int:
     return sum(file_size(blob) for blob in folder.glob("*.blob"))
 
 
-def _remove_folder(folder: Path) -> None:
+def _remove_folder(folder: Path) -> bool:
     """Remove the compiled models (``*.blob``, OpenVINO's own names) in ``folder``, then
     LabelDesk's mark, then the folder once that leaves it empty; anything else stays, and
-    so does its folder."""
-    for blob in folder.glob("*.blob"):
-        unlink(blob)
+    so does its folder. True if every compiled model went; else (a link, a read-only
+    cache) the mark stays too."""
+    kept = [blob for blob in folder.glob("*.blob") if not unlink(blob)]
+    if kept:
+        return False
     unlink(folder / USED_NAME)
     with contextlib.suppress(OSError):  # something else in it: kept
         folder.rmdir()
+    return True
 
 
 def entries(folder: Path) -> list[Path]:
@@ -306,11 +313,14 @@ def file_size(path: Path) -> int:
     return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
-def unlink(path: Path) -> None:
-    """Remove the regular file ``path``; a link, a folder, or a file that cannot be
-    removed (gone already, still open on Windows, a read-only folder) is left."""
+def unlink(path: Path) -> bool:
+    """Remove the regular file ``path``; True if removed here. A link, a folder, or a
+    file that cannot be removed (gone already, still open on Windows, a read-only folder)
+    is left."""
     try:
         if stat.S_ISREG(path.lstat().st_mode):
             path.unlink()
+            return True
     except OSError:
         pass
+    return False
