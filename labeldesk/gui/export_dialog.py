@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QProgressBar,
@@ -38,6 +37,7 @@ from labeldesk.gui.export_options import LEAVE_OUT_FLAGGED, ExportOptionsForm
 from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
+from labeldesk.gui.wrapped_message import WrappedMessage
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target, resolved_target
 from labeldesk.interop.export_texts import (
@@ -179,9 +179,7 @@ class ExportDialog(ProjectJobDialog):
 
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = WrappedMessage()  # (a long path in it breaks rather than being cut)
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.start)

@@ -1,0 +1,78 @@
+"""A word-wrapped, selectable message that also breaks a long path (or any long word)
+to fit its width, instead of cutting it off at the right edge.
+
+A QLabel wraps only at spaces: a message naming a long folder (the export dialog's "…
+nothing was replaced: /a/long/path/out holds the earlier export, as before") showed the
+path cut at the dialog's edge and nothing after it, so where the earlier export was went
+unsaid. Here the words longer than :data:`LONG` get a zero-width space after each
+``/``, ``\\``, ``_``, ``-`` and ``.`` (and every :data:`LONG` characters without one),
+where the line may break. ``text()`` is the message as given, and Copy (Ctrl+C, the
+context menu) copies the selected part without those invisible spaces, so a path pasted
+into a terminal or file manager is the real one."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMenu, QWidget
+
+BREAK = "\u200b"  # zero-width space: a place the line may break, drawn as nothing
+LONG = 24  # words longer than this get places to break
+_WORD = re.compile(rf"\S{{{LONG + 1},}}")
+_AFTER = re.compile(r"(?<=.)([/\\_.-])")  # (not after a leading "/")
+_RUN = re.compile(rf"[^/\\_.\-\u200b]{{{LONG}}}(?=[^/\\_.\-\u200b])")
+
+
+def breakable(text: str) -> str:
+    """``text`` with places to break in each word longer than :data:`LONG`."""
+
+    def spaced(word: re.Match[str]) -> str:
+        broken = _AFTER.sub(lambda m: m[1] + BREAK, word[0])
+        return _RUN.sub(lambda m: m[0] + BREAK, broken)
+
+    return _WORD.sub(spaced, text)
+
+
+class WrappedMessage(QLabel):
+    """A word-wrapped message a person can select and copy (:func:`breakable`)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._text = ""
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def setText(self, text: str) -> None:
+        self._text = text
+        super().setText(breakable(text))
+
+    def text(self) -> str:
+        """The message as given (without the places to break)."""
+        return self._text
+
+    def clear(self) -> None:
+        self.setText("")
+
+    def copy_selection(self) -> None:
+        """Put the selected part on the clipboard as the message has it."""
+        if self.hasSelectedText():
+            QGuiApplication.clipboard().setText(self.selectedText().replace(BREAK, ""))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = QMenu(self)
+        copy = menu.addAction("Copy", self.copy_selection)
+        copy.setEnabled(self.hasSelectedText())
+        shown = len(QLabel.text(self))  # (with the places to break)
+        select = menu.addAction("Select All", lambda: self.setSelection(0, shown))
+        select.setEnabled(bool(self._text))
+        menu.exec(event.globalPos())
