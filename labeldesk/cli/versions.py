@@ -79,7 +79,10 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         return sub
 
     create = action("create", "record the labels, splits, statuses and images now as NAME")
-    create.add_argument("name", help="the version's name (used by diff and export --version)")
+    create.add_argument(
+        "name",
+        help="the version's name (used by diff and export --version); no / or \\, not . or ..",
+    )
     create.add_argument("--note", default="", help="what this version is for")
     action("list", "every version, newest first, with the models trained on it")
     diff = action("diff", "what changed from version A to version B (current: now)")

@@ -61,3 +61,10 @@ def test_a_version_recorded_before_under_such_a_name_keeps_working(project, tmp_
     assert not (tmp_path / "out" / "bad name").exists()  # nothing made of the name
     assert main(["version", proj, "verify", name, str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["complete"] is True
+
+
+def test_the_help_of_version_create_says_which_names_are_refused(project, capsys):
+    with pytest.raises(SystemExit):
+        main(["version", str(project.path), "create", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "no / or \\, not . or .." in said
