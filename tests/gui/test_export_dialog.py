@@ -9,6 +9,7 @@ import shutil
 import pytest
 from ml.fake_embeddings import CLASSES, make_clustered_project
 
+from gui.export_pages import export_dialog_over_new_project
 from gui.opened_folders import record_opened_folders
 from labeldesk.gui.export_dialog import ExportDialog
 from labeldesk.interop.export import EXPORTERS
@@ -16,13 +17,8 @@ from labeldesk.interop.export import EXPORTERS
 
 @pytest.fixture
 def dialog(qtbot, tmp_path):
-    project, _ = make_clustered_project(tmp_path)
-    widget = ExportDialog(project)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    widget.shutdown()
-    project.close()
+    with export_dialog_over_new_project(qtbot, tmp_path) as widget:
+        yield widget
 
 
 def run_export(qtbot, dialog):

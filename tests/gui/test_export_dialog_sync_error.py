@@ -10,22 +10,16 @@ import stat
 from pathlib import Path
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel
 
-from labeldesk.gui.export_dialog import ExportDialog
+from gui.export_pages import export_dialog_over_new_project
 
 
 @pytest.fixture
 def dialog(qtbot, tmp_path):
-    project, _ = make_clustered_project(tmp_path)
-    widget = ExportDialog(project)
-    qtbot.addWidget(widget)
-    widget.show()
-    yield widget
-    widget.shutdown()
-    project.close()
+    with export_dialog_over_new_project(qtbot, tmp_path) as widget:
+        yield widget
 
 
 def fail_parent_sync_once(monkeypatch, out: Path, manifest_ino: int) -> None:
