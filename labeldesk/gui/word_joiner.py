@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from PySide6.QtGui import QClipboard, QFontMetrics, QGuiApplication
 
 WORD_JOINER = "\u2060"  # no line break on either side, nothing drawn
+BREAK_HINT = "\u200b"  # zero-width space: a place a long word may break (gui/wrapped_message)
+_INVISIBLE = re.compile(f"[{WORD_JOINER}{BREAK_HINT}]")
 
 
 def unbroken_names(text: str) -> str:
@@ -45,8 +47,9 @@ def unbroken_names_in(text: str, names: Iterable[str]) -> str:
 
 def copy_without_joiners(app: QGuiApplication) -> None:
     """Text copied from the app (Ctrl+C, Copy, or a mouse selection on Linux) loses the
-    joiners :func:`unbroken_names` put in: pasted into a search or a class name, it is
-    the name as typed."""
+    joiners :func:`unbroken_names` put in, and the places to break a long path
+    (:data:`BREAK_HINT`): pasted into a search, a class name or a terminal, it is the
+    name or path as typed."""
     clipboard = app.clipboard()
 
     def clean(mode: QClipboard.Mode) -> None:
@@ -54,8 +57,8 @@ def copy_without_joiners(app: QGuiApplication) -> None:
         if not (clipboard.ownsSelection() if selection else clipboard.ownsClipboard()):
             return  # another program's copy: not read (on X11 a read asks that program)
         text = clipboard.text(mode)
-        if WORD_JOINER in text:  # setting the clean text signals again, with none in it
-            clipboard.setText(text.replace(WORD_JOINER, ""), mode)
+        if _INVISIBLE.search(text):  # setting the clean text signals again, with none in it
+            clipboard.setText(_INVISIBLE.sub("", text), mode)
 
     clipboard.dataChanged.connect(lambda: clean(QClipboard.Mode.Clipboard))
     clipboard.selectionChanged.connect(lambda: clean(QClipboard.Mode.Selection))

@@ -6,19 +6,20 @@ nothing was replaced: /a/long/path/out holds the earlier export, as before") sho
 path cut at the dialog's edge and nothing after it, so where the earlier export was went
 unsaid. Here the words longer than :data:`LONG` get a zero-width space after each
 ``/``, ``\\``, ``_``, ``-`` and ``.`` (and every :data:`LONG` characters without one),
-where the line may break. ``text()`` is the message as given, and Copy (Ctrl+C, the
-context menu) copies the selected part without those invisible spaces, so a path pasted
-into a terminal or file manager is the real one."""
+where the line may break. ``text()`` is the message as given; what a person copies
+from it (Ctrl+C, the context menu, a mouse selection on Linux) loses those invisible
+spaces app-wide (:func:`labeldesk.gui.word_joiner.copy_without_joiners`), so a path
+pasted into a terminal or file manager is the real one."""
 
 from __future__ import annotations
 
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
-BREAK = "\u200b"  # zero-width space: a place the line may break, drawn as nothing
+from labeldesk.gui.word_joiner import BREAK_HINT as BREAK
+
 LONG = 24  # words longer than this get places to break
 _WORD = re.compile(rf"\S{{{LONG + 1},}}")
 _AFTER = re.compile(r"(?<=.)([/\\_.-])")  # (not after a leading "/")
@@ -55,24 +56,3 @@ class WrappedMessage(QLabel):
 
     def clear(self) -> None:
         self.setText("")
-
-    def copy_selection(self) -> None:
-        """Put the selected part on the clipboard as the message has it."""
-        if self.hasSelectedText():
-            QGuiApplication.clipboard().setText(self.selectedText().replace(BREAK, ""))
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.matches(QKeySequence.StandardKey.Copy):
-            self.copy_selection()
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        menu = QMenu(self)
-        copy = menu.addAction("Copy", self.copy_selection)
-        copy.setEnabled(self.hasSelectedText())
-        shown = len(QLabel.text(self))  # (with the places to break)
-        select = menu.addAction("Select All", lambda: self.setSelection(0, shown))
-        select.setEnabled(bool(self._text))
-        menu.exec(event.globalPos())
