@@ -142,11 +142,24 @@ def image_path(project: Project, text: str, *, current: bool = True) -> str:
     try:
         project.ids_for([path])
     except UnknownPathError:
+        if project.was_removed(path):  # the path was right: "not in the project" misled
+            raise UnknownPathError([path], text=_removed_text(project, path)) from None
         raise UnknownPathError(
             [path],
             f"paths are relative to its image folder {project.root} (or give the file's full path)",
         ) from None
     return path
+
+
+def _removed_text(project: Project, path: str) -> str:
+    """Why an image named by its right path is not there: a scan found its file gone."""
+    quoted = shlex.quote(path)
+    return (
+        f"{path} was removed from the project: a scan found its file gone from the image "
+        f"folder {project.root} (put it back and run `labeldesk scan {project.path}` to bring "
+        f"it back, labels and all; `labeldesk history {project.path} {quoted}` lists what "
+        "was done to it)"
+    )
 
 
 def _known(project: Project, path: str) -> bool:

@@ -60,10 +60,11 @@ class ScanNeeded(LabelDeskError):
 class UnknownPathError(LabelDeskError):
     """One or more image paths are not in the project."""
 
-    def __init__(self, paths: list[str], hint: str = ""):
+    def __init__(self, paths: list[str], hint: str = "", *, text: str = ""):
+        """``text``: the whole message, where "not in the project" would mislead."""
         self.paths = paths
         shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5} more" if len(paths) > 5 else "")
-        text = f"{counted(len(paths), 'path')} not in the project: {shown}"
+        text = text or f"{counted(len(paths), 'path')} not in the project: {shown}"
         super().__init__(f"{text}; {hint}" if hint else text)
 
 

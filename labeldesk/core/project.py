@@ -417,6 +417,11 @@ class Project(ProjectWrites):
         reason = self._row(rel)["skip_reason"]
         return str(reason) if reason else None
 
+    def was_removed(self, rel: str | os.PathLike[str]) -> bool:
+        """Whether a scan removed an image that had path ``rel`` (its file was gone):
+        a path that is not in the project now, but was."""
+        return bool(label_store.removed_ids(self.db, stored_spelling(self.root, rel)))
+
     def _row(self, rel: str | os.PathLike[str]) -> sqlite3.Row:
         path = stored_spelling(self.root, rel)
         rows = self.db.query("SELECT * FROM images WHERE path = ? AND removed_at IS NULL", (path,))

@@ -74,3 +74,23 @@ def test_a_path_naming_two_images_is_refused_not_guessed(tmp_path, capsys, monke
             "a/x.png": "b",
             "b/a/x.png": "a",
         }
+
+
+def test_a_removed_image_says_it_was_removed_not_that_the_path_is_wrong(project, capsys):
+    """A scan that found a file gone removes its image; naming it by its (right) path said
+    "1 path not in the project … paths are relative to its image folder", as for a typo."""
+    (project.root / "train/cat/cat1.jpg").rename(project.root.parent / "kept.jpg")
+    assert main(["scan", str(project.path)]) == 0
+    capsys.readouterr()
+    for command in (["similar", str(project.path)], ["label", str(project.path)]):
+        assert main([*command, "train/cat/cat1.jpg", *(["dog"] if "label" in command else [])]) == 1
+        err = capsys.readouterr().err
+        assert "train/cat/cat1.jpg was removed from the project: a scan found its file gone" in err
+        assert "paths are relative" not in err
+        assert f"`labeldesk history {project.path} train/cat/cat1.jpg`" in err
+    assert main(["--json", "similar", str(project.path), "train/cat/cat1.jpg"]) == 1
+    assert json.loads(capsys.readouterr().out)["kind"] == "UnknownPathError"
+    # put back and scanned, it is there again, with its label
+    (project.root.parent / "kept.jpg").rename(project.root / "train/cat/cat1.jpg")
+    assert main(["scan", str(project.path)]) == 0
+    assert _label_of(project, "train/cat/cat1.jpg") == "cat"
