@@ -446,10 +446,15 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         "leakage": [g.to_json() for g in leaking],
         "not_embedded": missing,
     }
+    still = [g for g in groups if not g.resolved]  # Statistics counts these
+    data["resolved_groups"] = len(groups) - len(still)
+    data["open_exact_groups"] = sum(g.kind == "exact" for g in still)
+    data["open_near_groups"] = sum(g.kind == "near" for g in still)
     lines = [
         f"{len(groups)} duplicate groups ({data['exact_groups']} exact, "
-        f"{data['near_groups']} near, threshold {args.threshold}); "
-        f"{len(leaking)} span more than one split"
+        f"{data['near_groups']} near, threshold {args.threshold})"
+        + _resolved_text(data)
+        + f"; {len(leaking)} span more than one split"
     ]
     if cluster is not None:
         data["cluster"] = cluster.to_json()
@@ -471,6 +476,18 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
             "(--limit 0 lists every group; --json has them all)"
         )
     return Output(data, "\n".join(lines))
+
+
+def _resolved_text(data: dict[str, Any]) -> str:
+    """ ", 1 resolved (…): 13 exact and 32 near still open", the counts the app's
+    Statistics shows; "" while none is resolved (then every group is open)."""
+    resolved = data["resolved_groups"]
+    if not resolved:
+        return ""
+    return (
+        f", {resolved:,} resolved (copies excluded): "
+        f"{data['open_exact_groups']:,} exact and {data['open_near_groups']:,} near still open"
+    )
 
 
 def _graph_on_ray(args: argparse.Namespace, project: Project) -> ClusterGraphReport:
