@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -141,6 +141,11 @@ class _GroupBox(QGroupBox):
     def checked_paths(self) -> list[str]:
         return [t.member.path for t in self.tiles if t.check.isChecked()]
 
+    def controls(self) -> list[QWidget]:
+        """What Tab reaches in this group, in that order."""
+        tiles = [w for t in self.tiles for w in (t.check, t.keep_button, t.open_button)]
+        return [*tiles, self.exclude_button, self.move_button, self.split_box]
+
 
 class DuplicatesDialog(QDialog):
     changed = Signal()  # members were written to (or an undo ran): recount
@@ -195,7 +200,7 @@ class DuplicatesDialog(QDialog):
         self.container = QWidget()
         self.list_layout = QVBoxLayout(self.container)
         self.list_layout.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
+        self.list_scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.container)
         self.more_button = QPushButton()
@@ -320,6 +325,7 @@ class DuplicatesDialog(QDialog):
     def _rebuild(self, reset_page: bool = False) -> None:
         if reset_page:
             self.shown = SHOWN_AT_ONCE
+        place = self._focus_place()
         while self.list_layout.count():  # the previous build's boxes and stretch
             item = self.list_layout.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -343,6 +349,48 @@ class DuplicatesDialog(QDialog):
         rest = total - min(total, self.shown)
         self.more_button.setVisible(rest > 0)
         self.more_button.setText(f"Show {min(rest, SHOWN_AT_ONCE):,} more of {rest:,}")
+        if place is not None:
+            self._refocus(*place)
+
+    def _focus_place(self) -> tuple[int, int, int] | None:
+        """Where the keyboard is among the groups: (group number, its row among those
+        listed, the control's place in the group); None when it is not on a group."""
+        focus = self.focusWidget()  # (the window's, active or not)
+        for row, box in enumerate(self.boxes):
+            if focus is not None and box.isAncestorOf(focus):
+                controls = box.controls()
+                at = controls.index(focus) if focus in controls else 0
+                return box.group.number, row, at
+        return None
+
+    def _refocus(self, number: int, row: int, at: int) -> None:
+        """After an action rebuilt the list, the keyboard stays where the person was: on
+        the same control of the same group, or, when the group left the list (resolved,
+        no longer leaking), on the group that took its place (it went back to the top of
+        the window, and Tab had to pass every group before to come back)."""
+        same = [box for box in self.boxes if box.group.number == number]
+        if same:
+            box, start = same[0], at
+        elif self.boxes:
+            box, start = self.boxes[min(row, len(self.boxes) - 1)], 0
+        else:
+            self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        controls = box.controls()
+        usable = [w for w in controls[start:] + controls[:start] if w.isEnabled()]
+        # drawn as keyboard focus when the keyboard was in use (the old box's deletion
+        # took that away: the new place had focus but drew none)
+        keyboard = self.testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+        if usable:  # once the new boxes are shown: a hidden widget took the place in the
+            # Tab order but drew no focus either
+            QTimer.singleShot(0, partial(self._focus_on, usable[0], keyboard))
+
+    def _focus_on(self, widget: QWidget, keyboard: bool) -> None:
+        if any(widget in box.controls() for box in self.boxes):  # (not rebuilt since)
+            widget.setFocus(Qt.FocusReason.TabFocusReason)
+            self.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange, keyboard)
+            widget.update()
+            self.list_scroll.ensureWidgetVisible(widget)
 
     def _count_text(self, total: int) -> str:
         """How many groups are listed, of how many (a group keeps its number among them
