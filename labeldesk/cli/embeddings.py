@@ -546,9 +546,18 @@ def _workers_cpus(report: ClusterGraphReport) -> str:
 
 def cmd_outliers(args: argparse.Namespace) -> Output:
     from labeldesk import api
+    from labeldesk.ml.store import unembedded
 
     with open_existing(args.project) as project:
         rows = api.records(api.outliers(project, args.n))
+        missing = unembedded(project)  # (images added since embed: often the odd ones)
+        if missing:
+            print_note(
+                f"{counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
+                f"embedding yet and {'is' if missing == 1 else 'are'} not ranked; run "
+                f"`labeldesk embed {project.path}`",
+                args.project,
+            )
     return Output(
         rows,
         "\n".join(
