@@ -393,10 +393,15 @@ class DetailPanel(QWidget):
         names = [NO_LABEL, *self.project.classes(), *(n.label or NO_LABEL for n in neighbours)]
         self._fit_caption_lines(lines_needed(names, metrics, room))
         for n in neighbours:
-            item = QListWidgetItem("\n".join(caption_lines(n.label or NO_LABEL, metrics, room)))
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, n.label or NO_LABEL)
-            item.setData(_ID_ROLE, n.image_id)
+            # the similarity under the class (an exact copy reads 100%): only a hover
+            # told a copy leaking into another split from a look-alike
             similarity = format_similarity(n.similarity)
+            lines = caption_lines(n.label or NO_LABEL, metrics, room)
+            blank = [""] * (self._caption_lines - len(lines))  # the similarities level
+            item = QListWidgetItem("\n".join([*lines, *blank, similarity]))
+            said = f"{n.label or NO_LABEL}, {similarity} similar"
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, said)
+            item.setData(_ID_ROLE, n.image_id)
             item.setToolTip(f"{n.path}\n{n.label or NO_LABEL} · similarity {similarity}")
             item.setSizeHint(self.neighbours.gridSize())
             item.setIcon(self._placeholder)  # full size from the start: no relayout later
@@ -411,11 +416,12 @@ class DetailPanel(QWidget):
         return NEIGHBOUR_ICON + 10 - 2 * (margin + 1)
 
     def _fit_caption_lines(self, lines: int) -> None:
-        """Tiles with room for ``lines`` lines of caption (a class name broken in two)."""
+        """Tiles with room for ``lines`` lines of caption (a class name broken in two),
+        and the similarity's line under them."""
         if lines == self._caption_lines:
             return
         self._caption_lines = lines
-        row = NEIGHBOUR_ICON + 22 + (lines - 1) * self.neighbours.fontMetrics().lineSpacing()
+        row = NEIGHBOUR_ICON + 22 + lines * self.neighbours.fontMetrics().lineSpacing()
         self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 10, row))
         # one row at least, two or more where there is room: two rows at least kept the
         # window from being shorter than 724 px (a 1280x720 laptop screen)

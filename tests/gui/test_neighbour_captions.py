@@ -62,12 +62,13 @@ def test_the_browsers_neighbours_show_each_class_whole(qtbot, panel):
     for row, name in enumerate([LONG, "ankle_boot"]):
         item = strip.item(row)
         room = strip.visualItemRect(item).width() - 2 * margin
-        lines = item.text().split("\n")
+        lines = item.text().split("\n")[:-1]  # (the last: its similarity)
         assert "".join(lines) == name  # whole, not "long_sle…"
         assert all(metrics.horizontalAdvance(line) <= room for line in lines), lines
-        assert item.data(Qt.ItemDataRole.AccessibleTextRole) == name  # said whole
-    # every tile keeps room for the two lines: the rows stay in line
-    assert strip.gridSize().height() >= 60 + 22 + metrics.lineSpacing()
+        said = item.data(Qt.ItemDataRole.AccessibleTextRole)
+        assert said.startswith(f"{name}, ")  # said whole
+    # every tile keeps room for the two lines and the similarity: the rows stay in line
+    assert strip.gridSize().height() >= 60 + 22 + 2 * metrics.lineSpacing()
 
 
 def solid() -> QImage:
