@@ -144,6 +144,10 @@ def image_path(project: Project, text: str, *, current: bool = True) -> str:
     except UnknownPathError:
         if project.was_removed(path):  # the path was right: "not in the project" misled
             raise UnknownPathError([path], text=_removed_text(project, path)) from None
+        if os.path.isabs(path):  # a full path was given ("or give the full path" misled)
+            raise UnknownPathError(
+                [path], f"it is outside the project's image folder {project.root}"
+            ) from None
         raise UnknownPathError(
             [path],
             f"paths are relative to its image folder {project.root} (or give the file's full path)",

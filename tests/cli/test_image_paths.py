@@ -94,3 +94,14 @@ def test_a_removed_image_says_it_was_removed_not_that_the_path_is_wrong(project,
     (project.root.parent / "kept.jpg").rename(project.root / "train/cat/cat1.jpg")
     assert main(["scan", str(project.path)]) == 0
     assert _label_of(project, "train/cat/cat1.jpg") == "cat"
+
+
+def test_a_full_path_outside_the_image_folder_says_so(project, tmp_path, capsys):
+    """It said "paths are relative to its image folder … (or give the file's full path)"
+    to a person who had given a full path: one of a file outside the image folder."""
+    outside = tmp_path / "elsewhere.jpg"
+    outside.write_bytes(b"")
+    assert main(["similar", str(project.path), str(outside)]) == 1
+    err = capsys.readouterr().err
+    assert f"{outside}; it is outside the project's image folder {project.root}" in err
+    assert "give the file's full path" not in err
