@@ -255,10 +255,19 @@ class ProjectPages:
         )
         # The groups re-read their members after each action: recount them then.
         dialog.changed.connect(stats.duplicates_changed)
-        dialog.openRequested.connect(self.shell.show_image_among)
+        dialog.openRequested.connect(self._show_group_image)
         show_in_front(dialog)  # the keyboard in it: Esc closes it
         self.duplicates = dialog
         return dialog
+
+    def _show_group_image(self, paths: list[str], description: str, image_id: int) -> None:
+        """*Show in browser*: the group in the browser, its image selected, and the
+        keyboard there, so a class key labels it (it stayed in the groups' window, where
+        the key did nothing; that window stays open to come back to)."""
+        self.shell.show_image_among(paths, description, image_id)
+        view = self.shell.view
+        if view is not None:
+            view.window().activateWindow()
 
     def _close_duplicates(self) -> None:
         if self.duplicates is not None:
