@@ -10,7 +10,7 @@ groups are resolved, and ``changed`` lets Statistics recount.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -313,6 +313,26 @@ class DuplicatesDialog(QDialog):
         self._reread()
         return True
 
+    def project_changed(self, image_ids: Iterable[int] | None) -> None:
+        """A write elsewhere (a class key in the browser after *Show in browser*, a
+        colleague): the groups holding those images (``None``: all) show their labels,
+        splits and statuses as they are now; they kept the old ones until reopened.
+        Looked at once the write is done, so this window's own actions, which re-read
+        their groups themselves, rebuild nothing twice."""
+        if not self.isVisible():  # closed: opened again, it reads its groups anew
+            return
+        ids = None if image_ids is None else set(image_ids)
+        QTimer.singleShot(0, self, partial(self._follow, ids))  # (none once closed)
+
+    def _follow(self, ids: set[int] | None) -> None:
+        touched = [
+            g for g in self.groups if ids is None or any(m.image_id in ids for m in g.members)
+        ]
+        before = [(m.label, m.split, m.status) for g in touched for m in g.members]
+        refresh_states(self.project, touched)
+        if before != [(m.label, m.split, m.status) for g in touched for m in g.members]:
+            self._rebuild()
+
     def _paths_of(self, batch: int) -> list[str]:
         return batch_paths(self.project.db, batch)
 
@@ -383,7 +403,7 @@ class DuplicatesDialog(QDialog):
         keyboard = self.testAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
         if usable:  # once the new boxes are shown: a hidden widget took the place in the
             # Tab order but drew no focus either
-            QTimer.singleShot(0, partial(self._focus_on, usable[0], keyboard))
+            QTimer.singleShot(0, self, partial(self._focus_on, usable[0], keyboard))
 
     def _focus_on(self, widget: QWidget, keyboard: bool) -> None:
         if any(widget in box.controls() for box in self.boxes):  # (not rebuilt since)

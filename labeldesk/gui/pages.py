@@ -317,6 +317,8 @@ class ProjectPages:
             self.map.project_changed(changes)  # (hidden: restyled or read when shown)
         if self.versions is not None and changes:
             self.versions.labels_changed()  # a comparison with now is out of date
+        if self.duplicates is not None and changes:  # its groups show the labels now
+            self.duplicates.project_changed(None if changes.all_images else changes.image_ids)
         if self.stats is None:
             return
         from labeldesk.gui.session import OUTSIDE_CHANGES

@@ -27,3 +27,18 @@ def test_a_class_key_after_show_in_browser_labels_the_image_shown(qtbot, duplica
     qtbot.keyClick(QApplication.focusWidget(), str(key))  # where the keyboard is
     labels = project.images().set_index("path").label
     assert labels[LEAK[1]] == "dog" and labels[LEAK[0]] == "cat"
+
+
+def test_the_groups_window_shows_a_label_given_in_the_browser(qtbot, duplicates):  # noqa: F811
+    """The groups kept showing the old label (and no "labels disagree") until reopened."""
+    window, stats = duplicates
+    dialog = open_groups(qtbot, window, stats, "leaking")
+    tile = next(t for t in dialog.boxes[0].tiles if t.member.path == LEAK[1])
+    qtbot.mouseClick(tile.open_button, Qt.MouseButton.LeftButton)
+    assert window.view.model.paths_of_rows(window.view.grid.selected_rows()) == [LEAK[1]]
+    key = window.project.classes().index("dog") + 1
+    qtbot.keyClick(window.view.grid, str(key))  # a class key in the browser
+    qtbot.waitUntil(lambda: "labels disagree" in dialog.boxes[0].title())
+    assert "dog in test" in dialog.boxes[0].title()
+    facts = {t.member.path: t.facts.text() for t in dialog.boxes[0].tiles}
+    assert facts == {LEAK[1]: "dog · test", LEAK[0]: "cat · train"}
