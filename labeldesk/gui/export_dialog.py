@@ -97,8 +97,8 @@ def report_text(report: ExportReport) -> str:
     return text
 
 
-# Over the report once the folder or the format is not the export's any more
-PREVIOUS_EXPORT = "Previous export (the folder or the format has changed since):"
+# Over the report once the form is not the export's any more (folder, format, options)
+PREVIOUS_EXPORT = "Previous export (the choices above have changed since):"
 
 # Where the app shows the copies an export's leakage sentence counts, and how a person
 # gets near duplicates checked by the next export (Statistics searches when shown)
@@ -125,6 +125,17 @@ FORMAT_NAMES = {
 }
 
 
+def what_it_writes(options: ExportOptions, fmt: str) -> ExportOptions:
+    """``options`` less what does not change the files an export in ``fmt`` writes (the
+    seed without new splits, the shard size but for WebDataset; overwrite)."""
+    return dataclasses.replace(
+        options,
+        overwrite=False,
+        seed=options.seed if options.make_splits is not None else 0,
+        shard_size=options.shard_size if fmt == "webdataset" else 0,
+    )
+
+
 class ExportDialog(ProjectJobDialog):
     """Choose a folder, a format and what to include; export in the background."""
 
@@ -142,6 +153,9 @@ class ExportDialog(ProjectJobDialog):
         super().__init__(project, parent, runner, exclusive, title="Export dataset", min_width=520)
         self.job: Job | None = None
         self.report: ExportReport | None = None
+        # what the export started last writes: its format and options (as compared), and
+        # the form's choices for the next export's form
+        self._started: tuple[str, ExportOptions, dict[str, str]] | None = None
 
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("a new folder outside the image folder")
@@ -209,8 +223,8 @@ class ExportDialog(ProjectJobDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        for edit in (self.folder, self.extra.class_map, self.extra.split_shares):
-            edit.textChanged.connect(self._edited)
+        self.folder.textChanged.connect(self._edited)
+        self.extra.changed.connect(self._edited)  # (any option: not only the class map)
 
     @staticmethod
     def start_folder(project: Project) -> Path:
@@ -271,18 +285,22 @@ class ExportDialog(ProjectJobDialog):
             self._show_message("")
 
     def _report_stands(self) -> bool:
-        """Does the form still name the folder and the format of the export just written?"""
-        report, text = self.report, self.folder.text().strip()
-        if report is None or not text or str(self.format.currentData()) != report.format:
+        """Does the form still describe the export just written: its folder, its format
+        and every option that changes what is written?"""
+        report, started = self.report, self._started
+        text, fmt = self.folder.text().strip(), str(self.format.currentData())
+        if report is None or started is None or not text or fmt != report.format:
             return False
         try:
-            return resolved_target(text) == Path(report.out)
-        except LabelDeskError:  # (a broken link on the way: not that folder)
-            return False
+            if resolved_target(text) != Path(report.out):
+                return False
+            return what_it_writes(self.options(), fmt) == started[1]
+        except LabelDeskError:  # (a broken link on the way, a class map that cannot be
+            return False  # read: not that export)
 
     def _show_report(self) -> None:
         """The report of the export just written, and Open folder for its folder; once the
-        folder or the format is changed, the report says it is of the previous export and
+        folder, the format or an option is changed, the report says it is of the previous export and
         Open folder goes (they stayed as if of the export the form now describes, and
         Open folder opened the old folder), until they are as they were again."""
         if self.report is None:
@@ -327,6 +345,7 @@ class ExportDialog(ProjectJobDialog):
             return None
         project, options = self.project, dataclasses.replace(chosen, overwrite=replace)
         fmt = str(self.format.currentData())
+        started = (fmt, what_it_writes(chosen, fmt), self.extra.choices())
 
         def run(*, progress: Any, cancel: Any) -> ExportReport:
             return export(project, out, fmt, options, progress=progress, cancel=cancel)
@@ -341,7 +360,7 @@ class ExportDialog(ProjectJobDialog):
             self._show_message(reason, error=True)
             return None
         self.job = job
-        self.report = None
+        self.report, self._started = None, started
         self.open_button.setVisible(False)
         self._set_running(True)
         self.progress.setRange(0, 0)
@@ -378,8 +397,11 @@ class ExportDialog(ProjectJobDialog):
     @Slot(object)
     def _finished(self, report: ExportReport) -> None:
         self.report = report
-        # the next export's form starts as this one was: folder, format and options
-        choices = {"format": str(self.format.currentData()), **self.extra.choices()}
+        # the next export's form starts as this one was: folder, format and options (as
+        # Export was pressed: not as edited while it ran)
+        assert self._started is not None
+        fmt, _, chosen = self._started
+        choices = {"format": fmt, **chosen}
         settings.save_last_export_folder(self.project.path, Path(report.out), choices)
         self._show_report()
         self.exported.emit(report)

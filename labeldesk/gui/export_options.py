@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -33,6 +34,8 @@ LEAVE_OUT_FLAGGED = "Leave out likely mislabels"  # (the option, as the report n
 
 
 class ExportOptionsForm(QWidget):
+    changed = Signal()  # any choice that changes what an export writes
+
     def __init__(
         self,
         version_names: list[str],
@@ -119,6 +122,22 @@ class ExportOptionsForm(QWidget):
         form.addRow("Shards", self.shard_size)
         self._shard_label = form.labelForField(self.shard_size)
         self._update()
+        for button in (self.copy, self.hardlink, self.symlink):
+            button.toggled.connect(self.changed)
+        for box in (
+            self.make_splits,
+            self.leave_out_flagged,
+            self.leave_out_unverified,
+            self.include_excluded,
+            self.include_unlabeled,
+        ):
+            box.toggled.connect(self.changed)
+        for combo in (self.version, self.since):
+            combo.currentIndexChanged.connect(self.changed)
+        for edit in (self.class_map, self.split_shares):
+            edit.textChanged.connect(self.changed)
+        for spin in (self.seed, self.shard_size):
+            spin.valueChanged.connect(self.changed)
 
     def show_for_format(self, fmt: str) -> None:
         """Only WebDataset has shards."""

@@ -1,7 +1,8 @@
 """After an export, changing the folder or the format left its report and *Open folder*
 (which opened the old folder) on screen as if of the export the form now describes; the
 report now says it is of the previous export and Open folder goes, until the folder and
-the format are the export's again."""
+the format are the export's again. So does any option that changes what is written (the
+class map, what to include, the files, new splits: only the folder and the format did)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,96 @@ def test_an_error_after_the_export_gives_way_to_the_report(exported, tmp_path):
     dialog.folder.setText(str(tmp_path / "new"))
     assert dialog.message.text() == f"{PREVIOUS_EXPORT}\n{report}"
     assert not dialog.open_button.isVisible()
+
+
+def option_changes(dialog):
+    """Each option that changes what the export writes: (name, change it, put it back)."""
+    extra = dialog.extra
+    boxes = (
+        extra.leave_out_flagged,
+        extra.leave_out_unverified,
+        extra.include_excluded,
+        extra.include_unlabeled,
+        extra.make_splits,
+    )
+    for box in boxes:
+        was = box.isChecked()
+        yield (
+            box.text(),
+            lambda b=box, w=was: b.setChecked(not w),
+            lambda b=box, w=was: b.setChecked(w),
+        )
+    yield "hard links", lambda: extra.hardlink.setChecked(True), lambda: extra.copy.setChecked(True)
+    yield "symlinks", lambda: extra.symlink.setChecked(True), lambda: extra.copy.setChecked(True)
+    yield (
+        "class map",
+        lambda: extra.class_map.setText("a=b"),
+        lambda: extra.class_map.setText(""),
+    )
+    yield (
+        "since",
+        lambda: extra.since.setCurrentIndex(1),
+        lambda: extra.since.setCurrentIndex(0),
+    )
+
+
+def test_any_option_changed_makes_the_report_the_previous_exports(exported):
+    """The class map, what to include, the files, the splits: each makes the report the
+    previous export's and hides Open folder (only the folder and the format did; a class
+    map typed after an export left 'Wrote … to out' and Open folder as they were)."""
+    dialog, opened = exported
+    report = dialog.message.text()
+    dialog.extra.since.addItem("only what changed since v1", "v1")  # (a version to pick)
+    for name, change, back in option_changes(dialog):
+        change()
+        assert dialog.message.text() == f"{PREVIOUS_EXPORT}\n{report}", name
+        assert not dialog.open_button.isVisible(), name
+        assert dialog.export_button.isDefault(), name  # Enter exports the new choices
+        dialog.open_folder()
+        assert opened == [], name
+        back()
+        assert dialog.message.text() == report and dialog.open_button.isVisible(), name
+
+
+def test_split_shares_and_seed_count_only_with_new_splits(exported):
+    dialog, _ = exported
+    report = dialog.message.text()
+    extra = dialog.extra
+    extra.seed.setValue(5)  # (no new splits: the seed changes nothing written)
+    assert dialog.message.text() == report and dialog.open_button.isVisible()
+    extra.shard_size.setValue(7)  # (ImageFolder has no shards)
+    assert dialog.message.text() == report and dialog.open_button.isVisible()
+    extra.make_splits.setChecked(True)
+    assert dialog.message.text().startswith(PREVIOUS_EXPORT)
+    extra.make_splits.setChecked(False)
+    extra.seed.setValue(0)
+    assert dialog.message.text() == report
+
+
+def test_options_changed_while_it_ran_make_the_report_the_previous_exports(
+    qtbot, tmp_path, monkeypatch
+):
+    """The form edited while the export runs: the report says it is of the previous
+    export once written, and the next form starts as the export was made."""
+    from labeldesk.gui import settings
+
+    project, _ = make_clustered_project(tmp_path)
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    try:
+        dialog.folder.setText(str(tmp_path / "out"))
+        job = dialog.start()
+        assert job is not None
+        dialog.extra.class_map.setText("a=b")
+        qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+        qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
+        assert dialog.report is not None
+        assert dialog.message.text().startswith(PREVIOUS_EXPORT)
+        assert not dialog.open_button.isVisible()
+        assert settings.last_export_choices(project.path)["class_map"] == ""
+        dialog.extra.class_map.setText("")
+        assert dialog.message.text().startswith("Wrote ") and dialog.open_button.isVisible()
+    finally:
+        dialog.shutdown()
+        project.close()
