@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -36,7 +35,9 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.gui.hotkeys import HotkeysEditor, default_keys
 from labeldesk.gui.shortcuts import shortcut_table
 from labeldesk.gui.workers import Job
+from labeldesk.gui.wrapped_message import WrappedMessage
 
+SUGGESTED_NAME_PX = 300  # the most of "Use the folder … inside instead" a name may take
 PREVIEW_DELAY_MS = 300  # wait for typing to pause before listing a folder
 
 
@@ -175,8 +176,9 @@ class NewProjectDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
+        # (wrapped messages: a QLabel does not break a long folder name, and the form grew
+        # wider than the screen, Create and Cancel off it, for a long path in a warning)
+        self.note = WrappedMessage()
         self.note.setObjectName("newProjectNote")
         self.use_suggested = QPushButton()
         self.use_suggested.setVisible(False)
@@ -184,10 +186,8 @@ class NewProjectDialog(QDialog):
         self._suggested: Path | None = None
         self._suggested_project: str | None = None  # the project folder filled in for us
         # What the folder holds (classes, splits, unlabeled), counted off the GUI thread.
-        self.found = QLabel()
-        self.found.setWordWrap(True)
+        self.found = WrappedMessage()
         self.found.setObjectName("newProjectFound")
-        self.found.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.found.setVisible(False)
         self._fitted_height: int | None = None  # the height _fit_height last gave the form
         self.preview: LayoutPreview | None = None
@@ -319,8 +319,13 @@ class NewProjectDialog(QDialog):
         self.layout_warnings = warnings
         self._suggested = next((w.suggested_root for w in warnings if w.suggested_root), None)
         self.use_suggested.setVisible(self._suggested is not None)
-        if self._suggested is not None:
-            self.use_suggested.setText(f"Use {self._suggested} instead")
+        if self._suggested is not None:  # its name (the whole path made the button, and
+            # the form, as wide as the path; the warning above names it whole)
+            name = self.fontMetrics().elidedText(
+                self._suggested.name, Qt.TextElideMode.ElideMiddle, SUGGESTED_NAME_PX
+            )
+            self.use_suggested.setText(f"Use the folder {name} inside instead")
+            self.use_suggested.setToolTip(f"Index {self._suggested}")
         self._validate()  # fits the height to the button shown or gone
 
     def _start_layout_check(self, folder: Path) -> None:

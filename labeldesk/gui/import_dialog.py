@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStyle,
@@ -44,6 +43,7 @@ from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.dialog_height import grow_to_fit
 from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
+from labeldesk.gui.wrapped_message import WrappedMessage
 from labeldesk.interop.formats import (
     IMPORTERS,
     ImportOptions,
@@ -161,9 +161,8 @@ class ImportDialog(ProjectJobDialog):
         form.addRow("Rows", self.new_classes)  # (any format: not under Label Studio)
         form.addRow("", self.skip_bad)
 
-        self.found = QLabel()
-        self.found.setWordWrap(True)
-        self.found.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # (a QLabel cut a path longer than the dialog at its edge: "…/corrections_appli")
+        self.found = WrappedMessage()
         self.import_button = QPushButton("Import")
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start)

@@ -15,7 +15,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.display import capitalised, counted, shown_path
 from labeldesk.core.versions import CURRENT
+from labeldesk.gui.wrapped_message import WrappedMessage
 from labeldesk.interop.export_check import DamagedManifest, ExportCheck, NotAnExport
 
 DETAIL_ROWS = 1000  # rows of each list shown (the rest: the command that lists them all)
@@ -133,17 +133,16 @@ class VerifyDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Verify an export")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
-        self.headline = QLabel(head)
-        self.headline.setWordWrap(True)
+        # (wrapped messages: a folder name longer than the window made it wider than
+        # the screen can be, as a QLabel does not break a word)
+        self.headline = WrappedMessage()
+        self.headline.setText(head)
         self.headline.setStyleSheet(f"font-weight: bold; color: {color};")
-        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.folder = QLabel(f"Folder: {shown_path(folder)}")
-        self.folder.setWordWrap(True)
-        self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.advice = QLabel(advice)  # what to do, under what differs
-        self.advice.setWordWrap(True)
+        self.folder = WrappedMessage()
+        self.folder.setText(f"Folder: {shown_path(folder)}")
+        self.advice = WrappedMessage()  # what to do, under what differs
+        self.advice.setText(advice)
         self.advice.setVisible(bool(advice))
-        self.advice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = QPlainTextEdit(text)
         self.details.setAccessibleName("What the check found")
         self.details.setReadOnly(True)

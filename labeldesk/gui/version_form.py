@@ -10,11 +10,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
+
+from labeldesk.gui.dialog_height import grow_to_fit
+from labeldesk.gui.wrapped_message import WrappedMessage
 
 ERROR_STYLE = "color: #d0342c;"
 
@@ -32,8 +34,8 @@ class VersionForm(QDialog):
         self.name.setPlaceholderText("e.g. baseline")
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional")
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
+        # a long name in it breaks rather than being cut at the form's edge
+        self.problem = WrappedMessage()
         self.problem.setStyleSheet(ERROR_STYLE)
         self.problem.hide()
         self.buttons = QDialogButtonBox(
@@ -60,6 +62,7 @@ class VersionForm(QDialog):
     def _say(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
+        grow_to_fit(self)  # (its lines were squeezed into the form's height, the last cut)
 
     def accept(self) -> None:
         name = self.name.text()
