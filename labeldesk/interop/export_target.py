@@ -221,9 +221,12 @@ def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
     for name, protected in (("image folder", project.root), ("project", project.path)):
         protected = protected.resolve()
         if _within(target, protected):
+            # (the folder itself was said to be "inside the image folder (" itself ")")
+            itself = target == protected or (target.exists() and target.samefile(protected))
+            where = f"the {name} itself" if itself else f"inside the {name} ({protected})"
             raise ExportTargetError(
-                f"{target} is inside the {name} ({protected}); export into a folder "
-                "outside the image folder and the project"
+                f"{target} is {where}; export into a folder outside the image folder and "
+                "the project"
             )
         if _within(protected, target):
             raise ExportTargetError(
