@@ -327,17 +327,20 @@ class ExportDialog(ProjectJobDialog):
         text = self.folder.text().strip()
         if not text:
             self._show_message("Choose an output folder first.", error=True)
+            self._to_field(self.folder)
             return None
         out = Path(text).expanduser()
         try:  # a class map or split shares that cannot be read: say so, write nothing
             chosen = self.options()
         except LabelDeskError as exc:
             self._show_message(in_app_words(str(exc), self.project.path), error=True)
+            self._to_field(self.extra.unreadable_field())
             return None
         try:  # refuse an unsafe folder before anything runs; ask before replacing
             target = check_target(self.project, out, overwrite=True)
         except LabelDeskError as exc:
             self._show_message(in_app_words(str(exc), self.project.path), error=True)
+            self._to_field(self.folder)
             return None
         replace = target.is_dir() and any(target.iterdir())
         if replace and not self.confirm_replace(target):
@@ -367,6 +370,13 @@ class ExportDialog(ProjectJobDialog):
         self._show_message("Exporting…")
         self.start_job(job, "Exporting")
         return job
+
+    @staticmethod
+    def _to_field(field: QLineEdit) -> None:
+        """The keyboard to the field an error is about, its text selected to type over (it
+        stayed on Export: a person clicked the field before correcting it)."""
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+        field.selectAll()
 
     @Slot()
     def cancel(self) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui.app_words import FLAGGED
 from labeldesk.interop.export import ExportOptions, parse_class_map
 from labeldesk.ml.splits import parse_ratios
@@ -202,6 +203,15 @@ class ExportOptionsForm(QWidget):
                 widget.setText(value)
             elif value.isdigit() and widget.minimum() <= int(value) <= widget.maximum():
                 widget.setValue(int(value))
+
+    def unreadable_field(self) -> QLineEdit:
+        """The field :meth:`options` could not read: the class map, else the shares."""
+        try:
+            if self.class_map.text().strip():
+                parse_class_map(self.class_map.text())
+        except LabelDeskError:
+            return self.class_map
+        return self.split_shares
 
     def options(self, *, overwrite: bool = False) -> ExportOptions:
         """The options chosen; LabelDeskError for a class map or shares that cannot be read."""
