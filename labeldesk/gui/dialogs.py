@@ -35,7 +35,7 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.gui.hotkeys import HotkeysEditor, default_keys
 from labeldesk.gui.shortcuts import shortcut_table
 from labeldesk.gui.workers import Job
-from labeldesk.gui.wrapped_message import WrappedMessage
+from labeldesk.gui.wrapped_message import WrappedMessage, breakable
 
 SUGGESTED_NAME_PX = 300  # the most of "Use the folder … inside instead" a name may take
 PREVIEW_DELAY_MS = 300  # wait for typing to pause before listing a folder
@@ -64,7 +64,9 @@ def show_error(
     # Beside a fix, the standard Close button (its own icon where the style shows one: an
     # OK button renamed "Close" kept the OK button's check mark)
     plain = QMessageBox.StandardButton.Ok if fix is None else QMessageBox.StandardButton.Close
-    box = QMessageBox(QMessageBox.Icon.Warning, title, message, plain, parent)
+    # a folder name longer than the notice may be wide (1,000 px) breaks rather than
+    # being cut at its edge (the rest of the path and the sentence after it unseen)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, breakable(message), plain, parent)
     box.setObjectName("errorNotice")
     if fix is not None:
         words, command = fix

@@ -103,3 +103,20 @@ def test_new_project_warning_and_button_fit_the_form(qtbot, tmp_path):
     assert "is inside the image folder" in dialog.note.text()
     assert_shown_whole(dialog.note)
     assert dialog.width() == width
+
+
+def test_an_error_notice_says_a_long_path_whole(qtbot):
+    """The app's error notice (File → Open project… on a folder that is not one, …) is at
+    most 1,000 px wide: a longer folder name was cut there, the rest of the path and the
+    sentence after it unseen."""
+    from labeldesk.gui.dialogs import show_error
+
+    folder = f"/home/someone/projects/{LONG_NAME}_and_checked_twice/{LONG_NAME}_v2"
+    said = f"Cannot open {folder}: not a LabelDesk project (it holds no labeldesk.db)"
+    box = show_error(None, said)
+    qtbot.addWidget(box)
+    qtbot.waitExposed(box)
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    assert QLabel.text(label).replace("\u200b", "") == said
+    assert_shown_whole(label)
+    box.close()
