@@ -37,7 +37,7 @@ from labeldesk.gui.export_options import LEAVE_OUT_FLAGGED, ExportOptionsForm
 from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
-from labeldesk.gui.wrapped_message import WrappedMessage
+from labeldesk.gui.wrapped_message import WrappedMessage, breakable
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
 from labeldesk.interop.export_target import check_target, resolved_target
 from labeldesk.interop.export_texts import (
@@ -243,7 +243,8 @@ class ExportDialog(ProjectJobDialog):
         answer = QMessageBox.question(
             self,
             "Replace the earlier export?",
-            f"{target} holds an earlier LabelDesk export, exactly as it was written.\n\n"
+            f"{breakable(str(target))} holds an earlier LabelDesk export, exactly as it was "
+            "written.\n\n"
             "Replace it with this export? Its files will be deleted.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,

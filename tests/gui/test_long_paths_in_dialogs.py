@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel
 
-from gui.message_fits import assert_shown_whole
+from gui.message_fits import assert_shown_whole, widest_piece
 from labeldesk.gui.dialogs import NewProjectDialog
 from labeldesk.gui.import_dialog import ImportDialog
 from labeldesk.gui.verify_dialog import NOT_COLOR, VerifyDialog, not_an_export
@@ -120,3 +120,28 @@ def test_an_error_notice_says_a_long_path_whole(qtbot):
     assert QLabel.text(label).replace("\u200b", "") == said
     assert_shown_whole(label)
     box.close()
+
+
+def test_the_question_before_replacing_an_export_says_its_long_folder_whole(qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.export_pages import export_dialog_over_new_project
+
+    target = tmp_path / f"{LONG_NAME}_exports" / f"{LONG_NAME}_for_training"
+    seen: list[tuple[str, int, int]] = []  # the text, its widest piece, the room for it
+
+    def look() -> None:  # (measured, then answered: the question must not stay open)
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            label = box.findChild(QLabel, "qt_msgbox_label")
+            said = QLabel.text(label).replace("\u200b", "")
+            seen.append((said, widest_piece(label), label.contentsRect().width()))
+            box.reject()
+
+    with export_dialog_over_new_project(qtbot, tmp_path / "p") as dialog:
+        QTimer.singleShot(0, look)
+        assert not dialog.confirm_replace(target)
+    [(said, widest, room)] = seen
+    assert said.startswith(f"{target} holds an earlier LabelDesk export")
+    assert widest <= room
