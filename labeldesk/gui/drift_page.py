@@ -39,6 +39,7 @@ from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.thumbnails import ThumbnailLoader, ThumbRequest, pil_to_qimage
 from labeldesk.gui.workers import Job
+from labeldesk.gui.wrapped_message import breakable
 from labeldesk.ml.errors import NoEmbeddings
 from labeldesk.ml.store import current_key
 
@@ -227,7 +228,8 @@ class DriftPage(QWidget):
         return self.job
 
     def _failed(self, text: str, cured_by_embeddings: bool = False) -> None:
-        self.verdict.setText(f"Could not check the folder: {text}")
+        # (a long folder name in it breaks: it was cut at the page's edge)
+        self.verdict.setText(breakable(f"Could not check the folder: {text}"))
         self._waiting_for_embeddings = cured_by_embeddings
         self._key_at_failure = current_key(self.project)  # damaged ones have a key too
         self.said.emit(text)

@@ -7,6 +7,7 @@ import pytest
 from ml.drift_fixtures import new_folder
 
 from gui.drift_pages import drift_page_over_new_project, window_whose_check_found_no_embeddings
+from gui.message_fits import assert_shown_whole
 
 pytest.importorskip("torch")
 
@@ -53,10 +54,18 @@ def test_a_shifted_folder_is_reported_and_its_new_images_come_first(qtbot, page,
     # a new check drops the last folder's report: its button opened that one after a
     # failed check of another folder
     qtbot.waitUntil(lambda: not page.session.busy, timeout=10_000)
-    assert page.check(tmp_path / "missing") is not None
+    missing = tmp_path / ("new_images_from_the_second_vendor_delivery_round_" * 4) / "missing"
+    assert page.check(missing) is not None
     assert page.html is None and not page.html_button.isEnabled()
     qtbot.waitUntil(lambda: "Could not check" in page.verdict.text(), timeout=30_000)
     assert not page.html_button.isEnabled()
+    # the folder said whole: its long name breaks (it made the page as wide as the name,
+    # or was cut at its edge where the window could not grow)
+    assert str(missing) in page.verdict.text().replace("\u200b", "")
+    verdict = page.verdict
+    qtbot.waitUntil(lambda: verdict.height() >= verdict.heightForWidth(verdict.width()))
+    assert_shown_whole(verdict)
+    assert page.width() == 1000
 
 
 def test_adding_from_a_folder_inside_the_image_folder_is_refused(qtbot, page):
