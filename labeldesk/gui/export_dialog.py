@@ -315,10 +315,8 @@ class ExportDialog(ProjectJobDialog):
         """Make ``button`` the one Enter presses (Export, or Close once an export is
         written: Enter then started another export of the same folder, which asked to
         replace the one just made)."""
-        for each in (self.export_button, self.close_button):
-            each.setDefault(each is button)
-        if button is self.close_button and self.export_button.hasFocus():
-            self.close_button.setFocus()  # a focused button takes Enter itself
+        closes = button is self.close_button
+        self.enter_presses(self.export_button, self.close_button, closes=closes)
 
     # -- running -------------------------------------------------------------------
     @Slot()

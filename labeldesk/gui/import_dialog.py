@@ -215,6 +215,7 @@ class ImportDialog(ProjectJobDialog):
         the READ_DELAY_MS after a new path was pasted, recorded under the new name."""
         self.rows, self._rows_key, self.checked = None, None, None
         self._applied_key = None
+        self.enter_presses(self.import_button, self.close_button, closes=False)
         if self.read_job is not None:
             self.read_job.cancel()
             self.read_job = None  # its late result is ignored by _read_finished
@@ -412,6 +413,9 @@ class ImportDialog(ProjectJobDialog):
         if by_name:
             lines.append(by_name_notice(by_name))
         self._say("\n".join(lines))
+        # Enter now closes the form (it read the file again, and the result gave way to
+        # "nothing would change"), until another file or option is chosen
+        self.enter_presses(self.import_button, self.close_button, closes=True)
         self.imported.emit(applied.images)
 
     def _update(self) -> None:

@@ -3,7 +3,7 @@ long job takes the project session's slot for exclusive jobs, or runs on a runne
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
 from labeldesk.core.project import Project
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
@@ -43,6 +43,16 @@ class ProjectJobDialog(QDialog):
             self.exclusive.start_exclusive(job, title)
         else:
             self.runner.start(job)
+
+    @staticmethod
+    def enter_presses(action: QPushButton, close: QPushButton, *, closes: bool) -> None:
+        """Make Enter press ``action`` (Export, Import) or, once its work is done,
+        ``close`` (``closes``), which then also takes the keyboard from ``action`` (just
+        clicked: a focused button takes Enter itself)."""
+        action.setDefault(not closes)
+        close.setDefault(closes)
+        if closes and action.hasFocus():
+            close.setFocus()
 
     def shut_own_runner(self) -> None:
         """Stop the runner if the dialog made it (a shared one holds the window's jobs)."""
