@@ -5,15 +5,18 @@ status line."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton
 
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.map_selection import MapViewBox
 from labeldesk.gui.workers import Job
+from labeldesk.ml.projection import SLOW_FIRST_TIME
 
 COLOR_BY = {"label": "Label", "prediction": "What the model thinks", "issue": "Label fit"}
 SELECT_TOOLS = {"box": "Box", "lasso": "Lasso"}
+SLOW_NOTE_S = 8.0  # a step slow only the first time says why once it has taken this long
 KEYS_TIP = (
     "From the keyboard, on the map (click it or Tab to it): the arrows move between"
     " images, Space selects one, ] and [ select more or fewer around it, Enter shows the"
@@ -47,6 +50,12 @@ class MapBar(QHBoxLayout):
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy until a step that counts (see follow)
         self._followed: Job | None = None
+        self._line = ""  # the followed job's status line, as its last step set it
+        self._why = ""  # why its step is slow, said if the step lasts (SLOW_FIRST_TIME)
+        self._why_due = False  # it has lasted: said after the step's line
+        self._slow = QTimer(self)
+        self._slow.setSingleShot(True)
+        self._slow.timeout.connect(self._say_why_slow)
         self.cancel_button = QPushButton("Cancel")
         colour_label = QLabel("Colour by")
         colour_label.setBuddy(self.color_by)  # what a screen reader calls the box
@@ -67,6 +76,8 @@ class MapBar(QHBoxLayout):
         were named, all of it went by behind a bar that said nothing. Returns ``doing``,
         the status until the first step."""
         self._followed = job
+        self._slow.stop()
+        self._why, self._why_due = "", False
         self.progress.setRange(0, 0)
         job.progress.connect(
             lambda done, total, step: self._job_step(job, doing, done, total, step)
@@ -82,7 +93,23 @@ class MapBar(QHBoxLayout):
             self.progress.setFormat("%p%")
         else:
             self.progress.setRange(0, 0)
-        self.status.setText(f"{doing.removesuffix('…')}, {step}…{job_eta(job, done, total)}")
+        why = next((w for name, w in SLOW_FIRST_TIME.items() if step.endswith(name)), "")
+        if why != self._why:  # a new step: a slow one says why if it lasts
+            self._why, self._why_due = why, False
+            self._slow.stop()
+            if why:
+                self._slow.start(round(SLOW_NOTE_S * 1000))
+        self._line = f"{doing.removesuffix('…')}, {step}…{job_eta(job, done, total)}"
+        self.status.setText(self._line + (f" ({why})" if self._why_due else ""))
+
+    def _say_why_slow(self) -> None:
+        """The step has lasted: say why it is slow (loading UMAP on a computer's first
+        map took about 75 s on 2 busy cores, later ones about 5, and the line said only
+        "loading UMAP…")."""
+        job = self._followed
+        self._why_due = True
+        if job is not None and job.running and self.status.text() == self._line:
+            self.status.setText(f"{self._line} ({self._why})")
 
     def _tool_chosen(self) -> None:
         """Picking a tool means selecting with it: switch Select on."""

@@ -60,6 +60,12 @@ FIT_STEPS = {
     "pca": ("projecting the vectors (PCA)",),
 }
 READING_SAVED = "reading the saved map"
+# Steps that are slow only on a computer's first map, and why (said while they last):
+# there numba compiles UMAP's code, which later maps load from its cache in seconds
+# (about 75 s where later ones took 5, with 4,000 images on 2 busy cores).
+SLOW_FIRST_TIME = {
+    FIT_STEPS["umap"][0]: "slow only the first time on a computer: UMAP compiles its code, once",
+}
 
 
 def _no_step(step: str, done: int, total: int) -> None:

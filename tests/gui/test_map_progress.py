@@ -52,3 +52,24 @@ def test_the_bar_names_each_step_and_counts_the_one_that_counts(qtbot, clustered
         assert not widget.progress.isVisible()  # done: the bar goes
     finally:
         widget.shutdown()
+
+
+def test_a_step_slow_only_the_first_time_says_why_once_it_lasts(qtbot, clustered, monkeypatch):
+    """A computer's first map spent about 75 s on "loading UMAP…" (2 busy cores; later
+    maps about 5 s) with nothing saying why: once the step lasts, the line says it."""
+    monkeypatch.setitem(projection.METHODS, "umap", fake_fits.stuck_loading)
+    monkeypatch.setattr(map_bar, "SLOW_NOTE_S", 0.0, raising=False)  # lasted enough at once
+    widget = MapView(clustered, method="umap")
+    qtbot.addWidget(widget)
+    widget.show()
+    try:
+        widget.refresh()
+        qtbot.waitUntil(lambda: "loading UMAP" in widget.status.text(), timeout=60000)
+        qtbot.waitUntil(lambda: "(" in widget.status.text(), timeout=5000)
+        assert widget.status.text() == (
+            "computing the map, step 2 of 5: loading UMAP…"
+            " (slow only the first time on a computer: UMAP compiles its code, once)"
+        )
+        assert widget.progress.isVisible()  # still under way
+    finally:
+        widget.shutdown()

@@ -53,3 +53,13 @@ def stepping(vectors: np.ndarray, seed: int) -> np.ndarray:
     for n in range(0, 201, 50):
         projection._step(placing, n, 200)
     return vectors[:, :2]
+
+
+def stuck_loading(vectors: np.ndarray, seed: int) -> np.ndarray:
+    """Reports umap's first step (loading it), then takes far longer than any test waits,
+    as loading UMAP does on a computer's first map."""
+    from labeldesk.ml import projection
+
+    projection._step(projection.FIT_STEPS["umap"][0], 0, 0)
+    time.sleep(120)
+    return vectors[:, :2]
