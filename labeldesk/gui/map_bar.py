@@ -1,5 +1,6 @@
 """The bar above the embedding map: the colouring chosen, the selection tool (Select, and
-Box or Lasso), the status line, and the busy bar with Cancel while a job runs. Split from
+Box or Lasso), the status line, the busy bar with Cancel while a job runs, and Start
+again after one was cancelled or failed. Split from
 :mod:`labeldesk.gui.map_view`, which connects the colouring and Cancel and writes the
 status line."""
 
@@ -57,6 +58,9 @@ class MapBar(QHBoxLayout):
         self._slow.setSingleShot(True)
         self._slow.timeout.connect(self._say_why_slow)
         self.cancel_button = QPushButton("Cancel")
+        # after a computation was cancelled or failed: it again (the map, or the colouring)
+        self.again_button = QPushButton("Start again")
+        self.again_button.hide()
         colour_label = QLabel("Colour by")
         colour_label.setBuddy(self.color_by)  # what a screen reader calls the box
         self.select_tool.setAccessibleName("Selection tool")
@@ -66,6 +70,7 @@ class MapBar(QHBoxLayout):
         self.addWidget(self.status, 1)
         self.addWidget(self.progress)
         self.addWidget(self.cancel_button)
+        self.addWidget(self.again_button)
 
     def follow(self, job: Job, doing: str) -> str:
         """Show ``job``'s steps beside ``doing`` ("computing the map…"): the step in words,

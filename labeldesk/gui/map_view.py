@@ -40,6 +40,7 @@ from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
 from labeldesk.gui.map_tree import PointFinder
 from labeldesk.gui.read_pacer import ReadPacer
 from labeldesk.gui.workers import Job, JobRunner
+from labeldesk.ml.errors import NoEmbeddings
 from labeldesk.ml.projection import MapPoints, map_change, map_points, point_values
 
 COMPUTING = "computing the map…"
@@ -101,6 +102,8 @@ class MapView(FollowsProject, QWidget):
         self.progress, self.cancel_button = bar.progress, bar.cancel_button
         self.color_by.currentIndexChanged.connect(lambda _: self.recolor())
         self.cancel_button.clicked.connect(self.cancel)
+        self.again_button = bar.again_button
+        self.again_button.clicked.connect(self._start_again)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
 
@@ -179,10 +182,22 @@ class MapView(FollowsProject, QWidget):
         if self.job is not None:
             self.job.cancel()  # a UMAP fit's child process is stopped at once
 
-    def _set_busy(self, busy: bool, message: str = "") -> None:
+    def _set_busy(self, busy: bool, message: str = "", again: bool = False) -> None:
+        """The bar while a job runs (``busy``) or not; ``again``: offer Start again."""
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
+        self.again_button.setVisible(again and not busy)
         self.status.setText(message)
+
+    def _start_again(self) -> None:
+        """Start again: the map, or the colouring, whose computation was cancelled or
+        failed (a cancelled map stayed blank until the page was opened anew, and a
+        colouring until another one was chosen and then it again)."""
+        if self._job_key is None or self.data is None:
+            self.refresh()
+        else:
+            self._extra.pop(self._job_key, None)  # (a failed one's grey values)
+            self.recolor()
 
     def _current(self) -> bool:
         """Whether the signal comes from the newest job (older ones are ignored)."""
@@ -272,10 +287,11 @@ class MapView(FollowsProject, QWidget):
     def _job_failed(self, exc: BaseException) -> None:
         job = self.sender()
         if self._current():
-            self._failed(job.describe(exc) if isinstance(job, Job) else str(exc))
+            again = not isinstance(exc, NoEmbeddings)  # (the map comes once they are made)
+            self._failed(job.describe(exc) if isinstance(job, Job) else str(exc), again)
 
-    def _failed(self, message: str) -> None:
-        self._set_busy(False, capitalised(message))
+    def _failed(self, message: str, again: bool = True) -> None:
+        self._set_busy(False, capitalised(message), again)
         if self._job_key is None:
             self._read_from = None  # read again when shown
         if self._job_key is not None and self.data is not None:  # colour grey, say why
@@ -287,7 +303,9 @@ class MapView(FollowsProject, QWidget):
     @Slot()
     def _cancelled(self) -> None:
         if self._current():
-            self._set_busy(False, "Map cancelled.")
+            key = self._job_key
+            what = "Map" if key is None else f"Colouring by {COLOR_BY[key].lower()}"
+            self._set_busy(False, f"{what} cancelled.", again=True)
             if self._job_key is None:
                 self._read_from = None  # read again when shown
 
