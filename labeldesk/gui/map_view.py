@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -126,6 +126,7 @@ class MapView(FollowsProject, QWidget):
         self.hover_card.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hover_card.hide()
         self.hovered: str | None = None
+        self.plot.viewport().installEventFilter(self)  # the mouse leaving: the card goes
         self.keys = MapKeys(self)  # arrows, Space, ], Enter…: the map from the keyboard
         self.mapReady.connect(self.keys.say_keys)  # (focused while the map was read)
 
@@ -437,6 +438,14 @@ class MapView(FollowsProject, QWidget):
             self.hover_card.hide()
             return
         self.show_card(row, scene_pos)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The mouse left the map: its card goes (it stayed where the mouse had left the
+        map over a point, over the map until the mouse came back)."""
+        if event.type() == QEvent.Type.Leave and watched is self.plot.viewport():
+            self.hovered = None
+            self.hover_card.hide()
+        return super().eventFilter(watched, event)
 
     def show_card(self, row: int, scene_pos: QPointF) -> None:
         """The card of the point ``row`` (under the mouse, or the keys' cursor)."""

@@ -119,6 +119,17 @@ def test_hover_finds_the_point_under_the_mouse(make_view, clustered):
     assert widget.data.paths[found] in widget.hover_card.text()
 
 
+def test_the_card_goes_when_the_mouse_leaves_the_map(make_view, clustered):
+    """The card stayed over the map where the mouse had left it over a point (onto the
+    colouring box, say) until the mouse came back."""
+    widget = make_view(clustered)
+    x, y = widget.data.xy[0]
+    widget._hover(widget.viewbox.mapViewToScene(QPointF(float(x), float(y))))
+    assert widget.hover_card.isVisible()
+    QApplication.sendEvent(widget.plot.viewport(), QEvent(QEvent.Type.Leave))
+    assert not widget.hover_card.isVisible() and widget.hovered is None
+
+
 def test_computing_the_map_can_be_cancelled(make_view, clustered, qtbot, monkeypatch):
     release = threading.Event()
     original = projection.METHODS["pca"]
