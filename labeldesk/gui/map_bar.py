@@ -1,8 +1,8 @@
 """The bar above the embedding map: the colouring chosen, the selection tool (Select, and
 Box or Lasso), the status line, the busy bar with Cancel while a job runs, and Start
-again after one was cancelled or failed. Split from
-:mod:`labeldesk.gui.map_view`, which connects the colouring and Cancel and writes the
-status line."""
+again after one was cancelled or failed (and a PCA map instead of a UMAP one that
+failed). Split from :mod:`labeldesk.gui.map_view`, which connects the colouring and the
+buttons and writes the status line."""
 
 from __future__ import annotations
 
@@ -61,6 +61,13 @@ class MapBar(QHBoxLayout):
         # after a computation was cancelled or failed: it again (the map, or the colouring)
         self.again_button = QPushButton("Start again")
         self.again_button.hide()
+        # after a UMAP map failed (UMAP would not load, say): a PCA map instead (seconds)
+        self.pca_button = QPushButton("PCA map instead")
+        self.pca_button.setToolTip(
+            "Place the images by PCA, a linear projection: quick and needs no UMAP, but"
+            " it separates the classes less well"
+        )
+        self.pca_button.hide()
         colour_label = QLabel("Colour by")
         colour_label.setBuddy(self.color_by)  # what a screen reader calls the box
         self.select_tool.setAccessibleName("Selection tool")
@@ -71,6 +78,7 @@ class MapBar(QHBoxLayout):
         self.addWidget(self.progress)
         self.addWidget(self.cancel_button)
         self.addWidget(self.again_button)
+        self.addWidget(self.pca_button)
 
     def follow(self, job: Job, doing: str) -> str:
         """Show ``job``'s steps beside ``doing`` ("computing the map…"): the step in words,

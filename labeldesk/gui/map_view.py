@@ -104,6 +104,9 @@ class MapView(FollowsProject, QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.again_button = bar.again_button
         self.again_button.clicked.connect(self._start_again)
+        self.pca_button = bar.pca_button
+        self.pca_button.clicked.connect(self._pca_instead)
+        self._pca_fallback = False  # UMAP failed and PCA was chosen instead (the line says)
         self.legend = QLabel()
         self.legend.setWordWrap(True)
 
@@ -183,12 +186,22 @@ class MapView(FollowsProject, QWidget):
         if self.job is not None:
             self.job.cancel()  # a UMAP fit's child process is stopped at once
 
-    def _set_busy(self, busy: bool, message: str = "", again: bool = False) -> None:
-        """The bar while a job runs (``busy``) or not; ``again``: offer Start again."""
+    def _set_busy(
+        self, busy: bool, message: str = "", again: bool = False, pca: bool = False
+    ) -> None:
+        """The bar while a job runs (``busy``) or not; ``again``: offer Start again;
+        ``pca``: a PCA map instead."""
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         self.again_button.setVisible(again and not busy)
+        self.pca_button.setVisible(pca and not busy)
         self.status.setText(message)
+
+    def _pca_instead(self) -> None:
+        """A PCA map instead of the UMAP one that failed (UMAP would not load, say: the
+        page stayed blank, and Start again failed the same way)."""
+        self.method, self._pca_fallback = "pca", True
+        self.refresh()
 
     def _start_again(self) -> None:
         """Start again: the map, or the colouring, whose computation was cancelled or
@@ -236,7 +249,8 @@ class MapView(FollowsProject, QWidget):
     def count_text(self) -> str:
         assert self.data is not None
         n = f"{len(self.data.paths):,}"
-        return f"{len(self.selected):,} of {n} images selected" if self.selected else f"{n} images"
+        text = f"{len(self.selected):,} of {n} images selected" if self.selected else f"{n} images"
+        return text + (" (a PCA map: UMAP failed)" if self._pca_fallback else "")
 
     def _show_count(self, text: str | None = None) -> None:
         """The status line with no job: ``text`` (by default how many images, selected),
@@ -292,7 +306,8 @@ class MapView(FollowsProject, QWidget):
             self._failed(job.describe(exc) if isinstance(job, Job) else str(exc), again)
 
     def _failed(self, message: str, again: bool = True) -> None:
-        self._set_busy(False, capitalised(message), again)
+        pca = again and self._job_key is None and self.method == "umap"
+        self._set_busy(False, capitalised(message), again, pca)
         if self._job_key is None:
             self._read_from = None  # read again when shown
         if self._job_key is not None and self.data is not None:  # colour grey, say why

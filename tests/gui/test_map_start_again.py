@@ -93,6 +93,30 @@ def test_a_map_that_failed_starts_again(view, qtbot, monkeypatch):
     assert len(widget.data.paths) == 115
 
 
+def test_a_umap_map_that_failed_offers_a_pca_map_instead(view, qtbot, monkeypatch):
+    """UMAP that will not load (a broken install) failed the same way at each Start
+    again, and the page stayed blank: a PCA map instead, and the line says it is one."""
+    monkeypatch.setitem(projection.METHODS, "umap", fake_fits.broken)
+    widget = view("umap")
+    with qtbot.waitSignal(widget.error, timeout=60000):
+        widget.refresh()
+    assert widget.pca_button.isVisible() and widget.again_button.isVisible()
+    with qtbot.waitSignal(widget.mapReady, timeout=15000):
+        widget.pca_button.click()
+        assert not widget.pca_button.isVisible()
+    assert widget.method == "pca" and len(widget.data.paths) == 115
+    assert widget.count_text() == "115 images (a PCA map: UMAP failed)"
+    assert not widget.pca_button.isVisible()
+
+
+def test_a_pca_map_that_failed_offers_no_pca_map(view, qtbot, monkeypatch):
+    monkeypatch.setitem(projection.METHODS, "pca", fake_fits.broken)
+    widget = view("pca")
+    with qtbot.waitSignal(widget.error, timeout=15000):
+        widget.refresh()
+    assert widget.again_button.isVisible() and not widget.pca_button.isVisible()
+
+
 def test_a_cancelled_colouring_starts_again_and_says_what_was_cancelled(view, qtbot, monkeypatch):
     release = held_back(monkeypatch, "pca", key="issue")
     widget = view("pca")
