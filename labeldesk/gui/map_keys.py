@@ -144,6 +144,16 @@ class MapKeys(QObject):
         rows = np.flatnonzero(data.ids == self.cursor_id)
         return int(rows[0]) if len(rows) else None
 
+    def put_on(self, image_id: int) -> bool:
+        """Put the cursor on this image (ringed, its card shown, scrolled into view);
+        False where it is not on the map (not embedded yet)."""
+        data = self.view.data
+        rows = np.empty(0, dtype=np.int64) if data is None else np.flatnonzero(data.ids == image_id)
+        if not len(rows):
+            return False
+        self._place(int(rows[0]))
+        return True
+
     def points_changed(self) -> None:
         """The map was read again: the cursor stays on its image, or goes with it."""
         row = self.cursor_row()

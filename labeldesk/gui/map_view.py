@@ -132,6 +132,8 @@ class MapView(FollowsProject, QWidget):
         self.plot.viewport().installEventFilter(self)  # the mouse leaving: the card goes
         self.keys = MapKeys(self)  # arrows, Space, ], Enter…: the map from the keyboard
         self.mapReady.connect(self.keys.say_keys)  # (focused while the map was read)
+        self._wanted_image: int | None = None  # the cursor goes there once the map is read
+        self.mapReady.connect(self._show_wanted)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -490,6 +492,19 @@ class MapView(FollowsProject, QWidget):
         if event.type() == QEvent.Type.DevicePixelRatioChange and hasattr(self, "raster"):
             self.raster.schedule()  # another screen: the big map's picture made for it
         return super().event(event)
+
+    def show_image(self, image_id: int | None) -> None:
+        """Put the keys' cursor on this image (the browser's current one, as the map is
+        opened from there): ringed, its card shown, the view moved to it if it was out
+        of it; once the map is read where it is being computed. Opened from a flagged
+        image, the map showed the whole map and nothing of where that image lies."""
+        self._wanted_image = image_id
+        self._show_wanted()
+
+    def _show_wanted(self) -> None:
+        if self._wanted_image is not None and self.data is not None:  # (a read: it stays)
+            image_id, self._wanted_image = self._wanted_image, None
+            self.keys.put_on(image_id)
 
     def shutdown(self) -> None:
         """Stop the background job and go inert; call before the project is closed."""

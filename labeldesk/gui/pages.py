@@ -178,6 +178,9 @@ class ProjectPages:
         # the keys go to the map (arrows, Space, ]…), not to the colouring box first
         # in the page, where Up and Down changed the colouring
         self.map.plot.setFocus()
+        view = self.shell.view
+        if view is not None:  # where the browser's image lies (after the keys are said)
+            self.map.show_image(view.place().image_id)
         self._map_colouring_changed()  # labels changed behind it: scored now
 
     def show_drift(self) -> None:

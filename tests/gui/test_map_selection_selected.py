@@ -73,7 +73,7 @@ def test_the_keyboards_selection_on_the_map_arrives_selected_too(qtbot, on_map):
     plot = page.plot
     plot.setFocus()
     qtbot.waitUntil(lambda: page.finder() is not None and page.finder().built)
-    qtbot.keyClick(plot, Qt.Key.Key_Right)  # the cursor, on the image nearest the middle
+    qtbot.keyClick(plot, Qt.Key.Key_Right)  # the cursor, on from the browser's image
     for _ in range(3):
         qtbot.keyClick(plot, Qt.Key.Key_BracketRight)  # its 1, 5, then 10 nearest
     chosen = list(page.selected)
@@ -83,3 +83,25 @@ def test_the_keyboards_selection_on_the_map_arrives_selected_too(qtbot, on_map):
     # Esc narrows it to the current image, as after Ctrl+A
     qtbot.keyClick(window.view.grid, Qt.Key.Key_Escape)
     assert len(window.view.grid.selected_rows()) == 1
+
+
+def test_the_map_opens_on_the_browsers_image(qtbot, opened, monkeypatch):
+    """Opened from an image in the browser (a planted mislabel), the map showed the
+    whole map and nothing of where that image lies: its cursor is on it now, its card
+    shown; back in the browser on another image, the map opens on that one."""
+    window, flipped = opened
+    monkeypatch.setattr(map_view, "MapView", PcaMap)
+    view = window.view
+    model = view.model
+    paths = model.paths_of_rows(range(model.rowCount()))
+    rows = [paths.index(flipped[0]), paths.index(flipped[1])]
+    view.grid.setCurrentIndex(model.index(rows[0], 0))
+    window.show_map()
+    page = window.pages.map
+    qtbot.waitUntil(lambda: page.keys.cursor_id == model.image_id(rows[0]), timeout=20000)
+    assert page.hover_card.isVisible() and flipped[0] in page.hover_card.text()
+    window.show_browser()
+    view.grid.setCurrentIndex(model.index(rows[1], 0))
+    window.show_map()
+    assert page.keys.cursor_id == model.image_id(rows[1])
+    assert flipped[1] in page.hover_card.text()
