@@ -14,8 +14,9 @@ recoloured from the pixels' owners alone when only colours or the selection chan
 Both paths draw the points in the same fixed pseudo-random order (:class:`DrawOrder`, by
 a hash of each image's id), not in row order: rows follow the folders, that is the
 classes, so where classes overlap the last class covered the others (at 1M points one
-colour filled the overview). Hover, selection and restyling go by row, on both paths; the
-map view finds points in its own tree and arrays, never in the image."""
+colour filled the overview). Coloured by label fit, the worst fits are drawn last, over
+the others (:meth:`DrawOrder.worst_on_top`). Hover, selection and restyling go by row, on
+both paths; the map view finds points in its own tree and arrays, never in the image."""
 
 from __future__ import annotations
 
@@ -56,7 +57,11 @@ class DrawOrder:
         h ^= h >> np.uint64(27)
         h *= np.uint64(0x94D049BB133111EB)
         h ^= h >> np.uint64(31)
-        rows = np.argsort(h, kind="stable")
+        return cls.of_rows(ids, np.argsort(h, kind="stable"))
+
+    @classmethod
+    def of_rows(cls, ids: np.ndarray, rows: np.ndarray) -> DrawOrder:
+        """The order that draws the rows ``rows`` first to last."""
         rank = np.empty(len(rows), dtype=np.int32)
         rank[rows] = np.arange(len(rows), dtype=np.int32)
         row_of_rank = np.zeros(len(rows) + 1, dtype=np.int32)
@@ -66,6 +71,15 @@ class DrawOrder:
     def holds(self, ids: np.ndarray) -> bool:
         """Whether this is the order of these ids (the same array, or equal ones)."""
         return self.ids is ids or np.array_equal(self.ids, ids)
+
+    def worst_on_top(self, codes: np.ndarray, none: int) -> DrawOrder:
+        """This order with the points of lower ``codes`` (label fit bins, 0 the worst)
+        drawn later, over the others, and the ``none`` code (not scored) first; in this
+        order within a code. Coloured by label fit, the likely wrong labels were drawn
+        in the shuffled order: as often under the points that fit as over them."""
+        top = np.int16(none)
+        depth = np.where(codes[self.rows] == none, -1, top - codes[self.rows]).astype(np.int16)
+        return DrawOrder.of_rows(self.ids, self.rows[np.argsort(depth, kind="stable")])
 
 
 def rasterized(points: int) -> bool:

@@ -375,7 +375,16 @@ class MapView(FollowsProject, QWidget):
         codes, palette = point_codes(key, values, data.classes, slots)
         style = (key, tuple(data.classes), tuple(slots))
         order = self._draw_order()
-        if drawn.holds(data, style) and restyle(self.scatter, codes, drawn, order.rank):
+        if key == "issue" and not pending:  # the likely wrong ones over the others
+            order = order.worst_on_top(codes, len(palette) - 1)
+        # (a restyle keeps the order drawn: by label fit, a new one draws them all)
+        held = self.raster.order
+        same_order = held is order or (held is not None and np.array_equal(held.rows, order.rows))
+        if (
+            same_order
+            and drawn.holds(data, style)
+            and restyle(self.scatter, codes, drawn, order.rank)
+        ):
             drawn.points = data
         else:
             self.raster.draw(data.xy, codes, palette, order)  # the scatter, or an image
