@@ -201,7 +201,8 @@ class ReviewSession:
         return f"{item.path} → {item.suggested}"
 
     def assign(self, label: str) -> str:
-        """Label the current image with ``label`` (a person's choice)."""
+        """Label the current image with ``label`` (a person's choice): marked verified,
+        as the issues' relabel and the queue's Enter are."""
         return self._on_current(lambda item: self._assign(item, label))
 
     def _assign(self, item: ReviewItem, label: str) -> str:
@@ -209,10 +210,13 @@ class ReviewSession:
             batch = review.relabel(
                 self.project, item.path, label, shown=item.label, image_id=self._id(item)
             )
-        else:
+        else:  # a person looked at this one image and chose its class: verified, as
+            # Enter's accepted guess is (a label from the browser's grid, often given to
+            # many images at once, or from a file, is not)
             batch = self.project.set_labels(
                 {item.path: label},
                 description=f"label {item.path}",
+                verify=True,
                 expect={item.path: item.label},
                 shown_ids=self._seen(item),
             )
