@@ -14,6 +14,7 @@ from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.review_words import decided_opinion, fit_text
 from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.word_joiner import unbroken_names_within
+from labeldesk.gui.wrapped_message import breakable_within
 
 if TYPE_CHECKING:
     from labeldesk.browse.review_session import ReviewItem
@@ -128,7 +129,7 @@ class ReviewInfo(QWidget):
             self.score_label.setToolTip(SCORE_MEANING)
         else:  # a strategy's score has no unit a person could read: say the place
             self.show_place(place)
-        self.hint.setText(hint)
+        self.hint.setText(self._fitted(hint, self.hint))
 
     def value_width(self) -> int:
         """The width of the column the values wrap in, beside "Given label:" and the
@@ -145,8 +146,24 @@ class ReviewInfo(QWidget):
     def _kept_whole(self, text: str, label: QLabel) -> str:
         """``text`` for ``label``: each hyphenated class name kept on one line where it
         fits the column, wrapped at its hyphens where it is longer than the column (it
-        was cut off at the panel's edge)."""
-        return unbroken_names_within(text, label.fontMetrics(), self.value_width())
+        was cut off at the panel's edge), and any other word wider than the column (a
+        name of underscores) wrapped after its ``_``, ``-``, ``/`` or ``.``."""
+        metrics, width = label.fontMetrics(), self.value_width()
+        return breakable_within(unbroken_names_within(text, metrics, width), metrics, width)
+
+    def _fitted(self, text: str, label: QLabel) -> str:
+        """``text`` for a line as wide as the panel (the keys line, the Last line): a word
+        wider than the panel ("8 sneaker_low_top_canvas_training_shoe…") wraps after its
+        ``_``, ``-``, ``/`` or ``.`` instead of being cut at the panel's edge."""
+        return breakable_within(text, label.fontMetrics(), self.line_width())
+
+    def line_width(self) -> int:
+        """The width of the lines that span the panel (the keys line, the Last line)."""
+        layout = self.layout()
+        if not isinstance(layout, QGridLayout):
+            return WIDTH
+        margins = layout.contentsMargins()
+        return WIDTH - margins.left() - margins.right()
 
     def show_decision(self, text: str) -> None:
         """The badge over a decided image; hidden over an undecided one."""
@@ -156,13 +173,13 @@ class ReviewInfo(QWidget):
     def show_last(self, text: str) -> None:
         """The decision the last key made, under the image it moved on to ("" when there
         is none: its room stays, see :meth:`keep_room_for_last`)."""
-        self.last_label.setText(text)
+        self.last_label.setText(self._fitted(text, self.last_label))
 
     def keep_room_for_last(self, texts: Sequence[str]) -> None:
         """Keep the room the "Last: …" line takes for the longest of ``texts`` (see
         :func:`~labeldesk.gui.review_words.last_decision_room`), shown or not: it came
         and went with the keys, and the key hint under it moved a line each time."""
-        self.last_label.also_fit(texts)
+        self.last_label.also_fit([self._fitted(t, self.last_label) for t in texts])
 
     def keep_room_for_decision(self, texts: Sequence[str]) -> None:
         """Keep the room the decided badge takes for the longest of ``texts`` (each
@@ -204,7 +221,7 @@ class ReviewInfo(QWidget):
     def keep_room_for_hint(self, texts: Sequence[str]) -> None:
         """Keep the key hint's room for the longest of ``texts`` (its wording for each
         class Enter may name): it grew and shrank a line from one image to the next."""
-        self.hint.also_fit(texts)
+        self.hint.also_fit([self._fitted(t, self.hint) for t in texts])
 
     def show_place(self, place: str) -> None:
         """Say where the image stands in the queue ("11 of 36"): also when the queue

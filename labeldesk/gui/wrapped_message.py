@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QWidget
 
 from labeldesk.gui.word_joiner import BREAK_HINT as BREAK
@@ -23,17 +24,33 @@ from labeldesk.gui.word_joiner import BREAK_HINT as BREAK
 LONG = 24  # words longer than this get places to break
 _WORD = re.compile(rf"\S{{{LONG + 1},}}")
 _AFTER = re.compile(r"(?<=.)([/\\_.-])")  # (not after a leading "/")
+_HYPHENATED = re.compile(r"(?<=-)(?!\u2060)")  # after a hyphen no word joiner holds
 _RUN = re.compile(rf"[^/\\_.\-\u200b]{{{LONG}}}(?=[^/\\_.\-\u200b])")
 
 
 def breakable(text: str) -> str:
     """``text`` with places to break in each word longer than :data:`LONG`."""
+    return _WORD.sub(lambda word: _spaced(word[0]), text)
 
-    def spaced(word: re.Match[str]) -> str:
-        broken = _AFTER.sub(lambda m: m[1] + BREAK, word[0])
-        return _RUN.sub(lambda m: m[0] + BREAK, broken)
 
-    return _WORD.sub(spaced, text)
+def _spaced(word: str) -> str:
+    broken = _AFTER.sub(lambda m: m[1] + BREAK, word)
+    return _RUN.sub(lambda m: m[0] + BREAK, broken)
+
+
+def breakable_within(text: str, metrics: QFontMetrics, width: int) -> str:
+    """``text`` with places to break (as :func:`breakable` puts them) in each word wider
+    than ``width`` pixels in ``metrics``' font, whatever its length: beside the review's
+    image a class or model name of underscores ("…_canvas_training_shoe") in a 14 pt line
+    of 200 px was cut at the panel's edge, 18 characters being too long there already."""
+
+    def fitted(word: re.Match[str]) -> str:
+        # a line already breaks after a hyphen: a word whose pieces fit is left as it is
+        pieces = _HYPHENATED.split(word[0])
+        wide = any(metrics.horizontalAdvance(piece) > width for piece in pieces)
+        return _spaced(word[0]) if wide else word[0]
+
+    return re.sub(r"\S+", fitted, text)
 
 
 class WrappedMessage(QLabel):

@@ -77,3 +77,27 @@ def test_a_neighbours_long_label_ends_in_an_ellipsis_and_its_tip_names_it(qtbot)
         assert f"Label: {HOOD}\n" in tile.toolTip()
         assert tile.toolTip().startswith(f"{HOOD}/1.png\n")
     assert short.shown_text() == "bag"
+
+
+SHOE = "sneaker_low_top_canvas_training_shoe_for_everyday_use"  # no hyphen, no space
+
+
+def test_a_name_of_underscores_wraps_on_the_model_line_and_the_keys_and_last_lines(qtbot):
+    """A class (or model) name of underscores has no hyphen to wrap at: the model line
+    showed "unsure, maybe sneaker_low_top_canvas_tr" and the keys line "8
+    sneaker_low_top_canvas_training_shoe_for_ever", cut at the panel's edge. Each now
+    wraps after an underscore (zero-width spaces, drawn as nothing)."""
+    info = ReviewInfo()
+    qtbot.addWidget(info)
+    info.resize(info.width(), 600)
+    info.show()
+    qtbot.waitExposed(info)
+    item = ReviewItem(f"{SHOE}/img1.png", "bag", SHOE, 0.01, 0.97, scored_label="bag")
+    hint = f"Enter accept {SHOE} · 1 bag, 2\u00a0{SHOE} · Space keep"
+    info.show_item(item, place=None, hint=hint)
+    info.show_last(f"Last: {SHOE}/img0.png → {SHOE} (Z undoes it)")
+    qtbot.wait(10)
+    for label in (info.suggested_label, info.hint, info.last_label):
+        assert readable(label), label.text()
+        assert SHOE in label.text().replace("\u200b", "")  # nothing else changed
+    assert info.given_label.text() == "bag"  # a name that fits is left as it was
