@@ -20,6 +20,7 @@ from labeldesk.browse.review_session import (
 )
 
 if TYPE_CHECKING:
+    from labeldesk.core.progress import CancelToken
     from labeldesk.core.project import Project
     from labeldesk.ml.predictions import Predictions
 
@@ -58,6 +59,7 @@ def compute_items(
     *,
     crossfit: bool = False,
     all_splits: bool = False,
+    cancel: CancelToken | None = None,
 ) -> ReviewList:
     """The items to review for ``source``; without embeddings, a message that says why.
     The queue leaves out ``skipped`` (unlabeled images the person passed over) and still
@@ -65,7 +67,9 @@ def compute_items(
     ``all_splits`` (:func:`labeldesk.ml.queue.next_to_label`). ``preds``: the project's
     current predictions, when the caller has them already; ``crossfit``: scored on the
     cached cross-fit (:mod:`labeldesk.ml.crossfit`), which must cover every embedded
-    image."""
+    image. ``cancel``: checked once the predictions are made (they are cached and
+    finished whole, for the browser's scores too), before the list is picked from them;
+    Cancelled when set."""
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.errors import NoEmbeddings
     from labeldesk.ml.predictions import quick_predictions
@@ -78,6 +82,7 @@ def compute_items(
             if preds is None:
                 raise LabelDeskError(NO_CROSSFIT)
         preds = preds or quick_predictions(project)  # no vector read when cached
+        stop_if_cancelled(cancel)
         if source == "issues":
             return issue_items(preds)
         from labeldesk.ml.queue import next_to_label
@@ -126,13 +131,27 @@ class QueueRefresh:
     held_out: dict[str, int] = field(default_factory=dict)  # as ReviewList.held_out
 
 
+def stop_if_cancelled(cancel: CancelToken | None) -> None:
+    """Cancelled (nothing more computed) when ``cancel`` was set: the review page that
+    asked for the list was left."""
+    from labeldesk.core.errors import Cancelled
+
+    if cancel is not None and cancel.cancelled:
+        raise Cancelled("the review page was left: its list is not needed")
+
+
 def refresh_queue_items(
-    project: Project, skipped: Collection[str] = (), *, all_splits: bool = False
+    project: Project,
+    skipped: Collection[str] = (),
+    *,
+    all_splits: bool = False,
+    cancel: CancelToken | None = None,
 ) -> QueueRefresh:
     """Refit the model on the current labels, then compute the queue from its predictions
     (val and test images too with ``all_splits``).
 
     The predictions are cached by label state, so the queue computation reuses this fit.
+    ``cancel``: as :func:`compute_items`'s.
     """
     from labeldesk.ml.errors import NoEmbeddings
     from labeldesk.ml.predictions import quick_predictions, training_mask
@@ -142,5 +161,5 @@ def refresh_queue_items(
     except NoEmbeddings as exc:
         raise NoEmbeddings(no_embeddings_text(project)) from exc
     fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())
-    found = compute_items(project, "queue", skipped, preds, all_splits=all_splits)
+    found = compute_items(project, "queue", skipped, preds, all_splits=all_splits, cancel=cancel)
     return QueueRefresh(found.items, fitted_on, found.held_out)

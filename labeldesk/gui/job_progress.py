@@ -66,6 +66,7 @@ class JobProgressWidget(QWidget):
         job.connect_while(self, job.progress, lambda d, t, m: self._job_progress(job, d, t, m))
         job.connect_while(self, job.retitled, lambda new: self._job_retitled(job, new))
         job.connect_while(self, job.ended, lambda: self._job_ended(job))
+        job.connect_while(self, job.cancelRequested, lambda: self._job_cancelling(job))
         self._display(job, title, None)
 
     def _display(self, job: Job, title: str, last: tuple[int, int, str] | None) -> None:
@@ -76,7 +77,17 @@ class JobProgressWidget(QWidget):
         self.cancel_button.setEnabled(not job.token.cancelled)
         if last is not None:
             self._on_progress(*last)
+        elif job.token.cancelled:
+            self.label.setText(f"{title}: cancelling…")
         self.show()
+
+    def _job_cancelling(self, job: Job) -> None:
+        """``job`` was asked to stop, by Cancel or by the page that started it (the
+        review's "Refreshing the labeling queue" as Esc leaves the queue): said while the
+        step it is in finishes, instead of its title alone, as if it went on."""
+        if job is self._job:
+            self.cancel_button.setEnabled(False)
+            self.label.setText(f"{self._title}: cancelling…")
 
     def _job_progress(self, job: Job, done: int, total: int, message: str) -> None:
         self._tracked = [

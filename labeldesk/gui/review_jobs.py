@@ -70,7 +70,10 @@ class ReviewJobs(QObject):
 
     @property
     def refreshing(self) -> bool:
-        return self.refresh_job is not None and self.refresh_job.running
+        """A refresh runs for the pass on screen (one stopped as the page was left may
+        still be finishing its step: a new pass does not wait for it)."""
+        job = self.refresh_job
+        return job is not None and job.running and not job.token.cancelled
 
     def load(self, source: Source, crossfit: bool = False, all_splits: bool = False) -> Job:
         """Compute the items for ``source`` (``crossfit``: on the cached cross-fit;
@@ -81,7 +84,9 @@ class ReviewJobs(QObject):
         project = self.project
 
         def compute(*, progress: ProgressCallback, cancel: CancelToken) -> ReviewList:
-            return compute_items(project, source, crossfit=crossfit, all_splits=all_splits)
+            return compute_items(
+                project, source, crossfit=crossfit, all_splits=all_splits, cancel=cancel
+            )
 
         name = title(source, crossfit)
         job = Job(compute, name)
@@ -109,29 +114,37 @@ class ReviewJobs(QObject):
         skipped = frozenset(skipped)
 
         def compute(*, progress: ProgressCallback, cancel: CancelToken) -> QueueRefresh:
-            return refresh_queue_items(project, skipped, all_splits=all_splits)
+            return refresh_queue_items(project, skipped, all_splits=all_splits, cancel=cancel)
 
         job = Job(compute, "Queue refresh")
-        job.finished.connect(self._refresh_ended)
-        job.connect_while(self, job.failed, lambda exc: self._refresh_failed(job.describe(exc)))
-        job.cancelled.connect(self._refresh_cancelled)
+        job.connect_while(self, job.finished, lambda result: self._refresh_ended(job, result))
+        job.connect_while(
+            self, job.failed, lambda exc: self._refresh_failed(job, job.describe(exc))
+        )
+        job.connect_while(self, job.cancelled, lambda: self._refresh_cancelled(job))
         self.refresh_job = job
         self._start(job, "Refreshing the labeling queue")
         return job
 
-    def _refresh_ended(self, result: QueueRefresh) -> None:
-        self.refresh_job = None  # not refreshing any more, for the slots below
-        if not self._closed:
+    def _refresh_over(self, job: Job) -> bool:
+        """``job`` ended: True when it was the latest refresh (now none runs, for the
+        slots the signal reaches) and the view still listens; a refresh stopped as the
+        page was left may end after the next pass began one of its own."""
+        if job is not self.refresh_job:
+            return False
+        self.refresh_job = None
+        return not self._closed
+
+    def _refresh_ended(self, job: Job, result: QueueRefresh) -> None:
+        if self._refresh_over(job):
             self.refreshed.emit(result)
 
-    def _refresh_failed(self, text: str) -> None:
-        self.refresh_job = None
-        if not self._closed:
+    def _refresh_failed(self, job: Job, text: str) -> None:
+        if self._refresh_over(job):
             self.refreshFailed.emit(text)
 
-    def _refresh_cancelled(self) -> None:
-        self.refresh_job = None
-        if not self._closed:
+    def _refresh_cancelled(self, job: Job) -> None:
+        if self._refresh_over(job):
             self.refreshCancelled.emit()
 
     def cancel_neighbours(self) -> None:
@@ -165,9 +178,14 @@ class ReviewJobs(QObject):
             self.track(job, title)
         self.runner.start(job)
 
+    def stop(self) -> None:
+        """Cancel every job (the page was left: their results are its alone); new ones
+        may start when it is shown again."""
+        for job in (self.load_job, self.refresh_job, self.neighbour_job):
+            if job is not None and job.running:
+                job.cancel()
+
     def shutdown(self) -> None:
         """Cancel every job and drop the results still to come."""
         self._closed = True
-        for job in (self.load_job, self.refresh_job, self.neighbour_job):
-            if job is not None:
-                job.cancel()
+        self.stop()

@@ -75,7 +75,10 @@ class ReviewMode(QObject):
         self.shell.notify_error(text)
 
     def leave(self) -> None:
-        """Back to the grid, in its place; the review stays ready for the next start."""
+        """Back to the grid, in its place; the review's jobs stop (their results are the
+        page's alone: :meth:`ReviewView.leave`) and it stays ready for the next start."""
+        if self.view is not None:
+            self.view.leave()
         browser = self.shell.view
         if self.active and browser is not None:
             self.shell.show_page(browser)

@@ -181,6 +181,9 @@ class ReviewView(ReviewDisplay, QWidget):
         # handler has finished (the session's undo has popped its decision by then).
         self._project_changed.connect(self._follow_project, Qt.ConnectionType.QueuedConnection)
         self._shut = False
+        # The page was left (Esc, Back to browser): its jobs were stopped, and none starts
+        # until it loads again (see :meth:`leave`).
+        self._left = False
         self._warmed = False  # a cold queue was refreshed once the model could predict
         unsubscribe = project.events.subscribe(self._project_changed.emit)
         self._unsubscribe = unsubscribe
@@ -239,6 +242,7 @@ class ReviewView(ReviewDisplay, QWidget):
         queue with val and test images too, which it otherwise leaves out; ``scope``:
         likely mislabels within the browser's class, split, search or selection)."""
         self.source, self.crossfit = source, crossfit and source == "issues"
+        self._left = False
         self.scope = scope if source == "issues" else None
         self.whole_button.setVisible(self.scope is not None)
         self.all_splits = all_splits and source == "queue"
@@ -285,8 +289,8 @@ class ReviewView(ReviewDisplay, QWidget):
 
     def _queue_refreshed(self, result: QueueRefresh) -> None:
         session = self.session
-        if session is None or session.source != "queue":
-            return
+        if session is None or session.source != "queue" or self._left:
+            return  # (left: a refresh that ended as Esc was pressed is not said there)
         shown = session.current
         self.held_out = result.held_out
         session.replace_upcoming(result.items)
@@ -310,6 +314,8 @@ class ReviewView(ReviewDisplay, QWidget):
         (should the refit still predict nothing, the usual refreshes follow)."""
         session = self.session
         if self.source != "queue" or session is None or self._warmed or self.jobs.refreshing:
+            return
+        if self._left:  # labels given in the browser: the queue loads afresh when opened
             return
         ahead = session.items[session.index :]
         if not any(i.suggested is None and session.decided(i) is None for i in ahead):
@@ -453,6 +459,19 @@ class ReviewView(ReviewDisplay, QWidget):
             self.session.move(step)
             self._last = ""
             self._show_current()
+
+    def leave(self) -> None:
+        """The page was left for the browser (Esc, Back to browser): stop the work only
+        this page uses, finding its list ("Finding likely mislabels…"), refreshing the
+        queue, finding neighbours, which had gone on in the browser's job bar (and ended
+        with "queue refreshed" there); start none while it is hidden (a queue opened
+        before the model could predict refreshed itself as labels given in the browser
+        allowed it). Opening the page again computes its list afresh (:meth:`load`).
+        The model's predictions a stopped job was making are finished (the job bar says
+        "cancelling…" meanwhile) and cached: the browser's scores use the same ones."""
+        self._left = True
+        self._neighbour_timer.stop()
+        self.jobs.stop()
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""

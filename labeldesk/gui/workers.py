@@ -67,6 +67,9 @@ class Job(QObject):
     failed = Signal(object)  # the exception; describe(exc) is the line to show
     cancelled = Signal()
     ended = Signal()
+    # :meth:`cancel` was called (by its Cancel button, or by the page that started it as
+    # the page closed): the job bar says it is stopping, not that it goes on
+    cancelRequested = Signal()
 
     def __init__(self, fn: JobFunction, name: str = "", parent: QObject | None = None):
         super().__init__(parent)
@@ -142,7 +145,9 @@ class Job(QObject):
 
     def cancel(self) -> None:
         """Ask the job to stop at its next check; it still ends with a signal."""
-        self.token.cancel()
+        if not self.token.cancelled:
+            self.token.cancel()
+            self.cancelRequested.emit()
 
     @Slot()
     def _mark_ended(self) -> None:
@@ -260,7 +265,7 @@ class _Keeper(QObject):
         with self._lock:
             jobs = list(self._jobs.values())
         for job in jobs:
-            job.cancel()
+            job.token.cancel()  # (no signal: the widgets that would hear it may be gone)
         if not _all_executed(jobs, wait_s):
             for child in multiprocessing.active_children():
                 if child.daemon:  # (what multiprocessing ends at exit anyway)

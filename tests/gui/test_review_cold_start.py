@@ -59,3 +59,14 @@ def test_one_class_alone_does_not_refresh(qtbot, cold):
     qtbot.keyClick(view, Qt.Key.Key_1)  # ant again: still one class
     assert not view.jobs.refreshing
     assert COLD in view.info.suggested_label.text()
+
+
+def test_a_queue_left_for_the_browser_does_not_refresh_itself_hidden(qtbot, cold):
+    """Left (Esc), the queue refreshed itself as soon as labels given in the browser
+    covered two classes: "Refreshing the labeling queue…" ran in the browser's job bar
+    for a page nobody looked at. Opened again, it computes its list afresh anyway."""
+    project, view = cold
+    view.leave()
+    project.set_labels({"train/bee/bee3.png": "bee"})  # a key in the browser
+    qtbot.wait(100)  # the view hears of the write (queued)
+    assert not view.jobs.refreshing and view.jobs.refresh_job is None
