@@ -175,11 +175,11 @@ class ReviewDisplay:
                 [keys_with(enter) for enter in enter_room(self.source, self._hint_classes)]
             )
         place = None if self.source == "issues" else (session.place_text() if session else "")
-        said = decision_text(decided, item.label)
+        said = decision_text(decided, item.label, self.source)
         self.info.show_item(item, place=place, hint=keys, decided=said)
         # the badge over a decided image: room for its longest wording, kept in the row of
         # the Last line (never both at once)
-        self.info.keep_room_for_decision(decision_room(self._hint_classes))
+        self.info.keep_room_for_decision(decision_room(self._hint_classes, self.source))
         # the model line: room for its longest wording, so the lines under it hold still
         queue = self.source == "queue"  # the lines that wrap keep room for their longest
         self.info.keep_room_for_given(self._hint_classes)

@@ -167,7 +167,7 @@ class ReviewInfo(QWidget):
 
     def show_decision(self, text: str) -> None:
         """The badge over a decided image; hidden over an undecided one."""
-        self.decision_label.setText(text)
+        self.decision_label.setText(self._fitted(text, self.decision_label))
         self.decision_label.setVisible(bool(text))
 
     def show_last(self, text: str) -> None:
@@ -194,7 +194,7 @@ class ReviewInfo(QWidget):
         shown = self.decision_label.text()
         tallest = 0
         for text in texts:
-            self.decision_label.setText(text)
+            self.decision_label.setText(self._fitted(text, self.decision_label))
             tallest = max(tallest, self.decision_label.heightForWidth(width))
         self.decision_label.setText(shown)
         # the Last line is as tall at least (a row's minimum height is not heeded where

@@ -20,6 +20,12 @@ DECISION_WORDS = {
     "exclude": "excluded",
     "skip": "skipped for this session",
 }
+# The queue's images had no label: a class key labeled one, it relabeled nothing
+QUEUE_DECISION_WORDS = {
+    **DECISION_WORDS,
+    "accept": "labeled {label}, the model's guess",
+    "relabel": "labeled {label}",
+}
 # The end of a pass of likely mislabels: how many of each, in this order.
 TALLY_WORDS = [("accept", "accepted"), ("relabel", "relabeled"), ("keep", "kept")]
 TALLY_WORDS.append(("exclude", "excluded"))
@@ -76,15 +82,20 @@ def enter_room(source: str, classes: Sequence[str]) -> list[str]:
     return texts
 
 
-def decision_text(action: str | None, label: str | None) -> str:
-    """The line over a decided image: "Decided: relabeled, now coat"; "" undecided."""
+def decision_text(action: str | None, label: str | None, source: str = "issues") -> str:
+    """The line over a decided image: "Decided: relabeled, now coat"; "" undecided. In
+    the queue (``source``), where the images had no label, "Decided: labeled coat".
+
+    >>> decision_text("relabel", "coat", "queue")
+    '✓ Decided: labeled coat'
+    """
     if action is None:
         return ""
-    words = DECISION_WORDS.get(action, action)
+    words = (QUEUE_DECISION_WORDS if source == "queue" else DECISION_WORDS).get(action, action)
     return "✓ Decided: " + words.format(label=label or NO_LABEL)
 
 
-def decision_room(classes: Sequence[str]) -> list[str]:
+def decision_room(classes: Sequence[str], source: str = "issues") -> list[str]:
     """The longest wordings the decided badge may take in a pass (each decision with the
     three longest class names): the panel keeps room for them.
 
@@ -92,7 +103,7 @@ def decision_room(classes: Sequence[str]) -> list[str]:
     '✓ Decided: accepted the suggestion, now cat'
     """
     longest = sorted(classes, key=len, reverse=True)[:3] or [NO_LABEL]
-    return [decision_text(action, name) for name in longest for action in DECISION_WORDS]
+    return [decision_text(action, name, source) for name in longest for action in DECISION_WORDS]
 
 
 def decided_opinion(suggested: str | None, confidence: float | None, label: str | None) -> str:

@@ -58,3 +58,22 @@ def test_the_queue_does_not_offer_to_label_an_image_with_its_own_label(qtbot, qu
     qtbot.keyClick(queue_view, Qt.Key.Key_Left)
     assert session.current.label == other
     assert read(queue_view.info.hint.text()).startswith(f"Enter relabel {item.suggested} ")
+
+
+def test_the_queues_badge_says_labeled_not_relabeled(qtbot, queue_view):
+    """Back on a queue image given a class with a key, the badge read "Decided:
+    relabeled, now ant": the image had no label, nothing was relabeled."""
+    session = queue_view.session
+    item = session.current
+    qtbot.keyClick(queue_view, Qt.Key.Key_1)  # the first class, the person's choice
+    qtbot.keyClick(queue_view, Qt.Key.Key_Left)  # back to it
+    assert session.current.path == item.path
+    first = queue_view.project.classes()[0]
+    assert queue_view.info.decision_label.text() == f"✓ Decided: labeled {first}"
+    qtbot.keyClick(queue_view, Qt.Key.Key_Right)
+    accepted = session.current
+    qtbot.keyClick(queue_view, Qt.Key.Key_Return)  # the model's guess
+    qtbot.keyClick(queue_view, Qt.Key.Key_Left)
+    assert session.current.path == accepted.path
+    said = queue_view.info.decision_label.text()
+    assert said == f"✓ Decided: labeled {accepted.suggested}, the model's guess"

@@ -100,4 +100,9 @@ def test_a_name_of_underscores_wraps_on_the_model_line_and_the_keys_and_last_lin
     for label in (info.suggested_label, info.hint, info.last_label):
         assert readable(label), label.text()
         assert SHOE in label.text().replace("\u200b", "")  # nothing else changed
+    info.show_decision(f"✓ Decided: labeled {SHOE}")  # the badge over a decided image
+    qtbot.wait(10)
+    for label in (info.decision_label,):
+        assert readable(label), label.text()
+        assert SHOE in label.text().replace("\u200b", "")  # nothing else changed
     assert info.given_label.text() == "bag"  # a name that fits is left as it was
