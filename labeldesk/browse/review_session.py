@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from labeldesk.core import redo as redo_store
 from labeldesk.core import review
+from labeldesk.core.display import quoted_names, shown_path
 from labeldesk.core.errors import LabelChangedError, NothingToUndoError, UnknownPathError
 from labeldesk.core.image_lookup import ids_of, present
 
@@ -215,7 +216,9 @@ class ReviewSession:
             # many images at once, or from a file, is not)
             batch = self.project.set_labels(
                 {item.path: label},
-                description=f"label {item.path}",
+                # the class named, as the browser's keys and the review's relabel do: Edit
+                # → Undo and the history said "label _unlabeled/x.png", as what?
+                description=f"label {shown_path(item.path)} as {quoted_names([label])}",
                 verify=True,
                 expect={item.path: item.label},
                 shown_ids=self._seen(item),

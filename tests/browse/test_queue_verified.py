@@ -27,3 +27,14 @@ def test_a_class_key_in_the_queue_marks_the_image_verified_as_enter_does(project
     session.undo()  # the label and its mark go together
     assert _status(project, PATHS[1]) is None
     assert project.images().set_index("path").label[PATHS[1]] != "cat"
+
+
+def test_a_class_key_in_the_queue_names_the_class_for_undo_and_the_history(project):
+    """Edit → Undo over a queue label read *Undo “label _unlabeled/u0.png”*, the class
+    unnamed, where the browser's keys say "label 1 image as 'cat'" and the review's
+    "relabel … as 'cat'"."""
+    from labeldesk.core.undo import pending_description
+
+    session = ReviewSession(project, "queue", [ReviewItem(p, None, "dog", 0.5) for p in PATHS])
+    session.assign("cat")
+    assert pending_description(project.db) == f"label {PATHS[0]} as 'cat'"
