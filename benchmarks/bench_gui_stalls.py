@@ -13,10 +13,15 @@ idle (``max gap``: what a person sees as a freeze), and the time until idle.
     python benchmarks/bench_gui_stalls.py PROJECT --profile undo    # cProfile one call
 
 ``--stacks``: a watcher thread samples the GUI thread's stack every 50 ms while the
-heartbeat has not ticked for 0.25 s, and each action lists where those stalls were (an
-empty stack: inside Qt or C code, or waiting for the GIL).
+heartbeat has not ticked for 0.25 s, and each action lists where those stalls were (where
+the GUI thread is inside Qt or C code, or waiting for the GIL: "(other threads: ...)",
+where the app's other threads were, one of them holding the GIL).
 
-Actions, in order: filter_class, filter_all, sort_outlier, sort_path, select_all_label
+Actions, in order: filter_class, filter_all, sort_outlier, sort_path, review_all,
+review_class, review_split, review_search (Ctrl+I with the browser not narrowed, then
+narrowed to the class with the most likely mislabels, the train split, a path search:
+--review-search),
+select_all_label
 (Ctrl+A then a class key), undo, redo, undo_again, edit_menu, rename_class, merge_class,
 remove_class (each undone next), label_key_one, outside_write (another process labels
 one image with `labeldesk label`), statistics, map, duplicates, key_with_dups_open (a
@@ -59,7 +64,7 @@ class StallSampler:
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
-        import traceback
+        import threading
 
         while True:
             time.sleep(0.05)
@@ -68,16 +73,30 @@ class StallSampler:
                 continue
             if time.perf_counter() - ticks[-1][0] < self.after_s:
                 continue
-            frame = sys._current_frames().get(self.main)  # type: ignore[arg-type]
+            frames = sys._current_frames()
+            frame = frames.get(self.main)  # type: ignore[arg-type]
             if frame is None:
                 continue
-            stack = [
-                f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                for f in traceback.extract_stack(frame)
-                if "labeldesk" in f.filename or "sqlite" in f.filename
-            ][-6:]
-            key = " < ".join(reversed(stack))
+            key = self.where(frame)
+            if not key:  # in C code, or waiting for the GIL: which other thread holds it
+                others = [
+                    self.where(other, 3)
+                    for ident, other in frames.items()
+                    if ident not in (self.main, threading.get_ident())
+                ]
+                key = "(other threads: " + " | ".join(filter(None, others)) + ")"
             self.samples[key] = self.samples.get(key, 0) + 1
+
+    @staticmethod
+    def where(frame: object, depth: int = 6) -> str:
+        import traceback
+
+        stack = [
+            f"{Path(f.filename).name}:{f.lineno} {f.name}"
+            for f in traceback.extract_stack(frame)  # type: ignore[arg-type]
+            if "labeldesk" in f.filename or "sqlite" in f.filename
+        ][-depth:]
+        return " < ".join(reversed(stack))
 
     def report(self) -> list[tuple[int, str]]:
         out = sorted(((n, k) for k, n in self.samples.items()), reverse=True)
@@ -190,6 +209,7 @@ class Bench:
         self.measure("filter_all", lambda: sidebar.select_class(None))
         self.measure("sort_outlier", lambda: sidebar.select_sort("outlier"))
         self.measure("sort_path", lambda: sidebar.select_sort("path"))
+        self.review_in_scopes(big)
 
         def select_all_label() -> None:
             view.grid.selectAll()
@@ -235,6 +255,46 @@ class Bench:
         self.measure("undo_key", view.labeling.undo)
         self.measure("undo_import", view.labeling.undo)
         self.window.close()
+
+    def settle(self, action: Callable[[], object]) -> None:
+        """Do ``action`` (a step before a measured one, not measured) and wait until idle."""
+        action()
+        self.pump_until(lambda: False, 0.05)
+        self.pump_until(self.idle, 600)
+
+    def review_in_scopes(self, big: str) -> None:
+        """Review → Review likely mislabels (Ctrl+I) with the browser narrowed to nothing,
+        the class with the most likely mislabels (``big`` if none), the train split (the
+        largest) and a path search, each time back to the browser after: the review keeps
+        to what the browser is narrowed to (browse/review_scope.py)."""
+        import numpy as np
+
+        from labeldesk.browse.image_records import ImageFilter
+
+        view = self.window.view
+        assert view is not None
+        search = self.args.review_search
+        catalog = view.catalog
+        flagged = catalog.label_codes[catalog.flagged & catalog.usable]
+        most = np.bincount(flagged[flagged >= 0], minlength=len(catalog.classes))
+        flagged_class = catalog.classes[int(most.argmax())] if most.any() else big
+        scopes = [
+            ("review_all", ImageFilter(), "not narrowed"),
+            ("review_class", ImageFilter(label=flagged_class), flagged_class),
+            ("review_split", ImageFilter(split="train"), "train split"),
+            ("review_search", ImageFilter(search=search), f"paths with {search!r}"),
+        ]
+        for name, wanted, note in scopes:
+            if self.args.actions_wanted and name not in self.args.actions_wanted:
+                continue
+            self.settle(lambda w=wanted: view.sidebar.show_filter(w))  # type: ignore[misc]
+            shown = view.model.rowCount()
+            self.measure(name, self.window.review_issues, f"{note}: {shown:,} shown")
+            review = self.window.review.view
+            if review is not None and review.session is not None:
+                print(f"    {len(review.session.items):,} to review", flush=True)
+            self.settle(self.window.show_browser)
+        self.settle(lambda: view.sidebar.show_filter(ImageFilter()))
 
     def outside_write(self) -> None:
         """Another process labels one image (`labeldesk label`, the app's events running
@@ -313,6 +373,9 @@ def main() -> None:
     parser.add_argument("--profile", help="cProfile the GUI-thread call of one action")
     parser.add_argument(
         "--stacks", action="store_true", help="print where the GUI thread was in long stalls"
+    )
+    parser.add_argument(
+        "--review-search", default="img0", help="review_search: the path search (default img0)"
     )
     parser.add_argument(
         "--hold", type=float, default=8.0, help="busy_key: seconds the lock is held"

@@ -9,6 +9,11 @@ embedding 1M images with the CNN on 2 CPU cores would take hours (~60 img/s), so
 vectors are clustered by true class (the planted mislabels sit in their true class's
 cluster), written as a model identity named "synthetic-scale" that the app treats as the
 project's current embeddings.
+
+    python benchmarks/scale_project.py 100000,1000000 [DATA]   # build (default DATA:
+                                                     # /tmp/labeldesk-scale)
+    python benchmarks/scale_project.py --repeat 1000000 PROJECT DEST
+        # DEST: a copy of PROJECT with its image rows repeated to 1M (repeated_rows)
 """
 
 from __future__ import annotations
@@ -327,7 +332,53 @@ def build(data: Path, sizes: list[int], largest: int = 1_000_000) -> dict[int, d
     return out
 
 
+def repeated_rows(project: Path, n: int, dest: Path) -> Path:
+    """A copy of ``project`` (at ``dest``, made once) with its image rows repeated under
+    other paths ("r1/train/...", "r2/...") up to ``n`` rows: the app's row handling at a
+    million images without writing a million files. The copies share their originals'
+    content hashes, so they have vectors, labels and splits; their files are missing (no
+    thumbnails), and their labels have no history."""
+    import shutil
+    import sqlite3
+
+    done = dest / ".repeated"
+    if done.exists():
+        return dest
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    shutil.copytree(project / "embeddings", dest / "embeddings", copy_function=os.link)
+    source, db = sqlite3.connect(project / "labeldesk.db"), sqlite3.connect(dest / "labeldesk.db")
+    source.backup(db)
+    source.close()
+    columns = [row[1] for row in db.execute("PRAGMA table_info(images)") if row[1] != "id"]
+    (originals,) = db.execute("SELECT count(*) FROM images").fetchone()
+    (last,) = db.execute("SELECT max(id) FROM images").fetchone()
+    picked = ", ".join("? || path" if c == "path" else c for c in columns)
+    copy = 1
+    with db:
+        while originals * (copy + 1) <= n:
+            db.execute(
+                f"INSERT INTO images ({', '.join(columns)}) SELECT {picked} FROM images "
+                "WHERE id <= ? ORDER BY id",
+                (f"r{copy}/", last),
+            )
+            copy += 1
+        left = n - originals * copy
+        if left > 0:
+            db.execute(
+                f"INSERT INTO images ({', '.join(columns)}) SELECT {picked} FROM images "
+                "WHERE id <= ? ORDER BY id LIMIT ?",
+                (f"r{copy}/", last, left),
+            )
+    db.close()
+    done.touch()
+    return dest
+
+
 if __name__ == "__main__":  # python benchmarks/scale_project.py 100000,300000,1000000
+    if sys.argv[1] == "--repeat":  # scale_project.py --repeat 1000000 PROJECT DEST
+        print(repeated_rows(Path(sys.argv[3]), int(sys.argv[2]), Path(sys.argv[4])))
+        raise SystemExit(0)
     root = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("/tmp/labeldesk-scale")
     for n, info in build(root, [int(s) for s in sys.argv[1].split(",")]).items():
         print(n, info)
