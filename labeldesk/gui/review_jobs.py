@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -20,6 +21,7 @@ from labeldesk.gui.neighbour_strip import NeighbourRow, find_neighbours
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
+    from labeldesk.browse.review_scope import ReviewScope
     from labeldesk.core.project import Project
 
 log = logging.getLogger(__name__)
@@ -75,18 +77,30 @@ class ReviewJobs(QObject):
         job = self.refresh_job
         return job is not None and job.running and not job.token.cancelled
 
-    def load(self, source: Source, crossfit: bool = False, all_splits: bool = False) -> Job:
+    def load(
+        self,
+        source: Source,
+        crossfit: bool = False,
+        all_splits: bool = False,
+        scope: ReviewScope | None = None,
+    ) -> Job:
         """Compute the items for ``source`` (``crossfit``: on the cached cross-fit;
-        ``all_splits``: a queue with val and test images too); a load still running is
+        ``all_splits``: a queue with val and test images too; ``scope``: only its images,
+        with no estimate of the errors, the whole project's); a load still running is
         cancelled."""
         if self.load_job is not None and self.load_job.running:
             self.load_job.cancel()
         project = self.project
 
         def compute(*, progress: ProgressCallback, cancel: CancelToken) -> ReviewList:
-            return compute_items(
+            found = compute_items(
                 project, source, crossfit=crossfit, all_splits=all_splits, cancel=cancel
             )
+            if scope is None:
+                return found
+            # here, not on the GUI thread: at a million images the scope's set of paths
+            # is about half a second's work
+            return replace(found, items=scope.narrow(found.items), expected_errors=None)
 
         name = title(source, crossfit)
         job = Job(compute, name)

@@ -250,14 +250,11 @@ class ReviewView(ReviewDisplay, QWidget):
         self.expected_errors, self.pixel_share, self.held_out = None, 0.0, {}
         self._last = ""
         self._show_current(notice=f"{finding_text(source, self.crossfit)}…")
-        return self.jobs.load(source, self.crossfit, self.all_splits)
+        return self.jobs.load(source, self.crossfit, self.all_splits, self.scope)
 
     def _loaded(self, result: ReviewList) -> None:
-        items = result.items
+        items = result.items  # within the scope, if any (narrowed in the job)
         self.expected_errors = result.expected_errors
-        if self.scope is not None:
-            items = self.scope.narrow(items)
-            self.expected_errors = None  # the whole project's estimate, not the scope's
         self.pixel_share = result.pixel_share
         self.held_out = result.held_out
         self.session = ReviewSession(

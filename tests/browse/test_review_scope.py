@@ -4,7 +4,9 @@ for the review's header; none where the browser is not narrowed."""
 
 from __future__ import annotations
 
-from labeldesk.browse.catalog import ImageCatalog
+import numpy as np
+
+from labeldesk.browse.catalog import ImageCatalog, StateColumns
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.browse.review_scope import browser_scope
 from labeldesk.browse.review_session import ReviewItem
@@ -49,3 +51,24 @@ def test_a_scope_keeps_its_items_in_their_order(project):
         ]
     ]
     assert [item.path for item in cats.narrow(items)] == [cat_paths[1], cat_paths[0]]
+
+
+def test_the_scope_is_what_the_browser_was_narrowed_to_when_asked(project):
+    """The scope is taken when Ctrl+I is pressed (its set of paths is made later, in the
+    review's load job): a label changed meanwhile does not move an image in or out."""
+    catalog = ImageCatalog.load(project)
+    cats = browser_scope(catalog, ImageFilter(label="cat"))
+    assert cats is not None
+    asked = paths_of(catalog, ImageFilter(label="cat"))
+    moved = sorted(asked)[0]
+    at = int(np.flatnonzero(catalog.paths == moved)[0])
+    catalog.apply_columns(
+        StateColumns(
+            catalog.ids[[at]],
+            np.array(["dog"], dtype=object),
+            catalog.splits[[at]],
+            catalog.statuses[[at]],
+        )
+    )
+    assert paths_of(catalog, ImageFilter(label="cat")) == asked - {moved}  # the browser's now
+    assert cats.paths == asked

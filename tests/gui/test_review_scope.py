@@ -5,7 +5,12 @@ scope, and *Review the whole project* takes in the rest."""
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
+
+from labeldesk.browse import review_scope
+from labeldesk.browse.review_scope import ReviewScope
 
 
 def open_with_flags_in_two_classes(qtbot, window, clustered):
@@ -58,3 +63,30 @@ def test_the_whole_project_is_reviewed_when_the_browser_is_not_narrowed(qtbot, w
     labels = {item.label for item in review.session.items}
     assert {"ant", "bee"} <= labels
     assert not review.whole_button.isVisible()
+
+
+def test_the_scope_is_narrowed_off_the_gui_thread(qtbot, window, clustered, monkeypatch):
+    """At a million images, a set of the paths of a browser narrowed to a split is about
+    half a second's work: the review's load job makes it, and keeps the list to it, while
+    the window goes on (it was made on the GUI thread at Ctrl+I, and the list narrowed
+    there when it arrived)."""
+    open_with_flags_in_two_classes(qtbot, window, clustered)
+    made_in: list[threading.Thread] = []  # where the scope's set of paths was made
+    narrowed_in: list[threading.Thread] = []
+    narrow = ReviewScope.narrow
+
+    def making(paths):
+        made_in.append(threading.current_thread())
+        return frozenset(paths)
+
+    def narrowing(scope, items):
+        narrowed_in.append(threading.current_thread())
+        return narrow(scope, items)
+
+    monkeypatch.setattr(review_scope, "frozenset", making, raising=False)
+    monkeypatch.setattr(ReviewScope, "narrow", narrowing)
+    window.view.sidebar.select_class("ant")
+    review = start_review(qtbot, window)
+    assert {item.label for item in review.session.items} == {"ant"}
+    assert made_in and narrowed_in
+    assert threading.main_thread() not in made_in + narrowed_in
