@@ -24,6 +24,8 @@ STATUSES = (VERIFIED, EXCLUDED)  # a status is one of these or None (not reviewe
 
 SPLITS = ("train", "val", "test")
 
+CODES_PIECE = 50_000  # labels :func:`class_codes` looks up in one call
+
 # SQL for an image's effective split: a labeled image without one counts as train.
 EFFECTIVE_SPLIT = "CASE WHEN split IS NULL AND label IS NOT NULL THEN 'train' ELSE split END"
 
@@ -48,10 +50,18 @@ def class_codes(
             codes[codes >= k] = unknown
             return codes
         values = values.astype(object)  # other categories: look the names up
-    codes = np.asarray(pd.Index(list(classes), dtype=object).get_indexer(values), dtype=np.int64)
-    if unknown != -1:
-        outside = (codes == -1) & ~np.asarray(pd.isna(values), dtype=bool)
-        codes[outside] = unknown
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object)
+    index = pd.Index(list(classes), dtype=object)
+    codes = np.empty(len(values), dtype=np.int64)
+    # a piece at a time: a million labels looked up in one call held the GIL for most
+    # of a second, and the window froze while a background job (Ctrl+I's list) did it
+    for start in range(0, len(values), CODES_PIECE):
+        piece = values[start : start + CODES_PIECE]
+        found = np.asarray(index.get_indexer(piece), dtype=np.int64)
+        if unknown != -1:
+            found[(found == -1) & ~np.asarray(pd.isna(piece), dtype=bool)] = unknown
+        codes[start : start + len(found)] = found
     return codes
 
 

@@ -16,8 +16,6 @@ a training run, and cost nothing when nothing changed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from labeldesk.core.vocab import EXCLUDED
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .errors import NoEmbeddings
+from .json_digest import json_sha1
 from .models import ModelVersion
 from .neighbors import neighbor_graph
 from .pca_chunks import pca_reduce
@@ -291,24 +290,22 @@ def _cache_file(
     prefix, and the trained head they use (None: the probe alone)."""
     classes, last_event = state.classes, state.event_id
     model = current_head(project, vectors.key, classes, last_event) if head else None
-    key = hashlib.sha1(
-        json.dumps(
-            [
-                ALGORITHM,
-                PIXEL_VIEW if pixels else None,
-                PIXEL_DIMS,
-                PIXEL_C,
-                vectors.key,
-                vectors.generation,  # a rebuilt store: same images, other vectors
-                classes,
-                last_event,
-                vectors.hashes,
-                state.splits,
-                model.id if model else None,
-                *([] if head else ["no-head-no-cleaning"]),  # never read for the other
-            ]
-        ).encode()
-    ).hexdigest()[:16]
+    key = json_sha1(
+        [
+            ALGORITHM,
+            PIXEL_VIEW if pixels else None,
+            PIXEL_DIMS,
+            PIXEL_C,
+            vectors.key,
+            vectors.generation,  # a rebuilt store: same images, other vectors
+            classes,
+            last_event,
+            vectors.hashes,  # a million of these, and of the splits: in pieces
+            state.splits,
+            model.id if model else None,
+            *([] if head else ["no-head-no-cleaning"]),  # never read for the other
+        ]
+    )[:16]
     # "predictions-*" is also what a write of the default clears, and what vectors.DERIVED
     # names: the plain ones are kept only until the next change of the default ones
     prefix = ("predictions-" if pixels else "predictions-plain-") + ("" if head else "probe-")
