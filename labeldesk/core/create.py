@@ -28,6 +28,7 @@ from .staging import (
     missing_parents,
     mount_point_refusal,
     remove_made_parents,
+    system_folder_refusal,
 )
 
 if TYPE_CHECKING:
@@ -51,9 +52,11 @@ def _free_target(path: Path | str) -> Path:
         raise ProjectError(f"{target} is a symbolic link; pick a new folder for the project")
     if target.exists() and not target.is_dir():
         raise ProjectError(f"{target} is a file; pick a new folder for the project")
-    mounted = mount_point_refusal(target, "project", "project")
-    if mounted is not None:
-        raise ProjectError(mounted)
+    refused = mount_point_refusal(target, "project", "project") or system_folder_refusal(
+        target, "project"
+    )
+    if refused is not None:
+        raise ProjectError(refused)
     if target.exists() and any(target.iterdir()):
         raise ProjectError(f"{target} already exists and is not empty; pick a new project folder")
     return target

@@ -160,6 +160,60 @@ def _listed_as_mounted(folder: Path) -> bool:
     return False
 
 
+# File systems through which the operating system shows itself (its running programs,
+# devices, kernel settings): folders there are not on a disk, and none can be made in
+# them, even by root (mkdir under /proc fails with "No such file or directory", under
+# /sys with a bare "Operation not permitted"). Not those where a new folder means
+# something to the system (cgroup, configfs, tracefs, bpf) or root may make one (/dev).
+SYSTEM_FILE_SYSTEMS = {
+    b"proc": "the running programs",
+    b"sysfs": "the devices and drivers",
+    b"devpts": "the terminals",
+    b"debugfs": "the kernel's debugging settings",
+    b"securityfs": "the security settings",
+    b"pstore": "the kernel's crash logs",
+    b"efivarfs": "the firmware settings",
+}
+
+
+def system_folder_refusal(target: Path, what: str) -> str | None:
+    """Why a new folder ``target`` cannot be made where it would be: its nearest
+    existing folder is on a file system through which the system shows itself (/proc,
+    /sys, /dev: :data:`SYSTEM_FILE_SYSTEMS`), where it cannot be created; None
+    elsewhere, for a ``target`` that exists, and where the mount table cannot be read
+    (not Linux). Before, a ``what`` (an export) there failed after its images were
+    chosen with "not found: /proc/x" (or "operation not permitted"), as if a folder
+    were missing."""
+    if os.path.lexists(target):
+        return None
+    existing = next((p for p in target.parents if os.path.isdir(p)), None)
+    if existing is None:
+        return None
+    try:
+        with open("/proc/self/mountinfo", "rb") as table:
+            lines = table.read().splitlines()
+    except OSError:  # not Linux
+        return None
+    wanted, best, kind = os.fsencode(existing), b"", b""
+    for line in lines:
+        fields = line.split(b" ")
+        if b"-" not in fields[6:]:
+            continue
+        point = _unescape(fields[4])
+        inside = wanted == point or wanted.startswith(point.rstrip(b"/") + b"/")
+        if inside and len(point) >= len(best):  # the last of equals: mounted over
+            best, kind = point, fields[fields.index(b"-", 6) + 1]
+    shows = SYSTEM_FILE_SYSTEMS.get(kind)
+    if shows is None:
+        return None
+    return (
+        f"{target} cannot be created: {existing} is not a folder on a disk but one through "
+        f"which the system shows {shows} (the {os.fsdecode(kind)} file system), and no "
+        f"folder can be made in it; pick a folder on a disk for the {what}, such as one "
+        "in your home folder"
+    )
+
+
 def _unescape(field: bytes) -> bytes:
     return re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), field)
 

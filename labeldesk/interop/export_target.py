@@ -31,6 +31,7 @@ from labeldesk.core.staging import (
     finish_staging,
     mark_for_deletion,
     mount_point_refusal,
+    system_folder_refusal,
 )
 
 if TYPE_CHECKING:
@@ -234,6 +235,9 @@ def check_target(project: Project, out: Path | str, *, overwrite: bool) -> Path:
                 "pick a new folder for the export"
             )
     if not target.exists():
+        refused = system_folder_refusal(target, "export")
+        if refused is not None:
+            raise ExportTargetError(refused)
         return target
     if not target.is_dir():
         raise ExportTargetError(f"{target} is a file; pick a new folder for the export")
