@@ -176,6 +176,14 @@ def export_advice(folder: Path, said: str) -> str:
     )
 
 
+# What an import reads, for a source that holds nothing to read
+WHAT_IMPORT_READS = (
+    "import reads a label file (CSV, TSV, JSON, JSON Lines, Parquet, a Label Studio "
+    "export) or a folder that another tool or a LabelDesk export wrote (class folders "
+    "of images, a Hugging Face, FiftyOne or WebDataset dataset)"
+)
+
+
 class UnknownFormatError(LabelDeskError):
     """No importer recognises a label source: naming its format is the way on (the CLI
     adds the option that names it; other refusals, such as an export's folder, do not
@@ -189,6 +197,8 @@ def detect_format(path: Path | str) -> str:
     if not path.exists():
         raise LabelDeskError(f"{path}: file not found")
     refuse_project_files(path)
+    if path.is_dir() and next(path.iterdir(), None) is None:  # no format would help
+        raise LabelDeskError(f"{path} is an empty folder; {WHAT_IMPORT_READS}")
     for name in IMPORTERS:
         if IMPORTERS[name].sniff(path):
             return name
