@@ -1,9 +1,17 @@
 """A dialog whose report under its form grows by several lines (the Export and Import
-dialogs): the dialog grows for it, rather than squeeze its rows."""
+dialogs, New version): the dialog grows for it, rather than squeeze its rows, and gives
+the room back when the report shrinks or goes."""
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtWidgets import QLayout, QWidget
+
+# widget -> (the height it was left at by the last grow_to_fit, the height the person
+# gave it by hand, or None): a height other than the first, above the least the layout
+# allows, is the person's (the layout only ever raises it to that least)
+_LEFT_AT: weakref.WeakKeyDictionary[QWidget, tuple[int, int | None]] = weakref.WeakKeyDictionary()
 
 
 def lay_out_now(widget: QWidget, *inner: QLayout | None) -> None:
@@ -15,11 +23,20 @@ def lay_out_now(widget: QWidget, *inner: QLayout | None) -> None:
 
 
 def grow_to_fit(widget: QWidget, *inner: QLayout | None) -> None:
-    """Make a shown ``widget`` as tall as its content asks for now; never shorter (a
-    dialog made taller by hand keeps its height)."""
+    """Make a shown ``widget`` as tall as its content asks for now: a long report grows
+    it, and a shorter one (or none) gives the room back, down to the height it had
+    before. Before, it never shrank: one long message left a tall dialog with a blank
+    gap after a short one replaced it. A dialog the person made taller by hand keeps
+    that height as its least (a person who made it taller wants it so)."""
     if not widget.isVisible():
         return
     lay_out_now(widget, *inner)
     need = widget.sizeHint().height()
-    if widget.height() < need:
-        widget.resize(widget.width(), need)
+    now = widget.height()
+    left_at, by_hand = _LEFT_AT.get(widget, (None, None))
+    if now != left_at:  # resized since: by the person, or by the layout to its least
+        by_hand = now if now > widget.minimumHeight() else None
+    wanted = max(by_hand or 0, need)
+    if wanted != now:
+        widget.resize(widget.width(), wanted)
+    _LEFT_AT[widget] = (widget.height(), by_hand)
