@@ -23,6 +23,7 @@ from labeldesk.cli._base import (
     similarity,
     with_project_as_typed,
 )
+from labeldesk.cli.gone_files import gone_note
 from labeldesk.core.display import counted, format_percent, format_similarity, shown_path
 from labeldesk.core.model_versions import model_shown
 from labeldesk.core.vocab import EXCLUDED
@@ -397,7 +398,11 @@ def cmd_similar(args: argparse.Namespace) -> Output:
     from labeldesk import api
 
     with open_existing(args.project) as project:
-        rows = api.records(api.similar(project, image_path(project, args.path), k=args.k))
+        asked = image_path(project, args.path)
+        rows = api.records(api.similar(project, asked, k=args.k))
+        gone = gone_note(project, asked, [r["path"] for r in rows])
+    if gone is not None:  # (stored vectors outlive their files until a scan)
+        print_note(gone, args.project)
     head = f"{counted(len(rows), 'image')} most like {shown_path(args.path)}, nearest first: "
     head += "similarity, path, [label]"
     lines = (
