@@ -116,3 +116,16 @@ def test_the_notebook_scoring_example_runs():
     exec(compile(block, "README", "exec"), space)
     assert space["issues"].tolist() == [False, False, False, True, False, False]
     assert space["scores"].argmin() == 3
+
+
+def test_the_stats_comment_names_what_p_stats_leaves_out(tmp_path):
+    """The README's ``p.stats()  # the same without …`` names every key of ``ld.stats(p)``
+    that ``p.stats()`` has not. Before, it named unfinished_embeddings only; ``embeddings``
+    (the vectors in use and how many images have them) is missing from ``p.stats()`` too."""
+    [block] = python_blocks("## Python API")
+    [line] = [line for line in block.splitlines() if line.startswith("p.stats()")]
+    said = line.partition(" without ")[2].partition(" (")[0]
+    named = {name.strip(" `") for name in re.split(r",| and ", said) if name.strip(" `")}
+    write_image(tmp_path / "images" / "cat" / "1.jpg", size=(16, 16), seed=1)
+    with ld.new_project(tmp_path / "proj", tmp_path / "images", progress=False) as p:
+        assert named == set(ld.stats(p)) - set(p.stats())
