@@ -22,6 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from labeldesk.api_projects import FolderWarning
     from labeldesk.core.errors import BadArgument, LabelDeskError
     from labeldesk.core.project import Project
 
@@ -34,11 +35,12 @@ API = (
 )  # fmt: skip
 CORE = {  # loaded when first used too: `labeldesk` (the command) starts with nothing heavy
     "BadArgument": "labeldesk.core.errors",
+    "FolderWarning": "labeldesk.api_projects",  # what ld.new_project warns about
     "LabelDeskError": "labeldesk.core.errors",
     "Project": "labeldesk.core.project",
 }
 SUBMODULES = ("api", "quality")  # ``ld.api.records(...)`` without importing it first
-__all__ = ["BadArgument", "LabelDeskError", "Project", "__version__", *API]
+__all__ = ["BadArgument", "FolderWarning", "LabelDeskError", "Project", "__version__", *API]
 
 
 def __getattr__(name: str) -> Any:

@@ -79,3 +79,13 @@ def test_what_labeldesk_new_warns_about_comes_as_a_python_warning(tmp_path):
         project = ld.new_project(tmp_path / "p", tmp_path / "pets", progress=False)
     assert sorted(project.classes()) == ["cat", "dev"]
     project.close()
+
+
+def test_the_warning_new_project_gives_is_at_the_top_of_the_package(tmp_path):
+    # The README names FolderWarning, but only labeldesk.api_projects had it: a notebook
+    # filtering it (warnings.simplefilter("ignore", ld.FolderWarning)) got AttributeError
+    write_image(tmp_path / "pets" / "train" / "cat" / "a.png", size=(8, 8), fmt="PNG")
+    write_image(tmp_path / "pets" / "dev" / "cat" / "b.png", size=(8, 8), fmt="PNG")
+    assert "FolderWarning" in dir(ld)
+    with pytest.warns(ld.FolderWarning, match="dev/ beside train/"):
+        ld.new_project(tmp_path / "p", tmp_path / "pets", progress=False).close()
