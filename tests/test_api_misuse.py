@@ -89,6 +89,17 @@ def test_an_unknown_label_source_is_a_bad_argument(project):
     assert project.history(limit=1) == before
 
 
+def test_an_unknown_status_names_the_choices_in_words(project):
+    """``set_status(paths, "checked")`` said "status must be one of ('verified',
+    'excluded') or None": a Python tuple in a sentence."""
+    before = project.history(limit=1)
+    with pytest.raises(ld.BadArgument) as raised:
+        project.set_status([CAT], "checked")
+    assert "must be 'verified', 'excluded' or None, not 'checked'" in str(raised.value)
+    assert "(" not in str(raised.value)
+    assert project.history(limit=1) == before
+
+
 def test_a_label_of_no_class_names_the_keyword_that_makes_it(project):
     """``p.set_label(path, "kat")`` said the class is unknown and listed the known ones,
     but not how the call makes it (the command line says --new-class, its own way)."""

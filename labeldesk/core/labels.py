@@ -40,7 +40,7 @@ from .errors import (
 )
 from .layout import SPLITS
 from .sql_lists import IN_LIST, json_list
-from .vocab import EXCLUDED, STATUSES, VERIFIED
+from .vocab import EXCLUDED, STATUS_CHOICES, STATUSES, VERIFIED
 
 SOURCES = ("import", "human", "suggestion")
 # What a plain undo takes back: changes a person made. Imports (folder labels from a scan,
@@ -244,7 +244,7 @@ def _normalised(change: Change, valid: dict[str, str]) -> Change:
     if split is not KEEP and split is not None and split not in SPLITS:
         raise BadArgument(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     if change.status is not KEEP and change.status is not None and change.status not in STATUSES:
-        raise BadArgument(f"status must be one of {STATUSES} or None, not {change.status!r}")
+        raise BadArgument(f"status must be {STATUS_CHOICES}, not {change.status!r}")
     if (label, split) == (change.label, change.split):
         return change
     return Change(change.image_id, label=label, status=change.status, split=split)

@@ -30,7 +30,7 @@ from .display import quoted_names, shown_path
 from .errors import BadArgument, ImageMovedError, UnknownPathError
 from .layout import SPLITS
 from .root_paths import stored_spelling
-from .vocab import VERIFIED
+from .vocab import STATUS_CHOICES, VERIFIED
 
 
 class ProjectWrites:
@@ -254,8 +254,7 @@ class ProjectWrites:
         ``expect``, ``shown_ids``: as for :meth:`set_labels` (verifying a label nobody
         saw, or excluding another picture than the one seen, is refused)."""
         if status is not None and status not in label_store.STATUSES:
-            known = label_store.STATUSES
-            raise BadArgument(f"status must be one of {known} or None, not {status!r}")
+            raise BadArgument(f"status must be {STATUS_CHOICES}, not {status!r}")
         # one path is that image (a string is not read as a list of its characters)
         paths = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
         ids = self.ids_for([*paths, *(expect or {})])

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 VERIFIED = "verified"  # a person checked the label: not flagged again until it changes
 EXCLUDED = "excluded"  # left out of training, scoring and export (the file stays)
 STATUSES = (VERIFIED, EXCLUDED)  # a status is one of these or None (not reviewed)
+STATUS_CHOICES = " or ".join([", ".join(map(repr, STATUSES)), "None"])  # for messages
 
 SPLITS = ("train", "val", "test")
 
