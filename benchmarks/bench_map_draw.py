@@ -12,7 +12,8 @@ read, no image), then times, on the GUI thread, each of:
 - pan, zoom: the view moved by a tenth of its width, zoomed in 20 %;
 - hover: the mouse over a point (its card shown) and over another;
 - restyle one label: one point's label changed (as a key on the map page does);
-- full recolour: coloured by label fit (every point's colour changes);
+- full recolour: coloured by label fit (every point's colour changes; the worst fits drawn
+  on top, in the order the colouring's job makes with the scores, timed apart);
 - box select: a box over half the map (the selection drawn);
 - a drag: the view panned a little at every 16 ms tick for ``--drag`` seconds; how many
   moves ran a second (at most 62) and how many paints.
@@ -179,7 +180,14 @@ def measure(args: argparse.Namespace) -> None:
 
         timed("restyle one label", restyle_one)
         scores = np.random.default_rng(1).random(len(xy))
-        widget._extra["issue"] = scores
+        widget._extra["issue"] = scores  # as the colouring's job leaves them
+        fit_order = getattr(sys.modules.get("labeldesk.gui.map_colors"), "fit_order", None)
+        if fit_order is not None:  # with the order it makes for them, off the GUI thread
+
+            def fit_order_made() -> None:
+                widget._fit_order = (scores, fit_order(widget._draw_order(), scores))
+
+            timed("label fit order (colouring's, worker)", fit_order_made)
 
         def by_fit() -> None:
             widget.color_by.setCurrentIndex(widget.color_by.findData("issue"))

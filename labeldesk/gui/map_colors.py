@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QBrush
 
 from labeldesk.gui.app_words import NO_LABEL
+from labeldesk.gui.map_raster import DrawOrder
 from labeldesk.gui.tile_delegate import CLASS_COLORS, class_color
 from labeldesk.ml.projection import MapPoints
 
@@ -32,13 +33,26 @@ def point_codes(
     (:func:`class_slots`); None: by its place in ``classes``."""
     if key == "issue":
         colors = list(SCORE_MAP.map((np.arange(SCORE_LEVELS) + 0.5) / SCORE_LEVELS, "qcolor"))
-        scaled = np.nan_to_num(values * SCORE_LEVELS, nan=-1)
-        codes = np.clip(scaled, -1, SCORE_LEVELS - 1).astype(np.int64)
+        codes = score_bins(values)
     else:
         colors = [class_color(s) for s in (slots or range(len(classes)))]
         codes = np.asarray(values, dtype=np.int64)
     palette = np.array([QBrush(c) for c in [*colors, class_color(-1)]], dtype=object)
     return np.where(codes < 0, len(colors), codes), palette
+
+
+def score_bins(scores: np.ndarray) -> np.ndarray:
+    """Each label fit score's bin, 0 (worst) to ``SCORE_LEVELS - 1``; -1: not scored."""
+    scaled = np.nan_to_num(np.asarray(scores, dtype=float) * SCORE_LEVELS, nan=-1)
+    return np.clip(scaled, -1, SCORE_LEVELS - 1).astype(np.int64)
+
+
+def fit_order(order: DrawOrder, scores: np.ndarray) -> DrawOrder:
+    """``order`` with the worst label fits drawn on top (:meth:`DrawOrder.worst_on_top`,
+    by the colour bins): 0.05-0.1 s at 1M points, made by the colouring's job, off the
+    GUI thread."""
+    bins = score_bins(scores)
+    return order.worst_on_top(np.where(bins < 0, SCORE_LEVELS, bins), SCORE_LEVELS)
 
 
 def class_slots(classes: Sequence[str], colours: Mapping[str, int]) -> list[int]:

@@ -30,7 +30,14 @@ from labeldesk.browse.map_insights import CatalogLookup, guesses
 from labeldesk.core.display import capitalised
 from labeldesk.core.project import Project
 from labeldesk.gui.map_bar import COLOR_BY, MapBar
-from labeldesk.gui.map_colors import carried, class_slots, described, legend, point_codes
+from labeldesk.gui.map_colors import (
+    carried,
+    class_slots,
+    described,
+    fit_order,
+    legend,
+    point_codes,
+)
 from labeldesk.gui.map_follow import WAIT_SHOWN_S, FollowsProject
 from labeldesk.gui.map_hover import card_text, model_text, nearest_row, place_card
 from labeldesk.gui.map_keys import MapKeys
@@ -82,6 +89,8 @@ class MapView(FollowsProject, QWidget):
         self._read_from: tuple[object, ...] | None = None
         self._order: DrawOrder | None = None  # data's drawing order
         self._id_order: tuple[np.ndarray, np.ndarray] | None = None  # data.ids, its argsort
+        # label fit scores and the drawing order with their worst on top, made with them
+        self._fit_order: tuple[np.ndarray, DrawOrder] | None = None
         self.selected_rows = np.empty(0, dtype=np.int64)  # of self.selected, in data
         self.selected: list[str] = []
         self._tree: PointFinder | None = None
@@ -154,10 +163,13 @@ class MapView(FollowsProject, QWidget):
             self.job.cancel()  # only the newest job counts
         project, method, paths = self.project, self.method, self.data.paths if self.data else []
         before = self.data
+        # by label fit the worst fits are drawn on top: that order is made here too
+        base = self._draw_order() if key == "issue" and self.data is not None else None
 
         def compute(*, progress: Any, cancel: Any) -> Any:
             if key is not None:
-                return point_values(project, paths, key)
+                values = point_values(project, paths, key)
+                return values if base is None else (values, fit_order(base, values))
             points = map_points(project, method, progress=progress, cancel=cancel)
             # compared here, not on the GUI thread; the drawing order too (0.1 s at 1M)
             return points, map_change(before, points), DrawOrder.of(points.ids)
@@ -238,6 +250,9 @@ class MapView(FollowsProject, QWidget):
                 self._order = order
                 self._set_points(points, keep_view=change == "kept")
             self._own.clear()
+        elif self._job_key == "issue":
+            self._extra["issue"], order = result
+            self._fit_order = (result[0], order)
         elif self._job_key is not None:
             self._extra[self._job_key] = result
         assert self.data is not None
@@ -376,7 +391,12 @@ class MapView(FollowsProject, QWidget):
         style = (key, tuple(data.classes), tuple(slots))
         order = self._draw_order()
         if key == "issue" and not pending:  # the likely wrong ones over the others
-            order = order.worst_on_top(codes, len(palette) - 1)
+            made = self._fit_order  # (by the colouring's job: else made here)
+            if made is not None and made[0] is values and made[1].holds(data.ids):
+                order = made[1]
+            else:
+                order = order.worst_on_top(codes, len(palette) - 1)
+                self._fit_order = (values, order)
         # (a restyle keeps the order drawn: by label fit, a new one draws them all)
         held = self.raster.order
         same_order = held is order or (held is not None and np.array_equal(held.rows, order.rows))
