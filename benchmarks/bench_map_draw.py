@@ -187,7 +187,7 @@ def measure(args: argparse.Namespace) -> None:
             def fit_order_made() -> None:
                 widget._fit_order = (scores, fit_order(widget._draw_order(), scores))
 
-            timed("label fit order (colouring's, worker)", fit_order_made)
+            timed("fit order (colouring's, worker)", fit_order_made)
 
         def by_fit() -> None:
             widget.color_by.setCurrentIndex(widget.color_by.findData("issue"))
