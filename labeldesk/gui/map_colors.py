@@ -63,13 +63,28 @@ def class_slots(classes: Sequence[str], colours: Mapping[str, int]) -> list[int]
     return [s if s is not None else next(free, i) for i, s in enumerate(known)]
 
 
-def legend(key: str, classes: list[str], slots: Sequence[int] | None = None) -> str:
-    """The line under the map that says what its colours mean."""
+def below_half(scores: np.ndarray) -> int:
+    """How many label fit ``scores`` are below 50 % (likely wrong; NaN: not scored)."""
+    return int(np.count_nonzero(np.asarray(scores, dtype=float) < 0.5))  # (NaN: False)
+
+
+def legend(
+    key: str,
+    classes: list[str],
+    slots: Sequence[int] | None = None,
+    values: np.ndarray | None = None,
+) -> str:
+    """The line under the map that says what its colours mean; with the colouring's
+    ``values``: by label fit how many are below 50 %, and grey (no label, no prediction)
+    only where a point has it."""
     if key == "issue":
-        return ISSUE_LEGEND
+        if values is None:
+            return ISSUE_LEGEND
+        return ISSUE_LEGEND + f" — <b>{below_half(values):,} below 50%</b>"
     shown = slots or range(len(classes))
     items = [(class_color(s).name(), c) for s, c in zip(shown, classes, strict=True)]
-    items.append((class_color(-1).name(), NO_LABEL if key == "label" else "no prediction"))
+    if values is None or bool((np.asarray(values) < 0).any()):
+        items.append((class_color(-1).name(), NO_LABEL if key == "label" else "no prediction"))
     return "  ".join(f"<span style='color:{col}'>■</span> {name}" for col, name in items)
 
 
@@ -106,7 +121,7 @@ def described(
     if key == "issue":
         scores = np.asarray(values, dtype=float)
         scored = ~np.isnan(scores)
-        low = int(np.count_nonzero(scores[scored] < 0.5))
+        low = below_half(scores)
         parts = [
             f"{low:,} below 50% (likely wrong)",
             f"{int(np.count_nonzero(scored)) - low:,} at 50% or more",

@@ -31,6 +31,7 @@ from labeldesk.core.display import capitalised
 from labeldesk.core.project import Project
 from labeldesk.gui.map_bar import COLOR_BY, MapBar
 from labeldesk.gui.map_colors import (
+    below_half,
     carried,
     class_slots,
     described,
@@ -100,6 +101,7 @@ class MapView(FollowsProject, QWidget):
         self._carried: dict[str, np.ndarray] = {}
         self._drawn = DrawnPoints()  # what the scatter holds
         self._described: tuple[str, np.ndarray, bool] | None = None  # colouring, its values
+        self._below: tuple[np.ndarray, int] | None = None  # label fit scores, how many < 50%
         self._closed = False
         self.viewbox = MapViewBox()
         self.viewbox.boxSelected.connect(self.select_rect)
@@ -267,7 +269,27 @@ class MapView(FollowsProject, QWidget):
         assert self.data is not None
         n = f"{len(self.data.paths):,}"
         text = f"{len(self.selected):,} of {n} images selected" if self.selected else f"{n} images"
-        return text + (" (a PCA map: UMAP failed)" if self._pca_fallback else "")
+        text += " (a PCA map: UMAP failed)" if self._pca_fallback else ""
+        return text + self._fit_note()
+
+    def _fit_note(self) -> str:
+        """Coloured by label fit (its scores at hand): how many are below 50 %."""
+        if self._described is None or self._described[0] != "issue" or self._described[2]:
+            return ""
+        scores = self._described[1]
+        if self._below is None or self._below[0] is not scores:
+            self._below = (scores, below_half(scores))
+        return f"; {self._below[1]:,} below 50% label fit"
+
+    def _now_described(self, key: str, values: np.ndarray, pending: bool) -> None:
+        """The colouring drawn: its description, and the count on the status line (by
+        label fit, how many are below 50 %) where the line shows the count."""
+        before = self.count_text()
+        self._described = (key, values, pending)
+        self.describe()
+        text, now = self.status.text(), self.count_text()
+        if now != before and text.startswith(before):  # (else a job's or a message)
+            self.status.setText(now + text[len(before) :])
 
     def _show_count(self, text: str | None = None) -> None:
         """The status line with no job: ``text`` (by default how many images, selected),
@@ -383,8 +405,7 @@ class MapView(FollowsProject, QWidget):
         if values is None:
             values = np.full(len(data.paths), -1 if key == "prediction" else np.nan)
             if drawn.points is data:  # drawn as they are until the values come
-                self._described = (key, values, pending)
-                self.describe()
+                self._now_described(key, values, pending)
                 return
         slots = class_slots(data.classes, self.project.class_colours())
         codes, palette = point_codes(key, values, data.classes, slots)
@@ -409,9 +430,8 @@ class MapView(FollowsProject, QWidget):
         else:
             self.raster.draw(data.xy, codes, palette, order)  # the scatter, or an image
             self._drawn = DrawnPoints(data, style, codes, palette)
-        self.legend.setText(legend(key, data.classes, slots))
-        self._described = (key, values, pending)
-        self.describe()
+        self.legend.setText(legend(key, data.classes, slots, None if pending else values))
+        self._now_described(key, values, pending)
 
     def describe(self) -> None:
         """The map's accessible description: its points, colours and counts (a point the
