@@ -42,6 +42,7 @@ from labeldesk.gui.map_colors import (
 from labeldesk.gui.map_follow import WAIT_SHOWN_S, FollowsProject
 from labeldesk.gui.map_hover import card_text, model_text, nearest_row, place_card
 from labeldesk.gui.map_keys import MapKeys
+from labeldesk.gui.map_note import EmptyMapNote
 from labeldesk.gui.map_raster import DrawOrder, MapRaster
 from labeldesk.gui.map_scatter import DrawnPoints, restyle
 from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
@@ -140,6 +141,7 @@ class MapView(FollowsProject, QWidget):
         self.hover_card.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.hover_card.hide()
         self.hovered: str | None = None
+        self.empty_note = EmptyMapNote(self.plot)  # what comes, while no map is drawn
         self.plot.viewport().installEventFilter(self)  # the mouse leaving: the card goes
         self.keys = MapKeys(self)  # arrows, Space, ], Enter…: the map from the keyboard
         self.mapReady.connect(self.keys.say_keys)  # (focused while the map was read)
@@ -304,6 +306,7 @@ class MapView(FollowsProject, QWidget):
         (read again after a scan or a label): the zoom stays, and the selection keeps
         the images still on the map; else the view fits the new map."""
         before, self.data = self.data, points
+        self.empty_note.set_empty(False)
         self._carried = carried(self._extra, before, points)
         self._extra = {}
         if before is None or self._tree is None or not np.array_equal(before.xy, points.xy):
