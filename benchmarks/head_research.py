@@ -93,6 +93,9 @@ CEILING_GROUPS = (("imbalanced", 0.05), ("pairs", 0.2), ("imbalanced", 0.2))
 Model = Callable[[np.ndarray], np.ndarray]  # rows -> class probabilities
 
 
+_MLP_MEMO: dict[str, Model] = {}  # the last fits (same config, data and seed: same net)
+
+
 def _mlp(
     hidden: tuple[int, ...] = (512,),
     decay: float = 0.01,
@@ -106,7 +109,21 @@ def _mlp(
     """A trainer of an MLP head (see the module doc); inputs scaled to unit variance per
     component on average (the probe's components have unit total variance)."""
 
+    config = (hidden, decay, loss, smoothing, q, dropout, batch, patience)
+
     def fit(x: np.ndarray, y: np.ndarray, n_classes: int, seed: int) -> Model:
+        import hashlib
+
+        key = hashlib.sha1(
+            repr((config, n_classes, seed, x.shape)).encode() + x.tobytes() + y.tobytes()
+        ).hexdigest()
+        if key not in _MLP_MEMO:  # ens-final refits mlp-final's folds: the same nets
+            if len(_MLP_MEMO) >= 64:
+                _MLP_MEMO.pop(next(iter(_MLP_MEMO)))
+            _MLP_MEMO[key] = trained(x, y, n_classes, seed)
+        return _MLP_MEMO[key]
+
+    def trained(x: np.ndarray, y: np.ndarray, n_classes: int, seed: int) -> Model:
         import torch
         from sklearn.model_selection import train_test_split
         from torch import nn
@@ -205,8 +222,10 @@ HEADS: dict[str, Callable[..., Model] | None] = {
     "rbf": _rbf(),
     "ens": _mean(_logreg, _mlp()),
     "mlp-final": _mlp(),  # the probe in the cleaning round, the MLP in the final one
+    "ens-final": _mean(_logreg, _mlp()),  # the probe in the cleaning round, ens in the final
 }
-FINAL_ONLY = {"mlp-final"}  # stage 2 only: where the project cleans, the first call cleans
+FINAL_ONLY = {"mlp-final", "ens-final"}  # stage 2 only: where the project cleans, the first
+# call cleans
 ORIGINAL_FIT, ORIGINAL_PREDICT = probe._fit, probe._predict
 ORIGINAL_PROBS = predictions.probe_probabilities
 
@@ -214,8 +233,11 @@ ORIGINAL_PROBS = predictions.probe_probabilities
 @contextmanager
 def head_in_place(name: str, seed: int) -> Iterator[None]:
     """The embedding's probe in the project's predictions fit with head ``name``; the
-    pixel view's probe (called with its own C) stays the logistic regression."""
-    trainer = HEADS[name]
+    pixel view's probe stays the logistic regression (with ``PIXELS_TOO`` or a name ending
+    in ``+px``, as session 45 ran: it is swapped too). The two are told apart by their
+    features: the embedding's come first in each run, the same array in every round."""
+    trainer = HEADS[name.removesuffix("+px")]
+    pixels_too = PIXELS_TOO or name.endswith("+px")
     if trainer is None:
         yield
         return
@@ -230,14 +252,15 @@ def head_in_place(name: str, seed: int) -> Iterator[None]:
             return ORIGINAL_PREDICT(None, x, n_classes, only)
         return model(x)
 
-    calls = [0]
+    calls, embedding = [0], []
 
     def probs(*args: Any, c_reg: float | None = None, **kwargs: Any) -> probe.ProbeOutput:
-        if c_reg is not None:  # the pixel view's probe
-            return ORIGINAL_PROBS(*args, c_reg=c_reg, **kwargs)
+        embedding[:] = embedding or [id(args[0])]
+        if c_reg is not None or (id(args[0]) != embedding[0] and not pixels_too):
+            return ORIGINAL_PROBS(*args, c_reg=c_reg, **kwargs)  # the pixel view's probe
         calls[0] += 1
         cleaning = calls[0] == 1 and predictions.enough_to_clean(args[1], args[2])
-        if name in FINAL_ONLY and cleaning:
+        if name.removesuffix("+px") in FINAL_ONLY and cleaning:
             return ORIGINAL_PROBS(*args, **kwargs)
         probe._fit, probe._predict = fit, predict  # type: ignore[assignment]
         try:
@@ -252,6 +275,10 @@ def head_in_place(name: str, seed: int) -> Iterator[None]:
         predictions.probe_probabilities = ORIGINAL_PROBS
 
 
+# The pixel view's probe is called with c_reg=None (pixel_view.PROBE_C), so session 45's
+# runs, which told it apart by its C, fit it with the head too (in both rounds; mlp-final's
+# first round too). True: as they did (--pixels-head).
+PIXELS_TOO = False
 CPU: dict[str, list[float]] = defaultdict(list)  # head -> CPU seconds per 1,000 images
 
 
@@ -265,8 +292,105 @@ def with_head(name: str, inner: suite.ProbMethod) -> suite.ProbMethod:
               file=sys.stderr, flush=True)  # fmt: skip
         return out
 
-    probs.key = lambda run: inner.key(run) + f"+head-{name}"  # type: ignore[attr-defined]
+    def key(run: Any) -> str:
+        stem = name.removesuffix("+px")
+        too = PIXELS_TOO or stem != name
+        which = "" if HEADS[stem] is None else "+pixels-too" if too else "+embedding"
+        return inner.key(run) + f"+head-{stem}{which}"
+
+    probs.key = key  # type: ignore[attr-defined]
     return probs
+
+
+# ---- gated heads: the non-linear head only where the project's noise estimate is low ----
+RUN_OF: dict[tuple[int, int, bytes], Any] = {}  # (id of the set's vectors, seed, labels) -> run
+
+
+def noise_estimate(inner: suite.ProbMethod) -> suite.ProbMethod:
+    """(A ProbMethod for the cache: a 1 x 1 array) The project's own noise estimate from
+    the probe's first round: the share of the labeled train images that round leaves out of
+    the second as likely mislabels (predictions.suspects: the ambiguity-calibrated count,
+    never a label that is its image's top class, at most half of a class). NaN where the
+    project does not clean (too few labels per class): no estimate, so no gate opens."""
+
+    def probs(s: Any, given: np.ndarray, seed: int) -> np.ndarray:
+        masks: list[np.ndarray] = []
+        embedding: list[int] = []
+
+        def capture(*args: Any, **kwargs: Any) -> probe.ProbeOutput:
+            embedding[:] = embedding or [id(args[0])]
+            if id(args[0]) == embedding[0]:
+                masks.append(kwargs["fit_mask"] & args[2] & (args[1] >= 0))
+            return ORIGINAL_PROBS(*args, **kwargs)
+
+        predictions.probe_probabilities = capture  # type: ignore[assignment]
+        try:
+            inner(s, given, seed)
+        finally:
+            predictions.probe_probabilities = ORIGINAL_PROBS
+        if len(masks) < 2:
+            return np.array([[np.nan]])
+        return np.array([[1 - masks[1].sum() / max(masks[0].sum(), 1)]])
+
+    probs.key = lambda run: inner.key(run) + "+noise-estimate"  # type: ignore[attr-defined]
+    return probs
+
+
+def gated(head: str, threshold: float, parts: dict[str, suite.ProbMethod]) -> suite.ProbMethod:
+    """``head``'s predictions where the probe's first-round noise estimate is under
+    ``threshold``, the probe's elsewhere: the same as deciding inside the pipeline once the
+    probe's first round is done (for a FINAL_ONLY head the rounds after it; otherwise the
+    whole run again with the head), composed from the cached runs. ``head`` is computed
+    only for the runs whose gate opens."""
+
+    def chosen(run: Any) -> str:
+        estimate = float(suite.cached_probs("estimate", parts["estimate"], run)[0, 0])
+        return head if estimate < threshold else "logreg"
+
+    def probs(s: Any, given: np.ndarray, seed: int) -> np.ndarray:
+        run = RUN_OF[(id(s.vectors), seed, given.tobytes())]
+        return suite.cached_probs(chosen(run), parts[chosen(run)], run)
+
+    def key(run: Any) -> str:
+        return parts[chosen(run)].key(run) + f"+gate{threshold}"  # type: ignore[attr-defined]
+
+    probs.key = key  # type: ignore[attr-defined]
+    return probs
+
+
+def gate_methods(
+    heads: list[str], gates: list[float], default: suite.ProbMethod
+) -> dict[str, suite.ProbMethod]:
+    """The methods to score: each plain head, and for ``gate-H`` (H any head, e.g.
+    mlp-final, mlp, ens+px) one method per threshold, ``gate-H@T%``; the probe is scored
+    beside them."""
+    gates_of = [h.removeprefix("gate-") for h in heads if h.startswith("gate-")]
+    plain = [h for h in heads if not h.startswith("gate-")]
+    methods = {
+        h: with_head(h, default) for h in dict.fromkeys([*(["logreg"] * bool(gates_of)), *plain])
+    }
+    parts = {h: methods.get(h) or with_head(h, default) for h in ["logreg", *gates_of]}
+    parts["estimate"] = noise_estimate(default)
+    for h in gates_of:
+        for t in gates:
+            methods[f"gate-{h}@{t:.0%}"] = gated(h, t, parts)
+    return methods
+
+
+def estimates_by_group(runs: list[Any], methods: dict[str, suite.ProbMethod]) -> None:
+    """The first round's noise estimate per group (mean and range over seeds) beside the
+    true share of errors: where a threshold falls."""
+    if not any(name.startswith("gate-") for name in methods):
+        return
+    estimate = noise_estimate(suite.probs_with(1, gated=True, pixels=True))
+    groups: dict[tuple[str, str, float], list[float]] = defaultdict(list)
+    for run in runs:
+        e = float(suite.cached_probs("estimate", estimate, run)[0, 0])
+        groups[(run.set, run.pattern, run.rate)].append(e)
+    print("\nThe probe's first-round noise estimate (share of labels left out), per group:")
+    for (set_name, pattern, rate), values in sorted(groups.items()):
+        print(f"  {set_name:<10}{pattern:<12}{rate:>5.0%}  mean {np.mean(values):6.1%}  "
+              f"range {min(values):6.1%}-{max(values):6.1%}")  # fmt: skip
 
 
 def ceiling(base: Any, seeds: int, heads: list[str]) -> None:
@@ -313,7 +437,18 @@ def main(argv: list[str] | None = None) -> None:
         "--groups", default="", help="stage 2 on these groups only, e.g. imbalanced:0.05"
     )
     parser.add_argument("--no-held-out", action="store_true", help="stage 2 without the crops")
+    parser.add_argument(
+        "--gates", default="0.04,0.08,0.12", help="thresholds of the gate-* heads' estimate"
+    )
+    parser.add_argument(
+        "--held-out", default=suite.HELD_OUT, help="held-out sets, comma-separated (mnist5k)"
+    )
+    parser.add_argument(
+        "--pixels-head", action="store_true", help="swap the pixel view's probe too (session 45)"
+    )
     args = parser.parse_args(argv)
+    global PIXELS_TOO
+    PIXELS_TOO = args.pixels_head
     heads = args.heads.split(",")
     groups = {(g.split(":")[0], float(g.split(":")[1])) for g in args.groups.split(",") if g}
     started = time.perf_counter()
@@ -327,9 +462,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     suite.PROBS_CACHE = args.views / "probs"
     default = suite.probs_with(1, gated=True, pixels=True)
-    methods = {name: with_head(name, default) for name in heads}
+    methods = gate_methods(heads, [float(g) for g in args.gates.split(",")], default)
     names = [s for s in args.sets.split(",") if s]
-    wanted = names if args.no_held_out else [*names, suite.HELD_OUT]
+    held_names = [] if args.no_held_out else [s for s in args.held_out.split(",") if s]
+    wanted = [*names, *held_names]
     bases = {name: suite.load(name, args.cache) for name in wanted}
     for name in {n.removesuffix(f"-{suite.SUBSET}") for n in bases}:
         pixel_views(name, args.cache)
@@ -341,22 +477,29 @@ def main(argv: list[str] | None = None) -> None:
         for r in suite.runs_for(name, bases[name], seed)
         if not groups or (r.pattern, r.rate) in groups
     ]
-    results = suite.evaluate(runs, methods)
-    print_table(results, suite.COUNT)
-    worst_cases(results, "Worst cases over the sets run (mean of seeds):")
+    RUN_OF.update({(id(r.source.vectors), r.seed, r.labels.tobytes()): r for r in runs})
+    if runs:  # (--sets "": the held-out sets only)
+        results = suite.evaluate(runs, methods)
+        print_table(results, suite.COUNT)
+        estimates_by_group(runs, methods)
+        worst_cases(results, "Worst cases over the sets run (mean of seeds):")
     if args.no_held_out:
-        _cpu(heads)
+        _cpu(list(CPU))
         return
-    held = [
-        r
-        for seed in range(args.seeds)
-        for r in suite.runs_for(suite.HELD_OUT, bases[suite.HELD_OUT], seed)
-    ]
-    held_results = suite.evaluate(held, methods)
-    print(f"\nHeld-out set '{suite.HELD_OUT}':")
-    print_table(held_results, suite.COUNT)
-    worst_cases(held_results, "Held-out worst cases:")
-    _cpu(heads)
+    for held_name in held_names:
+        held = [
+            r
+            for seed in range(args.seeds)
+            for r in suite.runs_for(held_name, bases[held_name], seed)
+            if not groups or (r.pattern, r.rate) in groups
+        ]
+        RUN_OF.update({(id(r.source.vectors), r.seed, r.labels.tobytes()): r for r in held})
+        held_results = suite.evaluate(held, methods)
+        print(f"\nHeld-out set '{held_name}':")
+        print_table(held_results, suite.COUNT)
+        estimates_by_group(held, methods)
+        worst_cases(held_results, "Held-out worst cases:")
+    _cpu(list(CPU))
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 
