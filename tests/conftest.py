@@ -18,6 +18,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # suite runs as if started in a terminal; children inherit the default again.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+# OpenMP's threads (torch's, faiss's) wait for the next parallel region by spinning, a
+# few hundred thousand turns each time, on a core the test's other threads and processes
+# need: on two busy cores faiss built a test's IVF index with 4-5x the CPU (3.2 s alone,
+# 14 s spinning). Waiting threads sleep instead, here and in every child; the results are
+# the same. Set before anything loads an OpenMP runtime, which reads it once.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # Exported runtime graphs (labeldesk.ml.onnx_export) go to a folder of this run, not ~/.cache.
 if "LABELDESK_RUNTIME_CACHE" not in os.environ:
     _runtime_cache = tempfile.mkdtemp(prefix="labeldesk-runtime-")
