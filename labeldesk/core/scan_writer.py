@@ -455,7 +455,10 @@ class ScanWriter:
         Moving it into another class or split folder changes its label or split (as
         events), unless a person had changed that since the folder last set it. The
         label and split are read again here, in the write: one set while this scan was
-        decoding is a person's change too."""
+        decoding is a person's change too. A file renamed, or moved, within its class
+        folder (or to the folder of that name in another split) keeps its label and the
+        class its folder gave it: read while the class was removed, that would be none,
+        and once an undo brought the class back the next rename would relabel it."""
         if (gone := self.gone.get(old.path)) is not None and gone.id == old.id:
             del self.gone[old.path]  # (not for an image removed by an earlier scan)
         self.counts.moved += 1
@@ -464,14 +467,15 @@ class ScanWriter:
         label, split, folder_label = conn.execute(
             "SELECT label, split, folder_label FROM images WHERE id = ?", (old.id,)
         ).fetchone()
+        other_folder = placement(new_path).label != placement(where_it_was(old.path)).label
         conn.execute(
             "UPDATE images SET folder_label = ?, removed_at = NULL WHERE id = ?",
-            (place.label, old.id),
+            (place.label if other_folder else folder_label, old.id),
         )
         # The folder's class as it is called now (renamed or merged since, or removed).
         folder_class = self.aliases.get(folder_label, folder_label)
         change: dict[str, object] = {}
-        if place.label != folder_class and label == folder_class:
+        if other_folder and place.label != folder_class and label == folder_class:
             change["label"] = place.label
         if place.split != before.split and split == before.split:
             change["split"] = place.split

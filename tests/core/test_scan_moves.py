@@ -395,3 +395,35 @@ def test_a_class_folder_renamed_on_disk_is_one_batch_one_undo_takes_back(tmp_pat
     undone = project.undo(sources=SOURCES)
     assert len(undone.image_ids) == 10
     assert set(_labels(project).values()) == {"cat", "dog"}
+
+
+def _renamed_while_fox_was_removed(tmp_path):
+    """train/fox/a.png renamed to a2.png (and scanned) while the class fox was removed;
+    then the removal undone: a2.png is fox again, as its folder says."""
+    root, project = _indexed(tmp_path, ["train/fox/a.png", "train/fox/b.png", "train/cat/c.png"])
+    project.remove_class("fox")
+    (root / "train/fox/a.png").rename(root / "train/fox/a2.png")
+    project.scan(workers=1)
+    project.undo()
+    assert _labels(project)["train/fox/a2.png"] == "fox"
+    return root, project
+
+
+def test_a_file_renamed_in_its_class_folder_keeps_the_label_a_person_took_away(tmp_path):
+    # (the rename while fox was removed had left it no folder class, so the next rename
+    # in the same folder gave it the folder's class over the person's change)
+    root, project = _renamed_while_fox_was_removed(tmp_path)
+    project.set_label("train/fox/a2.png", None)
+    (root / "train/fox/a2.png").rename(root / "train/fox/a3.png")
+    project.scan(workers=1)
+    assert _labels(project)["train/fox/a3.png"] is None
+    project.close()
+
+
+def test_a_file_renamed_while_its_class_was_removed_takes_the_class_of_a_new_folder(tmp_path):
+    # (its label came from its folder: moved to cat/, it is cat; it stayed fox)
+    root, project = _renamed_while_fox_was_removed(tmp_path)
+    (root / "train/fox/a2.png").rename(root / "train/cat/a2.png")
+    project.scan(workers=1)
+    assert _labels(project)["train/cat/a2.png"] == "cat"
+    project.close()
