@@ -2,9 +2,11 @@
 
 Each seed builds a small project in a temporary folder, runs that many random operations
 (labels, review statuses, splits, classes added, renamed, merged and removed, undo/redo,
-imports with bad rows (undone and redone as other batches), versions, exports with
---class-map, --since and --version current,
-files renamed, swapped, added, corrupted, repaired, deleted and put back on disk), checks
+imports with bad rows (undone and redone as other batches), undo and redo
+--include-imports of folder labels, an import's undo cut short by a fault, versions,
+exports with --class-map, --since and --version current,
+files renamed, swapped, added, rewritten, corrupted, repaired, deleted and put back on
+disk), checks
 the project against its model after each, and exports and verifies every version it
 recorded.
 Prints one line per seed and the failures in full.

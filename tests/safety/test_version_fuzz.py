@@ -1,7 +1,9 @@
 """The seeded random-sequence fuzzer of tests/safety/version_fuzz.py: labels, review
 statuses, splits, classes (merges too), undo/redo, imports with bad rows, versions,
-exports with --class-map, --since and --version current (version_fuzz_ops2.py) and files
-renamed, added, corrupted and deleted on disk, each step checked against a pure-Python
+exports with --class-map, --since and --version current (version_fuzz_ops2.py), undo and
+redo --include-imports of folder labels, undos cut short by a fault, files rewritten
+(version_fuzz_imports.py) and files renamed, added, corrupted and deleted on disk, each
+step checked against a pure-Python
 model, and every version exported (ImageFolder and CSV) and verified as it was recorded.
 
 A few seeds run in the normal suite; more with, e.g.,

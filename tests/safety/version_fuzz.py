@@ -6,12 +6,14 @@ through the Python API and the command line with random operations: label, relab
 a label, set a split, add/rename/remove a class, undo, redo (an import of a CSV too),
 import a CSV with bad rows,
 ``version create``, rename an image file on disk, add one, corrupt one, delete one (each
-followed by a scan). A pure-Python model keeps the labels, splits and classes expected;
-after each step the project's reads and ``labeldesk stats --json`` are compared with it,
-and every version recorded is exported (ImageFolder and CSV) and verified against what the
-model held when it was recorded: each image written with the version's label, split and
-bytes, or listed under ``missing`` by name. The model is in version_fuzz_model.py, the
-checks in version_fuzz_checks.py; this module holds the operations.
+followed by a scan, whose folder labels are a batch of imports that ``undo
+--include-imports`` takes back). A pure-Python model keeps the labels, splits and
+classes expected; after each step the project's reads and ``labeldesk stats --json`` are
+compared with it, and every version recorded is exported (ImageFolder and CSV) and
+verified against what the model held when it was recorded: each image written with the
+version's label, split and bytes, or listed under ``missing`` by name. The model is in
+version_fuzz_model.py, the checks in version_fuzz_checks.py; this module holds the
+operations.
 
 ``run_fuzz(seed, steps, folder)`` raises ``AssertionError`` naming the seed, the step and
 the operations so far. tests/safety/test_version_fuzz.py runs a few seeds; more with
@@ -19,6 +21,7 @@ the operations so far. tests/safety/test_version_fuzz.py runs a few seeds; more 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 from pathlib import Path
@@ -26,6 +29,8 @@ from pathlib import Path
 from helpers import write_image
 
 from labeldesk.core.create import create_and_index
+from labeldesk.core.errors import NothingToRedoError, NothingToUndoError
+from labeldesk.core.labels import SOURCES, USER_SOURCES
 from safety.version_fuzz_checks import FuzzChecks
 from safety.version_fuzz_model import SPLITS, Batch, Model, blake
 
@@ -33,12 +38,17 @@ from safety.version_fuzz_model import SPLITS, Batch, Model, blake
 class Fuzz(FuzzChecks):
     """One seed's project, its model, and the random operations on both."""
 
+    # The operations that scan: the folder labels a scan writes are a batch (after_scan)
+    SCANS = frozenset(
+        {"rename_file", "add_file", "corrupt", "delete", "repair", "swap", "readd", "move"}
+    )
+
     def __init__(self, seed: int, folder: Path) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
         self.folder = folder
         self.root = folder / "images"
-        self.model = Model()
+        self.model = self.new_model()
         self.log: list[str] = []
         self.n_files = 0
         classes = ["cat", "dog", "fox"]
@@ -52,6 +62,23 @@ class Fuzz(FuzzChecks):
         self.path = str(self.project.path)
         self.model.classes = sorted(classes)
         self.model.seen_names = set(classes)
+        # `new`'s folder labels: one batch, which only `undo --include-imports` takes back
+        folders = {k: im for k, im in self.model.images.items() if im.label is not None}
+        self.model.undo.append(
+            self.model.stamp(
+                Batch(
+                    {k: self.model.unlabeled(k) for k in folders},
+                    {k: v for k, v in self.model.state().items() if k in folders},
+                    list(self.model.classes),
+                    list(self.model.classes),
+                    source="import",
+                    imported=True,
+                )
+            )
+        )
+
+    def new_model(self) -> Model:
+        return Model()
 
     def _new_file(self, where: str, label: str | None, split: str | None) -> str:
         self.n_files += 1
@@ -67,20 +94,46 @@ class Fuzz(FuzzChecks):
         self.model.seen_names.add(f"c{n}")
         return f"c{n}"
 
-    def record(self, before: dict, classes_before: list[str]) -> None:
+    def record(self, before: dict, classes_before: list[str], imported: bool = False) -> None:
+        """A person's change (``imported``: a labels file's) as one batch: what redo
+        offered is gone."""
+        if self.add_batch(before, classes_before, "human", imported):
+            self.model.redo.clear()
+
+    def add_batch(self, before: dict, classes: list[str], source: str, imported: bool) -> bool:
+        """The batch that took the model from ``before`` (an image not in it: new, as
+        :meth:`Model.unlabeled`) and ``classes`` to now, if it changed anything."""
         after = self.model.state()
-        changed = {k for k in after if before.get(k) != after[k]}
-        if not changed and classes_before == self.model.classes:
-            return
-        self.model.undo.append(
-            Batch(
-                {k: before[k] for k in changed},
-                {k: after[k] for k in changed},
-                classes_before,
-                list(self.model.classes),
-            )
+        old = {k: before[k] if k in before else self.model.unlabeled(k) for k in after}
+        changed = {k for k in after if old[k] != after[k]}
+        if not changed and classes == self.model.classes:
+            return False
+        batch = Batch(
+            {k: old[k] for k in changed},
+            {k: after[k] for k in changed},
+            classes,
+            list(self.model.classes),
+            source=source,
+            imported=imported,
         )
-        self.model.redo.clear()
+        self.model.undo.append(self.model.stamp(batch))
+        return True
+
+    def after_scan(self, before: dict) -> None:
+        """A scan's folder labels and splits (a file moved to another class folder, one
+        added to one, one put back in _unlabeled/) are one batch of imports: a plain
+        undo passes over it, and an undo of an earlier batch leaves its images as they
+        are while it stands; it does not end what redo offers."""
+        self.add_batch(before, list(self.model.classes), "import", True)
+
+    def step(self, op: str) -> str:
+        """Run the operation ``op``; one that scans records the batch of folder labels
+        the scan wrote (:meth:`after_scan`)."""
+        before = self.model.state() if op in self.SCANS else None
+        done = getattr(self, f"op_{op}")()
+        if before is not None:
+            self.after_scan(before)
+        return done
 
     # -- operations -----------------------------------------------------------------
     def op_label(self) -> str:
@@ -154,22 +207,92 @@ class Fuzz(FuzzChecks):
         return f"remove class {name}"
 
     def op_undo(self) -> str:
-        if not self.model.undo:
-            return "undo: nothing"
-        batch = self.model.undo.pop()
-        self.project.undo()
-        self._apply(batch.before, batch.classes_before)
-        self.model.redo.append(batch)
-        return "undo"
+        return self.undo(imports=False)
 
     def op_redo(self) -> str:
-        if not self.model.redo:
-            return "redo: nothing"
-        batch = self.model.redo.pop()
-        self.project.redo()
-        self._apply(batch.after, batch.classes_after)
-        self.model.undo.append(batch)
-        return "redo"
+        return self.redo(imports=False)
+
+    def undo(self, imports: bool) -> str:
+        """Undo (``imports``: with --include-imports) in the project and the model."""
+        what = "undo --include-imports" if imports else "undo"
+        at = self.model.pick(self.model.undo, imports)
+        if at is None:  # the project agrees
+            sources = SOURCES if imports else USER_SOURCES
+            with contextlib.suppress(NothingToUndoError):
+                done = self.project.undo(sources=sources)
+                raise AssertionError(f"{what} with nothing to undo undid {done.summary()}")
+            return f"{what}: nothing"
+        batch = self.model.undo[at]
+        given = self.model.taken_back(batch)
+        note = self.run_undo(batch, imports)
+        del self.model.undo[at]
+        self.undone(batch, given)
+        entry = Batch(
+            {k: batch.before[k] for k in given},
+            {k: batch.after[k] for k in given},
+            batch.classes_before,
+            batch.classes_after,
+            source=batch.source,
+            imported=batch.imported,
+            origin=batch.origin,
+        )
+        self.model.redo.append(self.model.stamp(entry))
+        return f"{what}{note}"
+
+    def run_undo(self, batch: Batch, imports: bool) -> str:
+        """Undo in the project; what the log says of it beside "undo"."""
+        self.project.undo(sources=SOURCES if imports else USER_SOURCES)
+        return f" ({len(batch.after)} images)" if batch.source == "import" else ""
+
+    def undone(self, batch: Batch, given: dict) -> None:
+        """The model after undoing ``batch``: ``given`` back, and its classes before it."""
+        self._apply(given, batch.classes_before)
+
+    def redo(self, imports: bool) -> str:
+        what = "redo --include-imports" if imports else "redo"
+        at = self.model.pick(self.model.redo, imports)
+        if at is None:
+            sources = SOURCES if imports else USER_SOURCES
+            with contextlib.suppress(NothingToRedoError):
+                done = self.project.redo(sources=sources)
+                raise AssertionError(f"{what} with nothing to redo redid {done.summary()}")
+            return f"{what}: nothing"
+        entry = self.model.redo.pop(at)
+        given = self.model.made_again(entry)
+        if imports:
+            code, _out = self.cli("redo", self.path, "--include-imports", "--json")
+            assert code == 0, f"redo --include-imports exited {code}"
+        else:
+            self.project.redo()
+        self.redone(entry, given)
+        batch = Batch(
+            {k: entry.before[k] for k in given},
+            {k: entry.after[k] for k in given},
+            entry.classes_before,
+            entry.classes_after,
+            source=entry.source,
+            imported=entry.imported,
+            redo=True,
+            origin=entry.origin,
+        )
+        if given or batch.classes_before != batch.classes_after:
+            self.model.undo.append(self.model.stamp(batch))
+        else:
+            self.model.serial += 1  # (a batch that changed nothing: no undo takes it)
+        return what
+
+    def redone(self, entry: Batch, given: dict) -> None:
+        before = list(self.model.classes)
+        self._apply(given, entry.classes_after)
+        # a class the redo would remove (or merge) again stays while an image carries it
+        # (one a scan filed under it since the undo): README, Redo
+        carried = {im.label for im in self.model.everyone()}
+        kept = {c for c in before if c not in self.model.classes and c in carried}
+        if kept:
+            now = self.model.classes
+            self.model.classes = [c for c in before if c in now or c in kept] + [
+                c for c in now if c not in before
+            ]
 
     def _apply(self, values: dict, classes: list[str]) -> None:
         if len(classes) == len(self.model.classes):  # a class renamed back or again
@@ -212,7 +335,7 @@ class Fuzz(FuzzChecks):
                 self.model.images[k].label, self.model.images[k].split = cls, split
         # a labels file imported is a person's batch (only folder labels and `new --labels`
         # are imports that a plain undo passes over): undone and redone as the others
-        self.record(before, classes)
+        self.record(before, classes, imported=True)
         return f"import ({kind})"
 
     def op_version(self) -> str:
@@ -316,7 +439,7 @@ class Fuzz(FuzzChecks):
         (self.root / new).parent.mkdir(parents=True, exist_ok=True)
         (self.root / im.path).rename(self.root / new)
         self.scan()
-        old, before = im.path, (im.label, im.split)
+        old = im.path
         # what its old folder gave it, unless a person changed it since, goes with the
         # folder it is moved to (README: How a folder is read)
         label = None if where == "_unlabeled" else where.split("/")[1]
@@ -326,8 +449,6 @@ class Fuzz(FuzzChecks):
         if split != im.folder_split() and im.split == im.folder_split():
             im.split = split
         im.path, im.folder = new, label
-        if (im.label, im.split) != before:
-            self._forget_batches_of(k)
         return f"move {old} {new}"
 
     def op_repair(self) -> str:
@@ -378,18 +499,6 @@ class Fuzz(FuzzChecks):
         self.model.images[k] = im
         return f"readd {im.path}"
 
-    def _forget_batches_of(self, key: int) -> None:
-        """A scan changed the image ``key`` (its label or split, from the folder it was
-        moved or put back to): an undo of an earlier batch leaves it as it is ("images a
-        later batch changed again are left as they are"), so the batches waiting to be
-        undone no longer hold it. What a redo then does to it is not modelled: the model
-        stops redoing there."""
-        for batch in self.model.undo:
-            batch.before.pop(key, None)
-            batch.after.pop(key, None)
-        if any(key in b.before for b in self.model.redo):
-            self.model.redo.clear()
-
 
 OPS = {
     "label": 6, "clear": 2, "split": 3, "add_class": 1, "rename_class": 1,
@@ -400,15 +509,17 @@ OPS = {
 
 
 def run_fuzz(seed: int, steps: int, folder: Path) -> list[str]:
-    from safety.version_fuzz_ops2 import OPS2, Fuzz2  # statuses, merges, export options
+    from safety.version_fuzz_imports import OPS3, Fuzz3  # undo --include-imports, faults
+    from safety.version_fuzz_ops2 import OPS2  # statuses, merges, export options
 
-    fuzz = Fuzz2(seed, folder)
-    names, weights = [*OPS, *OPS2], [*OPS.values(), *OPS2.values()]
+    fuzz = Fuzz3(seed, folder)
+    ops = {**OPS, **OPS2, **OPS3}
+    names, weights = list(ops), list(ops.values())
     try:
         fuzz.check_state()
         for _step in range(steps):
             op = fuzz.rng.choices(names, weights)[0]
-            fuzz.log.append(getattr(fuzz, f"op_{op}")())
+            fuzz.log.append(fuzz.step(op))
             fuzz.check_state()
             if fuzz.model.versions and fuzz.rng.random() < 0.15:
                 fuzz.check_version(fuzz.rng.choice(sorted(fuzz.model.versions)))

@@ -33,10 +33,25 @@ class Image:
 
 @dataclass
 class Batch:
+    """One batch of changes (label_batches), or on the redo list what an undo took back
+    of one (its images as the batch left them and as they were before it)."""
+
     before: dict[int, tuple[str | None, str | None]]
     after: dict[int, tuple[str | None, str | None]]
     classes_before: list[str]
     classes_after: list[str]
+    source: str = "human"  # or "import": folder labels (of `new` or a scan)
+    imported: bool = False  # folder labels, or a labels file's (`labeldesk import`)
+    redo: bool = False  # made by a redo
+    serial: int = 0  # its place in the order of the batches (an undo's, on the redo list)
+    origin: int = 0  # the serial of the batch first made, kept by its undos and redos
+
+
+def as_left(now: tuple, left: tuple, other: tuple) -> bool:
+    """Is an image whose values are ``now`` still as a change from ``other`` to ``left``
+    left it (core.undo.still_as_left)? Its split counts only where that change set it."""
+    same = all(n == v for i, (n, v) in enumerate(zip(now, left, strict=True)) if i != 1)
+    return same and (left[1] == other[1] or now[1] == left[1])
 
 
 @dataclass
@@ -50,6 +65,47 @@ class Model:
     seen_names: set[str] = field(default_factory=set)
     originals: dict[int, bytes] = field(default_factory=dict)  # of corrupted images
     gone: dict[int, tuple[Image, bytes]] = field(default_factory=dict)  # deleted files
+    serial: int = 0  # of the newest batch (an undo too)
+
+    def stamp(self, batch: Batch) -> Batch:
+        self.serial += 1
+        batch.serial = self.serial
+        batch.origin = batch.origin or batch.serial
+        return batch
+
+    def pick(self, stack: list[Batch], imports: bool) -> int | None:
+        """Where on ``stack`` (undo or redo) the batch is that the next undo or redo takes:
+        the newest, but not folder labels unless ``imports`` (--include-imports)."""
+        return next(
+            (i for i in range(len(stack) - 1, -1, -1) if imports or stack[i].source != "import"),
+            None,
+        )
+
+    def taken_back(self, batch: Batch) -> dict[int, tuple]:
+        """What undoing ``batch`` (on the undo list) gives each image it takes back: not
+        one a later batch still standing changed, nor one no longer as it left it."""
+        later = {k for b in self.undo if b.serial > batch.serial for k in b.after}
+        now = self.state()
+        return {
+            k: batch.before[k]
+            for k in batch.after
+            if k in now and k not in later and as_left(now[k], batch.after[k], batch.before[k])
+        }
+
+    def made_again(self, entry: Batch) -> dict[int, tuple]:
+        """What redoing ``entry`` (on the redo list) gives each image again: not one that
+        a batch standing since its undo changed (a redo of one's own does not count)."""
+        later = {k for b in self.undo if b.serial > entry.serial and not b.redo for k in b.after}
+        now = self.state()
+        return {
+            k: entry.after[k]
+            for k in entry.after
+            if k in now and k not in later and as_left(now[k], entry.before[k], entry.after[k])
+        }
+
+    def unlabeled(self, key: int) -> tuple:
+        """The values a new image has before its folder's label (its folder's split)."""
+        return (None, self.keyed()[key].split)
 
     def everyone(self) -> list[Image]:
         return [*self.images.values(), *(im for im, _ in self.gone.values())]

@@ -35,11 +35,13 @@ class Model2(Model):
     def state(self) -> dict[int, Any]:  # type: ignore[override]
         return {k: (im.label, im.split, status_of(im)) for k, im in self.keyed().items()}
 
+    def unlabeled(self, key: int) -> tuple:
+        return (None, self.keyed()[key].split, None)
+
 
 class Fuzz2(Fuzz):
     def __init__(self, seed: int, folder: Path) -> None:
         super().__init__(seed, folder)
-        self.model = Model2(**vars(self.model))
         self.keeps_status = False  # a class renamed or merged: statuses go with the images
         self.n_exports = 0
         self.stderr = ""
@@ -54,14 +56,26 @@ class Fuzz2(Fuzz):
         self.stderr = err.getvalue()
         return code, out.getvalue()
 
+    def new_model(self) -> Model:
+        return Model2()
+
     # -- the model with statuses ----------------------------------------------------
-    def record(self, before: dict, classes_before: list[str]) -> None:
-        keyed = self.model.keyed()
+    def record(self, before: dict, classes_before: list[str], imported: bool = False) -> None:
         if not self.keeps_status:
-            for k, (label, _split, status) in before.items():
-                if status == "verified" and keyed[k].label != label:
-                    keyed[k].status = None  # what was verified was the old label
-        super().record(before, classes_before)
+            self.drop_verified(before)
+        super().record(before, classes_before, imported)
+
+    def drop_verified(self, before: dict) -> None:
+        keyed = self.model.keyed()
+        for k, (label, _split, status) in before.items():
+            if k in keyed and status == "verified" and keyed[k].label != label:
+                keyed[k].status = None  # what was verified was the old label
+
+    def after_scan(self, before: dict) -> None:
+        # a file moved or put back in another folder: an image whose label the scan
+        # changed is no longer verified
+        self.drop_verified(before)
+        super().after_scan(before)
 
     def _apply(self, values: dict, classes: list[str]) -> None:
         super()._apply({k: v[:2] for k, v in values.items()}, classes)
@@ -77,27 +91,6 @@ class Fuzz2(Fuzz):
             self.keeps_status = False
 
     # (an import: a batch as the others, its "verified" marks dropped by record())
-
-    def op_move(self) -> str:
-        return self.dropping_verified(super().op_move)
-
-    def op_readd(self) -> str:
-        return self.dropping_verified(super().op_readd)
-
-    def dropping_verified(self, op: Any) -> str:
-        """Run ``op`` (a file moved or put back in another folder); an image whose label
-        it changed is no longer verified, and an undo leaves an image it changed as it is
-        ("an image that a later batch changed again is left as it is":
-        :meth:`Fuzz._forget_batches_of`)."""
-        before = self.model.state()
-        done = op()
-        for k, im in self.model.keyed().items():
-            if k not in before or before[k][:2] == (im.label, im.split):
-                continue
-            if status_of(im) == "verified" and im.label != before[k][0]:
-                im.status = None
-            self._forget_batches_of(k)
-        return done
 
     def op_version(self) -> str:
         done = super().op_version()
@@ -174,30 +167,26 @@ class Fuzz2(Fuzz):
             self.merges.append((self.model.undo[-1], source, into, folders))
         return f"merge {source} into {into}"
 
-    def op_undo(self) -> str:
-        merge = self.merge_of(self.model.undo)
-        done = super().op_undo()
-        if merge is not None:  # the class back: its folder gives it again
+    def undone(self, batch: Batch, given: dict) -> None:
+        super().undone(batch, given)
+        if (merge := self.merge_of(batch)) is not None:  # the class back: its folder too
             self._folders(merge[3], merge[2], merge[1])
-        return done
 
-    def op_redo(self) -> str:
-        merge = self.merge_of(self.model.redo)
-        if self.model.redo and len(self.model.redo[-1].classes_after) == len(self.model.classes):
+    def redone(self, entry: Batch, given: dict) -> None:
+        if len(entry.classes_after) == len(self.model.classes):
             # a class rename made again renames the class: an image given the old name
             # since the undo (a file moved into its folder) goes with it
-            renamed = dict(zip(self.model.classes, self.model.redo[-1].classes_after, strict=True))
+            renamed = dict(zip(self.model.classes, entry.classes_after, strict=True))
             for im in self.model.everyone():
                 if im.label is not None and renamed.get(im.label, im.label) != im.label:
                     im.label = renamed[im.label]
-        done = super().op_redo()
-        if merge is not None:
+        super().redone(entry, given)
+        if (merge := self.merge_of(entry)) is not None:
             self._folders(merge[3], merge[1], merge[2])
-        return done
 
-    def merge_of(self, stack: list[Batch]) -> tuple[Batch, str, str, set[int]] | None:
-        """The merge whose batch is on top of ``stack`` (undo or redo), if it is one."""
-        return next((m for m in self.merges if stack and m[0] is stack[-1]), None)
+    def merge_of(self, batch: Batch) -> tuple[Batch, str, str, set[int]] | None:
+        """The merge ``batch`` (or its undo or redo) made, if it is one."""
+        return next((m for m in self.merges if m[0].origin == batch.origin), None)
 
     def _folders(self, keys: set[int], was: str, now: str) -> None:
         keyed = self.model.keyed()
