@@ -27,6 +27,8 @@ class ImageFilter:
     ranking: tuple[int, ...] | None = None  # only these image ids, in this order
     # What ``paths`` / ``ranking`` are, for the sidebar ("selected on the map"); "" if none.
     selection: str = ""
+    # What a review's header calls them ("images like coat/12.png"); "": ``selection``.
+    selection_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def browser_scope(catalog: ImageCatalog | None, wanted: ImageFilter) -> ReviewSc
     if wanted.search.strip():
         parts.append(f"paths with “{wanted.search.strip()}”")
     if wanted.paths is not None or wanted.ranking is not None:
-        parts.append(wanted.selection or "the selection")
+        parts.append(wanted.selection_name or wanted.selection or "the selection")
     if catalog is None or not parts:
         return None
     scope = replace(wanted, unlabeled=False, show="all")

@@ -23,7 +23,12 @@ from labeldesk.gui.browser_place import ImageRestore
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
-from labeldesk.gui.more_like import more_like_description, more_like_job, more_like_ranking
+from labeldesk.gui.more_like import (
+    more_like_description,
+    more_like_job,
+    more_like_name,
+    more_like_ranking,
+)
 from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.workers import Job, JobRunner
@@ -146,7 +151,8 @@ class BrowserInsights:
 
     def more_like_selection(self) -> Job | None:
         """Show the selected images first, still selected, then those most like them."""
-        ids = [int(i) for i in self.model.rows_to_ids(self.grid.selected_rows())]
+        rows = self.grid.selected_rows()
+        ids = [int(i) for i in self.model.rows_to_ids(rows)]
         if not ids:  # the button did nothing visible (no image selected, an empty grid)
             self.message.emit(
                 "Select one or more images first: More like this finds images like them"
@@ -157,21 +163,27 @@ class BrowserInsights:
         self.grid.setFocus()  # pressed from the keyboard: the keys go on in the results
         current = self.grid.currentIndex()  # (stays current: the detail panel stays)
         keep = int(self.model.rows_to_ids([current.row()])[0]) if current.isValid() else ids[0]
+        # the example the header of a review of the results names: the one in the panel
+        name = more_like_name(len(ids), self.model.path(current.row() if keep in ids else rows[0]))
         job = more_like_job(self.project, ids)
         # (tied to the view: a search ending after it was deleted calls nothing on it)
         view = self
         assert isinstance(view, QObject)  # (the project view)
-        job.connect_while(view, job.finished, lambda found: self._show_ranking(ids, found, keep))
+        job.connect_while(
+            view, job.finished, lambda found: self._show_ranking(ids, found, keep, name)
+        )
         job.connect_while(view, job.failed, lambda exc: self.error.emit(job.describe(exc)))
         self.search_job = self.runner.start(job)
         return job
 
-    def _show_ranking(self, ids: list[int], found: list[tuple[int, float]], keep: int) -> None:
+    def _show_ranking(
+        self, ids: list[int], found: list[tuple[int, float]], keep: int, name: str
+    ) -> None:
         if self._closed:
             return
         ranking = more_like_ranking(ids, found)
         words = more_like_description(len(ids), len(ranking) - len(ids))
-        self.sidebar.set_selection(words, ranking=ranking)
+        self.sidebar.set_selection(words, ranking=ranking, name=name)
         rows = self.model.rows_of_ids(np.asarray(ids, dtype=np.int64))
         self.grid.restore_selection(rows, self.model.row_of_id(keep if keep in ids else ids[0]))
         self.grid.scrollTo(self.model.index(0, 0))

@@ -44,3 +44,13 @@ def more_like_description(examples: int, found: int) -> str:
     if examples == 1:
         return f"like the selected image: it first, then the {found:,} most similar"
     return f"like the {examples:,} selected: they first, then the {found:,} most similar"
+
+
+def more_like_name(examples: int, shown: str) -> str:
+    """What a review of likely mislabels calls the ranking in its header ("images like
+    coat/12.png · image 1 of 5"): ``shown`` is the example the person was on. (The
+    banner's words there read "like the selected image: it first, then the 200 most
+    similar · image 1 of 5", two counts of different lists side by side.)"""
+    if examples == 1:
+        return f"images like {shown}"
+    return f"images like {shown} and {examples - 1:,} more"

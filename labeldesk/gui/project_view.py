@@ -450,7 +450,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         wanted = self.sidebar.current_filter()
         return BrowserPlace(
             pending if pending is not None else ids[0] if ids else None,
-            replace(wanted, paths=None, ranking=None, selection=""),
+            replace(wanted, paths=None, ranking=None, selection="", selection_name=""),
         )
 
     def restore_place(self) -> None:

@@ -255,6 +255,7 @@ class FilterSidebar(QWidget):
             paths=self._selection.paths,
             ranking=self._selection.ranking,
             selection=self._selection.selection,
+            selection_name=self._selection.selection_name,
         )
 
     def selected_class(self) -> str | None:
@@ -274,10 +275,14 @@ class FilterSidebar(QWidget):
         *,
         paths: frozenset[str] | None = None,
         ranking: tuple[int, ...] | None = None,
+        name: str = "",
     ) -> None:
         """Show only ``paths`` (or ``ranking``, in its order), described by ``text``
-        ("selected on the map"). The filters go back to every image (one filter change)."""
-        self._selection = ImageFilter(paths=paths, ranking=ranking, selection=text)
+        ("selected on the map"); ``name``: what a review's header calls them, where
+        ``text`` reads oddly there. The filters go back to every image (one filter change)."""
+        self._selection = ImageFilter(
+            paths=paths, ranking=ranking, selection=text, selection_name=name
+        )
         self._show_sort_in_use()
         self.banner.show()
         self.banner.say(text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 from PySide6.QtCore import Qt
 
 from labeldesk.browse import review_scope
@@ -90,3 +91,41 @@ def test_the_scope_is_narrowed_off_the_gui_thread(qtbot, window, clustered, monk
     assert {item.label for item in review.session.items} == {"ant"}
     assert made_in and narrowed_in
     assert threading.main_thread() not in made_in + narrowed_in
+
+
+def more_like(qtbot, window, paths):
+    """Select ``paths`` in the browser and wait for More like this to show its ranking."""
+    view = window.view
+    view.sidebar.select_class(None)
+    rows = np.sort(
+        [
+            view.model.row_of_id(int(i))
+            for i in view.catalog.ids[view.catalog.positions_of_paths(paths)]
+        ]
+    )
+    view.grid.restore_selection(rows, int(rows[0]))
+    job = view.more_like_selection()
+    assert job is not None
+    qtbot.waitUntil(lambda: not job.running, timeout=20000)
+    qtbot.waitUntil(lambda: view.model.image_filter.ranking is not None, timeout=5000)
+
+
+def test_after_more_like_this_the_header_names_the_image_and_counts_the_review(
+    qtbot, window, clustered
+):
+    """The header read "like the selected image: it first, then the 200 most similar ·
+    image 1 of 2 · …": the banner's words, with a count of the whole ranking beside the
+    review's own. It names the list as the other scopes do ("ant · image 1 of 2")."""
+    flipped = open_with_flags_in_two_classes(qtbot, window, clustered)
+    more_like(qtbot, window, [flipped[0]])
+    review = start_review(qtbot, window)
+    count = len(review.session.items)
+    header = review.counter.text()
+    assert header.startswith(f"images like {flipped[0]} · image 1 of {count} · "), header
+    assert "most similar" not in header and "it first" not in header
+
+    window.show_browser()
+    more_like(qtbot, window, list(flipped[:2]))
+    review = start_review(qtbot, window)
+    header = review.counter.text()
+    assert header.startswith(f"images like {min(flipped[:2])} and 1 more · image 1 of "), header
