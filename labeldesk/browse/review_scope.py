@@ -49,7 +49,10 @@ def browser_scope(catalog: ImageCatalog | None, wanted: ImageFilter) -> ReviewSc
     if wanted.search.strip():
         parts.append(f"paths with “{wanted.search.strip()}”")
     if wanted.paths is not None or wanted.ranking is not None:
-        parts.append(wanted.selection_name or wanted.selection or "the selection")
+        # the banner's words follow "Showing 55 images": the header says "images" too
+        # ("images selected on the map · image 1 of 9", not "selected on the map · …")
+        named = f"images {wanted.selection}" if wanted.selection else "the selection"
+        parts.append(wanted.selection_name or named)
     if catalog is None or not parts:
         return None
     scope = replace(wanted, unlabeled=False, show="all")

@@ -4,6 +4,8 @@ for the review's header; none where the browser is not narrowed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from labeldesk.browse.catalog import ImageCatalog, StateColumns
@@ -32,9 +34,14 @@ def test_the_scope_is_what_the_browser_is_narrowed_to(project):
     assert val_dogs.paths == paths_of(catalog, ImageFilter(label="dog", split="val", search="dog1"))
 
     chosen = frozenset(sorted(cats.paths)[:2])
-    on_map = browser_scope(catalog, ImageFilter(paths=chosen, selection="2 selected on the map"))
-    assert on_map is not None and on_map.name == "2 selected on the map"
+    on_map = browser_scope(catalog, ImageFilter(paths=chosen, selection="selected on the map"))
+    # (the banner's words follow "Showing 2 images"; the header read "selected on the map")
+    assert on_map is not None and on_map.name == "images selected on the map"
     assert on_map.paths == chosen
+
+    ranked = ImageFilter(ranking=(1, 2), selection="like the selected image: it first, …")
+    liked = browser_scope(catalog, replace(ranked, selection_name="images like cat/c0.png"))
+    assert liked is not None and liked.name == "images like cat/c0.png"  # More like this
 
 
 def test_a_scope_keeps_its_items_in_their_order(project):
