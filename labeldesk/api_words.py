@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from labeldesk.core.errors import BadArgument, LabelDeskError
+from labeldesk.core.unguarded_main import leave_if_importing_main
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -118,6 +119,7 @@ def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(function)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        leave_if_importing_main()  # a worker re-running an unguarded script: stop here
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError:

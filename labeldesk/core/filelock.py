@@ -7,7 +7,6 @@ its holder dies, so a killed process never leaves a project locked.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
@@ -17,6 +16,7 @@ from types import TracebackType
 
 from .errors import Cancelled
 from .progress import CancelToken
+from .unguarded_main import importing_main_in_worker
 
 if sys.platform == "win32":  # pragma: no cover - Windows only
     import msvcrt
@@ -52,7 +52,7 @@ def _refuse_while_starting_a_worker(path: Path) -> None:
     which would wait here for the lock its own parent holds while the parent waits for
     the worker: fail instead, so the parent's pool sees a broken worker and carries on
     (:mod:`labeldesk.ml.decode_pool`)."""
-    if getattr(multiprocessing.current_process(), "_inheriting", False):
+    if importing_main_in_worker():
         raise RuntimeError(
             f"{path} is held, and this is a worker process still starting: the main "
             'script has no `if __name__ == "__main__":` guard'

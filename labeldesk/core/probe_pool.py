@@ -18,6 +18,7 @@ from dataclasses import replace
 from .imageio import ProbeResult, probe_file
 from .parent_watch import pool_worker
 from .progress import CancelToken
+from .unguarded_main import leave_if_importing_main
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def probe_all(
                 return
             yield _relative(probe_file(os.path.join(root, rel), thumbs), rel)
         return
+    leave_if_importing_main()  # this is a worker re-running an unguarded script
     chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]
     context = multiprocessing.get_context("spawn")
     in_flight: dict[Future, list[str]] = {}

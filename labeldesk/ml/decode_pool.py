@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, TypeVar
 
 from labeldesk.core.parent_watch import pool_worker
+from labeldesk.core.unguarded_main import leave_if_importing_main
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,6 +56,7 @@ class DecodePool:
         self.shutdown()
 
     def _processes(self) -> Executor:
+        leave_if_importing_main()  # this is a worker re-running an unguarded script
         # spawn: fork would copy the model's threads (and the app's Qt) into the workers
         context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(self.width, mp_context=context, initializer=pool_worker)

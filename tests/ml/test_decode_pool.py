@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from labeldesk.core import filelock
+from labeldesk.core import unguarded_main
 from labeldesk.core.filelock import FileLock
 from labeldesk.ml.decode_pool import DecodePool
 from ml.child_targets import die_in_a_worker, ignores_ctrl_c
@@ -61,7 +61,7 @@ def test_a_worker_still_starting_does_not_wait_for_a_lock_its_parent_holds(tmp_p
     held = FileLock(tmp_path / "write.lock").acquire()
     try:
         starting = SimpleNamespace(_inheriting=True)  # re-running an unguarded script
-        monkeypatch.setattr(filelock.multiprocessing, "current_process", lambda: starting)
+        monkeypatch.setattr(unguarded_main.multiprocessing, "current_process", lambda: starting)
         with pytest.raises(RuntimeError, match="main"):
             FileLock(tmp_path / "write.lock").acquire(timeout=30)
     finally:
