@@ -420,7 +420,12 @@ class Project(ProjectWrites):
     def was_removed(self, rel: str | os.PathLike[str]) -> bool:
         """Whether a scan removed an image that had path ``rel`` (its file was gone):
         a path that is not in the project now, but was."""
-        return bool(label_store.removed_ids(self.db, stored_spelling(self.root, rel)))
+        path = stored_spelling(self.root, rel)
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:  # a name that is not UTF-8 was never stored
+            return False
+        return bool(label_store.removed_ids(self.db, path))
 
     def _row(self, rel: str | os.PathLike[str]) -> sqlite3.Row:
         path = stored_spelling(self.root, rel)
