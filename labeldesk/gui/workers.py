@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, SignalInstance, Slot
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.failures import describe
@@ -141,7 +141,7 @@ class Job(QObject):
     ) -> None:
         handler = _Handler(owner, fn)
         signal.connect(handler.call)
-        self.ended.connect(handler.deleteLater)  # after the job's last signal
+        self.ended.connect(handler.retire)  # after the job's last signal
 
     def cancel(self) -> None:
         """Ask the job to stop at its next check; it still ends with a signal."""
@@ -206,10 +206,26 @@ class _Handler(QObject):
 
     def __init__(self, owner: QObject, fn: Callable[..., object]):
         super().__init__(owner)
-        self._fn = fn
+        self._fn: Callable[..., object] | None = fn
 
     def call(self, *args: object) -> None:
-        self._fn(*args)
+        if self._fn is not None:
+            self._fn(*args)
+
+    @Slot()
+    def retire(self) -> None:
+        """The job has ended: let go of ``fn`` and of the handler itself.
+
+        ``fn`` is often a method of ``owner`` (or a lambda using it) and may hold the last
+        reference to it. Were it dropped as the handler is deleted (it was, by a plain
+        ``deleteLater``), the owner would be deleted in the middle of its child's
+        destructor and delete that child a second time: a segfault in
+        ``QObject::~QObject``. So the keeper drops ``fn`` from its own queued slot, away
+        from any destructor; the owner, if that frees it, deletes the handler once."""
+        fn, self._fn = self._fn, None
+        if fn is not None:
+            _keeper().drop.emit(fn)
+        self.deleteLater()
 
 
 Tracker = Callable[[Job, str], None]  # shows a job (with a title) in a progress bar
@@ -239,12 +255,15 @@ class _Keeper(QObject):
     """
 
     release = Signal(object)  # id() of a job whose worker is done with it
+    drop = Signal(object)  # a retired handler's function, let go of later (_Handler.retire)
 
     def __init__(self) -> None:
         super().__init__()
         self._jobs: dict[int, Job] = {}
         self._lock = threading.Lock()
         self.release.connect(self._release)
+        # queued even from the GUI thread: the function goes with the event, after the slot
+        self.drop.connect(self._drop, Qt.ConnectionType.QueuedConnection)
 
     def keep(self, job: Job) -> None:
         with self._lock:
@@ -278,6 +297,10 @@ class _Keeper(QObject):
         with self._lock:
             job = self._jobs.pop(key, None)
         del job  # the last reference, unless a caller still holds the job
+
+    @Slot(object)
+    def _drop(self, fn: object) -> None:
+        del fn  # the event that carried it holds the last reference, freed after this
 
 
 def _all_executed(jobs: list[Job], wait_s: float) -> bool:
