@@ -11,7 +11,11 @@ index built at the end. ``--before TREE`` runs the same measurements with anothe
 checkout of LabelDesk on PYTHONPATH (the code before a change), alternating with this one
 trial by trial.
 
+``--env NAME=VALUE`` (repeatable) adds a variant: this checkout with those variables set
+in the measured processes (OMP_WAIT_POLICY=PASSIVE, say), alternating with the others.
+
     python benchmarks/bench_embed_cpu.py [-n 512] [--repeat 3] [--before /path/to/old/checkout]
+                                         [--env OMP_WAIT_POLICY=PASSIVE]
 """
 
 from __future__ import annotations
@@ -96,8 +100,8 @@ def child_embed(folder: Path, work: Path, out: dict) -> None:
     )
 
 
-def measure(tree: Path, kind: str, folder: Path, work: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+def measure(tree: Path, kind: str, folder: Path, work: Path, extra: dict | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(tree), **(extra or {})}
     cmd = [sys.executable, __file__, "--child", kind, "--folder", str(folder), "--work", str(work)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -116,6 +120,10 @@ def main() -> None:
         help="another checkout: the code before (repeat to compare several)",
     )  # fmt: skip
     parser.add_argument("--sets", default="fashion,photos")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE",
+        help="also run this checkout with these variables set (repeatable; one variant)",
+    )  # fmt: skip
     parser.add_argument(
         "--data", type=Path, default=Path(tempfile.gettempdir()) / "labeldesk-bench"
     )
@@ -139,6 +147,11 @@ def main() -> None:
     for i, before in enumerate(args.before):
         trees = {**trees, f"before{i + 1}" if len(args.before) > 1 else "before": before.resolve()}
     trees = {**{k: v for k, v in trees.items() if k != "this"}, "this": trees["this"]}
+    extras: dict[str, dict[str, str]] = {}
+    if args.env:
+        extras["+env"] = dict(item.split("=", 1) for item in args.env)
+        trees["+env"] = HERE.parent
+        print("+env: this checkout with " + " ".join(args.env))
     folders = {
         "fashion": ("28x28 png", lambda: fashion_folder(args.data, args.n)),
         "photos": ("1280x960 jpeg", lambda: make_dataset(args.data, args.n)),
@@ -152,7 +165,7 @@ def main() -> None:
                 for kind in ("model", "embed"):
                     with tempfile.TemporaryDirectory(dir=args.data) as tmp:
                         runs.setdefault((name, kind), []).append(
-                            measure(tree, kind, folder, Path(tmp))
+                            measure(tree, kind, folder, Path(tmp), extras.get(name))
                         )
         print(f"{label}, {args.n} images, {args.repeat} trials alternating, medians:")
         for name in trees:

@@ -30,6 +30,7 @@ the kNN graph the near-duplicate pass left, as they would in the app.
 
     python benchmarks/bench_scale.py                                  # 100k, 300k, 1M
     python benchmarks/bench_scale.py --sizes 100000 --measures scan,stats,open
+    python benchmarks/bench_scale.py --sizes 3000 --tree 3000 --measures preds --data /tmp/s3k
 """
 
 from __future__ import annotations
@@ -353,12 +354,15 @@ def rows_for(r: dict) -> list[tuple[str, str, str | None]]:
     dups = r.get("dups")
     if dups is not None and not err("near-duplicates", dups):
         out.append(("near-duplicate pass", fmt_s(dups["seconds"]), "dups_s"))
+        out.append(("near-duplicates: CPU time, process", fmt_s(dups.get("cpu_s")), None))
         out.append(("near-duplicates: peak RSS", fmt_gb(dups["peak"]), None))
     preds = r.get("preds")
     if preds is not None and not err("predictions", preds):
         out.append(("predictions (kNN graph, probe)", fmt_s(preds["preds_s"]), None))
         out.append(("issues list (from predictions)", fmt_s(preds["issues_s"]), None))
         out.append(("labeling queue", fmt_s(preds["queue_s"]), None))
+        out.append(("predictions, issues, queue: CPU time", fmt_s(preds.get("cpu_s")), None))
+        out.append(("predictions, issues, queue: process wall", fmt_s(preds.get("wall_s")), None))
         out.append(("issues flagged / planted among them",
                     f"{preds['issues']:,} / {preds['planted_in_issues']:,}", None))  # fmt: skip
         out.append(("predictions: peak RSS", fmt_gb(preds["peak"]), None))
@@ -460,6 +464,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,300000,1000000")
     parser.add_argument("--data", type=Path, default=Path("/tmp/labeldesk-scale"))
     parser.add_argument("--measures", default=",".join(MEASURES))
+    parser.add_argument("--tree", type=int, default=1_000_000,
+                        help="images in the generated tree (at least the largest)")  # fmt: skip
     parser.add_argument("--new-sizes", default="100000",
                         help="sizes at which `labeldesk new` itself is timed")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per measure")
@@ -492,7 +498,7 @@ def main() -> None:
     print("vectors: synthetic (1280-d, clustered by class), written through the real vector "
           "store: embedding 1M images with the CNN on 2 CPU cores would take hours")  # fmt: skip
     sizes = [int(s) for s in args.sizes.split(",")]
-    projects = build(args.data, sizes)
+    projects = build(args.data, sizes, largest=args.tree)
     for n in sizes:
         built = projects[n]
         print(
