@@ -21,6 +21,7 @@ Targets (issue 15, 2 cores): at 1M, p99 < 20 ms with recall@20 >= 0.95 and the i
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--dup-size", type=int, default=0, help="all-pairs pass at this size")
     parser.add_argument("--sets", type=Path, default=None, help="folder of embedded .npz sets")
     args = parser.parse_args()
+    start = time.perf_counter()
     import faiss
 
     print(f"faiss {faiss.__version__}, {faiss.omp_get_max_threads()} threads")
@@ -169,6 +171,9 @@ def main() -> None:
         ):
             print(f"{label:<22}" + "".join(fmt.format(results[n][key]) for n in sizes))
     print(f"peak resident memory {peak_mb():,.0f} MB (memory-mapped pages included)")
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.perf_counter() - start
+    print(f"process CPU {use.ru_utime + use.ru_stime:.1f} s, wall {wall:.1f} s (after imports)")
 
 
 if __name__ == "__main__":
