@@ -24,6 +24,7 @@ CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 def run() -> NoReturn:
     """The ``labeldesk`` command, with Ctrl+C and SIGTERM ending it cleanly while it loads."""
+    sleep_while_waiting()
     _install()
     try:
         from labeldesk import cli
@@ -31,6 +32,18 @@ def run() -> NoReturn:
         cli.run()
     finally:  # (run() does not return: only a test's stand-in for it does)
         settle()
+
+
+def sleep_while_waiting() -> None:
+    """Have OpenMP's idle threads sleep, unless the user chose otherwise.
+
+    faiss, PyTorch and scikit-learn each bring an OpenMP runtime (libgomp), whose threads
+    wait for the next parallel region by spinning on a core, and on a busy 2-core computer
+    that core is the one the work needs: building the search index for 50,000 images
+    took 52-56 s (30-33 s CPU) spinning, 26-27 s (18-20 s CPU) sleeping, queries as fast
+    (benchmarks/bench_search.py). Set before any runtime loads (each reads it once);
+    the command's child processes (and the app's) inherit it."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _install() -> None:
