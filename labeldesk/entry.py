@@ -39,10 +39,11 @@ def sleep_while_waiting() -> None:
 
     faiss, PyTorch and scikit-learn each bring an OpenMP runtime (libgomp), whose threads
     wait for the next parallel region by spinning on a core, and on a busy 2-core computer
-    that core is the one the work needs: building the search index for 50,000 images
-    took 52-56 s (30-33 s CPU) spinning, 26-27 s (18-20 s CPU) sleeping, queries as fast
-    (benchmarks/bench_search.py). Set before any runtime loads (each reads it once);
-    the command's child processes (and the app's) inherit it."""
+    that core is the one the work needs: building the search index of 50,000 vectors
+    took 17-56 s (25-36 s CPU) spinning, 15-27 s (18-23 s CPU) sleeping, in five pairs
+    run in turn, queries as fast (benchmarks/bench_search.py). Set before any runtime
+    loads (each reads it once); the command's child processes (and the app's) inherit it.
+    OpenVINO's threads (the embedding model's) are TBB's, not OpenMP's: unchanged."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
