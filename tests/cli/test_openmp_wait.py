@@ -1,8 +1,9 @@
 """OpenMP's idle threads (faiss's, PyTorch's, scikit-learn's) spun on a core the work
 needed: on 2 busy cores faiss built a 50,000-vector search index in 17-56 s (25-36 s of
-CPU) where sleeping threads take 15-27 s (18-23 s). The command now sets OMP_WAIT_POLICY=PASSIVE before anything loads an OpenMP
-runtime, unless the user set it. An import hook records the variable as the command
-line (and everything heavy after it) starts loading."""
+CPU) where sleeping threads take 15-27 s (18-23 s). The command now sets
+OMP_WAIT_POLICY=PASSIVE before anything loads an OpenMP runtime, unless the user set it.
+An import hook records the variable as the command line (and everything heavy after
+it) starts loading."""
 
 from __future__ import annotations
 
