@@ -89,6 +89,9 @@ class Job(QObject):
         self._last_message: str | None = None
         self._last_counted = False  # whether the last report passed on had a count
         self.executed = threading.Event()  # set on the worker thread once the job has run
+        # set once its worker is done with it, its last emit (the keeper's release) made:
+        # what Python's exit waits for (see _Keeper.cancel_all)
+        self.let_go = threading.Event()
         # A person's write (a label key on many images): closing the window lets it run
         # and commit rather than cancel it unseen; only its own Cancel button drops it.
         self.keep_on_close = False
@@ -285,11 +288,11 @@ class _Keeper(QObject):
             jobs = list(self._jobs.values())
         for job in jobs:
             job.token.cancel()  # (no signal: the widgets that would hear it may be gone)
-        if not _all_executed(jobs, wait_s):
+        if not _all_let_go(jobs, wait_s):
             for child in multiprocessing.active_children():
                 if child.daemon:  # (what multiprocessing ends at exit anyway)
                     child.terminate()
-            _all_executed(jobs, wait_s)
+            _all_let_go(jobs, wait_s)
         return len(jobs)
 
     @Slot(object)
@@ -303,12 +306,14 @@ class _Keeper(QObject):
         del fn  # the event that carried it holds the last reference, freed after this
 
 
-def _all_executed(jobs: list[Job], wait_s: float) -> bool:
-    """Wait up to ``wait_s`` for ``jobs`` to have run; whether all have."""
+def _all_let_go(jobs: list[Job], wait_s: float) -> bool:
+    """Wait up to ``wait_s`` for the workers of ``jobs`` to be done with them; whether all
+    are. Not just the job run (``executed``): its worker still posts the keeper's release
+    after that, and one doing so as PySide tears down at exit segfaulted."""
     deadline = time.monotonic() + wait_s
     for job in jobs:
-        job.executed.wait(max(0.0, deadline - time.monotonic()))
-    return all(job.executed.is_set() for job in jobs)
+        job.let_go.wait(max(0.0, deadline - time.monotonic()))
+    return all(job.let_go.is_set() for job in jobs)
 
 
 _KEEPER: _Keeper | None = None
@@ -336,13 +341,16 @@ class _JobRunnable(QRunnable):
     def run(self) -> None:
         job, self._job = self._job, None
         assert job is not None, "a job runnable runs once"
-        key = id(job)
+        key, let_go = id(job), job.let_go
         try:
             job._execute()
         finally:
             del job
-            with contextlib.suppress(RuntimeError):  # the keeper is gone: the app quits
-                _keeper().release.emit(key)
+            try:
+                with contextlib.suppress(RuntimeError):  # the keeper is gone: the app quits
+                    _keeper().release.emit(key)
+            finally:
+                let_go.set()  # the last this thread does with the job (see cancel_all)
 
 
 KEPT_WRITE_WAIT_MS = 300_000  # how much longer closing waits for a person's write
