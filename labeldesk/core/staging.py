@@ -146,18 +146,26 @@ def _listed_as_mounted(folder: Path) -> bool:
     """Is ``folder`` a mount point in this process's mount table (Linux)? It also names a
     folder mounted from the same disk (``mount --bind``, a container's volume), which has
     its parent's device number, so ``os.path.ismount`` does not see it."""
+    wanted = os.fsencode(folder)
+    return any(point == wanted for point, _ in _mounts())
+
+
+def _mounts() -> list[tuple[bytes, bytes]]:
+    """This process's mount table (Linux; empty elsewhere): each mount point, as bytes,
+    with the type of its file system (``b"proc"``, ``b"ext4"``), in the table's order."""
     try:
         with open("/proc/self/mountinfo", "rb") as table:
             lines = table.read().splitlines()
     except OSError:  # not Linux
-        return False
-    wanted = os.fsencode(folder)
+        return []
+    mounts = []
     for line in lines:
         fields = line.split(b" ")
+        if b"-" not in fields[6:]:  # the optional fields end at "-", then the type
+            continue
         # the mount point, with space, tab, newline and backslash written in octal
-        if len(fields) > 4 and _unescape(fields[4]) == wanted:
-            return True
-    return False
+        mounts.append((_unescape(fields[4]), fields[fields.index(b"-", 6) + 1]))
+    return mounts
 
 
 # File systems through which the operating system shows itself (its running programs,
@@ -180,7 +188,7 @@ def system_folder_refusal(target: Path, what: str) -> str | None:
     """Why a new folder ``target`` cannot be made where it would be: its nearest
     existing folder is on a file system through which the system shows itself (/proc,
     /sys, /dev: :data:`SYSTEM_FILE_SYSTEMS`), where it cannot be created; None
-    elsewhere, for a ``target`` that exists, and where the mount table cannot be read
+    elsewhere, for a ``target`` that exists, and where there is no mount table to read
     (not Linux). Before, a ``what`` (an export) there failed after its images were
     chosen with "not found: /proc/x" (or "operation not permitted"), as if a folder
     were missing."""
@@ -189,20 +197,11 @@ def system_folder_refusal(target: Path, what: str) -> str | None:
     existing = next((p for p in target.parents if os.path.isdir(p)), None)
     if existing is None:
         return None
-    try:
-        with open("/proc/self/mountinfo", "rb") as table:
-            lines = table.read().splitlines()
-    except OSError:  # not Linux
-        return None
     wanted, best, kind = os.fsencode(existing), b"", b""
-    for line in lines:
-        fields = line.split(b" ")
-        if b"-" not in fields[6:]:
-            continue
-        point = _unescape(fields[4])
+    for point, fs_type in _mounts():
         inside = wanted == point or wanted.startswith(point.rstrip(b"/") + b"/")
         if inside and len(point) >= len(best):  # the last of equals: mounted over
-            best, kind = point, fields[fields.index(b"-", 6) + 1]
+            best, kind = point, fs_type
     shows = SYSTEM_FILE_SYSTEMS.get(kind)
     if shows is None:
         return None
