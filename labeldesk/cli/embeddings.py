@@ -425,7 +425,6 @@ def hash_bits(value: str) -> int:
 
 def cmd_duplicates(args: argparse.Namespace) -> Output:
     from labeldesk.ml.duplicates import find_duplicates
-    from labeldesk.ml.store import unembedded
 
     cluster = None
     with open_existing(args.project) as project:
@@ -433,14 +432,11 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
         if args.ray:
             cluster = _graph_on_ray(args, project)
         groups = find_duplicates(project, threshold=args.threshold, max_hash_distance=distance)
-        missing = unembedded(project)
-        if missing:
-            print_note(
-                f"{counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
-                "embedding yet: checked for identical "
-                f"files only, not for near duplicates; run `labeldesk embed {project.path}`",
-                args.project,
-            )
+        missing = _note_unembedded(
+            project,
+            args.project,
+            lambda one: ": checked for identical files only, not for near duplicates",
+        )
     leaking = [g for g in groups if g.leaks]
     data = {
         "threshold": args.threshold,
@@ -481,6 +477,23 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
             "(--limit 0 lists every group; --json has them all)"
         )
     return Output(data, "\n".join(lines))
+
+
+def _note_unembedded(project: Project, shown_as: str, what_then: Callable[[bool], str]) -> int:
+    """How many usable images have no embedding yet; when some, a note on stderr that
+    says so, what that leaves out (``what_then(one)``, ``one``: a single image) and the
+    command that embeds them."""
+    from labeldesk.ml.store import unembedded
+
+    missing = unembedded(project)
+    if missing:
+        one = missing == 1
+        print_note(
+            f"{counted(missing, 'image')} {'has' if one else 'have'} no embedding yet"
+            f"{what_then(one)}; run `labeldesk embed {project.path}`",
+            shown_as,
+        )
+    return missing
 
 
 def _resolved_text(data: dict[str, Any]) -> str:
@@ -551,18 +564,13 @@ def _workers_cpus(report: ClusterGraphReport) -> str:
 
 def cmd_outliers(args: argparse.Namespace) -> Output:
     from labeldesk import api
-    from labeldesk.ml.store import unembedded
 
     with open_existing(args.project) as project:
         rows = api.records(api.outliers(project, args.n))
-        missing = unembedded(project)  # (images added since embed: often the odd ones)
-        if missing:
-            print_note(
-                f"{counted(missing, 'image')} {'has' if missing == 1 else 'have'} no "
-                f"embedding yet and {'is' if missing == 1 else 'are'} not ranked; run "
-                f"`labeldesk embed {project.path}`",
-                args.project,
-            )
+        # (images added since embed: often the odd ones)
+        _note_unembedded(
+            project, args.project, lambda one: f" and {'is' if one else 'are'} not ranked"
+        )
     return Output(
         rows,
         "\n".join(
