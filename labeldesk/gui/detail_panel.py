@@ -41,6 +41,7 @@ from labeldesk.core.project import Project
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.image_display import ImageLoader, ImagePopup
 from labeldesk.gui.image_preview import ImagePreview
+from labeldesk.gui.pixel_ratio import pixel_ratio, square_pixmap
 from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.thumbnails import ThumbnailLoader
 from labeldesk.gui.tile_caption import caption_lines, lines_needed
@@ -442,15 +443,10 @@ class DetailPanel(QWidget):
             return
         pixmap = self.loader.pixmap(n.image_id, n.path, n.width, n.height)
         if pixmap is not None and not pixmap.isNull():
-            # Tiny images (28 px datasets) are blown up with hard pixel edges.
-            upscale = max(pixmap.width(), pixmap.height()) * 2 <= NEIGHBOUR_ICON
-            mode = (
-                Qt.TransformationMode.FastTransformation
-                if upscale
-                else Qt.TransformationMode.SmoothTransformation
-            )
-            side = QSize(NEIGHBOUR_ICON, NEIGHBOUR_ICON)
-            item.setIcon(QIcon(pixmap.scaled(side, Qt.AspectRatioMode.KeepAspectRatio, mode)))
+            # Tiny images (28 px datasets) are blown up with hard pixel edges; at the
+            # screen's pixels (a HiDPI screen's too), not drawn larger and blurred.
+            ratio = pixel_ratio(self.neighbours)
+            item.setIcon(QIcon(square_pixmap(pixmap, NEIGHBOUR_ICON, ratio)))
 
     def _thumbnail_ready(self, image_id: int) -> None:
         for i in range(self.neighbours.count()):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.imageio import load_rgb
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui.elided_label import ElidedLabel
+from labeldesk.gui.pixel_ratio import pixel_ratio
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.thumbnails import ThumbnailLoader, ThumbRequest, pil_to_qimage
 from labeldesk.gui.workers import Job
@@ -47,24 +49,27 @@ SHOWN = 200  # most novel images in the gallery
 ICON = 96
 
 
-def load_icon(request: ThumbRequest) -> QImage:
+def load_icon(request: ThumbRequest, ratio: float = 1.0) -> QImage:
     """A gallery icon, decoded off the GUI thread (``request.path`` is absolute): a JPEG
-    at a reduced DCT scale, the safe decoder's formats and orientation, then ICON px.
+    at a reduced DCT scale, the safe decoder's formats and orientation, then ICON layout
+    px at ``ratio`` screen pixels each (sharp on a HiDPI screen, tagged with the ratio).
     (QPainter on a QImage is safe outside the GUI thread.)"""
     from PIL import Image
 
-    image = load_rgb(Path(request.path), draft=(ICON, ICON))
-    image.thumbnail((ICON, ICON))
-    if max(image.size) < ICON:  # a 28-px image filled a twelfth of its tile: grown, its
-        scale = ICON / max(image.size)  # pixels kept sharp, as the browser shows it
+    side = max(1, round(ICON * ratio))
+    image = load_rgb(Path(request.path), draft=(side, side))
+    image.thumbnail((side, side))
+    if max(image.size) < side:  # a 28-px image filled a twelfth of its tile: grown, its
+        scale = side / max(image.size)  # pixels kept sharp, as the browser shows it
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.NEAREST)
     # Centred on a square: every tile keeps the placeholder's size, scores stay in line.
-    tile = QImage(ICON, ICON, QImage.Format.Format_ARGB32_Premultiplied)
+    tile = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
     tile.fill(Qt.GlobalColor.transparent)
     painter = QPainter(tile)
-    painter.drawImage((ICON - image.width) // 2, (ICON - image.height) // 2, pil_to_qimage(image))
+    painter.drawImage((side - image.width) // 2, (side - image.height) // 2, pil_to_qimage(image))
     painter.end()
+    tile.setDevicePixelRatio(ratio)
     return tile
 
 
@@ -149,7 +154,10 @@ class DriftPage(QWidget):
         self.gallery_area.addWidget(self.gallery)
         # The new images are full-size files (camera photos): decoding 200 of them on the
         # GUI thread froze the window for a minute. Items show a placeholder at once.
-        self.icons = ThumbnailLoader(load_icon, capacity=SHOWN, parent=self)
+        self._ratio = pixel_ratio(self)  # the screen's: icons at its pixels
+        self.icons = ThumbnailLoader(
+            partial(load_icon, ratio=self._ratio), capacity=SHOWN, parent=self
+        )
         self.icons.ready.connect(self._icon_ready)
         self._placeholder = QIcon(self._placeholder_pixmap())
         self._unreadable = QIcon(self._placeholder_pixmap("no preview"))
@@ -328,17 +336,20 @@ class DriftPage(QWidget):
 
     def _placeholder_pixmap(self, text: str = "") -> QPixmap:
         """An empty tile, like the browser's while a thumbnail loads."""
-        pixmap = QPixmap(ICON, ICON)
+        side = round(ICON * self._ratio)
+        pixmap = QPixmap(side, side)
+        pixmap.setDevicePixelRatio(self._ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         color = self.palette().color(QPalette.ColorRole.Mid)
         color.setAlpha(60)
         painter = QPainter(pixmap)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
-        painter.drawRoundedRect(QRectF(0, 0, ICON, ICON), 4, 4)
+        tile = QRectF(0, 0, ICON, ICON)  # layout pixels: the painter follows the ratio
+        painter.drawRoundedRect(tile, 4, 4)
         if text:
             painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
+            painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, text)
         painter.end()
         return pixmap
 

@@ -45,6 +45,7 @@ from labeldesk.core.redo import standing_batch
 from labeldesk.core.undo import batch_paths
 from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui.app_words import NO_LABEL
+from labeldesk.gui.pixel_ratio import pixel_ratio, square_pixmap
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
 THUMB = 120
@@ -101,13 +102,8 @@ class _MemberTile(QFrame):
             self.thumb.setEnabled(False)  # drawn dimmed
 
     def set_pixmap(self, pixmap: QPixmap) -> None:
-        tiny = max(pixmap.width(), pixmap.height()) * 2 <= THUMB  # 28 px images: hard edges
-        mode = (
-            Qt.TransformationMode.FastTransformation
-            if tiny
-            else Qt.TransformationMode.SmoothTransformation
-        )
-        self.thumb.setPixmap(pixmap.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, mode))
+        # 28 px images with hard edges; at the screen's pixels (sharp on a HiDPI screen)
+        self.thumb.setPixmap(square_pixmap(pixmap, THUMB, pixel_ratio(self.thumb)))
 
 
 class _GroupBox(QGroupBox):

@@ -17,6 +17,7 @@ from labeldesk.core.image_lookup import present
 from labeldesk.core.imageio import decode_rgb, load_rgb
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.image_preview import ImagePreview
+from labeldesk.gui.pixel_ratio import fit_pixmap, pixel_ratio
 from labeldesk.gui.thumbnails import pil_to_qimage
 
 if TYPE_CHECKING:
@@ -193,27 +194,6 @@ class _LoadTask(QRunnable):
         loader._delivered.emit(self._path, image, self._max_side, skipped, self._generation, gone)
 
 
-def fit_pixmap(image: QImage, size: QSize) -> QPixmap:
-    """Scale to fit ``size``: whole-number nearest-neighbour enlargement keeps tiny images
-    (28×28) sharp; shrinking is smooth."""
-    if image.isNull() or size.width() < 2 or size.height() < 2:
-        return QPixmap()
-    factor = min(size.width() / image.width(), size.height() / image.height())
-    if factor >= 1:
-        whole = max(1, int(factor))
-        scaled = image.scaled(
-            image.width() * whole,
-            image.height() * whole,
-            Qt.AspectRatioMode.IgnoreAspectRatio,
-            Qt.TransformationMode.FastTransformation,
-        )
-    else:
-        scaled = image.scaled(
-            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
-    return QPixmap.fromImage(scaled)
-
-
 class ImageLabel(QLabel):
     """Shows one image as large as it fits, rescaled on resize."""
 
@@ -232,8 +212,14 @@ class ImageLabel(QLabel):
         super().resizeEvent(event)
         self._rescale()
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.DevicePixelRatioChange:  # moved to another screen
+            self._rescale()
+        return super().event(event)
+
     def _rescale(self) -> None:
-        self.setPixmap(fit_pixmap(self._image, self.contentsRect().size()))
+        # At the screen's pixels: the loader read them (ReviewView._display_side)
+        self.setPixmap(fit_pixmap(self._image, self.contentsRect().size(), pixel_ratio(self)))
 
 
 MODIFIER_KEYS = {
@@ -248,7 +234,7 @@ MODIFIER_KEYS = {
 
 
 def fitted_size(size: QSize, box: QSize) -> QSize:
-    """The size :func:`fit_pixmap` gives an image of ``size`` in ``box``."""
+    """The size :func:`fit_pixmap` gives an image of ``size`` in ``box`` (at ratio 1)."""
     factor = min(box.width() / size.width(), box.height() / size.height())
     if factor >= 1:
         return size * max(1, int(factor))

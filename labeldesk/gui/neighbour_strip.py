@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from labeldesk.core.display import format_similarity
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.elided_label import ElidedLabel
-from labeldesk.gui.image_display import fit_pixmap, load_as_scanned
+from labeldesk.gui.image_display import load_as_scanned
+from labeldesk.gui.pixel_ratio import fit_pixmap, pixel_ratio
 from labeldesk.gui.tile_caption import caption_lines, lines_needed
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ class NeighbourStrip(QWidget):
         side = QSize(NEIGHBOUR_SIDE - 4, NEIGHBOUR_SIDE - 4)
         tiles = zip(self.tiles, self.similarity_labels, rows, strict=False)
         for (picture, caption), similar, (path, label, image, cosine) in tiles:
-            picture.setPixmap(fit_pixmap(image, side))
+            picture.setPixmap(fit_pixmap(image, side, pixel_ratio(picture)))
             caption.setText("\n".join(self._lines(label or NO_LABEL)))
             similar.setText(similarity_text(cosine))
             self._labels[path], self._images[path] = label, image

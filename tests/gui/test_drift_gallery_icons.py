@@ -25,9 +25,9 @@ def test_icons_are_decoded_in_the_background_at_icon_size(qtbot, project, tmp_pa
     decoded_on: set[int] = set()
     real = drift_page.load_icon
 
-    def recording(request):
+    def recording(request, **kwargs):
         decoded_on.add(threading.get_ident())
-        return real(request)
+        return real(request, **kwargs)
 
     monkeypatch.setattr(drift_page, "load_icon", recording)
     session = ProjectSession(project)

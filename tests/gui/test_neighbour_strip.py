@@ -8,8 +8,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QImage
 
 from labeldesk.core.progress import CancelToken
-from labeldesk.gui.image_display import fit_pixmap
 from labeldesk.gui.neighbour_strip import NEIGHBOURS, NeighbourStrip, find_neighbours
+from labeldesk.gui.pixel_ratio import fit_pixmap
 
 
 def solid(side: int) -> QImage:
