@@ -1,12 +1,17 @@
 """A dialog whose report under its form grows by several lines (the Export and Import
 dialogs, New version): the dialog grows for it, rather than squeeze its rows, and gives
-the room back when the report shrinks or goes."""
+the room back when the report shrinks or goes. And a dialog's first size, no larger than
+the screen (:func:`within_screen`)."""
 
 from __future__ import annotations
 
 import weakref
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLayout, QWidget
+
+# Room a window manager takes around a dialog: its title bar and frame (layout pixels)
+FRAME_ROOM = QSize(16, 48)
 
 # widget -> (the height it was left at by the last grow_to_fit, the height the person
 # gave it by hand, or None): a height other than the first, above the least the layout
@@ -40,3 +45,15 @@ def grow_to_fit(widget: QWidget, *inner: QLayout | None) -> None:
     if wanted != now:
         widget.resize(widget.width(), wanted)
     _LEFT_AT[widget] = (widget.height(), by_hand)
+
+
+def within_screen(widget: QWidget, width: int, height: int) -> QSize:
+    """``width`` × ``height``, made no larger than the free area of ``widget``'s screen
+    less a title bar and frame: a dialog opened at 980 × 680 on a laptop at 125 %
+    (1366 × 768 is 1093 × 614 layout pixels) had its buttons below the screen's edge.
+    (What no longer fits scrolls: the dialogs that use this hold a list or a scroll area.)"""
+    screen = widget.screen()
+    if screen is None:
+        return QSize(width, height)
+    room = screen.availableGeometry().size() - FRAME_ROOM
+    return QSize(width, height).boundedTo(room)

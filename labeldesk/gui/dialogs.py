@@ -32,6 +32,7 @@ from labeldesk.core.given_folders import project_folder_problem
 from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.core.layout_preview import LayoutPreview, preview_layout
 from labeldesk.core.progress import CancelToken
+from labeldesk.gui.dialog_height import within_screen
 from labeldesk.gui.hotkeys import HotkeysEditor, default_keys
 from labeldesk.gui.shortcuts import shortcut_table
 from labeldesk.gui.workers import Job
@@ -123,7 +124,7 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
-        self.resize(640, 620)
+        self.resize(within_screen(self, 640, 620))  # the list scrolls
         self.table.setFocus()  # opens on the list (the tab bar showed no focus until a key)
 
     def _focus_page(self, index: int) -> None:

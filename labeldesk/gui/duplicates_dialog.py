@@ -45,6 +45,7 @@ from labeldesk.core.redo import standing_batch
 from labeldesk.core.undo import batch_paths
 from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui.app_words import NO_LABEL
+from labeldesk.gui.dialog_height import within_screen
 from labeldesk.gui.pixel_ratio import pixel_ratio, square_pixmap
 from labeldesk.gui.thumbnails import ThumbnailLoader
 
@@ -216,7 +217,7 @@ class DuplicatesDialog(QDialog):
         layout.addLayout(bottom)
         if loader is not None:
             loader.ready.connect(self._thumbnail_ready)
-        self.resize(980, 680)
+        self.resize(within_screen(self, 980, 680))  # the groups scroll
         self._rebuild()
 
     @property
