@@ -6,10 +6,12 @@ so a crash, a cancel or a bad labels file leaves nothing half-made behind.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +34,7 @@ from .staging import (
 )
 
 if TYPE_CHECKING:
+    from .batch_counts import BatchCounts
     from .label_files import LabelFile
     from .scanner import ScanCounts
 
@@ -157,10 +160,21 @@ def create_and_index(
         if counts.cancelled:
             raise ProjectError("cancelled: no project was created")
         if rows is not None:
+            kept: list[int] = []  # images whose folder label the file gives again
             if labels_only:  # folder names say nothing here: start from no labels
                 found = project.images(include_skipped=False)
+                labeled = found[found.label.notna()]
+                given = dict(zip(labeled.path, labeled.label, strict=True))
+                # (but a label the file gives again stays: no "removed, then given" pair
+                # in every image's history, when the file's folders are the classes)
+                again = restated_labels(project.root, rows)
+                kept = [
+                    int(i)
+                    for i, p in zip(labeled.index, labeled.path, strict=True)
+                    if again.get(p) == given[p]
+                ]
                 project.set_labels(
-                    dict.fromkeys(found.path[found.label.notna()], None),
+                    {p: None for p, c in given.items() if again.get(p) != c},
                     source="import",
                     description="folder names are a layout here, not classes",
                 )
@@ -178,6 +192,8 @@ def create_and_index(
             )
             with project.db.write() as conn:
                 class_table.drop_unused_found(conn)
+            if kept:  # given by the file, as are the labels it changed
+                rows.applied = _with_kept(project, rows.applied, kept)
         if too_high is not None and too_high.class_name is not None:
             still = project.count_labeled(class_table.nfc(too_high.class_name.strip()))
             if still:
@@ -193,6 +209,56 @@ def create_and_index(
             counts.warnings.append(f"classes not in --classes were added: {quoted_names(extra)}")
         project.close()
     return project_type(target), counts
+
+
+def _with_kept(project: Project, applied: BatchCounts, kept: list[int]) -> BatchCounts:
+    """What the file gave a new project: the batch's counts, and the labels the file
+    gives again that the folders had given (images the batch changed otherwise, e.g.
+    their split, are counted once)."""
+    from .sql_lists import IN_LIST
+
+    in_batch = 0
+    if applied.batch is not None:
+        in_batch = project.db.query(
+            f"SELECT COUNT(DISTINCT image_id) FROM label_events WHERE batch_id = ? "
+            f"AND image_id {IN_LIST}",
+            (applied.batch, json.dumps(kept)),
+        )[0][0]
+    return replace(
+        applied, images=applied.images + len(kept) - in_batch, labels=applied.labels + len(kept)
+    )
+
+
+def restated_labels(root: Path, rows: LabelFile) -> dict[str, str]:
+    """Each image path a row names exactly (its only spelling) -> the class the row gives
+    it; rows giving a split only or no label are left out, and so is a path two rows
+    give different classes (a bad row, skipped or refused). Rows found by their bytes
+    (a folder's files, as ``--labels-format imagefolder`` reads them) count only when
+    that folder is the image folder itself: their paths are then the images'."""
+    from .label_paths import spellings
+
+    if rows.content_files and not _same_folder(Path(rows.source), root):
+        return {}
+    found: dict[str, str] = {}
+    torn: set[str] = set()
+    for row in rows.rows:
+        if row.label is None or row.keep_label:
+            continue
+        path = spellings(root, row.path)
+        if isinstance(path, str):
+            label = class_table.nfc(row.label)
+            if found.setdefault(path, label) != label:
+                torn.add(path)
+    for path in torn:
+        del found[path]
+    return found
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.is_dir() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def project_inside_images(project: Path | str, images: Path | str) -> str | None:
