@@ -16,10 +16,19 @@ Notebook entry point (the same functions the command line and the app use)::
 The functions live in :mod:`labeldesk.api` and load their libraries only when called;
 ``help(ld.embed)`` and the others say what each takes. Every failure LabelDesk expects
 raises a :class:`LabelDeskError` that says what to do.
+
+Importing it sets ``OMP_WAIT_POLICY=PASSIVE`` when the variable is unset and no OpenMP
+runtime is loaded yet (:mod:`labeldesk.openmp_wait`).
 """
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from labeldesk.openmp_wait import sleep_while_waiting
+
+# Before anything loads an OpenMP runtime: its idle threads then sleep (README, Large
+# projects), in scripts and notebooks as in the command, unless the user set the variable.
+sleep_while_waiting()
 
 if TYPE_CHECKING:
     from labeldesk.api_projects import FolderWarning

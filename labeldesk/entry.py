@@ -18,6 +18,8 @@ import signal
 import sys
 from typing import NoReturn
 
+from labeldesk.openmp_wait import sleep_while_waiting
+
 BEFORE_IT_BEGAN = "interrupted before it began; nothing was changed"
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -32,19 +34,6 @@ def run() -> NoReturn:
         cli.run()
     finally:  # (run() does not return: only a test's stand-in for it does)
         settle()
-
-
-def sleep_while_waiting() -> None:
-    """Have OpenMP's idle threads sleep, unless the user chose otherwise.
-
-    faiss, PyTorch and scikit-learn each bring an OpenMP runtime (libgomp), whose threads
-    wait for the next parallel region by spinning on a core, and on a busy 2-core computer
-    that core is the one the work needs: building the search index of 50,000 vectors
-    took 17-56 s (25-36 s CPU) spinning, 15-27 s (18-23 s CPU) sleeping, in five pairs
-    run in turn, queries as fast (benchmarks/bench_search.py). Set before any runtime
-    loads (each reads it once); the command's child processes (and the app's) inherit it.
-    OpenVINO's threads (the embedding model's) are TBB's, not OpenMP's: unchanged."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _install() -> None:
