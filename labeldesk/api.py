@@ -13,9 +13,12 @@ In the style of cleanlab: plain functions, the project first, options keyword-on
 Each listing is a DataFrame with a ``path`` column (relative to the image folder, ``/``
 separators): the rows ``labeldesk … --json`` prints, as columns. A missing value is always
 ``None`` (never NaN): a column with one is object; a column without keeps its dtype (float
-scores, bool flags). :func:`model_values` is not a listing but a per-image table indexed
-by image id like ``p.images()`` (categoricals, NaN for missing), to join with it. Heavy
-libraries load only when a function is called.
+scores, bool flags). A time (``created_at``) is a pandas Timestamp in UTC, where ``--json``
+prints seconds since 1970 (:func:`records` gives the seconds back); ``p.images()``'s
+``mtime_ns`` is no time of LabelDesk's but the file's own stamp, whole nanoseconds as
+``os.stat`` gives them. :func:`model_values` is not a listing but a per-image table
+indexed by image id like ``p.images()`` (categoricals, NaN for missing), to join with it.
+Heavy libraries load only when a function is called.
 """
 
 from __future__ import annotations
@@ -67,10 +70,17 @@ def frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
 def records(data: pd.DataFrame) -> list[dict[str, Any]]:
     """A DataFrame as JSON-ready rows: Python numbers and bools, ``None`` for missing."""
     clean = data.astype(object).where(data.notna(), None)
-    return [
-        {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
-        for row in clean.to_dict("records")
-    ]
+    return [{key: _plain(value) for key, value in row.items()} for row in clean.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it: a Timestamp as seconds since 1970, a NumPy scalar as
+    Python's number or bool."""
+    import pandas as pd
+
+    if isinstance(value, pd.Timestamp):
+        return value.timestamp()
+    return value.item() if hasattr(value, "item") else value
 
 
 @api_words
@@ -425,11 +435,25 @@ def _check_export_options(options: dict[str, Any]) -> None:
 
 @api_words
 def versions(project: Project) -> pd.DataFrame:
-    """Every dataset version, newest first: name, note, created_at, author,
-    label_event_id, images, automatic, models (the model versions trained on it)."""
+    """Every dataset version, newest first: name, note, created_at (a pandas Timestamp
+    in UTC; ``--json`` prints seconds since 1970), author, label_event_id, images,
+    automatic, models (the model versions trained on it)."""
     from labeldesk.core.versions import list_versions
 
-    return frame([v.to_json() for v in list_versions(project.db)], VERSION_COLUMNS)
+    table = frame([v.to_json() for v in list_versions(project.db)], VERSION_COLUMNS)
+    return with_times(table, "created_at")
+
+
+def with_times(data: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``columns`` (seconds since 1970, as ``--json`` prints them) as pandas Timestamps in
+    UTC, to the microsecond, so a listing's times sort, compare and plot as times
+    (:func:`records` gives the seconds back)."""
+    import pandas as pd
+
+    for name in columns:
+        times = pd.to_datetime(data[name].astype(float), unit="s", utc=True)
+        data[name] = times.dt.as_unit("us")  # (empty, pandas would give us; else ns)
+    return data
 
 
 @api_words

@@ -142,3 +142,20 @@ def test_refusing_to_replace_an_export_names_the_api_argument(clustered, tmp_pat
         ld.export(project, tmp_path / "out", format="csv")
     assert "overwrite=True" in str(err.value) and "--overwrite" not in str(err.value)
     assert ld.export(project, tmp_path / "out", format="csv", overwrite=True)["written"] == 105
+
+
+def test_a_listings_times_are_timestamps_and_json_keeps_seconds(clustered, capsys):
+    """ld.versions' created_at was float seconds; a frame's time is a UTC Timestamp now,
+    and records() (what --json prints) gives the same seconds back."""
+    project, _ = clustered
+    none_yet = ld.versions(project)
+    assert len(none_yet) == 0 and str(none_yet.created_at.dtype) == "datetime64[us, UTC]"
+    made = ld.create_version(project, "v1", note="first")
+    table = ld.versions(project)
+    assert str(table.created_at.dtype) == "datetime64[us, UTC]"
+    assert abs(table.created_at[0].timestamp() - made["created_at"]) < 1e-6
+    assert main(["version", str(project.path), "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    (row,) = ld.api.records(table)
+    assert isinstance(row["created_at"], float)
+    assert row["created_at"] == pytest.approx(listed[0]["created_at"], abs=1e-6)
