@@ -330,10 +330,11 @@ def duplicates(
     progress: ProgressCallback | bool | None = None,
     cancel: CancelToken | None = None,
 ) -> pd.DataFrame:
-    """Exact and near-duplicate groups, one row per image (``group`` numbers them;
-    leaking groups first). ``hash_distance=None`` lets similarity alone decide. An
-    excluded image (``status``) takes no part in a leak or a label conflict: excluding
-    all but one image of a group resolves it. Near duplicates are looked for among the
+    """Exact and near-duplicate groups, one row per image (``group`` numbers them from
+    1, leaking groups first: the numbers the app and ``labeldesk duplicates`` show).
+    ``hash_distance=None`` lets similarity alone decide. An excluded image (``status``)
+    takes no part in a leak or a label conflict: excluding all but one image of a group
+    resolves it. Near duplicates are looked for among the
     embedded images only (``ld.unembedded(p)`` says how many are not)."""
     from labeldesk.ml.duplicates import find_duplicates
     from labeldesk.ml.near_defaults import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
@@ -348,7 +349,7 @@ def duplicates(
         )
     rows = [
         {
-            "group": number,
+            "group": g.number,
             "kind": g.kind,
             "path": path,
             "label": label,
@@ -358,7 +359,7 @@ def duplicates(
             "leak": g.leaks,
             "conflicting_labels": g.conflicting_labels,
         }
-        for number, g in enumerate(groups)
+        for g in groups
         for path, label, split, status in zip(
             g.paths, g.labels, g.splits, g.to_json()["statuses"], strict=True
         )

@@ -51,7 +51,7 @@ class Member:
 
 @dataclass
 class Group:
-    number: int  # 1-based, in the order find_duplicates gave (leaking first)
+    number: int  # find_duplicates' number (ml.duplicate_group.numbered): the CLI's and API's
     kind: str  # "exact" or "near"
     similarity: float
     members: list[Member] = field(default_factory=list)
@@ -140,7 +140,7 @@ def build_groups(project: Project, found: Sequence[DuplicateGroup]) -> list[Grou
         ids = project.ids_for(p for p in paths if p not in gone)
     groups = [
         Group(
-            number=n + 1,
+            number=g.number,
             kind=g.kind,
             similarity=float(g.similarity),
             members=[
@@ -150,7 +150,7 @@ def build_groups(project: Project, found: Sequence[DuplicateGroup]) -> list[Grou
             ],
             links=[(g.paths[a], g.paths[b]) for a, b in g.links],
         )
-        for n, g in enumerate(found)
+        for g in found
     ]
     refresh_states(project, groups)
     return groups

@@ -464,7 +464,8 @@ def cmd_duplicates(args: argparse.Namespace) -> Output:
     for g in shown:
         flags = ("  LEAK" if g.leaks else "") + ("  labels differ" if g.conflicting_labels else "")
         flags += "  resolved (the rest excluded)" if g.resolved else ""
-        lines.append(f"{g.kind} ({format_similarity(g.similarity)} alike){flags}")
+        alike = f"{g.kind} ({format_similarity(g.similarity)} alike)"
+        lines.append(f"group {g.number} · {alike}{flags}")
         statuses = g.to_json()["statuses"]
         lines += [
             f"  {shown_path(p)}  [{s or 'no split'} / {lab or 'unlabeled'}]"

@@ -34,6 +34,7 @@ class DuplicateGroup:
     # content hash of each member ([]: unknown, the whole group counts as one picture)
     hashes: list[str] = field(default_factory=list)
     links: list[tuple[int, int]] = field(default_factory=list)  # near pairs (positions)
+    number: int = 0  # its place in the listing, from 1 (:func:`numbered`); 0: not listed yet
 
     def _status(self, i: int) -> str | None:
         return self.statuses[i] if i < len(self.statuses) else None
@@ -61,6 +62,7 @@ class DuplicateGroup:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "group": self.number,
             "kind": self.kind,
             "paths": self.paths,
             "labels": self.labels,
@@ -71,6 +73,17 @@ class DuplicateGroup:
             "conflicting_labels": self.conflicting_labels,
             "resolved": self.resolved,
         }
+
+
+def numbered(groups: Iterable[DuplicateGroup]) -> list[DuplicateGroup]:
+    """The groups in the one order every listing shows them (leaking first, then the
+    open ones, then larger first, then by first path), each numbered by its place from
+    1: "group 12" in the app's Duplicates and leakage window, ``labeldesk duplicates`` (text
+    and ``--json``) and ``ld.duplicates`` is one group (of the same search)."""
+    ordered = sorted(groups, key=lambda g: (not g.leaks, g.resolved, -len(g.paths), g.paths[0]))
+    for number, group in enumerate(ordered, 1):
+        group.number = number
+    return ordered
 
 
 def copy_sets(

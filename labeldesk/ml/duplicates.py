@@ -26,7 +26,7 @@ import numpy as np
 
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
-from .duplicate_group import DuplicateGroup
+from .duplicate_group import DuplicateGroup, numbered
 from .errors import NoEmbeddings
 from .near_defaults import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
 from .near_rule import (
@@ -82,7 +82,8 @@ def find_duplicates(
     cancel: CancelToken | None = None,
     graph: NeighborGraph | None = None,
 ) -> list[DuplicateGroup]:
-    """All duplicate groups, leaking ones first, then larger groups first.
+    """All duplicate groups, leaking ones first, then larger groups first, numbered
+    from 1 in that order (:func:`~.duplicate_group.numbered`: every listing's numbers).
 
     ``max_hash_distance=None`` lets cosine similarity alone decide near duplicates;
     ``max_pixel_difference=None`` skips the thumbnail check (the rule before issue 10).
@@ -175,7 +176,7 @@ def find_duplicates(
                 links=[(local[a], local[b]) for a, b in links_of.get(root, [])],
             )
         )
-    groups.sort(key=lambda g: (not g.leaks, g.resolved, -len(g.paths), g.paths[0]))
+    groups = numbered(groups)
     cancel.raise_if_cancelled()
     progress(Progress(len(PHASES), len(PHASES), "done", STEPS))
     return groups
