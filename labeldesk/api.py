@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label")
 ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified", "judged")
 QUEUE_COLUMNS = ("path", "predicted", "score")
-SIMILAR_COLUMNS = ("path", "label", "score")
+SIMILAR_COLUMNS = ("path", "label", "score", "file_missing")
+OUTLIER_COLUMNS = ("path", "label", "score")
 VERSION_COLUMNS = (
     "name", "note", "created_at", "author", "label_event_id", "images", "automatic", "models",
 )  # fmt: skip
@@ -255,13 +256,21 @@ def queue(
 @api_words
 def similar(project: Project, path: str | os.PathLike[str], *, k: int = 10) -> pd.DataFrame:
     """The ``k`` images most like ``path`` (relative to the image folder, or a
-    ``pathlib.Path``, or absolute), nearest first (the image itself left out)."""
+    ``pathlib.Path``, or absolute), nearest first (the image itself left out).
+    ``file_missing``: the image's file is no longer in the image folder (deleted, moved
+    or renamed since the last scan; ``p.scan()`` brings the project up to date): it is
+    listed from its stored embedding."""
+    from labeldesk.core.gone_files import files_gone
     from labeldesk.core.label_files import normalise_path
     from labeldesk.ml.neighbors import similar as nearest
 
     k = _check_count("k", k, 1)
     rel = normalise_path(project, os.fspath(path))
-    return frame(nearest(project, rel, k=k), SIMILAR_COLUMNS)
+    rows = nearest(project, rel, k=k)
+    gone = files_gone(project, [str(row["path"]) for row in rows])
+    for row, missing in zip(rows, gone, strict=True):
+        row["file_missing"] = missing
+    return frame(rows, SIMILAR_COLUMNS)
 
 
 @api_words
@@ -271,7 +280,7 @@ def outliers(project: Project, n: int = 20) -> pd.DataFrame:
 
     n = _check_count("n", n, 0)
     rows = unusual(project)
-    return frame(rows[:n] if n else rows, SIMILAR_COLUMNS)
+    return frame(rows[:n] if n else rows, OUTLIER_COLUMNS)
 
 
 def _check_predictions(predictions: object) -> None:

@@ -25,6 +25,7 @@ from labeldesk.cli._base import (
 )
 from labeldesk.cli.gone_files import gone_note
 from labeldesk.core.display import counted, format_percent, format_similarity, shown_path
+from labeldesk.core.gone_files import FILE_MISSING
 from labeldesk.core.model_versions import model_shown
 from labeldesk.core.vocab import EXCLUDED
 
@@ -407,7 +408,7 @@ def cmd_similar(args: argparse.Namespace) -> Output:
     head += "similarity, path, [label]"
     lines = (
         f"{format_similarity(r['score']):>5}  {shown_path(r['path'])}  "
-        f"[{r['label'] or 'unlabeled'}]"
+        f"[{r['label'] or 'unlabeled'}]" + (f"  ({FILE_MISSING})" if r["file_missing"] else "")
         for r in rows
     )
     return Output(rows, "\n".join([head, *lines]) if rows else "no other embedded images")

@@ -8,6 +8,8 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from labeldesk.core.gone_files import files_gone
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
@@ -32,7 +34,7 @@ def gone_note(project: Project, asked: str | None, listed: Sequence[str]) -> str
             f"the image folder {project.root} is not there (a drive not connected?): the "
             "listing comes from the stored embeddings"
         )
-    gone = [p for p in shown if not os.path.exists(project.image_path(p))]
+    gone = [p for p, missing in zip(shown, files_gone(project, shown), strict=True) if missing]
     if not gone:
         return None
     named = [f"{p} (the image asked about)" if p == asked else p for p in gone[:NAMED]]

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter, Insight
+from labeldesk.core.gone_files import files_gone
 from labeldesk.core.project import Project
 from labeldesk.gui.browser_place import ImageRestore
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
@@ -112,7 +113,9 @@ class BrowserInsights:
             if position >= 0:
                 info = catalog.info(int(position))
                 out.append(Neighbour(image_id, info.path, info.label, sim, info.width, info.height))
-        return out
+        # a stat each (a few tiles): a file gone since the last scan gets its badge
+        gone = files_gone(self.project, [n.path for n in out])
+        return [replace(n, file_missing=True) if g else n for n, g in zip(out, gone, strict=True)]
 
     def _insights_updated(self, insights: ImageInsights | None) -> None:
         if self._closed or self.model.catalog is None:

@@ -35,12 +35,14 @@ from PySide6.QtWidgets import (
 from labeldesk.browse.image_records import ImageInfo, Insight
 from labeldesk.core.display import SCORE_MEANING, format_score, format_similarity, model_opinion
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.gone_files import FILE_MISSING, FILE_MISSING_TIP
 from labeldesk.core.image_lookup import present
 from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.image_display import ImageLoader, ImagePopup
 from labeldesk.gui.image_preview import ImagePreview
+from labeldesk.gui.missing_badge import with_missing_badge
 from labeldesk.gui.pixel_ratio import pixel_ratio, square_pixmap
 from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.thumbnails import ThumbnailLoader
@@ -65,6 +67,7 @@ class Neighbour:
     similarity: float
     width: int = 0
     height: int = 0
+    file_missing: bool = False  # gone from the image folder since the last scan
 
 
 CHANGED_ON_DISK = (
@@ -401,13 +404,15 @@ class DetailPanel(QWidget):
             blank = [""] * (self._caption_lines - len(lines))  # the similarities level
             item = QListWidgetItem("\n".join([*lines, *blank, similarity]))
             said = f"{n.label or NO_LABEL}, {similarity} similar"
+            said += f", {FILE_MISSING}" if n.file_missing else ""
             item.setData(Qt.ItemDataRole.AccessibleTextRole, said)
             item.setData(_ID_ROLE, n.image_id)
-            item.setToolTip(f"{n.path}\n{n.label or NO_LABEL} · similarity {similarity}")
+            tip = f"{n.path}\n{n.label or NO_LABEL} · similarity {similarity}"
+            item.setToolTip(tip + (f"\n{FILE_MISSING_TIP}" if n.file_missing else ""))
             item.setSizeHint(self.neighbours.gridSize())
             item.setIcon(self._placeholder)  # full size from the start: no relayout later
             self._set_icon(item, n)
-            item.setData(_ID_ROLE + 1, (n.path, n.width, n.height))
+            item.setData(_ID_ROLE + 1, (n.path, n.width, n.height, n.file_missing))
             self.neighbours.addItem(item)
 
     def _caption_room(self) -> int:
@@ -446,14 +451,18 @@ class DetailPanel(QWidget):
             # Tiny images (28 px datasets) are blown up with hard pixel edges; at the
             # screen's pixels (a HiDPI screen's too), not drawn larger and blurred.
             ratio = pixel_ratio(self.neighbours)
-            item.setIcon(QIcon(square_pixmap(pixmap, NEIGHBOUR_ICON, ratio)))
+            pixmap = square_pixmap(pixmap, NEIGHBOUR_ICON, ratio)
+            if n.file_missing:
+                pixmap = with_missing_badge(pixmap, NEIGHBOUR_ICON)
+            item.setIcon(QIcon(pixmap))
 
     def _thumbnail_ready(self, image_id: int) -> None:
         for i in range(self.neighbours.count()):
             item = self.neighbours.item(i)
             if item is not None and int(item.data(_ID_ROLE)) == image_id:
-                path, width, height = item.data(_ID_ROLE + 1)
-                self._set_icon(item, Neighbour(image_id, path, None, 0.0, width, height))
+                path, width, height, missing = item.data(_ID_ROLE + 1)
+                shown = Neighbour(image_id, path, None, 0.0, width, height, missing)
+                self._set_icon(item, shown)
 
     def neighbour_ids(self) -> list[int]:
         return [int(self.neighbours.item(i).data(_ID_ROLE)) for i in range(self.neighbours.count())]

@@ -9,16 +9,18 @@ Clicking a tile emits :attr:`NeighbourStrip.clicked` with that neighbour's path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from labeldesk.core.display import format_similarity
+from labeldesk.core.gone_files import FILE_MISSING_TIP, files_gone
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.image_display import load_as_scanned
+from labeldesk.gui.missing_badge import with_missing_badge
 from labeldesk.gui.pixel_ratio import fit_pixmap, pixel_ratio
 from labeldesk.gui.tile_caption import caption_lines, lines_needed
 
@@ -30,7 +32,17 @@ NEIGHBOURS = 8
 NEIGHBOUR_SIDE = 96
 FEWEST_SHOWN = 3  # a narrow window shows the nearest this many, at least
 
-NeighbourRow = tuple[str, str | None, QImage, float]  # path, label, pixels, cosine
+
+class NeighbourRow(NamedTuple):
+    """One tile's content (a plain 4-tuple is taken too: its file is there)."""
+
+    path: str
+    label: str | None
+    image: QImage
+    similarity: float  # cosine
+    file_missing: bool = False  # gone from the image folder since the last scan
+
+
 SIMILARITY_TIP = (
     "{path}\nLabel: {label}\nSimilarity to the image under review: {similarity} (the "
     "cosine of their embeddings; 100% is the same picture)"
@@ -46,11 +58,14 @@ def find_neighbours(
     project: Project, path: str, k: int = NEIGHBOURS, cancel: CancelToken | None = None
 ) -> list[NeighbourRow]:
     """The ``k`` images most similar to ``path`` with their labels, pixels and cosine
-    similarity to it, nearest first."""
+    similarity to it, nearest first, and whether each one's file is gone since the last
+    scan (its pixels then are the stored thumbnail's)."""
     from labeldesk.ml.neighbors import similar
 
+    hits = similar(project, path, k=k)
+    gone = files_gone(project, [str(hit["path"]) for hit in hits])
     rows: list[NeighbourRow] = []
-    for hit in similar(project, path, k=k):
+    for hit, missing in zip(hits, gone, strict=True):
         if cancel is not None and cancel.cancelled:
             break
         label = hit["label"]
@@ -58,7 +73,7 @@ def find_neighbours(
         score = hit["score"]
         similarity = float(score) if isinstance(score, (int, float)) else 0.0
         named = label if isinstance(label, str) else None
-        rows.append((str(hit["path"]), named, image, similarity))
+        rows.append(NeighbourRow(str(hit["path"]), named, image, similarity, missing))
     return rows
 
 
@@ -190,6 +205,10 @@ class NeighbourStrip(QWidget):
         """The labels of :meth:`paths`, in the same order."""
         return [self._labels.get(path) for path in self.paths()]
 
+    def file_missing(self) -> list[bool]:
+        """Whether each of :meth:`paths` has its "file missing" badge."""
+        return [self._missing.get(path, False) for path in self.paths()]
+
     def image(self, path: str) -> QImage:
         """The pixels a tile was given (small), or a null image."""
         return self._images.get(path, QImage())
@@ -201,6 +220,7 @@ class NeighbourStrip(QWidget):
     def clear(self) -> None:
         self._labels: dict[str, str | None] = {}
         self._images: dict[str, QImage] = {}
+        self._missing: dict[str, bool] = {}
         for (picture, caption), similarity in zip(self.tiles, self.similarity_labels, strict=True):
             for label in (picture, caption, similarity):
                 label.clear()
@@ -208,19 +228,23 @@ class NeighbourStrip(QWidget):
 
     def show_neighbours(self, rows: Sequence[NeighbourRow]) -> None:
         self.clear()
-        labels = [label for _, label, _, _ in rows if label]
+        labels = [row[1] for row in rows if row[1]]
         if any(len(self._lines(name)) > self._caption_lines for name in labels):
             self.keep_room_for(labels)  # a class added since the room was kept
         side = QSize(NEIGHBOUR_SIDE - 4, NEIGHBOUR_SIDE - 4)
         tiles = zip(self.tiles, self.similarity_labels, rows, strict=False)
-        for (picture, caption), similar, (path, label, image, cosine) in tiles:
-            picture.setPixmap(fit_pixmap(image, side, pixel_ratio(picture)))
+        for (picture, caption), similar, row in tiles:
+            path, label, image, cosine, missing = NeighbourRow(*row)
+            pixmap = fit_pixmap(image, side, pixel_ratio(picture))
+            picture.setPixmap(with_missing_badge(pixmap, side.width()) if missing else pixmap)
             caption.setText("\n".join(self._lines(label or NO_LABEL)))
             similar.setText(similarity_text(cosine))
             self._labels[path], self._images[path] = label, image
             similarity = format_similarity(cosine)
             named = label or NO_LABEL  # whole, where the caption ends in "…"
             tip = SIMILARITY_TIP.format(path=path, label=named, similarity=similarity)
+            tip += f"\n{FILE_MISSING_TIP}" if missing else ""
+            self._missing[path] = missing
             for shown in (picture, caption, similar):
                 shown.set_path(path)
                 shown.setToolTip(tip)

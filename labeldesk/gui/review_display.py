@@ -225,7 +225,7 @@ class ReviewDisplay:
         self.neighbours.show_neighbours(rows)
         item = self.session.current if self.session is not None else None
         if item is not None:
-            labels = [label for _, label, _, _ in rows]
+            labels = [row[1] for row in rows]
             summary = neighbour_summary(labels, item.label, item.suggested)
             self.neighbours_caption.setText(summary)
 

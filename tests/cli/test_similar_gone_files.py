@@ -74,3 +74,25 @@ def test_an_image_folder_not_there_is_said_once(proj, capsys):
         f"note: the image folder {root} is not there (a drive not connected?): the listing "
         "comes from the stored embeddings\n"
     )
+
+
+def test_the_listing_marks_each_image_whose_file_is_gone(proj, capsys):
+    """ld.similar's frame had no word of it (the note is the command's): a
+    ``file_missing`` column now, in --json too, and the text marks the row."""
+    import labeldesk as ld
+    from labeldesk.core.project import open_project
+
+    path, root = proj
+    shown, _ = _similar(capsys, path, "_unlabeled/u0.png", "-k", "3")
+    os.remove(root / shown[1])
+    with open_project(path) as project:
+        table = ld.similar(project, "_unlabeled/u0.png", k=3)
+    assert list(table.path) == shown and table.file_missing.dtype == bool
+    assert list(table.file_missing) == [False, True, False]
+    assert main(["--json", "similar", path, "_unlabeled/u0.png", "-k", "3"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["file_missing"] for r in rows] == [False, True, False]
+    assert main(["similar", path, "_unlabeled/u0.png", "-k", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert [line.endswith("  (file missing)") for line in lines] == [False, True, False]
+    assert shown[1] in lines[1]

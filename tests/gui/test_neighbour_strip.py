@@ -72,9 +72,9 @@ def test_find_neighbours_returns_labels_and_pixels(tmp_path):
         query = "train/cow/cow0.png"
         rows = find_neighbours(project, query, k=4)
         assert len(rows) == 4
-        assert query not in {path for path, _, _, _ in rows}
-        assert {label for _, label, _, _ in rows} <= {"cow", None}  # a tight cluster
-        assert all(not image.isNull() for _, _, image, _ in rows)
+        assert query not in {path for path, *_ in rows}
+        assert {label for _, label, *_ in rows} <= {"cow", None}  # a tight cluster
+        assert all(not image.isNull() for _, _, image, *_ in rows)
         token = CancelToken()
         token.cancel()
         assert find_neighbours(project, query, cancel=token) == []
@@ -109,7 +109,7 @@ def test_find_neighbours_carries_each_cosine_nearest_first(tmp_path):
     try:
         query = "train/cow/cow0.png"
         rows = find_neighbours(project, query, k=4)
-        cosines = [cosine for _, _, _, cosine in rows]
+        cosines = [row.similarity for row in rows]
         assert cosines == [hit["score"] for hit in similar(project, query, k=4)]
         assert cosines == sorted(cosines, reverse=True) and all(-1 <= c <= 1 for c in cosines)
     finally:
@@ -126,9 +126,9 @@ def test_a_neighbour_edited_since_the_scan_shows_the_picture_scanned(tmp_path):
     project, _ = make_clustered_project(tmp_path)
     try:
         query = "train/cow/cow0.png"
-        path, _, before, _ = find_neighbours(project, query, k=1)[0]
+        path, _, before, *_ = find_neighbours(project, query, k=1)[0]
         write_image(project.image_path(path), size=(16, 16), fmt="PNG", seed=999)  # edited
-        [(again, _, shown, _)] = find_neighbours(project, query, k=1)
+        [(again, _, shown, *_)] = find_neighbours(project, query, k=1)
         assert again == path and shown.size() == before.size() == QSize(8, 8)  # not 16x16
         assert shown == QImage(str(project.thumbnail(path)))  # the scanned picture's
         untouched = find_neighbours(project, query, k=2)[1]  # the original, exactly
