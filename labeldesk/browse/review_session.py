@@ -24,6 +24,7 @@ from labeldesk.core import review
 from labeldesk.core.display import quoted_names, shown_path
 from labeldesk.core.errors import LabelChangedError, NothingToUndoError, UnknownPathError
 from labeldesk.core.image_lookup import ids_of, present
+from labeldesk.core.undo import undid
 
 if TYPE_CHECKING:
     from labeldesk.core.changes import Changes
@@ -265,7 +266,7 @@ class ReviewSession:
             self.labels_since_refresh = max(0, self.labels_since_refresh - 1)
         self.follow_scan()  # the label the undo brought back is the one shown
         self.index = self._position(last.image_id)
-        return f"Undid: {last.words(self._paths.get(last.image_id, last.path))}"
+        return undid(last.words(self._paths.get(last.image_id, last.path)))
 
     def redo(self) -> str:
         """Make the decision this pass's last undo took back again (as the project's

@@ -132,11 +132,14 @@ class ProjectWrites:
         ``pathlib.Path`` or an absolute path inside the image folder also names the image
         (here and in every write below)."""
         rel = stored_spelling(self.root, path)
+        # the class named, as the app's keys and the review name it: the history and an
+        # undo said "label x.png", as what?
+        said = f"label {shown_path(rel)} as {quoted_names([label])}" if label is not None else ""
         return self.set_labels(
             {rel: label},
             source=source,
             create_classes=create_class,
-            description=f"label {shown_path(rel)}",
+            description=said or f"unlabel {shown_path(rel)}",
         )
 
     def set_labels(

@@ -51,9 +51,7 @@ class Undone(Changes):
         return len(self.image_ids)
 
     def summary(self) -> str:
-        # whose change it was, before it: "undid “…” by root" read as if root had undone it
-        whose = f"{self.author}'s " if self.author else ""
-        text = f"undid {whose}“{self.description or f'batch {self.undone_batch_id}'}”"
+        text = undid(self.description or f"batch {self.undone_batch_id}", self.author)
         parts = []
         if self.names_taken and not (self.events or self.classes_restored or self.kept):
             parts.append("nothing changed")
@@ -69,6 +67,15 @@ class Undone(Changes):
             + taken_note(self.names_taken)
             + left_alone_note(self.classes_kept, self.case_twins, self.kept, "changed again since")
         )
+
+
+def undid(what: str, whose: str | None = None) -> str:
+    """The one wording of an undo's message, wherever one is shown (the browser's Edit →
+    Undo, the review's undo, ``labeldesk undo``): "Undid alice's “label x.png as 'cat'”".
+    ``what``: the change as its history names it (a batch's description); ``whose``: its
+    author, before it ("undid “…” by root" read as if root had undone it)."""
+    who = f"{whose}'s " if whose else ""
+    return f"Undid {who}“{what}”"
 
 
 def taken_note(pairs: Sequence[tuple[str, str]]) -> str:

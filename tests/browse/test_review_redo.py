@@ -74,7 +74,7 @@ def test_a_redo_says_what_it_made_again(project):
     session = issues(project, CAT0, CAT1)
     said = session.assign("dog")
     assert said == f"{CAT0} → dog"
-    assert session.undo() == f"Undid: {said}"  # not "Undid relabel of …"
+    assert session.undo() == f"Undid “{said}”"  # not "Undid relabel of …"
     assert session.redo() == f"Redid: {said}"
     session.exclude()
     session.undo()

@@ -50,7 +50,7 @@ def test_after_a_scan_moved_images_are_followed_and_removed_ones_dropped(project
     session.accept()
     assert label_of(project, "train/cat/renamed2.jpg") == "dog"
     assert session.finished
-    assert session.undo() == "Undid: train/cat/renamed2.jpg → dog"
+    assert session.undo() == "Undid “train/cat/renamed2.jpg → dog”"
     assert label_of(project, "train/cat/renamed2.jpg") == "cat"
     assert session.current is not None and session.current.path == "train/cat/renamed2.jpg"
 

@@ -107,7 +107,7 @@ def test_undo_says_what_it_undid(proj, capsys):
     capsys.readouterr()
     assert main(["undo", proj]) == 0
     text = capsys.readouterr().out
-    assert "undid" in text and "label _unlabeled/u0.png" in text and "_unlabeled/u0.png" in text
+    assert text.startswith("Undid ") and "“label _unlabeled/u0.png as 'cat'”" in text
     doc = error_of(capsys, "undo", proj)
     assert doc["kind"] == "NothingToUndoError"
 
@@ -202,7 +202,7 @@ def test_undo_with_only_others_changes_left_says_how_to_take_one(proj, capsys, m
     assert f"(see `labeldesk history {shlex.quote(proj)}`)" in doc["error"]  # to copy
     history = json.loads((main(["history", proj, "-n", "1", "--json"]), capsys.readouterr().out)[1])
     assert main(["undo", proj, "--batch", str(history[0]["batch"])]) == 0
-    assert capsys.readouterr().out.startswith("undid bob's “label ")  # bob's change
+    assert capsys.readouterr().out.startswith("Undid bob's “label ")  # bob's change
 
 
 def test_review_accept_refuses_a_label_changed_while_the_suggestion_was_computed(

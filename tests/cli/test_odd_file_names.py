@@ -58,7 +58,7 @@ def test_undo_lists_the_images_it_changed_escaped(tmp_path, capsys):
     capsys.readouterr()
     assert main(["undo", str(path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("undid ") and f"“label {shown_path(BREAK)}”" in lines[0]
+    assert lines[0].startswith("Undid ") and f"“unlabel {shown_path(BREAK)}”" in lines[0]
     assert lines[1:] == [f"  {shown_path(BREAK)}"]
 
 

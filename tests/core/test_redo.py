@@ -73,7 +73,7 @@ def test_redos_walk_forward_through_the_undos_newest_first(project):
     for _ in range(3):
         project.undo()
     assert label_of(project, path) is None
-    assert pending_redo_description(project.db) == f"label {path}"
+    assert pending_redo_description(project.db) == f"label {path} as 'cat'"
     project.redo()
     assert state(project) == first
     project.redo()
@@ -125,7 +125,7 @@ def test_a_redo_that_finds_nothing_to_change_is_not_what_undo_takes_back(project
     redone = project.redo()
     assert (redone.events, redone.kept) == (0, 1) and not redone
     undone = project.undo()  # not the empty redo: the change before it
-    assert undone.description == "label _unlabeled/u2.png"
+    assert undone.description == "label _unlabeled/u2.png as 'dog'"
     assert label_of(project, "_unlabeled/u0.png") == "dog"
 
 
@@ -268,7 +268,7 @@ def test_a_redo_of_an_undo_that_changed_nothing_says_why_nothing_changed(project
     redone = project.redo()
     assert (redone.events, redone.kept, redone.undo_changed_nothing) == (0, 0, True)
     assert redone.summary() == (
-        "redid “label _unlabeled/u0.png”: 0 images changed again (nothing to make again: "
+        "redid “label _unlabeled/u0.png as 'cat'”: 0 images changed again (nothing to make again: "
         "that undo had changed nothing, as every image of it had been changed again since)"
     )
     assert label_of(project, "_unlabeled/u0.png") == "dog"

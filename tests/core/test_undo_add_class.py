@@ -64,7 +64,7 @@ def test_undoing_the_addition_of_a_removed_name_restores_its_alias(project):
 def test_adding_nothing_new_records_no_step(project):
     project.set_label("_unlabeled/u0.png", "cat")
     assert project.add_classes(["cat"]) == []
-    assert pending_description(project.db) == "label _unlabeled/u0.png"
+    assert pending_description(project.db) == "label _unlabeled/u0.png as 'cat'"
 
 
 def test_classes_add_on_the_command_line_is_undone_by_undo(project, capsys):
