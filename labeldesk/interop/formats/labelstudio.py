@@ -8,7 +8,10 @@ serves it when local-file serving is on with ``OUT`` as the document root
 ``LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT=OUT``). The current label is an annotation; the
 model's view of the image (:func:`labeldesk.ml.image_values.model_values`' ``guess``, the
 suggestion for a scored label, else the prediction) is a prediction with its
-``model_version`` and ``score``. ``data.split`` carries the split. Names are Label
+``model_version`` and ``score``. ``data.split`` carries the split; an image without
+one is written as the ``train`` it counts in, with ``data.no_split`` true, so Label
+Studio's own export of the tasks (which keeps ``data``) reads back without a split,
+as the manifest's ``no_split`` does for the file beside it. Names are Label
 Studio's template defaults: ``image`` and ``choice``.
 
 Import (:mod:`.labelstudio_read`): a Label Studio JSON export, annotations or (on
@@ -69,6 +72,9 @@ def _labelstudio(
         data: dict[str, Any] = {"image": LOCAL_FILES + quote(rel, safe="/"), "path": item.path}
         if item.split != "unassigned":
             data["split"] = item.split
+        if item.split_implied:  # no split of its own: written as the train it counts in.
+            # Label Studio keeps data as it is, so its export read back gives no split
+            data["no_split"] = True
         if item.status is not None:  # read back by LabelDesk (Label Studio keeps data)
             data["status"] = item.status
         task: dict[str, Any] = {"data": data}

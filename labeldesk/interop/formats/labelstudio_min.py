@@ -29,6 +29,7 @@ from .base import ImportOptions
 from .json_input import RowMaker, list_items, load_json_text, strict_json
 from .labelstudio_read import (
     entry_time,
+    given_split,
     image_reference,
     is_upload,
     own_path,
@@ -41,7 +42,7 @@ from .labelstudio_read import (
 MIN_KEYS = {
     "id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement",
 }  # fmt: skip
-DATA_KEYS = {"image", "path", "split", "status"}
+DATA_KEYS = {"image", "path", "split", "status", "no_split"}
 CHOICE = "choice"  # the <Choices> name of LabelDesk's labeling config
 
 
@@ -96,7 +97,7 @@ def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile
         image = own_path(task, image, entry, written)
         if is_upload(ref):
             uploads.add(entry)
-        split, status = task.get("split"), task.get("status")
+        split, status = given_split(task), task.get("status")
         label, label_problem = _choice(task.get(key))
         if label_problem is not None:
             maker.problem(entry, label_problem, path=image)

@@ -7,7 +7,8 @@ Its label is the single choice of a ``choices`` result (from the ``<Choices>`` n
 as Label Studio's own "last annotation" view shows it; with ``--predictions`` the newest
 prediction is read instead. A task without one sets only its ``data.split`` (the image
 keeps its label; LabelDesk's export writes the split of unlabeled images too), or is not
-a row when it has none.
+a row when it has none. A task LabelDesk's export marked ``data.no_split`` (an image
+without a split, written as ``train``) gives no split.
 
 ``REF`` is read the way Label Studio writes it, and becomes a path that the project's
 images are matched with by suffix (:mod:`labeldesk.core.label_files`):
@@ -50,6 +51,7 @@ from labeldesk.core.label_file_formats import KEEP_LABEL, Record
 from labeldesk.core.label_files import LabelFile
 
 from .base import ImportOptions
+from .export_paths import NO_SPLIT_WRITTEN_AS
 from .json_input import RowMaker
 
 _UPLOAD_PREFIX = re.compile(r"^[0-9a-fA-F]+-(?=.)")
@@ -144,7 +146,7 @@ def _task_records(
             if is_upload(ref):
                 uploads.add(entry)
         text, label_problem, found = task_label(task.get(kind), kind)
-        split, status = task["data"].get("split"), task["data"].get("status")
+        split, status = given_split(task["data"]), task["data"].get("status")
         label: object = text
         if label_problem is None and not found:
             if not split and not status:
@@ -161,6 +163,15 @@ def _task_records(
                 yield record
     if ids.only():  # (judged of every task: the whole file's problem, not a task's)
         raise LabelFileError(str(path), [PREDICTION_IDS])
+
+
+def given_split(data: dict[str, Any]) -> object:
+    """A task's ``split``, or None (the image keeps its own) where LabelDesk's export
+    marked it ``no_split``: an image without a split, written as ``train``."""
+    split = data.get("split")
+    if data.get("no_split") is True and split in (None, "", NO_SPLIT_WRITTEN_AS):
+        return None
+    return split
 
 
 PREDICTION_IDS = (
