@@ -30,6 +30,7 @@ from labeldesk.core.label_files import LabelFile
 
 from ..export_target import export_manifest
 from ..writing import IMAGES
+from .export_moved import moved_files
 
 IMAGES_BESIDE = ("csv", "parquet", "labelstudio")  # images/<project path> (image_folder)
 FIFTYONE, FIFTYONE_DATA = "fiftyone", "data"
@@ -48,8 +49,9 @@ def as_project_paths(path: Path, rows: LabelFile) -> LabelFile:
     export = _export_of(path)
     if export is None:
         return rows
-    _without_split(rows, *export[:2])
-    found = _led_back(*export)
+    moved = _moved(path, rows, *export[:2])
+    _without_split(rows, *export[:2], moved)
+    found = _led_back(*export, moved)
     if found is None:
         return rows
     (image_root, project), mapping = found
@@ -89,16 +91,23 @@ def _export_of(path: Path) -> tuple[dict[str, Any], str, tuple[str, ...]] | None
     return None
 
 
-def _without_split(rows: LabelFile, manifest: dict[str, Any], within: str) -> None:
-    """Rows naming a file the manifest lists under ``no_split`` give no split (see
-    :func:`give_no_split`)."""
+def _without_split(
+    rows: LabelFile, manifest: dict[str, Any], within: str, moved: dict[str, str]
+) -> None:
+    """Rows naming a file the manifest lists under ``no_split`` (or such a file moved to
+    another class folder of its split) give no split (see :func:`give_no_split`)."""
     names = no_split_names(manifest, within)
     if names and manifest.get("format") in OWN_PATHS:  # a renamed file's row names its
         # image by its project path (data.path): that path stands for the file written
         renamed = _renamed(manifest)
         names |= {renamed[within + name] for name in names if within + name in renamed}
     if names:
-        give_no_split(rows, [row.path for row in rows.rows], names)
+        files = [_within(moved.get(row.path), within) or row.path for row in rows.rows]
+        give_no_split(rows, files, names)
+
+
+def _within(full: str | None, within: str) -> str | None:
+    return full[len(within) :] if full and full.startswith(within) else full
 
 
 # The split an export wrote the files it lists under ``no_split`` in (Hugging Face's
@@ -134,16 +143,39 @@ def give_no_split(rows: LabelFile, written: list[str], names: set[str]) -> None:
     ]
 
 
+def _moved(path: Path, rows: LabelFile, manifest: dict[str, Any], within: str) -> dict[str, str]:
+    """Row path -> the file of a class-folder export that the row's file is, moved to
+    another class folder (:mod:`.export_moved`); a GIF the export wrote as a PNG gets
+    its content hash there, so that it finds its image by it in any project."""
+    if manifest.get("format") not in CLASS_FOLDERS or not rows.content_files:
+        return {}
+    folder = str(path if not within else path.parent)
+    files = list(zip((row.path for row in rows.rows), rows.content_files, strict=True))
+    moved = moved_files(manifest, within, folder, files)
+    listed = manifest.get("gif_as_png")
+    gifs = set(listed) if isinstance(listed, list) else set()
+    hashes = _image_hashes(manifest)
+    for row_path, file in files:
+        target = moved.get(row_path)
+        if target in gifs and target in hashes:
+            rows.content_hashes[file] = hashes[target]
+    return moved
+
+
 def _led_back(
-    manifest: dict[str, Any], within: str, folders: tuple[str, ...]
+    manifest: dict[str, Any],
+    within: str,
+    folders: tuple[str, ...],
+    moved: dict[str, str] | None = None,
 ) -> tuple[Source, Mapping] | None:
     """(the source project's folders, rows' paths -> (its paths, the content hash of
     the file as exported)). ``within``: the folder of the export the rows' paths start
     in. A path the export wrote goes to its recorded name when renamed, else to its path
     below the first of ``folders`` that holds it (``*`` is any one folder: a split's);
     any other path (a project path Label Studio's ``data.path`` gave, a row edited by
-    hand, a file moved in the export) gives "": the row keeps its path. The hash is ""
-    where the manifest has none (an older export)."""
+    hand, a file moved in the export) gives "": the row keeps its path, unless ``moved``
+    names the file the export wrote that it is. The hash is "" where the manifest has
+    none (an older export)."""
     root, project = manifest.get("image_root"), manifest.get("project")
     if not isinstance(root, str):
         return None
@@ -152,14 +184,22 @@ def _led_back(
     hashes = _image_hashes(manifest)
     heads = [folder.split("/") for folder in folders]
 
+    def of_file(full: str) -> tuple[str, str] | None:
+        if full in renamed:
+            return renamed[full], hashes.get(full, "")
+        if full in written_files:  # (as the export wrote it: the project path, unless
+            # below a folder of its own or renamed)
+            return _below(full, heads) or full, hashes.get(full, "")
+        return None
+
     def project_path(written: str) -> tuple[str, str]:
         tidy = posixpath.normpath(written.replace("\\", "/")) if written else written
         for full in dict.fromkeys((within + written, within + tidy)):  # as written first
-            if full in renamed:
-                return renamed[full], hashes.get(full, "")
-            if full in written_files:  # (as the export wrote it: the project path, unless
-                # below a folder of its own or renamed)
-                return _below(full, heads) or full, hashes.get(full, "")
+            found = of_file(full)
+            if found is not None:
+                return found
+        if moved and written in moved:  # a file of a class folder moved to another
+            return of_file(moved[written]) or ("", "")
         return "", ""  # not a file the export wrote
 
     return (root, project if isinstance(project, str) else None), project_path
