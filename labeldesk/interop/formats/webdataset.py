@@ -2,7 +2,8 @@
 
 Each image is three members under one key: ``KEY.<ext>`` (the original bytes, never
 re-encoded; ``.jpg``, ``.png``, …), ``KEY.cls`` (the class's index in ``classes.txt``, as
-text) and ``KEY.json`` (``path``, ``label``, ``split``, ``hash``). An unlabeled image
+text) and ``KEY.json`` (``path``, ``label``, ``split``, ``hash``; ``no_split`` true for
+an image without a split, written in a train shard as the train it counts in). An unlabeled image
 (exported only when asked for) has no ``.cls``. Keys are ``<split>-<number>`` (the
 ``webdataset`` library cuts a member's name at its first dot, so a key holds none).
 
@@ -93,9 +94,17 @@ def _webdataset(
 def _members(item: Item, data: bytes, index: dict[str, int]) -> list[tuple[str, bytes]]:
     """(member suffix, bytes) of one sample: the image, its class index and its record."""
     suffix = image_suffix(data, item.path)
-    record = {"path": item.path, "label": item.label, "split": item.split, "hash": item.hash}
+    record: dict[str, object] = {
+        "path": item.path,
+        "label": item.label,
+        "split": item.split,
+        "hash": item.hash,
+    }
     if item.status is not None:  # (only then: an export without statuses stays as it was)
         record["status"] = item.status
+    if item.split_implied:  # no split of its own, written as the train it counts in: the
+        # record says so, so shards rewritten elsewhere (no manifest beside) read back so
+        record["no_split"] = True
     members = [(suffix, data)]
     if item.label is not None:
         members.append(("cls", str(index[item.label]).encode()))

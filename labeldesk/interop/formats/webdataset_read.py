@@ -9,8 +9,9 @@ class name, null for unlabeled, or a class index) or ``KEY.cls`` (a class index)
 index is named by ``classes.txt`` beside the shards (line N, from 0). The split is
 ``KEY.json``'s ``split``, else a split word in the shard's name (``train-000000.tar``,
 ``imagenet-val-0001.tar``; LabelDesk's ``unassigned-000000.tar`` holds images without a
-split, left as they are, and so are the samples its manifest lists under ``no_split``:
-labeled images without a split, written in train shards). A shard named with a split word
+split, left as they are, and so are the samples its manifest lists under ``no_split``
+or whose ``KEY.json`` says ``"no_split": true``: labeled images without a split,
+written in train shards). A shard named with a split word
 LabelDesk does not read (``dev-000000.tar``, Hugging Face datasets' validation; see
 :data:`~labeldesk.core.layout.UNREAD_SPLIT_FOLDERS`) gives no split: its samples without
 a ``split`` of their own are bad samples saying what to rename it to, not labels that
@@ -55,7 +56,7 @@ from labeldesk.core.progress import CancelToken, Progress
 
 from ..export_target import export_manifest
 from .base import Importer, ImportOptions, reading, register_importer
-from .export_paths import give_no_split, no_split_names
+from .export_paths import NO_SPLIT_WRITTEN_AS, give_no_split, no_split_names
 from .folder_labels import holds_label_file
 from .json_input import strict_json
 
@@ -365,6 +366,8 @@ def _from_record(sample: ShardSample, record: dict[str, object]) -> None:
         sample.path = path
     if isinstance(split, str) and split and split.lower() != NO_SPLIT:
         sample.split = split
+    if record.get("no_split") is True and split in (None, "", NO_SPLIT_WRITTEN_AS):
+        sample.split = None  # LabelDesk's export: an image without a split, in train
     if "label" in record:
         label = record["label"]
         sample.label = sample.json_label = label
