@@ -5,8 +5,8 @@ Studio 1.23.2 (``pip install label-studio``, started offline on 127.0.0.1) expor
 as JSON and JSON-MIN, after ``scripts/labelstudio_round_trip.py`` imported LabelDesk's
 Label Studio export of the project :func:`awkward_project` builds (and the config) and
 made the changes in :data:`CHANGES` through its API, as an annotator would. Captured
-unchanged (session 47); the images were served by the local-files storage (95 of 95 in
-the larger check the script was written for)."""
+unchanged (session 47); the local-files storage served every image (13 of 13 here, 95
+of 95 in the larger check README describes)."""
 
 from __future__ import annotations
 
