@@ -143,15 +143,15 @@ def _text(report: DriftReport, data: dict[str, Any]) -> str:
         )
     if report.copies_within_folder:
         lines.append(
-            f"{report.copies_within_folder} of the {report.images} new files "
+            f"{report.copies_within_folder:,} of the {report.images:,} new files "
             f"{_is_a_copy(report.copies_within_folder)} of another file in the folder: the "
-            f"tests compare {report.distinct_images} distinct images; every file is listed"
+            f"tests compare {report.distinct_images:,} distinct images; every file is listed"
         )
     if report.reference_copies:
         lines.append(
             f"{counted(report.reference_copies, 'labeled image')} "
             f"{_is_a_copy(report.reference_copies)} of another labeled one: the project side "
-            f"counts {report.reference} distinct images"
+            f"counts {report.reference:,} distinct images"
         )
     lines.append(  # what the number is (it stood there alone: "0.98  n00042.png")
         f"most novel of {counted(report.images, 'new image')}{_cut(report.novel)}: "
@@ -196,6 +196,13 @@ def _history(project_path: Path) -> Output:
         keys = ("file", "created", "folder", "images", "verdict", "summary", "auc", "p_value")
         rows = [{k: r.get(k) for k in keys} for r in drift_history(project)]
     lines = [
-        f"{r['created'] or '?'}  {r['folder']}  {r['images']} images: {r['verdict']}" for r in rows
+        f"{r['created'] or '?'}  {r['folder']}  {_images(r['images'])}: {r['verdict']}"
+        for r in rows
     ]
     return Output(rows, "\n".join(lines) or "no drift reports yet")
+
+
+def _images(n: object) -> str:
+    """A saved report's image count in words, "2,000 images" (a hand-edited report's odd
+    value as it is)."""
+    return counted(n, "image") if isinstance(n, int) else f"{n} images"

@@ -6,6 +6,7 @@ import argparse
 import shlex
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
     PROJECT_HELP,
@@ -18,6 +19,9 @@ from labeldesk.cli._base import (
     positive_int,
 )
 from labeldesk.core.display import counted, shown_path
+
+if TYPE_CHECKING:
+    from labeldesk.interop.writing import ExportReport
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -118,16 +122,6 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 def cmd_export(args: argparse.Namespace) -> Output:
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.interop.export import ExportOptions, export, parse_class_map
-    from labeldesk.interop.export_texts import (
-        flags_text,
-        gif_text,
-        gone_since_text,
-        leakage_text,
-        left_out_text,
-        missing_text,
-        no_split_text,
-        statuses_not_written,
-    )
     from labeldesk.ml.splits import parse_ratios
 
     try:  # a value that cannot be read is a usage error, before anything is done
@@ -155,13 +149,31 @@ def cmd_export(args: argparse.Namespace) -> Output:
     )
     with open_existing(args.project) as project, TerminalProgress() as progress:
         report = export(project, args.out, args.format, options, progress=progress)
-    splits = ", ".join(f"{s} {n}" for s, n in sorted(report.per_split.items()))
+    return Output(report.to_json(), export_text(report, args.project))
+
+
+def export_text(report: ExportReport, project: object) -> str:
+    """The export's summary in words (``project``: the PROJECT argument as typed, which
+    the commands it suggests name)."""
+    from labeldesk.interop.export_texts import (
+        flags_text,
+        gif_text,
+        gone_since_text,
+        leakage_text,
+        left_out_text,
+        missing_text,
+        no_split_text,
+        split_counts,
+        statuses_not_written,
+    )
+
+    splits = split_counts(sorted(report.per_split.items()))
     state = f"version {report.version}" if report.version else "the current labels"
     lines = [
         f"exported {counted(report.written, 'image')} of {state} to {report.out}"
         f"{f' ({splits})' if splits else ''}; left out: {left_out_text(report)}"
     ]
-    issues = f"`labeldesk issues {shlex.quote(str(args.project))}` lists them"
+    issues = f"`labeldesk issues {shlex.quote(str(project))}` lists them"
     if flags := flags_text(report, "--exclude-flagged", issues):
         lines.append(flags)
     if report.missing:
@@ -183,7 +195,7 @@ def cmd_export(args: argparse.Namespace) -> Output:
         lines.append(statuses_not_written(report.statuses_not_written, report.format))
     if report.made_splits:
         lines.append(_made_splits_text(report.made_splits))
-    duplicates = f"`labeldesk duplicates {shlex.quote(str(args.project))}`"
+    duplicates = f"`labeldesk duplicates {shlex.quote(str(project))}`"
     leaks = leakage_text(
         report,
         see=f"{duplicates} shows the copies, leaking groups first; --json lists these images",
@@ -191,16 +203,18 @@ def cmd_export(args: argparse.Namespace) -> Output:
         in_copy="copy the project folder somewhere writable, run `labeldesk duplicates` on "
         "the copy and export from the copy",
         # (it said "the images have no embeddings" and stopped: the app names its menu)
-        embed=f"run `labeldesk embed {shlex.quote(str(args.project))}` and export again",
+        embed=f"run `labeldesk embed {shlex.quote(str(project))}` and export again",
     )
     if leaks:
         lines.append(leaks)
-    return Output(report.to_json(), "\n".join(lines))
+    return "\n".join(lines)
 
 
 def _made_splits_text(made: dict) -> str:
     """The splits made, the groups kept together and the worst class's balance."""
-    sizes = ", ".join(f"{s} {n}" for s, n in made["sizes"].items())
+    from labeldesk.interop.export_texts import split_counts
+
+    sizes = split_counts(made["sizes"].items())
     groups, images = made["groups_kept_together"], made["images_in_groups"]
     kept = (
         f"{counted(groups, 'duplicate group')} ({counted(images, 'image')}) each kept in one split"

@@ -48,6 +48,7 @@ from labeldesk.interop.export_texts import (
     left_out_text,
     missing_text,
     no_split_text,
+    split_counts,
     statuses_not_written,
 )
 
@@ -56,7 +57,7 @@ ERROR_STYLE = "color: #d0342c;"
 
 def report_text(report: ExportReport) -> str:
     """'Wrote 90 images (train 60, val 30) to …; left out: 10 unlabeled, 1 failed.'"""
-    splits = ", ".join(f"{s} {n:,}" for s, n in sorted(report.per_split.items()))
+    splits = split_counts(sorted(report.per_split.items()))
     text = f"Wrote {counted(report.written, 'image')}"
     # which labels: a version's export said nothing of the version it wrote
     if report.version is not None:

@@ -6,6 +6,7 @@ images with a copy in train (leakage)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from labeldesk.core.display import counted, shown_path
@@ -14,6 +15,13 @@ from .export_leaks import COPY_MAKES, NOT_EMBEDDED, SEARCH_MAKES
 
 if TYPE_CHECKING:
     from .writing import ExportReport
+
+
+def split_counts(counts: Iterable[tuple[str, int]]) -> str:
+    """ "test 900, train 3,678": each split with its count, in the order given, thousands
+    with a comma as every command's text writes counts (the command line's export summary
+    read "train 3678")."""
+    return ", ".join(f"{split} {n:,}" for split, n in counts)
 
 
 def statuses_not_written(count: int, fmt: str, shown: str | None = None) -> str:

@@ -124,7 +124,7 @@ def render_html(
     css = "verdict shift" if report.shift else "verdict"
     out.append(f"<p class='{css}'>{e(report.summary)}</p>")
     out.append(
-        f"<p>{report.images} new images against {report.reference} labeled project images "
+        f"<p>{report.images:,} new images against {report.reference:,} labeled project images "
         f"(model {e(report.model)}), {report.created}.{_copies_line(report)}</p>"
     )
     key = (
@@ -287,7 +287,7 @@ def _copies_line(report: DriftReport) -> str:
         parts.append(
             f"{counted(report.copies_within_folder, 'new file')} "
             f"{_are(report.copies_within_folder)} of another file in the folder: the tests "
-            f"compare {report.distinct_images} distinct images"
+            f"compare {report.distinct_images:,} distinct images"
         )
     if report.reference_copies:
         parts.append(
