@@ -213,6 +213,11 @@ def _row(
         pass
     elif label is not None and not isinstance(label, str):
         problems.append(f"the label {label!r} must be text (or empty for unlabeled)")
+    elif label and label.strip() == "-":  # `labeldesk label P PATH -` removes a label
+        problems.append(
+            "'-' is not a class: to remove the image's label in a labels file, leave its "
+            "label empty ('-' removes a label only as `labeldesk label`'s LABEL)"
+        )
     elif label and label.strip():
         if label not in names:
             try:

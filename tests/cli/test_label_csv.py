@@ -125,3 +125,19 @@ def test_the_columns_the_error_asks_for_can_be_named(project, tmp_path, capsys):
     assert main(["history", proj, "--json", "-n", "1"]) == 0
     [last] = json.loads(capsys.readouterr().out)
     assert (last["path"], last["new"], last["new_split"]) == ("_unlabeled/u0.png", "dog", "val")
+
+
+def test_a_dash_in_the_file_says_how_a_file_removes_a_label(project, tmp_path, capsys):
+    """`label P PATH -` removes a label; the same '-' in a labels file was refused as an
+    invalid class name ("cannot start with =, +, - or @ (a spreadsheet would run it as a
+    formula)"), which did not say how a file removes one: an empty label."""
+    f = tmp_path / "fixes.csv"
+    f.write_text("path,label\ntrain/cat/cat0.jpg,-\n")
+    project.close()
+    assert main(["label", str(project.path), "--csv", str(f)]) == 1
+    err = capsys.readouterr().err
+    assert "line 2: '-' is not a class: to remove the image's label in a labels file, leave " in err
+    assert "formula" not in err
+    f.write_text("path,label\ntrain/cat/cat0.jpg,\n")  # as it says
+    assert main(["label", str(project.path), "--csv", str(f)]) == 0
+    assert "1 label removed" in capsys.readouterr().out
