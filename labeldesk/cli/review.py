@@ -34,6 +34,7 @@ from labeldesk.core.display import (
 )
 
 if TYPE_CHECKING:
+    from labeldesk.core.changes import Changes
     from labeldesk.core.progress import Progress
     from labeldesk.core.project import Project
     from labeldesk.ml.model_choice import InUse
@@ -350,7 +351,7 @@ def cmd_review(args: argparse.Namespace) -> Output:
         if args.action == "relabel":
             if not args.label:
                 raise OptionsError("relabel needs the new LABEL")
-            changed = review.relabel(project, path, args.label)
+            changed = _relabel(project, path, args.label, args.project)
         elif args.action == "accept":
             suggested, judged = _suggestion(project, path, crossfit=args.crossfit)
             # the suggestion answers the label it judged: a label changed meanwhile (by a
@@ -365,6 +366,22 @@ def cmd_review(args: argparse.Namespace) -> Output:
     data = {"path": path, "label": state.label, "status": state.status, "batch": batch}
     said = f"{shown_path(path)}: {state.label or 'unlabeled'} ({state.status or 'unreviewed'})"
     return Output(data, said + undo_hint(args.project, batch))
+
+
+def _relabel(project: Project, path: str, label: str, typed: object) -> Changes:
+    """`review relabel`: a class the project lacks is refused with the command that adds
+    it, as `label` refuses it (it named only the known classes)."""
+    from labeldesk.core import review
+    from labeldesk.core.classes import class_name_problem
+    from labeldesk.core.errors import UnknownClassError
+
+    if class_name_problem(label) is not None:  # (no class to add: its own words)
+        return review.relabel(project, path, label)
+    try:
+        return review.relabel(project, path, label)
+    except UnknownClassError as exc:
+        add = shlex.join(["labeldesk", "classes", str(typed), "--add", label.replace(",", "\\,")])
+        raise UnknownClassError(f"{exc}; add it first (`{add}`)") from None
 
 
 def _suggestion(project: Project, path: str, *, crossfit: bool) -> tuple[str, str | None]:

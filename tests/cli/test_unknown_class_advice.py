@@ -87,3 +87,19 @@ def test_many_unknown_classes_are_not_all_spelt_out_in_a_command(tmp_path, capsy
     assert err.rstrip("\n").splitlines()[-1] == (
         "Run this command again with --new-class to add them with the labels"
     )
+
+
+def test_review_relabel_names_the_classes_command_as_label_does(tmp_path, capsys, monkeypatch):
+    """`review relabel P PATH fox` named the known classes but not how to add one, which
+    `label P PATH fox` does."""
+    typed = _project(tmp_path, capsys, monkeypatch)
+    err = _failed(capsys, "review", typed, "relabel", "train/cat/cat0.jpg", "red, fox")
+    add = "labeldesk classes 'my proj' --add 'red\\, fox'"
+    assert err.rstrip("\n") == (
+        f"error: unknown class(es): 'red, fox'; known classes: 'cat', 'dog'; add it first (`{add}`)"
+    )
+    assert main(shlex.split(add)[1:]) == 0  # the command works as given
+    capsys.readouterr()
+    assert main(["review", typed, "relabel", "train/cat/cat0.jpg", "red, fox"]) == 0
+    err = _failed(capsys, "review", typed, "relabel", "train/cat/cat0.jpg", "=x")
+    assert "formula" in err and "--add" not in err  # not a name a class can have
