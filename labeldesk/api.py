@@ -42,11 +42,13 @@ if TYPE_CHECKING:
     from labeldesk.core.version_diff import DiffListing
     from labeldesk.ml.predictions import Predictions
 
-PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label")
-ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified", "judged")
-QUEUE_COLUMNS = ("path", "predicted", "score")
-SIMILAR_COLUMNS = ("path", "label", "score", "file_missing")
-OUTLIER_COLUMNS = ("path", "label", "score")
+# Every table of images ends with the image's split (train/val/test; None: none), as
+# `duplicates` and `history` give it: added last, so the columns before keep their places.
+PREDICTION_COLUMNS = ("path", "predicted", "confidence", "label", "split")
+ISSUE_COLUMNS = ("path", "label", "suggested", "score", "flagged", "verified", "judged", "split")
+QUEUE_COLUMNS = ("path", "predicted", "score", "split")
+SIMILAR_COLUMNS = ("path", "label", "score", "file_missing", "split")
+OUTLIER_COLUMNS = ("path", "label", "score", "split")
 VERSION_COLUMNS = (
     "name", "note", "created_at", "author", "label_event_id", "images", "automatic", "models",
 )  # fmt: skip

@@ -46,10 +46,10 @@ def test_missing_values_are_none_and_columns_stay_when_empty(clustered):
     assert unlabeled.label.isna().any()
     assert all(v is None for v in unlabeled.label if not isinstance(v, str))
     empty = ld.predictions(project, label="ant", predicted="ant").iloc[0:0]
-    assert list(empty.columns) == ["path", "predicted", "confidence", "label"]
+    assert list(empty.columns) == ["path", "predicted", "confidence", "label", "split"]
     none = ld.issues(project).iloc[0:0]
     assert list(none.columns) == [
-        "path", "label", "suggested", "score", "flagged", "verified", "judged"
+        "path", "label", "suggested", "score", "flagged", "verified", "judged", "split"
     ]  # fmt: skip
 
 

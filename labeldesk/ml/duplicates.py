@@ -278,4 +278,7 @@ def outliers(project: Project, k: int = 10) -> list[dict[str, Any]]:
     scores = graph.outlier_scores(k)
     order = np.argsort(-scores, kind="stable")
     v = graph.vectors
-    return [{"path": v.paths[i], "label": v.labels[i], "score": float(scores[i])} for i in order]
+    return [
+        {"path": v.paths[i], "label": v.labels[i], "split": v.splits[i], "score": float(scores[i])}
+        for i in order
+    ]

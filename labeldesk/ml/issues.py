@@ -50,6 +50,7 @@ class LabelIssue:
     score: float  # label quality in [0, 1], low = likely wrong; NaN when not judged
     flagged: bool
     verified: bool
+    split: str | None = None  # train / val / test (labeled without a split: train)
 
     def to_json(self) -> dict[str, Any]:
         # The CLI contract (../shared/DESIGN.md) keeps every score in [0, 1], ascending:
@@ -59,6 +60,7 @@ class LabelIssue:
         return {
             "path": self.path,
             "label": self.label,
+            "split": self.split,
             "suggested": self.suggested,
             "score": round(self.score, 6) if judged else 1.0,
             "flagged": self.flagged,
@@ -156,11 +158,14 @@ def ranked_issues(
             score=float(scored.scores[k]),
             flagged=bool(scored.flagged[k]),
             verified=bool(scored.verified[k]),
+            split=preds.splits[row],
         )
         out.append((row, issue))
     if include_all:
         for row in scored.unjudged.tolist():
             label = preds.classes[preds.labels[row]]
             verified = preds.statuses[row] == VERIFIED
-            out.append((row, LabelIssue(preds.paths[row], label, None, np.nan, False, verified)))
+            split = preds.splits[row]
+            issue = LabelIssue(preds.paths[row], label, None, np.nan, False, verified, split)
+            out.append((row, issue))
     return out

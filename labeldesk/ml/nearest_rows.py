@@ -60,7 +60,8 @@ def similar_from_index(project: Project, path: str, k: int) -> list[dict[str, ob
         if other["id"] == image["id"]:
             continue
         score = pair_cosine(sim, same_content=other["hash"] == image["hash"])
-        out.append({"path": other["path"], "label": other["label"], "score": score})
+        shown = {"path": other["path"], "label": other["label"], "split": other["split"]}
+        out.append(shown | {"score": score})
     return out[:k]
 
 

@@ -244,5 +244,6 @@ def similar(project: Project, path: str, k: int = 10) -> list[dict[str, object]]
             continue
         same = vectors.hashes[r] == vectors.hashes[row]
         score = pair_cosine(sim, same_content=same)
-        out.append({"path": vectors.paths[r], "label": vectors.labels[r], "score": score})
+        shown = {"path": vectors.paths[r], "label": vectors.labels[r], "split": vectors.splits[r]}
+        out.append(shown | {"score": score})
     return out[:k]

@@ -121,9 +121,10 @@ class Predictions:
                 "predicted": names[k] if shown else None,
                 "confidence": round(float(c), 4) if shown else None,
                 "label": names[lab] if lab >= 0 else None,
+                "split": split,
             }
-            for p, k, c, lab in zip(
-                self.paths, self.predicted, self.confidence, self.labels, strict=True
+            for p, k, c, lab, split in zip(
+                self.paths, self.predicted, self.confidence, self.labels, self.splits, strict=True
             )
         ]
 

@@ -131,7 +131,8 @@ def _chosen(
         predicted = (
             preds.classes[int(preds.predicted[row])] if preds is not None and enough else None
         )
-        out.append({"path": vectors.paths[row], "predicted": predicted, "score": float(score)})
+        shown = {"path": vectors.paths[row], "split": vectors.splits[row]}
+        out.append(shown | {"predicted": predicted, "score": float(score)})
     return LabelingQueue(out, held_out)
 
 

@@ -72,3 +72,24 @@ def test_json_before_the_command_is_the_same_as_after(proj, capsys):
     assert json.loads(capsys.readouterr().out) == after
     assert main(["--json", "stats"]) == 2  # and a usage error is a document too
     assert json.loads(capsys.readouterr().out)["kind"] == "UsageError"
+
+
+def test_every_list_of_images_gives_each_images_split(proj, capsys):
+    """`issues`, `similar`, `outliers`, `queue` and `predict` list images; each row now says
+    its split as `duplicates` (and `history`) did, under one key, so a script can keep the
+    test images apart (`jq '.[] | select(.split == "test")'`) without parsing paths."""
+    lists = {
+        "issues": _document(capsys, "issues", proj, "--all"),
+        "similar": _document(capsys, "similar", proj, "train/bee/bee3.png", "-k", "20"),
+        "outliers": _document(capsys, "outliers", proj, "-n", "0"),
+        "queue": _document(capsys, "queue", proj, "-n", "3", "--all-splits"),
+        "predict": _document(capsys, "predict", proj),
+    }
+    for command, rows in lists.items():
+        assert rows, command
+        for row in rows:
+            top = row["path"].split("/")[0]
+            expected = top if top in ("train", "val", "test") else None  # _unlabeled/: none
+            assert row["split"] == expected, (command, row)
+    assert {r["split"] for r in lists["issues"]} == {"train", "val"}
+    assert {r["split"] for r in lists["predict"]} == {"train", "val", None}

@@ -22,7 +22,7 @@ def test_queue_offers_train_images_and_notes_the_others(tmp_path, capsys):
     project.close()
     rows, err = _queue(capsys, project, "-n", "50")
     assert len(rows) == 12 and all(r["path"].startswith("train/") for r in rows)
-    assert all(set(r) == {"path", "predicted", "score"} for r in rows)  # the contract
+    assert all(set(r) == {"path", "predicted", "score", "split"} for r in rows)  # contract
     assert "12 images in test have no label and are not offered" in err
     assert "--all-splits" in err
     rows, err = _queue(capsys, project, "-n", "50", "--all-splits")

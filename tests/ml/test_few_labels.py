@@ -89,6 +89,7 @@ def test_the_first_label_of_a_class_is_not_judged(tmp_path, capsys):
     assert rows[first] == {
         "path": first,
         "label": "cow",
+        "split": "train",
         "suggested": None,
         "score": 1.0,  # the contract's [0, 1], listed last
         "flagged": False,

@@ -39,6 +39,6 @@ def test_queue_command_follows_the_contract(tmp_path, capsys):
     project.close()
     assert main(["queue", str(project.path), "-n", "4", "--strategy", "entropy", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 4 and all(set(r) == {"path", "predicted", "score"} for r in rows)
+    assert len(rows) == 4 and all(set(r) == {"path", "predicted", "score", "split"} for r in rows)
     assert main(["queue", str(project.path), "--strategy", "nope"]) == 2
     assert "unknown query strategy" in capsys.readouterr().err
