@@ -42,6 +42,14 @@ if TYPE_CHECKING:
     from labeldesk.ml.predictions import Predictions
 
 
+# queue --strategy's names in the order --help and an unknown name's error list them
+# (without importing the strategies, which load numpy: `--help` stays quick)
+STRATEGY_NAMES = (
+    "auto", "random", "least_confidence", "margin", "entropy", "margin_clusters",
+    "uncertainty_herding", "typiclust",
+)  # fmt: skip
+
+
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("predict", "predicted class and confidence for every embedded image")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
@@ -97,8 +105,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "--strategy",
         metavar="NAME",
         default="auto",
-        help="auto (default), random, least_confidence, margin, entropy, "
-        "margin_clusters, uncertainty_herding, typiclust",
+        help=f"{STRATEGY_NAMES[0]} (default), {', '.join(STRATEGY_NAMES[1:])}",
     )
     p.add_argument(
         "--seed", metavar="N", type=non_negative_int, default=0,
@@ -286,8 +293,12 @@ def cmd_queue(args: argparse.Namespace) -> Output:
 
     try:  # an unknown name is a usage error, as an unknown --format of export is
         STRATEGIES.get(args.strategy)
-    except UnknownStrategyError as exc:
-        raise OptionsError(f"--strategy: {exc}") from None
+    except UnknownStrategyError:  # (the registry's order is its modules' import order)
+        known = [n for n in STRATEGY_NAMES if n in STRATEGIES]
+        known += [n for n in STRATEGIES if n not in known]  # one a plug-in registered
+        raise OptionsError(
+            f"--strategy: unknown query strategy {args.strategy!r}; use one of {', '.join(known)}"
+        ) from None
     with open_existing(args.project) as project:
         _warn_missing(project, args.project)
         found = api.queue(

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from labeldesk.cli import main
 from labeldesk.ml.queue import labeling_queue
 
@@ -42,3 +44,23 @@ def test_queue_command_follows_the_contract(tmp_path, capsys):
     assert len(rows) == 4 and all(set(r) == {"path", "predicted", "score", "split"} for r in rows)
     assert main(["queue", str(project.path), "--strategy", "nope"]) == 2
     assert "unknown query strategy" in capsys.readouterr().err
+
+
+def test_an_unknown_strategy_lists_the_names_as_help_does(tmp_path, capsys):
+    """The error listed the strategies in the order their modules were imported
+    ("typiclust, random, …, auto, uncertainty_herding"), not --help's, default first."""
+    assert main(["queue", str(tmp_path), "--strategy", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.rstrip("\n").endswith(
+        "unknown query strategy 'nope'; use one of auto, random, least_confidence, margin, "
+        "entropy, margin_clusters, uncertainty_herding, typiclust"
+    )
+    with pytest.raises(SystemExit):
+        main(["queue", "--help"])
+    assert "auto (default), random, least_confidence, margin, entropy," in " ".join(
+        capsys.readouterr().out.split()
+    )
+    from labeldesk.cli.review import STRATEGY_NAMES
+    from labeldesk.ml.strategies import STRATEGIES
+
+    assert set(STRATEGY_NAMES) == set(STRATEGIES)  # --help names every strategy
