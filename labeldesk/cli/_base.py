@@ -16,6 +16,7 @@ from labeldesk.core.failures import with_project
 from labeldesk.core.progress_bar import TerminalProgress, postfix
 
 __all__ = [
+    "IMAGE_PATH_HELP",
     "OptionsError",
     "Output",
     "TerminalProgress",
@@ -110,6 +111,11 @@ def open_existing(path: Path) -> Project:
 
 MAX_WHOLE = 2**63 - 1
 PROJECT_HELP = "the project folder (made by `labeldesk new`)"
+# (`image_path` reads all three; the help said only the first)
+IMAGE_PATH_HELP = (
+    "the image: its path relative to the image folder (train/cat/001.jpg), or the file's "
+    "path from the current folder or its full path"
+)
 DEVICE_HELP = "where the model runs: auto (default) a GPU when there is one, else the CPU"
 
 

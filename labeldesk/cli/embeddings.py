@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.cli._base import (
     DEVICE_HELP,
+    IMAGE_PATH_HELP,
     PROJECT_HELP,
     Output,
     TerminalProgress,
@@ -114,7 +115,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = add("similar", "images most like one image, nearest first")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
-    p.add_argument("path", help="image path relative to the image folder")
+    p.add_argument("path", help=IMAGE_PATH_HELP)
     p.add_argument("-k", type=positive_int, default=10, help="how many (default 10)")
     p.set_defaults(handler=cmd_similar)
 

@@ -50,7 +50,12 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
     p = add("history", "label and class history, newest first")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
-    p.add_argument("path", nargs="?", help="only this image")
+    p.add_argument(
+        "path",
+        nargs="?",
+        help="only this image (one a scan removed too): its path relative to the image "
+        "folder, or the file's path from the current folder or its full path",
+    )
     p.add_argument(
         "-n", type=non_negative_int, default=50, help="how many events (default 50; 0: all)"
     )

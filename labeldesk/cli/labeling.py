@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Callable
 
 from labeldesk.cli._base import (
+    IMAGE_PATH_HELP,
     PROJECT_HELP,
     OptionsError,
     Output,
@@ -23,7 +24,7 @@ from labeldesk.core.errors import LabelDeskError
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
     p = add("label", "set labels: one image, or many from a CSV/JSON file (all or nothing)")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
-    p.add_argument("path", nargs="?", help="image path relative to the image folder")
+    p.add_argument("path", nargs="?", help=IMAGE_PATH_HELP)
     p.add_argument("label", nargs="?", help="class name; '-' removes the label")
     p.add_argument(
         "--csv",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from labeldesk.cli._base import (
     DEVICE_HELP,
+    IMAGE_PATH_HELP,
     PROJECT_HELP,
     OptionsError,
     Output,
@@ -89,7 +90,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "right (all three mark the image verified); exclude: leave the image out of "
         "training, scores and exports; include: take it back in (unreviewed)",
     )
-    p.add_argument("path", help="image path relative to the image folder")
+    p.add_argument("path", help=IMAGE_PATH_HELP)
     p.add_argument("label", nargs="?", help="the new label (relabel only)")
     p.add_argument(
         "--crossfit",

@@ -62,3 +62,19 @@ def test_an_unknown_option_shows_the_commands_usage(capsys):
     err = capsys.readouterr().err
     assert err.startswith("usage: labeldesk stats [-h] [--json] project"), err
     assert "error: unrecognized arguments: --bogus" in err
+
+
+def test_every_image_path_argument_says_which_paths_it_takes():
+    """`label`, `similar`, `review` and `history` take an image's path relative to the
+    image folder, from the current folder (tab completion) or in full, as the README
+    says; their --help said only "image path relative to the image folder"."""
+    helps = {
+        name: action.help or ""
+        for name, command in _commands(build_parser())
+        for action in command._actions
+        if action.dest == "path" and not action.option_strings
+    }
+    assert set(helps) == {"label", "similar", "review", "history"}
+    for name, text in helps.items():
+        assert "relative to the image folder" in text, name
+        assert "from the current folder" in text and "full path" in text, name
