@@ -574,12 +574,18 @@ def cmd_outliers(args: argparse.Namespace) -> Output:
         _note_unembedded(
             project, args.project, lambda one: f" and {'is' if one else 'are'} not ranked"
         )
+    # what the list is, as `similar`, `issues` and `queue` say (it began with its first row)
+    head = f"{counted(len(rows), 'image')} least like any other, most unusual first: how "
+    head += "unlike its nearest neighbours, path, [label]"
     return Output(
         rows,
         "\n".join(
-            f"{format_percent(min(1.0, r['score'])):>5} unlike its neighbours  "
-            f"{shown_path(r['path'])}  "
-            f"[{r['label'] or 'unlabeled'}]"
-            for r in rows
+            [head]
+            + [
+                f"{format_percent(min(1.0, r['score'])):>5} unlike its neighbours  "
+                f"{shown_path(r['path'])}  "
+                f"[{r['label'] or 'unlabeled'}]"
+                for r in rows
+            ]
         ),
     )

@@ -29,3 +29,17 @@ def test_outliers_say_how_many_images_are_not_ranked(tmp_path, capsys):
     assert main(["outliers", path, "--json"]) == 0  # the document stays a list; the note
     out, err = capsys.readouterr()  # goes to stderr
     assert isinstance(json.loads(out), list) and "not ranked" in err
+
+
+def test_outliers_text_begins_with_what_the_list_is(tmp_path, capsys):
+    """`similar`, `issues` and `queue` name their list and its columns on the first line;
+    `outliers` began with its first row."""
+    project, _ = make_clustered_project(tmp_path)
+    project.close()
+    assert main(["outliers", str(project.path), "-n", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "3 images least like any other, most unusual first: how unlike its nearest "
+        "neighbours, path, [label]"
+    )
+    assert len(lines) == 4 and all(" unlike its neighbours  " in line for line in lines[1:])
