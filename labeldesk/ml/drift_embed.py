@@ -174,7 +174,9 @@ def embed_folder(
                     else:
                         writer.append(done, net(pixels))
                     embedded += len(done)
-                progress(Progress(min(start + BATCH, len(items)), len(items), "embedding"))
+                progress(
+                    Progress(min(start + BATCH, len(items)), len(items), "embedding the new images")
+                )
     store = VectorStore.open_existing(store.folder)
     rows = store.rows_for(hashes)
     in_memory = np.array([h in fresh for h in hashes], dtype=bool)

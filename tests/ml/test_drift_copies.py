@@ -92,3 +92,14 @@ def test_the_html_counts_one_copy_in_the_singular():
     assert "1 labeled image is a copy of another labeled one and is counted once" in line
     two = SimpleNamespace(copies_within_folder=2, distinct_images=8, reference_copies=0)
     assert "2 new files are copies of another file" in _copies_line(two)
+
+
+def test_the_new_images_are_embedded_in_one_phase(project, tmp_path):
+    """The embedding's first report said "embedding the new images" and the next ones
+    "embedding": a phase of its own by name, so a terminal drew a second bar and a log
+    printed a second phase line, its time left started over."""
+    folder, _ = new_folder(tmp_path / "new", per_class=4, seed=5)
+    reports = []
+    drift_report(project, folder, progress=reports.append, **RUN)
+    phases = [r.message for r in reports if r.message and r.message.startswith("embedding")]
+    assert len(phases) >= 2 and set(phases) == {"embedding the new images"}
