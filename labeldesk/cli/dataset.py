@@ -147,7 +147,7 @@ def _index_output(
         lines.append(f"skipped {counted(len(data['skipped']), 'file')}:")
         lines += [f"  {shown_path(s['path'])}: {s['reason']}" for s in data["skipped"][:20]]
         if len(data["skipped"]) > 20:
-            lines.append(f"  … and {len(data['skipped']) - 20} more (see --json)")
+            lines.append(f"  … and {len(data['skipped']) - 20:,} more (see --json)")
     lines += [f"warning: {w}" for w in warnings]
     return Output(data, "\n".join(lines))
 

@@ -121,7 +121,7 @@ def _with_paths(summary: str, paths: list[str], events: int) -> str:
     """An undo's or redo's summary, then the first images it changed, one per line."""
     lines = [summary] + [f"  {shown_path(p)}" for p in paths]
     if events > len(paths):
-        lines.append(f"  … and {events - len(paths)} more")
+        lines.append(f"  … and {events - len(paths):,} more")
     return "\n".join(lines)
 
 

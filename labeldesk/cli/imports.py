@@ -152,7 +152,7 @@ def describe_skipped(skipped: list[str]) -> list[str]:
     lines = [f"left out {counted(rows_named(skipped), 'row')}:"] if skipped else []
     lines += [f"  {problem}" for problem in skipped[:SKIPPED_SHOWN]]
     if len(skipped) > SKIPPED_SHOWN:
-        lines.append(f"  … and {len(skipped) - SKIPPED_SHOWN} more (see --json)")
+        lines.append(f"  … and {len(skipped) - SKIPPED_SHOWN:,} more (see --json)")
     return lines
 
 
@@ -204,7 +204,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
         lines += [f"{counted(n, 'row')} {'names' if n == 1 else 'name'} no image in this project:"]
         lines += [f"  {row}" for row in rows.unmatched[:SKIPPED_SHOWN]]
         if len(rows.unmatched) > SKIPPED_SHOWN:
-            lines.append(f"  … and {len(rows.unmatched) - SKIPPED_SHOWN} more (see --json)")
+            lines.append(f"  … and {len(rows.unmatched) - SKIPPED_SHOWN:,} more (see --json)")
     if rows.by_name:
         history = f"`labeldesk history {shlex.quote(str(args.project))}`"
         lines.append(f"{by_name_notice(rows.by_name)} ({history} lists the changes)")

@@ -63,7 +63,7 @@ class UnknownPathError(LabelDeskError):
     def __init__(self, paths: list[str], hint: str = "", *, text: str = ""):
         """``text``: the whole message, where "not in the project" would mislead."""
         self.paths = paths
-        shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5} more" if len(paths) > 5 else "")
+        shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5:,} more" if len(paths) > 5 else "")
         text = text or f"{counted(len(paths), 'path')} not in the project: {shown}"
         super().__init__(f"{text}; {hint}" if hint else text)
 
@@ -75,7 +75,7 @@ class ImageMovedError(UnknownPathError):
 
     def __init__(self, paths: list[str]):  # (not UnknownPathError's "not in the project")
         self.paths = paths
-        shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5} more" if len(paths) > 5 else "")
+        shown = ", ".join(paths[:5]) + (f" … and {len(paths) - 5:,} more" if len(paths) > 5 else "")
         LabelDeskError.__init__(
             self,
             f"{shown} now {'holds' if len(paths) == 1 else 'hold'} another picture than the one "
@@ -91,7 +91,7 @@ class SkippedFileError(LabelDeskError):
     def __init__(self, skipped: dict[str, str]):
         self.skipped = skipped
         shown = "; ".join(f"{p} ({why})" for p, why in list(skipped.items())[:5])
-        more = f" … and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        more = f" … and {len(skipped) - 5:,} more" if len(skipped) > 5 else ""
         files = "a file" if len(skipped) == 1 else f"{len(skipped):,} files"
         super().__init__(
             f"{files} the scan skips: {shown}{more}; a label there would count nowhere: "
@@ -135,7 +135,7 @@ class LabelFileError(LabelDeskError):
         self.source, self.problems, self.note = source, problems, note
         self.unknown_classes = list(unknown_classes)
         shown = "\n  ".join(problems[:10])
-        more = f"\n  … and {len(problems) - 10} more" if len(problems) > 10 else ""
+        more = f"\n  … and {len(problems) - 10:,} more" if len(problems) > 10 else ""
         super().__init__(
             f"{source}: {counted(len(problems), 'problem')}, nothing applied:\n  {shown}{more}"
             + (f"\n{note}" if note else "")

@@ -449,7 +449,7 @@ def unusable_rows_note(unusable: Sequence[str], shown: int, more: str = "") -> l
     ]
     lines += [f"  {problem}" for problem in unusable[:shown]]
     if len(unusable) > shown:
-        lines.append(f"  … and {len(unusable) - shown} more{more}")
+        lines.append(f"  … and {len(unusable) - shown:,} more{more}")
     return lines
 
 

@@ -173,7 +173,7 @@ def nothing_found(project: IndexedFolder, indexed: int) -> str:
 
 def _first_five(names: list[str]) -> str:
     """Names for a warning: the first five, then how many more."""
-    more = f", … and {len(names) - 5} more" if len(names) > 5 else ""
+    more = f", … and {len(names) - 5:,} more" if len(names) > 5 else ""
     return ", ".join(names[:5]) + more
 
 

@@ -83,3 +83,18 @@ def test_drift_writes_its_counts_as_new_does(project):
         "2026-12-07T06:21:47  /new  5,000 images: shift",
         "2026-12-07T06:21:47  /new  1 image: shift",
     ]
+
+
+def test_the_more_a_cut_list_leaves_out_is_written_as_new_does(project, tmp_path, capsys):
+    """Lists cut short ended "… and 1990 more" (a labels file's problems, an undo's or a
+    redo's images, skipped files, unknown paths)."""
+    from labeldesk.cli import main
+    from labeldesk.cli.history import _with_paths
+
+    f = tmp_path / "fixes.csv"
+    f.write_text("path,label\n" + "".join(f"gone{i}.png,cat\n" for i in range(2000)))
+    project.close()
+    assert main(["label", str(project.path), "--csv", str(f)]) == 1
+    assert "\n  … and 1,990 more\n" in capsys.readouterr().err
+    undone = _with_paths("undid “x”: 5,000 images changed back", ["a.png"] * 20, 5000)
+    assert undone.splitlines()[-1] == "  … and 4,980 more"
