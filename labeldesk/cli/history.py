@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shlex
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -99,6 +100,13 @@ def cmd_undo(args: argparse.Namespace) -> Output:
                 f"--include-imports undoes the newest, {imported}"
             ) from exc
         paths = [where_it_was(p) for p in project.paths_of(undone.image_ids[:20])]
+        [(source,)] = project.db.query(
+            "SELECT source FROM label_batches WHERE id = ?", (undone.undone_batch_id,)
+        )
+    # how to make it again, as a change says how to undo it (an import's redo is asked for)
+    redo = ["labeldesk", "redo", str(args.project)]
+    redo += [] if source in USER_SOURCES else ["--include-imports"]
+    summary = f"{undone.summary()} (redo with `{shlex.join(redo)}`)"
     data = {
         "batch": undone.undone_batch_id,
         "undo_batch": undone.batch_id,
@@ -114,7 +122,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
         "not_renamed_back": [list(pair) for pair in undone.names_taken],
         "paths": paths,
     }
-    return Output(data, _with_paths(undone.summary(), paths, undone.events))
+    return Output(data, _with_paths(summary, paths, undone.events))
 
 
 def _with_paths(summary: str, paths: list[str], events: int) -> str:

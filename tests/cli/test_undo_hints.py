@@ -52,3 +52,28 @@ def test_label_and_review_give_the_batch_in_json_as_classes_does(project, capsys
     assert json.loads(said(capsys))["batch"] == reviewed["batch"]  # the one undo takes back
     assert main(["--json", "review", proj, "include", "train/cat/cat0.jpg"]) == 0
     assert json.loads(said(capsys))["batch"] is None  # included already: no change
+
+
+def test_undo_says_how_to_redo(project, capsys, monkeypatch, tmp_path):
+    """A change says how to undo it; an undo said nothing of `redo`. It names the redo that
+    makes it again, with --include-imports where the change undone was an import (a plain
+    redo passes over those)."""
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "proj").rename(tmp_path / "my proj")
+    typed = "my proj"
+    assert main(["label", typed, "_unlabeled/u0.png", "cat"]) == 0
+    capsys.readouterr()
+    assert main(["undo", typed]) == 0
+    first = said(capsys).splitlines()[0]
+    assert first.endswith(" (redo with `labeldesk redo 'my proj'`)")
+    assert main(shlex.split(first.split("`")[1])[1:]) == 0  # the command works as given
+    assert said(capsys).startswith("redid “label _unlabeled/u0.png”: 1 image changed again")
+    assert main(["undo", typed]) == 0  # the label again, then the folder labels (an import)
+    capsys.readouterr()
+    assert main(["undo", typed, "--include-imports"]) == 0
+    first = said(capsys).splitlines()[0]
+    assert first.startswith("undid") and first.endswith(
+        " (redo with `labeldesk redo 'my proj' --include-imports`)"
+    )
