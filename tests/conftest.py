@@ -29,6 +29,12 @@ if "LABELDESK_RUNTIME_CACHE" not in os.environ:
     _runtime_cache = tempfile.mkdtemp(prefix="labeldesk-runtime-")
     os.environ["LABELDESK_RUNTIME_CACHE"] = _runtime_cache
     atexit.register(shutil.rmtree, _runtime_cache, ignore_errors=True)
+# `labeldesk gui` run with no terminal (a test's subprocess) writes its log to a folder of
+# this run, not ~/.local/state.
+if "LABELDESK_LOG_DIR" not in os.environ:
+    _log_dir = tempfile.mkdtemp(prefix="labeldesk-log-")
+    os.environ["LABELDESK_LOG_DIR"] = _log_dir
+    atexit.register(shutil.rmtree, _log_dir, ignore_errors=True)
 sys.path.insert(0, str(Path(__file__).parent))
 
 import exit_guard

@@ -32,15 +32,19 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_gui(args: argparse.Namespace) -> int | Output:
+    from labeldesk.cli.app_log import has_terminal, note, start_log
     from labeldesk.cli.first_run import problems
 
     if args.json and not args.smoke:  # the app itself prints nothing to read
         raise OptionsError("--json goes with --smoke")
+    if not args.smoke and not has_terminal():  # the menu entry's start: nobody sees stderr
+        start_log()
     found = problems()  # before PySide6 loads: Qt's own failure is an abort, not a message
     if found and args.json:  # (a script checking an installation: one error document)
         raise AppCannotStart("\n\n".join(found))
     if found:
         print("\n\n".join(found), file=sys.stderr)
+        note("\n\n".join(found))
         tell_the_desktop("\n\n".join(found))
         return 1
     from labeldesk.gui.threads import reserve_a_core
@@ -64,8 +68,9 @@ def tell_the_desktop(message: str) -> None:
     import shutil
     import subprocess
 
-    streams = (sys.stdin, sys.stdout, sys.stderr)  # a menu entry's are none of them a tty
-    if any(stream is not None and stream.isatty() for stream in streams):
+    from labeldesk.cli.app_log import has_terminal
+
+    if has_terminal():  # (a menu entry's streams are none of them a terminal)
         return  # a terminal (a script's output captured in one too): it read stderr
     notify = shutil.which("notify-send")
     if notify is None:
