@@ -192,11 +192,20 @@ wait_until_closed() {  # $1: what this run would do to it
     done
 }
 
+# GTK reads an icon theme's icon-theme.cache (left in ~/.local/share/icons/hicolor by
+# gtk-update-icon-cache, which some installers run) instead of its folders while the
+# theme's folder is not newer than the cache; an icon placed in a size folder that was
+# there already leaves the theme's folder as it was, so menus kept showing no icon for
+# LabelDesk. A new time on that folder makes them read the folders again.
+icons_changed() {  # $1: the hicolor folder
+    if [[ -d "$1" ]]; then touch -c -- "$1" 2>/dev/null || true; fi
+}
+
 uninstall() {
     [[ -f "$manifest" ]] || die "no LabelDesk installation found (no $manifest)"
     wait_until_closed "--uninstall removes the files it runs from"
     say "Removing LabelDesk (what $manifest lists)…"
-    local entries kind path target
+    local entries kind path target icon_theme=""
     entries="$(cat "$manifest")"
     # Files, links and the environment first; each only if it is still what was made.
     while IFS= read -r entry; do
@@ -212,6 +221,7 @@ uninstall() {
             file | file:*)
                 if still_ours "$kind" "$path"; then
                     rm -f -- "$path"
+                    case "$path" in */icons/hicolor/*/apps/labeldesk.*) icon_theme="${path%/*/apps/*}" ;; esac
                 elif [[ -e "$path" ]]; then
                     say "  kept $path: changed since LabelDesk installed it"
                 fi ;;
@@ -229,6 +239,7 @@ uninstall() {
         esac
     done <<<"$entries"
     rm -f -- "$manifest"
+    if [[ -n "$icon_theme" ]]; then icons_changed "$icon_theme"; fi
     # Then the folders it created, deepest first, each only if nothing else is in it now.
     while IFS= read -r path; do
         if [[ -n "$path" ]]; then rmdir -- "$path" 2>/dev/null || true; fi
@@ -730,6 +741,7 @@ if [[ "$os" == Linux ]]; then
         place "$png" "$data/icons/hicolor/${size}x${size}/apps/labeldesk.png"
     done
     place "$share/labeldesk.svg" "$data/icons/hicolor/scalable/apps/labeldesk.svg"
+    icons_changed "$data/icons/hicolor"
     place "$share/$desktop_id.metainfo.xml" "$data/metainfo/$desktop_id.metainfo.xml"
     # install-linux.sh (before this installer) wrote labeldesk.desktop: one entry is enough.
     old="$data/applications/labeldesk.desktop"
