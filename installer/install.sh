@@ -202,7 +202,16 @@ icons_changed() {  # $1: the hicolor folder
 }
 
 uninstall() {
-    [[ -f "$manifest" ]] || die "no LabelDesk installation found (no $manifest)"
+    if [[ ! -f "$manifest" ]]; then
+        local entry_left="$data/applications/$desktop_id.desktop"
+        if [[ "$os" == Linux && -f "$entry_left" ]]; then
+            # its data folder deleted by hand: the menu entry and icons it made are unlisted
+            die "no LabelDesk installation found (no $manifest; deleted by hand?),
+  but its menu entry is still at $entry_left. Install again, then uninstall with the
+  command the installer prints: that removes the entry and its icons too."
+        fi
+        die "no LabelDesk installation found (no $manifest)"
+    fi
     wait_until_closed "--uninstall removes the files it runs from"
     say "Removing LabelDesk (what $manifest lists)…"
     local entries kind path target icon_theme=""
@@ -668,7 +677,12 @@ place() {
     make_dir "$(dirname "$dest")"
     if [[ -e "$dest" || -L "$dest" ]]; then
         kind="$(recorded "$dest")"
-        if [[ -z "$kind" ]]; then
+        if [[ -z "$kind" && -f "$dest" && ! -L "$dest" ]] && cmp -s -- "$src" "$dest"; then
+            # Exactly what this run writes there: left by this installation before its
+            # data folder (and manifest) was deleted. Listed again, so --uninstall removes it.
+            record "file:$(sha256 <"$dest")" "$dest"
+            return 0
+        elif [[ -z "$kind" ]]; then
             say "  note: $dest exists and is not LabelDesk's; left as it is"
             return 0
         elif ! still_ours "$kind" "$dest"; then
