@@ -55,8 +55,10 @@ def cmd_gui(args: argparse.Namespace) -> int | Output:
     preload.start()  # pandas on a second thread while Qt loads
     if args.smoke:
         return _smoke(args.project)
+    from labeldesk.cli.app_log import route_qt_messages
     from labeldesk.gui.app import run
 
+    route_qt_messages()  # (where a log was started)
     return run(args.project)
 
 

@@ -110,6 +110,23 @@ def _catch_uncaught(stream: TextIO) -> None:
     threading.excepthook = thread_hook
 
 
+def route_qt_messages() -> None:
+    """Qt's own warnings (a lost X11 connection, a plugin that failed) into the log file
+    too; called once the checks have passed and Qt may load. Each still goes to stderr."""
+    if not _open:
+        return
+    from PySide6.QtCore import qInstallMessageHandler
+
+    kinds = {0: "debug", 1: "warning", 2: "critical", 3: "fatal", 4: "info"}
+
+    def handler(kind: object, _context: object, message: str) -> None:
+        number = getattr(kind, "value", kind)
+        note(f"Qt {kinds.get(number, number) if isinstance(number, int) else kind}: {message}")
+        print(message, file=sys.stderr)  # what Qt's default handler prints
+
+    qInstallMessageHandler(handler)
+
+
 def note(message: str) -> None:
     """Write ``message`` to the log file alone (stderr has it already); nothing where no
     log was started."""

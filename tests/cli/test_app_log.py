@@ -52,13 +52,14 @@ def test_an_error_in_the_running_app_is_in_the_log(tmp_path: Path) -> None:
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # the window's settings
     code = """
 import sys
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, qWarning
 from PySide6.QtWidgets import QApplication
 from labeldesk.gui import app
 
 def create_main_window(project, _real=app.create_main_window):
     window = _real(project)
     def broken_button():
+        qWarning("a warning of Qt's")
         raise RuntimeError("a button that fails")
     QTimer.singleShot(300, broken_button)
     QTimer.singleShot(900, QApplication.quit)
@@ -74,6 +75,7 @@ sys.exit(main(["gui"]))
     text = (logs / FILE_NAME).read_text()
     assert "uncaught exception:" in text and "RuntimeError: a button that fails" in text
     assert "in broken_button" in text  # the traceback, not only the message
+    assert "Qt warning: a warning of Qt's" in text and "a warning of Qt's" in done.stderr
 
 
 def test_in_a_terminal_no_log_is_written(tmp_path: Path) -> None:
