@@ -217,10 +217,14 @@ function Remove-Installation {
     $cache = Join-Path $env:LOCALAPPDATA 'labeldesk\labeldesk\Cache'
     $hasSettings = Test-Path -LiteralPath $settings -PathType Container
     $hasCache = Test-Path -LiteralPath $cache -PathType Container
-    if ($hasSettings -or $hasCache) {
+    # and the log a start from the Start menu writes (platformdirs' user log folder)
+    $logs = Join-Path $env:LOCALAPPDATA 'labeldesk\labeldesk\Logs'
+    $hasLogs = Test-Path -LiteralPath $logs -PathType Container
+    if ($hasSettings -or $hasCache -or $hasLogs) {
         Write-Host 'Kept, as yours (delete these folders to remove them too):'
         if ($hasSettings) { Write-Host "  settings:    $settings" }
         if ($hasCache) { Write-Host "  model cache: $cache" }
+        if ($hasLogs) { Write-Host "  log:         $logs" }
     }
 }
 

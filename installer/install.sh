@@ -262,19 +262,25 @@ uninstall() {
     # What the app itself wrote is the user's to keep, but named, so that it can be found:
     # its settings (Qt's INI location: XDG_CONFIG_HOME or ~/.config, macOS included) and
     # the model cache (platformdirs' user cache folder).
-    local config cache
+    # and the log a start from the menu writes (platformdirs' user log folder).
+    local config cache logs
     config="${XDG_CONFIG_HOME:-}"
     if [[ "$config" != /* ]]; then config="$HOME/.config"; fi
     cache="${XDG_CACHE_HOME:-}"
+    logs="${XDG_STATE_HOME:-}"
     if [[ "$os" == Darwin ]]; then
         cache="$HOME/Library/Caches"
-    elif [[ "$cache" != /* ]]; then
-        cache="$HOME/.cache"
+        logs="$HOME/Library/Logs/labeldesk"
+    else
+        if [[ "$cache" != /* ]]; then cache="$HOME/.cache"; fi
+        if [[ "$logs" != /* ]]; then logs="$HOME/.local/state"; fi
+        logs="$logs/labeldesk"
     fi
-    if [[ -d "$config/LabelDesk" || -d "$cache/labeldesk" ]]; then
+    if [[ -d "$config/LabelDesk" || -d "$cache/labeldesk" || -d "$logs" ]]; then
         say "Kept, as yours (delete these folders to remove them too):"
         if [[ -d "$config/LabelDesk" ]]; then say "  settings:    $config/LabelDesk"; fi
         if [[ -d "$cache/labeldesk" ]]; then say "  model cache: $cache/labeldesk"; fi
+        if [[ -d "$logs" ]]; then say "  log:         $logs"; fi
     fi
 }
 

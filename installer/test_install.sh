@@ -34,10 +34,12 @@ echo "someone else's file" >"$data/unrelated.txt"
 echo "#!/bin/sh" >"$HOME/.local/bin/other-tool"
 echo "my project" >"$HOME/projects/mine/notes.txt"
 # What the app itself writes when it runs is not the installer's, and stays like projects:
-# settings (~/.config) and caches (~/.cache). Anything else, such as OpenVINO's telemetry
-# state (~/intel, which LabelDesk blocks), fails the comparison at the end.
+# settings (~/.config), caches (~/.cache) and the log of a start from the menu
+# (~/.local/state). Anything else, such as OpenVINO's telemetry state (~/intel, which
+# LabelDesk blocks), fails the comparison at the end.
 snapshot() {
-    (cd "$HOME" && find . \( -path ./.cache -o -path ./.config \) -prune -o -print | sort)
+    (cd "$HOME" && find . \( -path ./.cache -o -path ./.config -o -path ./.local/state \) -prune \
+        -o -print | sort)
 }
 snapshot >"$tmp/before.txt"
 # A copy of the installer runs (--from the checkout): editing install.sh during a run
@@ -91,9 +93,13 @@ desktop="$data/applications/org.labeldesk.LabelDesk.desktop"
 [[ -L "$launcher" && "$(readlink "$launcher")" == "$venv/bin/labeldesk" ]] || fail "launcher link"
 [[ -f "$desktop" ]] || fail "no desktop entry"
 grep -q "^Exec=\"$venv/bin/labeldesk\" gui" "$desktop" || fail "desktop Exec: $(grep Exec "$desktop")"
-[[ -f "$data/icons/hicolor/256x256/apps/labeldesk.png" ]] || fail "no 256 px icon"
+for size in 16 24 32 48 64 128 256 512; do
+    [[ -f "$data/icons/hicolor/${size}x$size/apps/labeldesk.png" ]] || fail "no $size px icon"
+done
 [[ -f "$data/icons/hicolor/scalable/apps/labeldesk.svg" ]] || fail "no scalable icon"
-if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$desktop"; fi
+if command -v desktop-file-validate >/dev/null; then
+    desktop-file-validate "$desktop" || fail "desktop-file-validate: the entry is not valid"
+fi
 
 step "installed launcher: --version"
 "$launcher" --version | tee "$tmp/version.txt"
@@ -134,6 +140,28 @@ case "$expect_build" in
 esac
 
 # --- upgrade in place --------------------------------------------------------------------------
+step "the menu entry, started as a menu starts it (gio launch): no terminal, a log file"
+log="$HOME/.local/state/labeldesk/log/labeldesk.log"
+if command -v gio >/dev/null; then
+    QT_QPA_PLATFORM=offscreen gio launch "$desktop" </dev/null >"$tmp/menu.txt" 2>&1 ||
+        fail "gio launch: $(cat "$tmp/menu.txt")"
+    for _ in $(seq 1 60); do
+        if grep -q " started: $venv/bin/labeldesk gui" "$log" 2>/dev/null; then break; fi
+        sleep 1
+    done
+    grep -q " started: $venv/bin/labeldesk gui" "$log" 2>/dev/null || fail "no log at $log"
+    menu_app="$(pgrep -f -- "$venv-[0-9-]*/bin/python $venv/bin/labeldesk gui" | head -1)"
+    [[ -n "$menu_app" ]] || fail "the app the menu entry started is not running"
+    sleep 3
+    kill "$menu_app"
+    for _ in $(seq 1 30); do  # (its children too: an upgrade waits for every one)
+        if ! pgrep -f -- "$venv-" >/dev/null; then break; fi
+        sleep 1
+    done
+else
+    echo "(no gio here: the entry is not launched)"
+fi
+
 step "upgrade while LabelDesk runs: refused, nothing changed"
 QT_QPA_PLATFORM=offscreen "$launcher" gui "$tmp/project" </dev/null >/dev/null 2>&1 &
 app=$!
@@ -183,6 +211,9 @@ grep -q "^dir $data/labeldesk$" "$manifest" || fail "the data folder it made is 
 # A file of the user's in a folder the installer made: the file and its folder stay.
 echo "keep me" >"$data/labeldesk/mine.txt"
 "$data/labeldesk/install.sh" --uninstall | tee "$tmp/uninstall.log"
+if [[ -f "$log" ]]; then
+    grep -q "^  log: *$HOME/.local/state/labeldesk$" "$tmp/uninstall.log" || fail "the log kept is not named"
+fi
 [[ "$(ls -A "$data/labeldesk")" == "mine.txt" ]] || fail "left in $data/labeldesk: $(ls -A "$data/labeldesk")"
 rm "$data/labeldesk/mine.txt" && rmdir "$data/labeldesk"
 snapshot >"$tmp/after.txt"

@@ -5,7 +5,9 @@ session's journal at best, so a traceback from a button, the reason it could not
 (where no notification service runs) or a crash's stack left no trace a person would find.
 Then the app also writes its log records, every uncaught exception (any thread) and, on a
 crash, the Python stack of each thread to a file README names: ``labeldesk.log`` in the
-user log folder (Linux ``~/.local/state/labeldesk/log``, as ``$XDG_STATE_HOME`` says).
+user log folder (platformdirs': Linux ``~/.local/state/labeldesk/log``, as
+``$XDG_STATE_HOME`` says; macOS ``~/Library/Logs/labeldesk``; Windows
+``%LOCALAPPDATA%\\labeldesk\\labeldesk\\Logs``).
 Each start keeps the previous run's log as ``labeldesk.log.1``; nothing older is kept.
 """
 
@@ -42,7 +44,7 @@ def log_folder() -> Path:
         return Path(chosen)
     from platformdirs import user_log_dir
 
-    folder = Path(user_log_dir("labeldesk", appauthor=False))
+    folder = Path(user_log_dir("labeldesk"))  # (beside the model cache on Windows)
     if not folder.is_absolute():
         folder = Path.home() / ".local" / "state" / "labeldesk" / "log"
     return folder
@@ -68,7 +70,8 @@ def start_log(folder: Path | None = None) -> Path | None:
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     stream.write(f"{started} LabelDesk {__version__} started: {' '.join(sys.argv)}\n")
     root = logging.getLogger()
-    if not root.handlers:  # stderr as before (the journal keeps it), then the file
+    if not root.handlers and sys.stderr is not None:  # stderr as before, then the file
+        # (the journal may keep stderr; Windows' pythonw has none)
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)

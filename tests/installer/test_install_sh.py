@@ -218,10 +218,14 @@ def test_the_uninstaller_names_the_settings_and_cache_it_keeps(tmp_path, fake_py
     at all, so a person who wanted LabelDesk gone had to go looking."""
     home = tmp_path / "home"
     env = {"XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
     env = env if xdg else {}
     config = tmp_path / "cfg" if xdg else home / ".config"
     cache = tmp_path / "c" if xdg else home / ".cache"
+    logs = (tmp_path / "state" if xdg else home / ".local/state") / "labeldesk"
     install(home, fake_python)
+    (logs / "log").mkdir(parents=True)  # what `labeldesk gui` started from the menu writes
+    (logs / "log/labeldesk.log").write_text("started\n")
     (config / "LabelDesk").mkdir(parents=True)
     (config / "LabelDesk/LabelDesk.ini").write_text("[projects]\n")
     (cache / "labeldesk/runtime").mkdir(parents=True)
@@ -229,6 +233,7 @@ def test_the_uninstaller_names_the_settings_and_cache_it_keeps(tmp_path, fake_py
     said = uninstall(home, **env)
     assert f"settings:    {config / 'LabelDesk'}" in said
     assert f"model cache: {cache / 'labeldesk'}" in said
+    assert f"log:         {logs}" in said and (logs / "log/labeldesk.log").is_file()
     assert (config / "LabelDesk/LabelDesk.ini").is_file()
     assert (cache / "labeldesk/runtime/model.onnx").is_file()
 
