@@ -58,7 +58,7 @@ class Redone(Changes):
         return len(self.image_ids)
 
     def summary(self) -> str:
-        text = f"redid “{self.description or f'batch {self.redone_batch_id}'}”"
+        text = f"Redid “{self.description or f'batch {self.redone_batch_id}'}”"
         parts = []
         if self.events or not (self.classes_back or self.classes_renamed or self.classes_gone):
             parts.append(f"{counted(self.events, 'image')} changed again")

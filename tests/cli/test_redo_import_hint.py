@@ -28,6 +28,6 @@ def test_redo_of_an_undone_import_names_the_option(tmp_path, capsys, monkeypatch
     assert "your last undo took back an import (“folder labels from scan”)" in err
     assert "redo it with --include-imports" in err
     assert main(["redo", proj, "--include-imports"]) == 0
-    assert "redid “folder labels from scan”" in capsys.readouterr().out
+    assert "Redid “folder labels from scan”" in capsys.readouterr().out
     assert main(["redo", proj]) == 1  # nothing left at all: no hint
     assert capsys.readouterr().err.strip() == "error: nothing to redo for alice"

@@ -69,11 +69,13 @@ def test_undo_says_how_to_redo(project, capsys, monkeypatch, tmp_path):
     first = said(capsys).splitlines()[0]
     assert first.endswith(" (redo with `labeldesk redo 'my proj'`)")
     assert main(shlex.split(first.split("`")[1])[1:]) == 0  # the command works as given
-    assert said(capsys).startswith("redid “label _unlabeled/u0.png”: 1 image changed again")
+    assert said(capsys).startswith(
+        "Redid “label _unlabeled/u0.png as 'cat'”: 1 image changed again"
+    )
     assert main(["undo", typed]) == 0  # the label again, then the folder labels (an import)
     capsys.readouterr()
     assert main(["undo", typed, "--include-imports"]) == 0
     first = said(capsys).splitlines()[0]
-    assert first.startswith("undid") and first.endswith(
+    assert first.startswith("Undid") and first.endswith(
         " (redo with `labeldesk redo 'my proj' --include-imports`)"
     )

@@ -268,7 +268,7 @@ def test_a_redo_of_an_undo_that_changed_nothing_says_why_nothing_changed(project
     redone = project.redo()
     assert (redone.events, redone.kept, redone.undo_changed_nothing) == (0, 0, True)
     assert redone.summary() == (
-        "redid “label _unlabeled/u0.png as 'cat'”: 0 images changed again (nothing to make again: "
+        "Redid “label _unlabeled/u0.png as 'cat'”: 0 images changed again (nothing to make again: "
         "that undo had changed nothing, as every image of it had been changed again since)"
     )
     assert label_of(project, "_unlabeled/u0.png") == "dog"
