@@ -27,7 +27,12 @@ remove_class (each undone next), label_key_one, outside_write (another process l
 one image with `labeldesk label`), statistics, map, duplicates, key_with_dups_open (a
 label key in the browser with the Duplicates window open), versions, create_version,
 busy_key (a key while another process holds the write lock for --hold seconds),
-key_in_import (a key while an import job of the window writes every image).
+key_in_import (a key while an import job of the window writes every image), then the
+pages (gui_stall_pages.py): search_key_1..N (each keystroke of --search-typed in the
+filter box) and search_clear, sort_issue, sort_confidence, select_all_label_2, dups_open,
+dups_kind, dups_show_in_browser, versions_open, versions_compare (two versions recorded
+first), export_open, export_format, export_option, drift_check (--drift FOLDER), map_open
+(a new map page over its cached projection), queue_open, queue_key.
 Most changes are undone by the next action; a run leaves a few single labels and a
 version behind: run it on a copy. For 1M rows without 1M files, a 200k project's
 database can be copied and its image rows repeated under other paths with SQL (the
@@ -254,6 +259,9 @@ class Bench:
         self.measure("key_in_import", self.key_during_import, "an import of every image runs")
         self.measure("undo_key", view.labeling.undo)
         self.measure("undo_import", view.labeling.undo)
+        from gui_stall_pages import page_actions
+
+        page_actions(self)  # the pages opened at that size (gui_stall_pages.py)
         self.window.close()
 
     def settle(self, action: Callable[[], object]) -> None:
@@ -377,6 +385,10 @@ def main() -> None:
     parser.add_argument(
         "--review-search", default="img0", help="review_search: the path search (default img0)"
     )
+    parser.add_argument(
+        "--search-typed", default="r3/tr", help="search_key_N: the text typed, a key at a time"
+    )
+    parser.add_argument("--drift", type=Path, help="drift_check: a folder of new images")
     parser.add_argument(
         "--hold", type=float, default=8.0, help="busy_key: seconds the lock is held"
     )
