@@ -27,6 +27,10 @@ from labeldesk.core.project import ImageState
 from labeldesk.core.vocab import EXCLUDED, SPLITS, STATUSES, VERIFIED, class_codes
 from labeldesk.ml.image_values import insight_values
 
+# a search typed on reads only the paths that held its start when they are at most this
+# share of all (taking the few out of a million costs more than it saves past that)
+NARROW_SHARE = 4
+
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
     from labeldesk.ml.insights import ImageInsights
@@ -110,6 +114,7 @@ class ImageCatalog:
         # the last search text and the paths holding it: a path search reads every path
         # (about 0.1 s at a million), and the browser filters again at each key press
         self._searched: tuple[str, np.ndarray] | None = None
+        self.searched_rows = 0  # paths the last new search read
         self._index = pd.Index(self.ids)
         self._path_positions: dict[str, int] | None = None
 
@@ -147,6 +152,7 @@ class ImageCatalog:
         # the labels counted in it, per image (None: known for the whole project only)
         self.expected_wrong: np.ndarray | None = None
         self.pixel_share = 0.0  # the pixel view's share in the predictions scored
+        self._orders: dict[str, np.ndarray] = {}  # sort -> every position in its order
 
     def set_insights(self, insights: ImageInsights | None) -> None:
         """Take the model's per-image values (None forgets them)."""
@@ -188,6 +194,7 @@ class ImageCatalog:
         for values in (self.confidence, self.issue_scores, self.outlier_scores):
             values[positions] = np.nan
         self.guess_confidence[positions] = np.nan
+        self._orders = {}  # (their values went last)
         self.flagged[positions] = False
         if self._judged is not None:
             self._judged[0][positions] = False
@@ -328,7 +335,7 @@ class ImageCatalog:
             ranked = self.positions_of(wanted.ranking)
             ranked = ranked[ranked >= 0]
             return ranked[mask[ranked]]
-        return self._sorted(np.flatnonzero(mask), wanted.sort)
+        return self._sorted(mask, wanted.sort)
 
     def matches(self, wanted: ImageFilter) -> np.ndarray:
         """Which images ``wanted`` selects, as a mask over these arrays: :meth:`filter`
@@ -363,11 +370,23 @@ class ImageCatalog:
 
     def _paths_holding(self, needle: str) -> np.ndarray:
         """Which paths hold ``needle`` (lower case); the paths never change, so the last
-        search's answer is kept."""
-        if self._searched is None or self._searched[0] != needle:
-            found = self._lower_paths.str.contains(needle, regex=False).to_numpy(dtype=bool)
-            self._searched = (needle, found)
-        return self._searched[1]
+        search's answer is kept. A search typed on (the last one's text inside this one)
+        looks only at the paths that held the last text, when they are few: each key
+        typed then reads fewer paths (``searched_rows``: how many the last one read)."""
+        last = self._searched
+        if last is not None and last[0] == needle:
+            return last[1]
+        if last is not None and last[0] and last[0] in needle:
+            within = np.flatnonzero(last[1])
+            if len(within) * NARROW_SHARE <= len(self.ids):
+                found = np.zeros(len(self.ids), dtype=bool)
+                held = self._lower_paths.iloc[within].str.contains(needle, regex=False)
+                found[within[held.to_numpy(dtype=bool)]] = True
+                self._searched, self.searched_rows = (needle, found), len(within)
+                return found
+        found = self._lower_paths.str.contains(needle, regex=False).to_numpy(dtype=bool)
+        self._searched, self.searched_rows = (needle, found), len(self.ids)
+        return found
 
     def _show_mask(self, show: str) -> np.ndarray:
         if show == "all":
@@ -381,19 +400,29 @@ class ImageCatalog:
             return self._status_mask(show)
         raise ValueError(f"unknown show choice {show!r}; use one of {SHOW_CHOICES}")
 
-    def _sorted(self, positions: np.ndarray, sort: str) -> np.ndarray:
-        """``positions`` (in path order) reordered by ``sort``; unknown values go last."""
+    def _sorted(self, mask: np.ndarray, sort: str) -> np.ndarray:
+        """The positions ``mask`` takes, in ``sort``'s order (ties in path order; unknown
+        values last). Every position's order is sorted once per set of the model's values
+        and kept: a filter change (a class, a key typed in the search) then takes its
+        positions from it in one pass; sorting them anew took ~0.2 s of CPU at a million,
+        0.6-0.8 s on a busy machine, at each change."""
         if sort == "path":
-            return positions
+            return np.flatnonzero(mask)
+        order = self._orders.get(sort)
+        if order is None:
+            order = self._orders[sort] = self._order(sort)
+        return order[mask[order]]
+
+    def _order(self, sort: str) -> np.ndarray:
         if sort == "issue":  # most likely mislabeled first
-            key = self.issue_scores[positions]
+            key = self.issue_scores
         elif sort == "confidence":  # least sure first: where the model needs a person
-            key = self.confidence[positions]
+            key = self.confidence
         elif sort == "outlier":  # most unusual first
-            key = -self.outlier_scores[positions]
+            key = -self.outlier_scores
         else:
             raise ValueError(f"unknown sort {sort!r}; use one of {SORT_CHOICES}")
-        return positions[np.argsort(np.where(np.isnan(key), np.inf, key), kind="stable")]
+        return np.argsort(np.where(np.isnan(key), np.inf, key), kind="stable")
 
     def label_counts(self, split: str | None = None) -> dict[str | None, int]:
         """Images per class within ``split``: keys are class names, None for unlabeled.
