@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 PAGE_ACTIONS = (
-    "search_key_1..N (each keystroke of --search-typed, then search_clear), sort_issue, "
-    "sort_confidence, select_all_label_2, dups_open, dups_kind, dups_show_in_browser, "
+    "search_key_1..N (each keystroke of --search-typed, then search_key_clear), sort_issue, "
+    "sort_confidence, class_sorted, all_sorted, search_sorted_1..2 (sorted by confidence), "
+    "select_all_label_2, dups_open, dups_kind, dups_show_in_browser, "
     "versions_open, versions_compare, export_open, export_format, export_option, "
     "drift_check, map_open, queue_open, queue_key"
 )
@@ -38,6 +39,11 @@ def page_actions(bench: Any) -> None:
         typed_search(bench, bench.args.search_typed)
     bench.measure("sort_issue", lambda: view.sidebar.select_sort("issue"))
     bench.measure("sort_confidence", lambda: view.sidebar.select_sort("confidence"))
+    # sorted, the list changed: a class picked, back to all, a search typed
+    bench.measure("class_sorted", lambda: view.sidebar.select_class(classes[0]), classes[0])
+    bench.measure("all_sorted", lambda: view.sidebar.select_class(None))
+    if any_wanted("search_sorted_1"):
+        typed_search(bench, bench.args.search_typed[:2], "search_sorted")
     bench.settle(lambda: view.sidebar.select_sort("path"))
 
     def select_all_label() -> None:
@@ -69,28 +75,24 @@ def page_actions(bench: Any) -> None:
         bench.settle(window.show_browser)
 
 
-def typed_search(bench: Any, text: str) -> None:
-    """The filter box, a key at a time, 0.25 s apart (a person typing; the box waits
-    200 ms after a key before it filters): each keystroke until the grid shows its rows."""
+def typed_search(bench: Any, text: str, name: str = "search_key") -> None:
+    """The filter box, a key at a time: each keystroke until the grid shows its rows (the
+    box filters 200 ms after the last key: the app counts as idle only after that)."""
     from PySide6.QtTest import QTest
 
     view = bench.window.view
     box = view.sidebar.search
     box.setFocus()
-
-    def key(ch: str) -> None:
-        QTest.keyClick(box, ch)
-        bench.pump_until(lambda: False, 0.25)  # the box's delay, then the filter's change
-
-    for i, ch in enumerate(text, 1):
-        bench.measure(f"search_key_{i}", lambda c=ch: key(c), f"{box.text() + ch!r}")
-        print(f"    {view.model.rowCount():,} shown", flush=True)
-
-    def clear() -> None:
-        box.clear()
-        bench.pump_until(lambda: False, 0.25)
-
-    bench.measure("search_clear", clear)
+    timer = view.sidebar._search_timer
+    idle = bench.idle
+    bench.idle = lambda: not timer.isActive() and idle()
+    try:
+        for i, ch in enumerate(text, 1):
+            bench.measure(f"{name}_{i}", lambda c=ch: QTest.keyClick(box, c), repr(box.text() + ch))
+            print(f"    {view.model.rowCount():,} shown", flush=True)
+        bench.measure(f"{name}_clear", box.clear)
+    finally:
+        bench.idle = idle
 
 
 def duplicates(bench: Any) -> None:
