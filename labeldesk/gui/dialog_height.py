@@ -32,7 +32,11 @@ def grow_to_fit(widget: QWidget, *inner: QLayout | None) -> None:
     it, and a shorter one (or none) gives the room back, down to the height it had
     before. Before, it never shrank: one long message left a tall dialog with a blank
     gap after a short one replaced it. A dialog the person made taller by hand keeps
-    that height as its least (a person who made it taller wants it so)."""
+    that height as its least (a person who made it taller wants it so).
+
+    Never taller than its screen's free area (less a title bar), and moved up where its
+    bottom would pass the screen's: a long report pushed the buttons off a 1366 × 768
+    screen. What does not fit scrolls (the report is in a :class:`ReportArea`)."""
     if not widget.isVisible():
         return
     lay_out_now(widget, *inner)
@@ -41,10 +45,26 @@ def grow_to_fit(widget: QWidget, *inner: QLayout | None) -> None:
     left_at, by_hand = _LEFT_AT.get(widget, (None, None))
     if now != left_at:  # resized since: by the person, or by the layout to its least
         by_hand = now if now > widget.minimumHeight() else None
-    wanted = max(by_hand or 0, need)
+    room = within_screen(widget, widget.width(), 1 << 20).height()
+    wanted = max(min(max(by_hand or 0, need), room), widget.minimumHeight())
     if wanted != now:
         widget.resize(widget.width(), wanted)
+    keep_on_screen(widget)
     _LEFT_AT[widget] = (widget.height(), by_hand)
+
+
+def keep_on_screen(widget: QWidget) -> None:
+    """Move a shown window up as far as its bottom (its frame's) passes the bottom of
+    its screen's free area, no higher than that area's top."""
+    screen = widget.screen()
+    if screen is None or not widget.isWindow():
+        return
+    room = screen.availableGeometry()
+    frame = widget.frameGeometry()
+    bottom = frame.y() + max(frame.height(), widget.height() + FRAME_ROOM.height())
+    over = bottom - (room.y() + room.height())
+    if over > 0:
+        widget.move(widget.x(), max(room.y(), frame.y() - over))
 
 
 def within_screen(widget: QWidget, width: int, height: int) -> QSize:

@@ -36,6 +36,7 @@ from labeldesk.gui.dialog_height import grow_to_fit, lay_out_now
 from labeldesk.gui.export_options import LEAVE_OUT_FLAGGED, ExportOptionsForm
 from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.job_progress import job_eta
+from labeldesk.gui.report_area import ReportArea
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.gui.wrapped_message import WrappedMessage, breakable
 from labeldesk.interop.export import EXPORTERS, ExportOptions, ExportReport, export
@@ -195,6 +196,7 @@ class ExportDialog(ProjectJobDialog):
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.message = WrappedMessage()  # (a long path in it breaks rather than being cut)
+        self.report_area = ReportArea(self.message)  # (a long report scrolls in it)
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)
         self.export_button.clicked.connect(self.start)
@@ -222,7 +224,7 @@ class ExportDialog(ProjectJobDialog):
         # height (five lines of report) as an export started and ended
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
-        layout.addWidget(self.message)
+        layout.addWidget(self.report_area)
         layout.addStretch(1)
         self.folder.textChanged.connect(self._edited)
         self.extra.changed.connect(self._edited)  # (any option: not only the class map)
@@ -271,7 +273,7 @@ class ExportDialog(ProjectJobDialog):
 
     def _show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet(ERROR_STYLE if error else "")
-        self.message.setText(text)
+        self.report_area.set_text(text)
         self._error_shown = error
         grow_to_fit(self, self.extra.layout())  # a report of several lines
 

@@ -42,6 +42,7 @@ from labeldesk.core.project import Project
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.dialog_height import grow_to_fit
 from labeldesk.gui.job_dialog import ProjectJobDialog
+from labeldesk.gui.report_area import ReportArea
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.gui.wrapped_message import WrappedMessage
 from labeldesk.interop.formats import (
@@ -163,6 +164,7 @@ class ImportDialog(ProjectJobDialog):
 
         # (a QLabel cut a path longer than the dialog at its edge: "…/corrections_appli")
         self.found = WrappedMessage()
+        self.report_area = ReportArea(self.found)  # (a long list of bad rows scrolls)
         self.import_button = QPushButton("Import")
         self.import_button.setDefault(True)
         self.import_button.clicked.connect(self.start)
@@ -174,7 +176,7 @@ class ImportDialog(ProjectJobDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.found)
+        layout.addWidget(self.report_area)
         layout.addLayout(buttons)
         # as wide as the rows need (the Labels field as wide as its hint): a minimum width
         # set by hand overrides the layout's own, and the rows were squeezed under it
@@ -321,7 +323,7 @@ class ImportDialog(ProjectJobDialog):
     def _say(self, text: str) -> None:
         """Show ``text`` under the form; a report of several lines makes the dialog
         grow (as the Export dialog does), rather than squeeze the form's rows."""
-        self.found.setText(text)
+        self.report_area.set_text(text)
         grow_to_fit(self)
 
     def _read_failed(self, exc: BaseException) -> None:

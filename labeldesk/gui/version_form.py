@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeldesk.gui.dialog_height import grow_to_fit
+from labeldesk.gui.report_area import ReportArea
 from labeldesk.gui.wrapped_message import WrappedMessage
 
 ERROR_STYLE = "color: #d0342c;"
@@ -37,7 +38,7 @@ class VersionForm(QDialog):
         # a long name in it breaks rather than being cut at the form's edge
         self.problem = WrappedMessage()
         self.problem.setStyleSheet(ERROR_STYLE)
-        self.problem.hide()
+        self.problem_area = ReportArea(self.problem)  # (hidden while it says nothing)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -48,7 +49,7 @@ class VersionForm(QDialog):
         form.addRow("Note:", self.note)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.problem)
+        layout.addWidget(self.problem_area)
         layout.addWidget(self.buttons)
         self.name.textChanged.connect(self._name_edited)
         self._name_edited("")
@@ -60,8 +61,7 @@ class VersionForm(QDialog):
         ok.setEnabled(bool(text.strip()))
 
     def _say(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.setVisible(bool(text))
+        self.problem_area.set_text(text)
         grow_to_fit(self)  # (its lines were squeezed into the form's height, the last cut)
 
     def accept(self) -> None:

@@ -1,6 +1,9 @@
 """Run as a script on an offscreen screen of 1093 × 614 (a 1366 × 768 laptop at 125 %;
 tests/gui/test_small_screen_dialogs.py): opens the dialogs that had a fixed first size
-and prints, as one JSON line, the screen's free area and each dialog's frame.
+and prints, as one JSON line, the screen's free area and each dialog's frame; and the
+dialogs whose report grows them (Export, Import labels, New version) with a report of
+80 lines, then a short one: their frames, their buttons' bottoms and whether the report
+scrolls.
 ``sys.argv[1]``: a folder for the project."""
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+LONG_REPORT = "\n".join(f"Left out: images/class_{i}/a_long_file_name_{i}.png" for i in range(80))
+SHORT_REPORT = "Wrote 3 images to out."
 
 
 def frame(dialog: QWidget) -> list[int]:
@@ -17,6 +23,31 @@ def frame(dialog: QWidget) -> list[int]:
     QApplication.processEvents()
     place = dialog.frameGeometry()
     return [place.x(), place.y(), place.width(), place.height()]
+
+
+def bottom(button: QAbstractButton) -> int:
+    return button.mapToGlobal(button.rect().bottomLeft()).y()
+
+
+def with_reports(dialog: QWidget, say, button: QAbstractButton) -> dict[str, object]:
+    """``dialog``'s frame with a long report said by ``say``, then a short one."""
+    dialog.show()
+    QApplication.processEvents()
+    first = dialog.height()
+    say(LONG_REPORT)
+    QApplication.processEvents()
+    area = getattr(dialog, "report_area", None) or getattr(dialog, "problem_area", None)
+    out: dict[str, object] = {
+        "long": frame(dialog),
+        "button_bottom": bottom(button),
+        "scrolls": area is not None and area.verticalScrollBar().maximum() > 0,
+    }
+    say(SHORT_REPORT)
+    QApplication.processEvents()
+    out["short_height"], out["first_height"] = dialog.height(), first
+    out["short_hint"] = dialog.sizeHint().height()
+    dialog.close()
+    return out
 
 
 def main() -> None:
@@ -32,6 +63,18 @@ def main() -> None:
     out = {"screen": [room.x(), room.y(), room.width(), room.height()]}
     out["shortcuts"] = frame(ShortcutsDialog())
     out["duplicates"] = frame(DuplicatesDialog(project, [], write=lambda *_: True))
+    from labeldesk.gui.export_dialog import ExportDialog
+    from labeldesk.gui.import_dialog import ImportDialog
+    from labeldesk.gui.version_form import VersionForm
+
+    export = ExportDialog(project)
+    out["export"] = with_reports(export, export._show_message, export.close_button)
+    export.shutdown()
+    labels = ImportDialog(project)
+    out["import"] = with_reports(labels, labels._say, labels.close_button)
+    labels.shutdown()
+    form = VersionForm(lambda name: "")
+    out["version"] = with_reports(form, form._say, form.buttons.buttons()[0])
     project.close()
     print(json.dumps(out))
 

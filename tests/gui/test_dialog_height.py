@@ -55,3 +55,31 @@ def test_a_form_made_taller_by_hand_keeps_its_height(qtbot):
     assert form.height() == chosen
     form.name.clear()
     assert form.height() == chosen
+
+
+def tab_stops(qtbot, form, presses=6):
+    """The widgets Tab reaches from the name field, in order."""
+    form.name.setFocus()
+    reached = []
+    for _ in range(presses):
+        qtbot.keyClick(form.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(form.focusWidget())
+    return reached
+
+
+def test_the_keyboard_reaches_the_message_and_copies_it(qtbot, qapp):
+    # the message scrolls where the screen is short (it grew the form past it): Tab
+    # reaches it while it says something, the keys scroll it and Ctrl+C copies it
+    form = shown_form(qtbot)
+    assert form.problem_area not in tab_stops(qtbot, form)  # nothing said: passed by
+    named(qtbot, form, "a")
+    assert form.problem_area in tab_stops(qtbot, form)
+    form.problem_area.setFocus()
+    qapp.clipboard().clear()
+    qtbot.keyClick(form.problem_area, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert qapp.clipboard().text() == LONG  # as said, without the places to break
+    form.problem_area.setFixedHeight(30)  # as on a short screen: its lines scroll
+    bar = form.problem_area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    qtbot.keyClick(form.problem_area, Qt.Key.Key_PageDown)
+    assert bar.value() > 0

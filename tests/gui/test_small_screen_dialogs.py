@@ -57,3 +57,23 @@ def test_the_dialog_opens_within_the_screen_with_room_for_a_title_bar(on_a_small
     frame, screen = on_a_small_screen[dialog], on_a_small_screen["screen"]
     assert inside(frame, screen), (dialog, frame)
     assert frame[3] <= screen[3] - 40  # a window manager's title bar fits above it
+
+
+REPORTED = ["export", "import", "version"]
+
+
+@pytest.mark.parametrize("dialog", REPORTED)
+def test_a_long_report_keeps_the_buttons_on_the_screen(on_a_small_screen, dialog):
+    # 80 lines of left-out files grew the dialog past the screen's bottom, its buttons too
+    facts, screen = on_a_small_screen[dialog], on_a_small_screen["screen"]
+    assert inside(facts["long"], screen), (dialog, facts["long"])
+    assert facts["long"][3] <= screen[3] - 40  # a window manager's title bar fits above it
+    assert facts["button_bottom"] < screen[1] + screen[3]
+    assert facts["scrolls"]  # the rest of the report scrolls into view
+
+
+@pytest.mark.parametrize("dialog", REPORTED)
+def test_a_short_report_after_a_long_one_gives_the_room_back(on_a_small_screen, dialog):
+    facts = on_a_small_screen[dialog]
+    assert facts["short_height"] == facts["short_hint"]  # as tall as it asks: no gap
+    assert facts["short_height"] < facts["long"][3]
