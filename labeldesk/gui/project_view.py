@@ -35,6 +35,7 @@ from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.row_refresh import RowRefresh
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.sidebar import FilterSidebar
+from labeldesk.gui.thumb_ratio import TileSide
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
 from labeldesk.gui.tile_delegate import TileMetrics
@@ -70,8 +71,11 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         self._own_session = session is None
         self.session = session or ProjectSession(project, runner=self.runner, parent=self)
         self.metrics = metrics or TileMetrics()
-        side = round(self.metrics.image_side * max(1.0, self.devicePixelRatioF()))
-        self.loader = ThumbnailLoader(project_image_loader(project, side), parent=self)
+        # tiles at the pixels of the screen the window is on, again when it moves
+        self.tile_side = TileSide(self, self.metrics.image_side, self._ratio_changed)
+        self.loader = ThumbnailLoader(
+            project_image_loader(project, self.tile_side.side), parent=self
+        )
         self.model = ImageListModel(self.loader, self)
         self.sidebar = FilterSidebar()
         self.grid = ThumbnailGrid(self.model, self.loader, self.metrics)
@@ -417,8 +421,16 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         if not renamed_only:
             self._score_again()  # now if Statistics is on screen, else when shown
 
+    def _ratio_changed(self) -> None:
+        """Moved to a screen of another scale: the tiles load again at its pixels (those
+        loaded at the old side would be drawn stretched, or larger than needed)."""
+        self.loader.invalidate()
+        self.grid.viewport().update()
+        self.detail.update()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.tile_side.follow()  # (first shown on a screen other than the first)
         if self._detail_stale and not self._closed and self.model.catalog is not None:
             self.refresh_counts()
             self._update_detail()  # clears _detail_stale

@@ -54,15 +54,17 @@ def pil_to_qimage(img: Image.Image) -> QImage:
     return image.copy()  # detach from ``data``, which Python frees
 
 
-def project_image_loader(project: Project, max_side: int) -> ImageLoader:
+def project_image_loader(project: Project, max_side: int | Callable[[], int]) -> ImageLoader:
     """Load one tile image for ``project``: the cached JPEG thumbnail, or the original
-    pixels when the image is tiny (28×28 datasets), scaled down to ``max_side``.
+    pixels when the image is tiny (28×28 datasets), scaled down to ``max_side`` (or to
+    what it returns when the load starts: the side follows the screen's ratio).
 
     Looked up by the request's image id, never its path: the cache keeps a tile by id,
     and the path a view asked with may hold another picture by now (a scan followed
     swapped files), or its file other bytes than the id's (not scanned yet)."""
 
     def load(request: ThumbRequest) -> QImage:
+        side = max_side() if callable(max_side) else max_side
         image = QImage()
         if 0 < max(request.width, request.height) <= ORIGINAL_MAX_SIDE:
             try:
@@ -73,10 +75,10 @@ def project_image_loader(project: Project, max_side: int) -> ImageLoader:
             image = QImage(str(project.thumbnail_of(request.image_id)))
             if image.isNull():  # whole, yet it does not decode: made again, once
                 image = QImage(str(project.thumbnail_of(request.image_id, remake=True)))
-        if image.width() > max_side or image.height() > max_side:
+        if image.width() > side or image.height() > side:
             image = image.scaled(
-                max_side,
-                max_side,
+                side,
+                side,
                 Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation,
             )
