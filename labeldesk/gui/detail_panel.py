@@ -547,13 +547,15 @@ class DetailPanel(QWidget):
         the next key or click."""
         if self.large is None:
             self.large = ImagePopup(self)
-        cached = self.previews.cached(path, PREVIEW_MAX_SIDE)
+        # at the screen's pixels (the small preview's 768 at least: its pixels serve)
+        side = ImagePopup.pixels_side(pixel_ratio(self.window()), PREVIEW_MAX_SIDE)
+        cached = self.previews.cached(path, side)
         self.large.show_image(path, label, cached if cached is not None else tile)
         centre = self.window().mapToGlobal(self.window().rect().center())
         self.large.move(centre.x() - self.large.width() // 2, centre.y() - self.large.height() // 2)
         if cached is None:
             wanted = [path] + ([self._shown] if self._shown and self._shown != path else [])
-            self.previews.request(wanted, PREVIEW_MAX_SIDE, {path: image_id})
+            self.previews.request(wanted, side, {path: image_id})
 
     @Slot(str, QImage)
     def _show_large_pixels(self, path: str, image: QImage) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -170,6 +171,13 @@ class ImageLoader(QObject):
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         self.loaded.emit(path, image)
+        if path in self._wanted and side < self._side and max(image.size().toTuple()) >= side:
+            # loading for a smaller view when a larger one asked (Enter pressed as the
+            # small preview loaded): shrunk below what is wanted now, so again, larger
+            self._in_flight.add(path)
+            self._pool.start(
+                _LoadTask(self, path, self._side, self._generation, self._ids.get(path))
+            )
 
 
 class _LoadTask(QRunnable):
@@ -247,7 +255,10 @@ class ImagePopup(QFrame):
     zoomed (the wheel zooms too); any other key, or a click, closes it (the key is not
     passed on, so it cannot decide or label the image under it)."""
 
-    SIDE = 640
+    SIDE = 640  # layout pixels, the most the image is fitted to
+    # screen pixels, the most its pixels are decoded at: SIDE at 3x, so a huge photo
+    # costs no more than 2048 x 1536 x 4 bytes (12 MB) on any screen
+    MOST_PIXELS = 2048
     TIP = "+ or -: zoom · arrows: look around, zoomed · Ctrl+0: fit · any other key closes"
 
     def __init__(self, parent: QWidget | None = None):
@@ -264,6 +275,14 @@ class ImagePopup(QFrame):
         layout.addWidget(self.caption)
         self.path = ""
         self._about = ""  # the caption's label and path
+
+    @classmethod
+    def pixels_side(cls, ratio: float, least: int = 0) -> int:
+        """The side to decode an image at for this popup on a screen of ``ratio``: what
+        the screen shows (SIDE layout pixels are 1280 screen pixels at 2x: decoded at 768,
+        a photo was drawn soft), at least ``least``, at most :data:`MOST_PIXELS`. (A
+        small image, 28 px, is decoded whole and enlarged with hard pixel edges.)"""
+        return min(cls.MOST_PIXELS, max(least, math.ceil(cls.SIDE * ratio)))
 
     def show_image(self, path: str, label: str | None, image: QImage) -> None:
         self.path = path

@@ -54,7 +54,54 @@ def main() -> None:
     tile.show()
     tile.set_pixmap(QPixmap.fromImage(checker(28)))
     out["duplicate"] = facts(tile.thumb.pixmap())
+    out.update(large_previews())
     print(json.dumps(out))
+
+
+def large_previews() -> dict[str, object]:
+    """Enter in the browser: the large image of a photo and of a 28-px image, as the
+    detail panel decodes them: their pixels' width, and the screen pixels per image
+    pixel they are drawn at."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from PIL import Image
+
+    from labeldesk.browse.catalog import ImageCatalog
+    from labeldesk.core.create import create_and_index
+    from labeldesk.gui.detail_panel import DetailPanel
+
+    out: dict[str, object] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        images = Path(folder) / "images" / "cat"
+        images.mkdir(parents=True)
+        Image.new("RGB", (3000, 2250), (40, 120, 200)).save(images / "photo.png")
+        Image.new("RGB", (28, 28), (200, 40, 40)).save(images / "tiny.png")
+        project, _ = create_and_index(Path(folder) / "proj", images.parent, workers=1)
+        catalog = ImageCatalog.load(project)
+        ids = {str(p): int(i) for p, i in zip(catalog.paths, catalog.ids, strict=True)}
+        panel = DetailPanel(project)
+        panel.resize(330, 600)
+        panel.show()
+        for name in ("photo", "tiny"):
+            path = f"cat/{name}.png"
+            panel.show_large(path, "cat", ids[path], QImage())
+            end = time.monotonic() + 60
+            while time.monotonic() < end and not (panel.large and panel.large.picture.has_image()):
+                QApplication.processEvents()
+                time.sleep(0.01)
+            picture = panel.large.picture
+            shown = picture._pixmap
+            out[f"large_{name}"] = {
+                "width": shown.width() if shown is not None else 0,
+                "screen_per_image": round(picture.scale() * picture.devicePixelRatioF(), 3),
+            }
+            panel.large.close()
+            QApplication.processEvents()
+        panel.shutdown()
+        project.close()
+    return out
 
 
 if __name__ == "__main__":

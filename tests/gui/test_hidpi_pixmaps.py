@@ -76,3 +76,21 @@ def test_drift_icon_at_a_ratio(qapp, tmp_path):
     icon = drift_page.load_icon(ThumbRequest(0, str(path), 0, 0), ratio=2.0)
     assert icon.devicePixelRatio() == 2.0
     assert (icon.width(), icon.height()) == (2 * drift_page.ICON, 2 * drift_page.ICON)
+
+
+def test_the_large_image_is_decoded_at_the_screens_pixels(at_scale_two):
+    # Enter in the browser: a 3000 x 2250 photo fitted in 640 layout pixels is 1280
+    # screen pixels at 2x; it was decoded at 768 and drawn 1.67 times as large, soft
+    assert at_scale_two["large_photo"] == {"width": 1280, "screen_per_image": 1.0}
+    # a 28-px image: its own pixels, each drawn as a whole number of screen pixels
+    tiny = at_scale_two["large_tiny"]
+    assert tiny["width"] == 28
+    assert tiny["screen_per_image"] == int(tiny["screen_per_image"]) >= 40
+
+
+def test_the_large_image_is_decoded_no_larger_than_a_bound(qapp):
+    from labeldesk.gui.image_display import ImagePopup
+
+    assert ImagePopup.pixels_side(1.0, 768) == 768  # as before at 1x: the preview's pixels
+    assert ImagePopup.pixels_side(2.0, 768) == 1280
+    assert ImagePopup.pixels_side(8.0, 768) == ImagePopup.MOST_PIXELS  # a huge photo, 8x

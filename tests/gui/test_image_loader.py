@@ -62,3 +62,25 @@ def test_an_image_decoded_smaller_than_now_needed_is_decoded_again(qtbot, projec
         assert sides == [512, 512, 1024]
     finally:
         loader.shutdown()
+
+
+def test_a_larger_side_asked_while_the_smaller_loads_is_loaded_after(qtbot, project, monkeypatch):
+    # Enter pressed while the detail panel's preview (768) was decoding: the large view
+    # (1280 at 2x) got the 768 pixels and kept them, drawn soft
+    gate, sides = threading.Event(), []
+
+    def fake_load(project_, path, max_side=None):
+        gate.wait(10)
+        sides.append(max_side)
+        return solid(max_side or 2000)
+
+    monkeypatch.setattr(image_display, "load_image", fake_load)
+    loader = ImageLoader(project)
+    try:
+        loader.request(["big"], 768)
+        loader.request(["big"], 1280)  # in flight at 768: not started again now
+        gate.set()
+        qtbot.waitUntil(lambda: loader.cached("big", 1280) is not None, timeout=5000)
+        assert sides == [768, 1280]
+    finally:
+        loader.shutdown()
