@@ -33,6 +33,7 @@ class ReportArea(QScrollArea):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.viewport().setAutoFillBackground(False)  # the dialog's own background
         message.setAutoFillBackground(False)
+        message.setContentsMargins(3, 2, 3, 2)  # clear of the focus ring (gui/focus_ring)
         self.setAccessibleName("Report")
         self.set_text(message.text())
 
@@ -55,8 +56,7 @@ class ReportArea(QScrollArea):
         width = self.viewport().width() if self.isVisible() else 0
         if width <= 0:  # not laid out yet: as wide as the area will be
             width = max(self.width(), super().minimumSizeHint().width())
-        margins = self.message.contentsMargins()
-        return self.message.heightForWidth(width) + margins.top() + margins.bottom()
+        return self.message.heightForWidth(width)  # (its margins counted in)
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), self._text_height())
