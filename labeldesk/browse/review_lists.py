@@ -67,9 +67,9 @@ def compute_items(
     ``all_splits`` (:func:`labeldesk.ml.queue.next_to_label`). ``preds``: the project's
     current predictions, when the caller has them already; ``crossfit``: scored on the
     cached cross-fit (:mod:`labeldesk.ml.crossfit`), which must cover every embedded
-    image. ``cancel``: checked once the predictions are made (they are cached and
-    finished whole, for the browser's scores too), before the list is picked from them;
-    Cancelled when set."""
+    image. ``cancel``: Cancelled when set; the predictions stop between their steps and
+    folds unless another job (the browser's scores) waits for them too, and are cached
+    only when finished (:func:`labeldesk.ml.predictions.project_predictions`)."""
     from labeldesk.core.errors import LabelDeskError
     from labeldesk.ml.errors import NoEmbeddings
     from labeldesk.ml.predictions import quick_predictions
@@ -81,13 +81,15 @@ def compute_items(
             preds = cached_predictions(project)
             if preds is None:
                 raise LabelDeskError(NO_CROSSFIT)
-        preds = preds or quick_predictions(project)  # no vector read when cached
+        preds = preds or quick_predictions(project, cancel)  # no vector read when cached
         stop_if_cancelled(cancel)
         if source == "issues":
             return issue_items(preds)
         from labeldesk.ml.queue import next_to_label
 
-        found = next_to_label(project, n=QUEUE_SIZE + len(skipped), all_splits=all_splits)
+        found = next_to_label(
+            project, n=QUEUE_SIZE + len(skipped), all_splits=all_splits, cancel=cancel
+        )
         queue = found.rows
         row_of = {path: row for row, path in enumerate(preds.paths)}
         confidence = {
@@ -157,7 +159,7 @@ def refresh_queue_items(
     from labeldesk.ml.predictions import quick_predictions, training_mask
 
     try:
-        preds = quick_predictions(project)  # computed (every vector read) only if not cached
+        preds = quick_predictions(project, cancel)  # computed (every vector read) if not cached
     except NoEmbeddings as exc:
         raise NoEmbeddings(no_embeddings_text(project)) from exc
     fitted_on = int(training_mask(preds.labels, preds.splits, preds.statuses).sum())

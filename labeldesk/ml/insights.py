@@ -103,7 +103,7 @@ def image_insights(
     cancel.raise_if_cancelled()
     n = len(vectors.ids)
     progress(Progress(1, 3, "predictions", STEPS))
-    preds = project_predictions(project, vectors=vectors)
+    preds = project_predictions(project, vectors=vectors, cancel=cancel)
     cancel.raise_if_cancelled()
     progress(Progress(2, 3, "label quality", STEPS))
     predicted = np.full(n, -1, dtype=np.int64)

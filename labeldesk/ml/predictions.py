@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.single_flight import StopCheck, shared
 from labeldesk.core.vocab import EXCLUDED
 
 from .cachefiles import read_arrays, replace_versions, rows_of
@@ -51,6 +52,7 @@ from .store import (
 from .train import head_probabilities
 
 if TYPE_CHECKING:
+    from labeldesk.core.progress import CancelToken
     from labeldesk.core.project import Project
 
 KNN_K = 10
@@ -152,6 +154,7 @@ def project_predictions(
     *,
     pixels: bool = True,
     head: bool = True,
+    cancel: CancelToken | None = None,
 ) -> Predictions:
     """Out-of-sample probabilities for every embedded image (cached; see module doc), row
     by row aligned with ``vectors`` (read now when not given). ``pixels=False``: without
@@ -179,6 +182,42 @@ def project_predictions(
         )
     cache, prefix, model = _cache_file(project, vectors, state, pixels=pixels, head=head)
     cached = _read_cache(cache, len(vectors.paths), len(classes))
+    if cached is not None and int(cached["thumbs_seen"].reshape(1)[0]) == NOT_MISSING:
+        probs, oof = cached["probs"], cached["oof"]
+        share = float(cached["pixel_share"].reshape(1)[0])
+    else:  # computed once for every job (and process) asking now (core.single_flight)
+
+        def make(stop_check: StopCheck) -> tuple[np.ndarray, np.ndarray, float]:
+            return _made(
+                project, vectors, state, cache, prefix, model,
+                pixels=pixels, head=head, stop_check=stop_check,
+            )  # fmt: skip
+
+        lock_file = cache.with_name(f".{cache.stem}.lock")
+        probs, oof, share = shared(str(cache), make, cancel=cancel, lock_file=lock_file)
+    return Predictions(
+        vectors.paths, classes, labels, splits, statuses, probs, oof, pixel_share=share
+    )
+
+
+def _made(
+    project: Project,
+    vectors: ProjectVectors,
+    state: RowLabels,
+    cache: Path,
+    prefix: str,
+    model: ModelVersion | None,
+    *,
+    pixels: bool,
+    head: bool,
+    stop_check: StopCheck,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`project_predictions`' (probabilities, out-of-fold mask, pixel share): from
+    the cache when it holds them (another process may have just made them), else computed
+    and cached. ``stop_check`` between the steps and the probe's fits: a cancelled
+    computation writes nothing."""
+    labels, splits, statuses, classes = state.labels, state.splits, state.statuses, state.classes
+    cached = _read_cache(cache, len(vectors.paths), len(classes))
     view: np.ndarray | None = None
     looked = int(cached["thumbs_seen"].reshape(1)[0]) if cached is not None else NOT_MISSING
     if cached is not None and looked != NOT_MISSING:
@@ -199,10 +238,12 @@ def project_predictions(
     else:
         trainable = training_mask(labels, splits, statuses)
         graph = neighbor_graph(project, vectors=vectors)
+        stop_check()
         wanted = pixels and enough_to_clean(labels, trainable)
         seen = thumbnails_stamp(project) if wanted else 0  # before the view reads them
         if wanted and view is None:
             view = pixel_view(project, vectors)
+            stop_check()
 
         def from_head(features: np.ndarray) -> np.ndarray | None:
             # None: the checkpoint is damaged (warned)
@@ -212,15 +253,13 @@ def project_predictions(
         probs, oof = out_of_sample_probs(
             vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
             pixels=view if wanted else None, mix=mix, clean_rounds=CLEAN_ROUNDS if head else 0,
-            fold_keys=fold_keys(vectors.hashes),
+            fold_keys=fold_keys(vectors.hashes), stop_check=stop_check,
         )  # fmt: skip
         share = mix.get("pixel_share", 0.0)
         # None for want of thumbnails (not for a project too large for the view)
         missing = wanted and view is None and len(vectors.paths) <= PIXEL_MAX_ROWS
         _save(cache, prefix, probs, oof, share, seen if missing else None)
-    return Predictions(
-        vectors.paths, classes, labels, splits, statuses, probs, oof, pixel_share=share
-    )
+    return probs, oof, share
 
 
 def cached_predictions(project: Project) -> Predictions | None:
@@ -271,11 +310,11 @@ def _from_cache(
     )  # fmt: skip
 
 
-def quick_predictions(project: Project) -> Predictions:
+def quick_predictions(project: Project, cancel: CancelToken | None = None) -> Predictions:
     """:func:`project_predictions` for the project, reading every vector only when they
-    must be computed (a cached answer reads none)."""
+    must be computed (a cached answer reads none); ``cancel`` as there."""
     return predictions_if_cached(project, mapped_project_vectors(project)) or (
-        project_predictions(project)
+        project_predictions(project, cancel=cancel)
     )
 
 
@@ -377,6 +416,7 @@ def out_of_sample_probs(
     pixels: np.ndarray | None = None,
     mix: dict[str, float] | None = None,
     fold_keys: np.ndarray | None = None,
+    stop_check: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities, out-of-fold mask): the probe out of fold mixed with the kNN vote,
     ``head`` (when given and not None for them) predicting the rows that are not out of fold.
@@ -386,6 +426,8 @@ def out_of_sample_probs(
     weight that fits the given labels best (:func:`~labeldesk.ml.pixel_view.blend_weight`);
     only with enough labels to judge that weight, the same bar as cleaning's. ``mix``,
     when given, receives that weight as ``"pixel_share"`` (the final round's).
+    ``stop_check``: called between the steps and before each of the probes' fits; it
+    raises (:class:`~labeldesk.core.errors.Cancelled`) to stop the computation.
 
     Cleaning: a model fit on noisy labels learns the noise (a tenth of the shirts labeled
     t-shirt teaches it that shirts may be t-shirts), which hides exactly those errors. So
@@ -395,6 +437,7 @@ def out_of_sample_probs(
     Only with ``CLEAN_MIN_PER_CLASS`` labels per class on average. Measured on
     benchmarks/bench_label_suite.py (README).
     """
+    check = stop_check or _go_on
     learn = trainable.copy()
     if not enough_to_clean(labels, trainable):
         clean_rounds, pixels = 0, None
@@ -402,26 +445,30 @@ def out_of_sample_probs(
     reduced_pixels = reduce(pixels, dims=PIXEL_DIMS, seed=seed) if pixels is not None else None
     has_pixels = np.any(pixels, axis=1) if pixels is not None else None  # a thumbnail was read
     for round_ in range(clean_rounds + 1):
+        check()
         with one_blas_thread():
             out = probe_probabilities(
                 reduced, labels, trainable, n_classes, seed=seed, fit_mask=learn,
-                fold_keys=fold_keys,
+                fold_keys=fold_keys, before_fit=check,
             )  # fmt: skip
         probs = out.probs
         if head is not None and round_ == clean_rounds and (~out.out_of_fold).any():
             from_head = head(features[~out.out_of_fold])
             if from_head is not None:
                 probs[~out.out_of_fold] = from_head
+        check()
         votes, evidence = knn_votes(sims, rows, labels, learn, n_classes)
         weight = KNN_WEIGHT * evidence[:, None]
         probs = (1 - weight) * probs + weight * votes
         if reduced_pixels is not None and has_pixels is not None:
             probs, share = _with_pixels(
-                probs, reduced_pixels, labels, trainable, seed, learn, has_pixels, fold_keys
-            )
+                probs, reduced_pixels, labels, trainable, seed, learn, has_pixels, fold_keys,
+                check,
+            )  # fmt: skip
             if mix is not None:
                 mix["pixel_share"] = share
         if round_ < clean_rounds:
+            check()
             learn = trainable & ~suspects(labels, probs, trainable & out.out_of_fold)
     return probs, out.out_of_fold
 
@@ -435,6 +482,7 @@ def _with_pixels(
     learn: np.ndarray,
     has_pixels: np.ndarray,
     fold_keys: np.ndarray | None = None,
+    stop_check: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, float]:
     """``probs`` mixed with the pixel probe's (fit on the ``learn`` rows that have pixels)
     at the weight the given labels of the rows with pixels choose, and that weight. A row
@@ -442,7 +490,7 @@ def _with_pixels(
     with one_blas_thread():
         out = probe_probabilities(
             pixels, labels, trainable, probs.shape[1], seed=seed, fit_mask=learn & has_pixels,
-            c_reg=PIXEL_C, fold_keys=fold_keys,
+            c_reg=PIXEL_C, fold_keys=fold_keys, before_fit=stop_check,
         )  # fmt: skip
     judged = trainable & out.out_of_fold & has_pixels
     weight = blend_weight(probs, out.probs, labels, judged)
@@ -451,6 +499,10 @@ def _with_pixels(
     mixed = probs.copy()
     mixed[has_pixels] = (1 - weight) * probs[has_pixels] + weight * out.probs[has_pixels]
     return mixed, weight
+
+
+def _go_on() -> None:
+    """The stop check of a computation nobody can cancel."""
 
 
 @contextmanager

@@ -18,6 +18,7 @@ accuracy on 1280-d CNN features.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,6 +163,7 @@ def probe_probabilities(
     fit_mask: np.ndarray | None = None,
     c_reg: float | None = None,
     fold_keys: np.ndarray | None = None,
+    before_fit: Callable[[], None] | None = None,
 ) -> ProbeOutput:
     """Probabilities for all rows. ``labels`` holds class indices (-1: unlabeled);
     rows with ``train_mask`` and a label are predicted out-of-fold.
@@ -172,7 +174,8 @@ def probe_probabilities(
     ``c_reg``: the regularisation, when not :data:`C_REG`. ``fold_keys`` (one number per
     row that never changes for its image, e.g. from its content hash): folds made from
     them (:func:`stable_folds`), so a label changed, added or removed moves a few other
-    rows to another fold, not all of them; else shuffled by ``seed``.
+    rows to another fold, not all of them; else shuffled by ``seed``. ``before_fit``:
+    called before each fit (it may raise to stop: a fit takes seconds at 30k labels).
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -198,6 +201,8 @@ def probe_probabilities(
                 splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
                 splits = list(splitter.split(np.zeros(len(y)), y))
         for fit_idx, held_idx in splits:
+            if before_fit is not None:
+                before_fit()
             fit_idx = capped(fit_idx[learn[fit_idx]], y, seed)
             coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes, c)
             if coef is None:  # a fold that saw one class says nothing about its held-out rows
@@ -206,6 +211,8 @@ def probe_probabilities(
             oof[fit_rows[held_idx]] = True
     rest = np.setdiff1d(np.arange(len(x)), fit_rows[oof[fit_rows]])
     if len(rest):
+        if before_fit is not None:
+            before_fit()
         every = capped(np.flatnonzero(learn), y, seed)
         coef = _fit(x[fit_rows[every]], y[every], n_classes, c)
         probs[rest] = _predict(coef, x[rest], n_classes, int(y[every[0]]) if len(every) else 0)

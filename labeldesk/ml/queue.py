@@ -35,6 +35,7 @@ from .row_labels import RowLabels, row_labels
 from .store import ProjectVectors, mapped_project_vectors, project_vectors
 
 if TYPE_CHECKING:
+    from labeldesk.core.progress import CancelToken
     from labeldesk.core.project import Project
 
 # The splits of unlabeled images whose labels train the model: an image outside any split
@@ -72,12 +73,15 @@ def next_to_label(
     seed: int = 0,
     *,
     all_splits: bool = False,
+    cancel: CancelToken | None = None,
 ) -> LabelingQueue:
     """:func:`labeling_queue` with the count of the val and test images it left out.
 
     The strategy sees the labels the model learns from (train) as what is known: a
     labeled test image teaches the model nothing, so its region is not covered for it.
-    With ``all_splits`` every label counts and every unlabeled image is a candidate."""
+    With ``all_splits`` every label counts and every unlabeled image is a candidate.
+    ``cancel``: as :func:`~labeldesk.ml.predictions.project_predictions`' (predictions
+    not made yet)."""
     # The strategies read a few thousand rows (typiclust a sample of 50,000 at most): the
     # store's rows as they are indexed, not every vector as float32 (0.5 GB at 100k
     # images). Only predictions not made yet need every vector, and the cold start
@@ -89,7 +93,7 @@ def next_to_label(
         if not meaningful(state.labels, state.splits, state.statuses):
             return _chosen(vectors, state, None, n, strategy, seed, all_splits)
         vectors = project_vectors(project)
-        preds = project_predictions(project, vectors=vectors)  # rows line up with vectors
+        preds = project_predictions(project, vectors=vectors, cancel=cancel)  # rows line up
     return _chosen(vectors, preds, preds, n, strategy, seed, all_splits)
 
 

@@ -76,3 +76,27 @@ def raise_error(project: Any, *, progress: ProgressCallback, cancel: CancelToken
     if kind == "UnknownPathError":
         raise errors.UnknownPathError(["a.png", "b.png"], "scan first")
     raise getattr(errors, kind)(f"a {kind} from the child")
+
+
+def predictions_with_slow_fits(
+    project: Any, *, progress: ProgressCallback, cancel: CancelToken, delay: float
+) -> int:
+    """The project's predictions with each probe fit slowed by ``delay`` seconds; the
+    first fit reported as "fitting" (the parent then asks too). How many fits it made."""
+    import time
+
+    from labeldesk.ml import probe
+    from labeldesk.ml.predictions import project_predictions
+
+    real, fits = probe._fit, []
+
+    def fit(*args: Any, **kwargs: Any) -> Any:
+        if not fits:
+            progress(Progress(0, 0, "fitting"))
+        fits.append(1)
+        time.sleep(delay)
+        return real(*args, **kwargs)
+
+    probe._fit = fit  # type: ignore[assignment]
+    project_predictions(project)
+    return len(fits)

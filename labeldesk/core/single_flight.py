@@ -1,0 +1,158 @@
+"""One computation of a cached result however many ask for it at once ("single flight").
+
+The app asks for the same result from several jobs at a time: after a label change the
+browser's scores and the labeling queue both want the project's predictions for the new
+labels, and each computed them (on two cores, twice the work, both late). Here the first
+request for a key starts the computation on a thread of its own; a later request for the
+same key joins it and waits for its result. A requester whose cancel token is set stops
+waiting at once (its job ends); the computation stops at its next check (``stop_check``)
+only when no requester is left that still wants it, and if one comes after it stopped,
+that one starts it again.
+
+Between processes (the app computes the browser's scores in a child process, the queue
+in a thread of its own) the computation holds a lock file while it runs, and the work it
+does must first look whether another process put the result in the cache meanwhile: the
+second process then waits for the first one's lock and reads what it cached. A process
+whose requesters all left stops and lets go of the lock; the other then computes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import Cancelled
+from .filelock import FileLock
+from .progress import CancelToken
+
+T = TypeVar("T")
+POLL_S = 0.05  # how often a waiting requester looks at its cancel token
+LOCK_POLL_S = 0.1  # how often a computation looks whether another process's lock is free
+
+StopCheck = Callable[[], None]  # raises Cancelled when nobody wants the result any more
+
+
+class _Flight:
+    """One computation under way, and the tokens of the requesters waiting for it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None  # (what compute returned: T of the call that started it)
+        self.error: BaseException | None = None
+        self.waiting: list[CancelToken] = []
+
+    def wanted(self) -> bool:
+        with _LOCK:
+            return any(not token.cancelled for token in self.waiting)
+
+
+class _Unwanted(CancelToken):
+    """Cancelled once no requester of ``flight`` wants its result (for the file lock's wait)."""
+
+    def __init__(self, flight: _Flight):
+        super().__init__()
+        self._flight = flight
+
+    @property
+    def cancelled(self) -> bool:
+        return not self._flight.wanted()
+
+
+_LOCK = threading.Lock()
+_FLIGHTS: dict[str, _Flight] = {}
+
+
+def shared(
+    key: str,
+    compute: Callable[[StopCheck], T],
+    *,
+    cancel: CancelToken | None = None,
+    lock_file: Path | None = None,
+) -> T:
+    """``compute(stop_check)``'s result, computed once for all who ask for ``key`` at the
+    same time (in this process; with ``lock_file``, one process after another).
+
+    ``compute`` calls ``stop_check()`` between its steps: it raises
+    :class:`~labeldesk.core.errors.Cancelled` once every requester's token is set.
+    ``cancel``: this requester's token; when set, this call raises Cancelled within
+    ``POLL_S`` (the computation goes on while another requester waits for it). With
+    ``lock_file`` (beside the cache the result goes to), ``compute`` runs holding it:
+    it must look in the cache first, since another process may have just filled it."""
+    token = cancel or CancelToken()
+    while True:
+        with _LOCK:
+            flight = _FLIGHTS.get(key)
+            starter = flight is None
+            if flight is None:
+                flight = _FLIGHTS[key] = _Flight()
+            flight.waiting.append(token)
+        if starter:
+            thread = threading.Thread(
+                target=_fly, args=(key, flight, compute, lock_file), daemon=True,
+                name=f"single-flight-{key[-16:]}",
+            )  # fmt: skip
+            thread.start()
+        try:
+            while not flight.done.wait(POLL_S):
+                if token.cancelled:
+                    raise Cancelled("cancelled: its result is no longer wanted here")
+        finally:
+            with _LOCK:
+                flight.waiting.remove(token)
+        if flight.error is None:
+            return flight.result
+        if isinstance(flight.error, Cancelled) and not token.cancelled:
+            continue  # it stopped, all its requesters gone, just before this one joined
+        raise flight.error
+
+
+def in_flight(key: str) -> int:
+    """How many requesters wait for ``key``'s computation in this process (0: none runs)."""
+    with _LOCK:
+        flight = _FLIGHTS.get(key)
+        return 0 if flight is None else len(flight.waiting)
+
+
+def _fly(
+    key: str, flight: _Flight, compute: Callable[[StopCheck], Any], lock_file: Path | None
+) -> None:
+    def stop_check() -> None:
+        if not flight.wanted():
+            raise Cancelled("cancelled: nobody wants this result any more")
+
+    try:
+        if lock_file is None:
+            flight.result = compute(stop_check)
+        else:
+            with _held(lock_file, flight):
+                stop_check()
+                flight.result = compute(stop_check)
+    except BaseException as exc:  # handed to every requester, raised there
+        flight.error = exc
+    finally:
+        with _LOCK:
+            _FLIGHTS.pop(key, None)  # later requests read the cache, or compute again
+        flight.done.set()
+
+
+@contextlib.contextmanager
+def _held(lock_file: Path, flight: _Flight) -> Iterator[None]:
+    """Hold ``lock_file`` (waiting for another process's turn, while anyone here wants
+    the result); go on without it where it cannot be made (a read-only project keeps no
+    cache, so there is nothing to share). Removed as it is let go: each key has its own,
+    and one computed is not computed again (a process still waiting on the removed file
+    gets it next and reads the cache)."""
+    lock = FileLock(lock_file, poll_seconds=LOCK_POLL_S)
+    with contextlib.suppress(OSError):  # (Cancelled, nobody here wanting it, goes up)
+        lock.acquire(cancel=_Unwanted(flight))
+    try:
+        yield
+    finally:
+        if lock.held:
+            with contextlib.suppress(OSError):  # (Windows will not remove an open file)
+                os.unlink(lock_file)
+            lock.release()

@@ -1,0 +1,168 @@
+"""Predictions asked for by two jobs at once are computed once, and a cancelled request
+stops the computation between its folds when nobody else wants it (leaving the cache as
+it was). Fits are counted (the probe's ``_fit``), not timed."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from labeldesk.core.errors import Cancelled
+from labeldesk.core.progress import CancelToken
+from labeldesk.ml import probe
+from labeldesk.ml.child_jobs import run_in_child
+from labeldesk.ml.insights import image_insights
+from labeldesk.ml.neighbors import neighbor_graph
+from labeldesk.ml.predictions import cached_predictions, project_predictions
+from labeldesk.ml.store import current_key, embeddings_dir
+
+FIT_DELAY_S = 0.05  # each fit slowed, so two requests surely overlap
+
+
+@pytest.fixture
+def clustered45(tmp_path):
+    """The clustered project with enough labels for the cleaning round (more folds)."""
+    from ml.fake_embeddings import make_clustered_project
+
+    project, _ = make_clustered_project(tmp_path, per_class=45)
+    neighbor_graph(project)  # its own cache, made once: not what is counted here
+    yield project
+    project.close()
+
+
+def counted_fits(monkeypatch, on_fit=None) -> list[int]:
+    """The ids of the threads that fit a probe, one entry per fit from now on."""
+    real, fits = probe._fit, []
+
+    def fit(*args, **kwargs):
+        fits.append(threading.get_ident())
+        if on_fit is not None:
+            on_fit(len(fits))
+        time.sleep(FIT_DELAY_S)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(probe, "_fit", fit)
+    return fits
+
+
+def store_files(project) -> dict[str, int]:
+    """The predictions' files in the store's folder and when each was written."""
+    folder = embeddings_dir(project) / current_key(project)
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if "predictions" in p.name}
+
+
+def drop_cache(project) -> None:
+    folder = embeddings_dir(project) / current_key(project)
+    for path in folder.glob("predictions-*.npz"):
+        path.unlink()
+
+
+def flights_over() -> bool:
+    return not any(t.name.startswith("single-flight-") for t in threading.enumerate())
+
+
+def solo_fits(project, monkeypatch) -> int:
+    """How many fits one request for the predictions makes (the cache then dropped)."""
+    fits = counted_fits(monkeypatch)
+    project_predictions(project)
+    drop_cache(project)
+    return len(fits)
+
+
+def test_two_requests_at_once_fit_the_folds_once(clustered45, monkeypatch):
+    project = clustered45
+    alone = solo_fits(project, monkeypatch)
+    fits = counted_fits(monkeypatch)
+    start = threading.Barrier(2)
+    results = []
+
+    def ask():
+        start.wait()
+        results.append(project_predictions(project))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 2
+    assert len(fits) == alone  # before: 2 * alone, each request fitting every fold
+    assert (results[0].probs == results[1].probs).all()
+
+
+def test_a_cancel_stops_between_folds_and_caches_nothing(clustered45, monkeypatch):
+    project = clustered45
+    project_predictions(project)  # the cache of the labels as they were
+    project.set_label("train/cow/cow0.png", "bee")
+    before = store_files(project)
+    token = CancelToken()
+    at_cancel = []
+
+    def cancel_at_second(count):
+        if count == 2:
+            token.cancel()
+            at_cancel.append(count)
+
+    fits = counted_fits(monkeypatch, cancel_at_second)
+    with pytest.raises(Cancelled):
+        image_insights(project, cancel=token)
+    assert at_cancel == [2]
+    deadline = time.monotonic() + 30
+    while not flights_over() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(fits) == 2  # before: every fold fitted, then Cancelled
+    assert store_files(project) == before  # the old labels' file only, untouched
+    assert cached_predictions(project) is None
+
+
+def test_a_cancelled_requester_leaves_the_other_its_result(clustered45, monkeypatch):
+    project = clustered45
+    alone = solo_fits(project, monkeypatch)
+    first, second = CancelToken(), CancelToken()
+    fits = counted_fits(monkeypatch, lambda n: first.cancel() if n == 2 else None)
+    outcome: dict[str, object] = {}
+
+    def ask(name, token):
+        try:
+            outcome[name] = project_predictions(project, cancel=token)
+        except Cancelled as exc:
+            outcome[name] = exc
+
+    threads = [threading.Thread(target=ask, args=a) for a in (("a", first), ("b", second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert isinstance(outcome["a"], Cancelled)
+    assert not isinstance(outcome["b"], Cancelled)
+    assert len(fits) == alone
+    assert cached_predictions(project) is not None
+
+
+def test_a_second_process_waits_for_the_first_and_reads_its_cache(clustered45, monkeypatch):
+    """The app's browser scores come from a child process, the queue from a thread."""
+    project = clustered45
+    alone = solo_fits(project, monkeypatch)
+    fitting = threading.Event()
+    child: dict[str, int] = {}
+
+    def in_child():
+        child["fits"] = run_in_child(
+            "ml.child_targets:predictions_with_slow_fits", project.path,
+            progress=lambda update: fitting.set(), delay=0.2,
+        )  # fmt: skip
+
+    thread = threading.Thread(target=in_child)
+    thread.start()
+    assert fitting.wait(120)
+    fits = counted_fits(monkeypatch)
+    here = project_predictions(project)
+    thread.join(120)
+    assert child["fits"] == alone
+    assert fits == []  # before: every fold fitted here too
+    assert (
+        cached_predictions(project) is not None
+        and (here.probs == cached_predictions(project).probs).all()
+    )
