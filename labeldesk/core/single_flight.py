@@ -12,14 +12,17 @@ that one starts it again.
 Between processes (the app computes the browser's scores in a child process, the queue
 in a thread of its own) the computation holds a lock file while it runs, and the work it
 does must first look whether another process put the result in the cache meanwhile: the
-second process then waits for the first one's lock and reads what it cached. A process
-whose requesters all left stops and lets go of the lock; the other then computes it.
+second process then waits for the first one's lock and reads what it cached. While it
+waits it holds a shared lock on a second file (``.want``), so the first one goes on even
+when its own requesters have all left; only with nobody waiting anywhere does it stop (and
+a process that comes later computes it itself).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +31,9 @@ from typing import Any, TypeVar
 from .errors import Cancelled
 from .filelock import FileLock
 from .progress import CancelToken
+
+if sys.platform != "win32":
+    import fcntl
 
 T = TypeVar("T")
 POLL_S = 0.05  # how often a waiting requester looks at its cancel token
@@ -120,8 +126,10 @@ def in_flight(key: str) -> int:
 def _fly(
     key: str, flight: _Flight, compute: Callable[[StopCheck], Any], lock_file: Path | None
 ) -> None:
+    want_file = lock_file.with_suffix(".want") if lock_file is not None else None
+
     def stop_check() -> None:
-        if not flight.wanted():
+        if not flight.wanted() and not (want_file and _awaited_elsewhere(want_file)):
             raise Cancelled("cancelled: nobody wants this result any more")
 
     try:
@@ -147,12 +155,55 @@ def _held(lock_file: Path, flight: _Flight) -> Iterator[None]:
     and one computed is not computed again (a process still waiting on the removed file
     gets it next and reads the cache)."""
     lock = FileLock(lock_file, poll_seconds=LOCK_POLL_S)
-    with contextlib.suppress(OSError):  # (Cancelled, nobody here wanting it, goes up)
-        lock.acquire(cancel=_Unwanted(flight))
+    want_file = lock_file.with_suffix(".want")
+    mark = _mark_waiting(want_file)  # (for the other process's stop check)
+    try:
+        with contextlib.suppress(OSError):  # (Cancelled, nobody here wanting it, goes up)
+            lock.acquire(cancel=_Unwanted(flight))
+    finally:
+        if mark is not None:
+            os.close(mark)  # (its shared lock goes with it)
     try:
         yield
     finally:
         if lock.held:
-            with contextlib.suppress(OSError):  # (Windows will not remove an open file)
-                os.unlink(lock_file)
+            for path in (want_file, lock_file):
+                with contextlib.suppress(OSError):  # (Windows will not remove an open file)
+                    os.unlink(path)
             lock.release()
+
+
+def _mark_waiting(want_file: Path) -> int | None:
+    """A handle holding a shared lock on ``want_file``: this process awaits the result
+    (None where it cannot be made, or on Windows: then nobody elsewhere is known to)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        return None
+    try:
+        fd = os.open(want_file, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # (an exclusive one is only ever held for a look)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _awaited_elsewhere(want_file: Path) -> bool:
+    """Whether another process waits for this result (holds ``want_file`` shared)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        return False
+    try:
+        fd = os.open(want_file, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)

@@ -166,3 +166,68 @@ def test_a_second_process_waits_for_the_first_and_reads_its_cache(clustered45, m
         cached_predictions(project) is not None
         and (here.probs == cached_predictions(project).probs).all()
     )
+
+
+def test_a_cancelled_computation_goes_on_while_another_process_waits(clustered45, monkeypatch):
+    """Esc on the queue while the browser's scores (a child process) wait for the same
+    predictions: the queue's job ends, its computation goes on for the child, which then
+    reads them from the cache instead of starting over."""
+    project = clustered45
+    alone = solo_fits(project, monkeypatch)
+    folder = embeddings_dir(project) / current_key(project)
+    token, first_fit, go_on = CancelToken(), threading.Event(), threading.Event()
+
+    def at_fit(count):
+        first_fit.set()
+        if count == 2:  # holds until the child waits and the cancel is made
+            go_on.wait(120)
+
+    fits = counted_fits(monkeypatch, at_fit)
+    outcome: list[object] = []
+
+    def ask():
+        try:
+            outcome.append(project_predictions(project, cancel=token))
+        except Cancelled as exc:
+            outcome.append(exc)
+
+    here = threading.Thread(target=ask)
+    here.start()
+    assert first_fit.wait(60)
+    child: dict[str, int] = {}
+    there = threading.Thread(
+        target=lambda: child.update(
+            fits=run_in_child(
+                "ml.child_targets:predictions_with_slow_fits", project.path, delay=0.0
+            )
+        )
+    )
+    there.start()
+    deadline = time.monotonic() + 120
+    while not awaited(folder) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the child's imports take a few seconds
+    token.cancel()
+    go_on.set()
+    here.join(60)
+    there.join(120)
+    assert isinstance(outcome[0], Cancelled)
+    assert child["fits"] == 0  # before: the computation here stopped, the child's did all
+    assert len(fits) == alone
+
+
+def awaited(folder) -> bool:
+    """Whether a process holds a predictions' wait mark (a shared lock on a .want file)."""
+    import fcntl
+    import os
+
+    for path in folder.glob(".predictions-*.want"):
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    return False
