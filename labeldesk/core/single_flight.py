@@ -154,6 +154,9 @@ def _held(lock_file: Path, flight: _Flight) -> Iterator[None]:
     cache, so there is nothing to share). Removed as it is let go: each key has its own,
     and one computed is not computed again (a process still waiting on the removed file
     gets it next and reads the cache)."""
+    if not os.access(lock_file.parent, os.W_OK | os.X_OK):  # as cachefiles judges it
+        yield  # (a read-only project's folder is left exactly as it was)
+        return
     lock = FileLock(lock_file, poll_seconds=LOCK_POLL_S)
     want_file = lock_file.with_suffix(".want")
     mark = _mark_waiting(want_file)  # (for the other process's stop check)
