@@ -161,6 +161,10 @@ def _full_database_message(db_file: object) -> str:
     )
     if not isinstance(db_file, Path):
         return full
+    full = (  # the disk named, so that a person knows where to free space
+        f"no space left on the disk holding the project database {db_file}; free some "
+        f"space there and run the command again ({SAVED_BEFORE})"
+    )
     try:
         free = shutil.disk_usage(db_file.parent).free
         size = db_file.stat().st_size

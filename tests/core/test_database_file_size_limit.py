@@ -45,6 +45,9 @@ def test_a_full_database_on_a_full_disk_says_no_space(project, monkeypatch):
     message, kind = describe(exc)
     assert kind == "DiskFull" and message.startswith("no space left on the disk")
     assert "FAT32" not in message
+    # the disk is named (found by a real full disk: it said only "the disk for the
+    # project database", on which of a person's disks?)
+    assert f"the disk holding the project database {project.path / 'labeldesk.db'}" in message
 
 
 def test_the_real_disk_usage_is_asked(project):
