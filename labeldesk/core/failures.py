@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import LabelDeskError, ProjectBusyError, ProjectError
@@ -82,6 +84,21 @@ def _described(exc: BaseException) -> tuple[str, str] | None:
             "MemoryError"
         )
     return None
+
+
+@contextmanager
+def naming(path: str | os.PathLike[str]) -> Iterator[None]:
+    """An ``OSError`` raised inside without a file name gets ``path`` as its file name.
+
+    A write that fills the disk fails in a file object's ``write`` or ``flush``, whose
+    error says only "No space left on device": the message must say which disk to free
+    (a project's, an export's, the model cache's)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = os.fspath(path)
+        raise
 
 
 _WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)

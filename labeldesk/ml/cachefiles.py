@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from labeldesk.core.failures import naming
 from labeldesk.core.staging import process_alive, process_space
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,9 @@ def write_atomically(target: Path, write: Callable[[Path], None], *, sweep: bool
     name = f".tmp-{os.getpid()}-{_space()}-{threading.get_ident()}-{target.name}"
     tmp = target.with_name(name)
     try:
-        write(tmp)
-        _fsync(tmp)
+        with naming(tmp):  # (a full disk's error names the folder written to)
+            write(tmp)
+            _fsync(tmp)
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)

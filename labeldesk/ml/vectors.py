@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from labeldesk.core.errors import ProjectError
+from labeldesk.core.failures import naming
 from labeldesk.core.filelock import FileLock
 from labeldesk.core.progress import CancelToken
 
@@ -359,7 +360,7 @@ def _size(path: Path) -> int:
 
 
 def _append_to(path: Path, data: bytes) -> None:
-    with open(path, "ab") as f:
+    with naming(path), open(path, "ab") as f:  # (a full disk's error names the store)
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
