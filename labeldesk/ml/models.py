@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from labeldesk.core.failures import naming
 from labeldesk.core.labels import last_event_id
 from labeldesk.core.model_versions import (
     ModelVersion,
@@ -79,7 +80,17 @@ def new_version_dir(project: Project, kind: str) -> Path:
             n += 1
     run = {"pid": os.getpid(), "host": socket.gethostname(), "created_at": time.time()}
     run["made_in"] = process_space()  # whose pid it is (a container shares the host name)
-    (folder / RUN_MARKER).write_text(json.dumps(run))
+    marker = folder / RUN_MARKER
+    try:
+        with naming(marker):  # (a full disk's error says which disk)
+            marker.write_text(json.dumps(run))
+    except BaseException:
+        # A full disk: the marker is empty or cut short, which no sweep can read (its
+        # folder would stay for good). Both were just made here and hold nothing else.
+        with contextlib.suppress(OSError):
+            marker.unlink(missing_ok=True)
+            folder.rmdir()
+        raise
     return folder
 
 

@@ -79,3 +79,38 @@ def test_a_fine_tune_saved_onto_a_full_disk_says_so(
     assert said is not None and said[1] == "DiskFull", caught.value
     assert list_versions(shapes_project) == []
     assert list(models_dir(shapes_project).iterdir()) == []
+
+
+MARKER_CHILD = r"""
+import resource, signal, sys
+from labeldesk.core.failures import describe
+from labeldesk.core.project import open_project
+from labeldesk.ml.models import new_version_dir
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit: EFBIG
+with open_project(sys.argv[1]) as project:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # the disk is full from here on
+    try:
+        new_version_dir(project, "head")
+    except OSError as exc:
+        print(describe(exc)[0])
+"""
+
+
+def test_a_run_folder_whose_marker_cannot_be_written_is_not_left_behind(project):
+    """On a real full disk `labeldesk train` failed writing the run's marker: the folder
+    stayed in models/ with an empty marker, which no later sweep can read, so it stayed
+    for good (found by benchmarks/full_disk_tour.py). It is removed, and the error names
+    the file."""
+    pytest.importorskip("resource")
+    import subprocess
+    import sys
+
+    path = project.path
+    project.close()
+    done = subprocess.run(
+        [sys.executable, "-c", MARKER_CHILD, str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert ".labeldesk-run" in done.stdout and str(path / "models") in done.stdout
+    assert list((path / "models").iterdir()) == []
