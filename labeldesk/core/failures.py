@@ -326,6 +326,9 @@ def check_writable(*paths: Path) -> None:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(here))
 
 
+NO_SPACE = "no space left on the disk holding the project"  # storage_problem's full disk
+
+
 def storage_problem(folder: Path, db_file: Path | None = None) -> str | None:
     """Why nothing can be written in the project ``folder`` (a read-only disk, folder or
     database file, or a full disk), or None if it looks writable.
@@ -351,7 +354,7 @@ def storage_problem(folder: Path, db_file: Path | None = None) -> str | None:
         return None
     if free < LOW_SPACE:
         return (
-            f"no space left on the disk holding the project {folder} ({free // 1024} KiB "
+            f"{NO_SPACE} {folder} ({free // 1024} KiB "
             "free); free some space and run the command again (what was saved before is safe)"
         )
     return None

@@ -27,11 +27,12 @@ from .db_schema import READABLE_FROM, SCHEMA_VERSION, foreign_tables, migrate
 from .display import not_unicode
 from .errors import (
     DatabaseDamaged,
+    DiskFull,
     ImageRootError,
     ProjectError,
     UnknownPathError,
 )
-from .failures import damaged_database, is_damage, storage_problem
+from .failures import NO_SPACE, damaged_database, is_damage, storage_problem
 from .filelock import FileLock
 from .given_folders import check_images_folder, not_a_project
 from .indexed_files import hash_file, stat_matches, thumbnail_path
@@ -467,6 +468,8 @@ def _open_error(folder: Path, db_file: Path, exc: sqlite3.DatabaseError, what: s
     if problem is None and is_damage(exc):
         record_damage(db_file, str(exc))
         return DatabaseDamaged(damaged_database(f"the project database {db_file}", str(exc)))
+    if problem is not None and problem.startswith(NO_SPACE):  # as a full disk says elsewhere
+        return DiskFull(problem)
     return ProjectError(problem or f"{db_file} {what}: {exc}")
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from labeldesk.core import project as project_module
 from labeldesk.core.errors import ProjectError
+from labeldesk.core.failures import describe
 from labeldesk.core.project import open_project
 
 Usage = namedtuple("Usage", "total used free")
@@ -34,8 +35,11 @@ def _sqlite_fails(monkeypatch, message: str) -> None:
 def test_a_full_disk_is_named(closed_project, monkeypatch):
     _sqlite_fails(monkeypatch, "disk I/O error")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: Usage(4 << 20, 4 << 20, 0))
-    with pytest.raises(ProjectError, match="no space left on the disk holding the project"):
+    with pytest.raises(ProjectError, match="no space left on the disk holding the project") as e:
         open_project(closed_project)
+    # the kind every other full-disk failure has (`--json`: "kind": "DiskFull"), not
+    # ProjectError: seen on a real full tmpfs, where opening is the first write that fails
+    assert describe(e.value)[1] == "DiskFull"
 
 
 def test_a_read_only_disk_is_named(closed_project, monkeypatch):
