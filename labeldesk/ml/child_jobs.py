@@ -166,8 +166,27 @@ def _run_child(
     except LabelDeskError as exc:  # with its notes (what was kept, the cluster's notices)
         messages.put(("error", (_kind_of(exc), _with_notes(str(exc), exc))))
     except Exception as exc:  # reported as one line; the traceback stays in the child
-        text = _with_notes(f"{target} failed: {type(exc).__name__}: {exc}", exc)
-        messages.put(("error", ("", text)))
+        messages.put(("error", _unexpected(target, exc)))
+
+
+# The kinds of an expected failure (core.failures.describe) that the parent raises as
+# the same class; the others come back as a plain LabelDeskError with its message
+_DESCRIBED_KINDS = {
+    "DiskFull": "labeldesk.core.errors:DiskFull",
+    "DatabaseDamaged": "labeldesk.core.errors:DatabaseDamaged",
+}
+
+
+def _unexpected(target: str, exc: Exception) -> tuple[str, str]:
+    """(kind, message) for an error that is not LabelDesk's own: a full disk, a damaged
+    database and the like in the words the command line uses (the app showed the
+    child's raw "… failed: OSError: [Errno 28] …" for a full disk), else its text."""
+    from labeldesk.core.failures import describe
+
+    expected = describe(exc)  # (with the notes the work added)
+    if expected is not None:
+        return _DESCRIBED_KINDS.get(expected[1], ""), expected[0]
+    return "", _with_notes(f"{target} failed: {type(exc).__name__}: {exc}", exc)
 
 
 def _kind_of(exc: LabelDeskError) -> str:

@@ -100,3 +100,19 @@ def predictions_with_slow_fits(
     probe._fit = fit  # type: ignore[assignment]
     project_predictions(project)
     return len(fits)
+
+
+def fill_the_disk(project: Any, *, progress: ProgressCallback, cancel: CancelToken) -> None:
+    """Write a cache file on a disk that fills up: Python's write raises ENOSPC with no
+    file name, as it does (the cache's writer names the file)."""
+    import errno
+
+    from labeldesk.ml.cachefiles import write_atomically
+
+    def write(tmp: Any) -> None:
+        tmp.write_bytes(b"")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    folder = project.path / "embeddings"
+    folder.mkdir(exist_ok=True)
+    write_atomically(folder / "predictions-1.npz", write)

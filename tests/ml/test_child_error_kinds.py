@@ -32,3 +32,20 @@ def test_an_unknown_kind_comes_back_as_a_plain_labeldesk_error():
     for kind in ("os:error", "labeldesk.core.errors:NoSuchError", "labeldesk.nowhere:X", ""):
         error = _error_from_child(kind, "said")
         assert type(error) is LabelDeskError and str(error) == "said"
+
+
+def test_a_full_disk_in_the_child_is_said_as_here(project):
+    """The app's background scoring on a real full disk (a 20 MB tmpfs) showed
+    "labeldesk.ml.insights:insights_if_embedded failed: OSError: [Errno 28] No space left
+    on device: '…/.tmp-26250-7b208387-140677633792896-predictions-….npz'": a child's
+    expected failure came back as its raw text. It comes back in the words the command
+    line uses, as a DiskFull."""
+    from labeldesk.core.errors import DiskFull
+
+    with pytest.raises(DiskFull) as raised:
+        run_in_child("ml.child_targets:fill_the_disk", project.path)
+    message, kind = describe(raised.value)
+    assert kind == "DiskFull"
+    folder = project.path / "embeddings"
+    assert message.startswith(f"no space left on the disk: {folder} (writing predictions-1.npz")
+    assert "failed" not in message and "Errno" not in message
