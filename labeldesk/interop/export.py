@@ -12,6 +12,8 @@ written last (:mod:`labeldesk.interop.manifest`) makes the same state write the 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import shlex
 from dataclasses import replace
 from pathlib import Path
@@ -143,11 +145,31 @@ def export(
         sync_folders(folder.parent for folder in made)  # the folders made above it, then
         put_in_place(staging, target, overwrite=options.overwrite)  # it (and its folder)
         finish_staging(target)
-    except BaseException:
+    except BaseException as exc:
         delete_marked(staging)  # its marker last: a kill mid-way leaves it recognisable
         remove_made_parents(made)  # the folders it made above the target, while empty
+        if isinstance(exc, OSError):
+            _name_the_target(exc, staging, target)
         raise
     return report
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _name_the_target(exc: OSError, staging: Path, target: Path) -> None:
+    """A write into the staging folder that failed names the export folder instead: the
+    staging folder is gone by now, and a full disk's error named no file at all (a file
+    object's write) or a file in that hidden folder, not the export folder the person
+    chose (seen on a real full disk: "no space left on the disk; …")."""
+    for attr in ("filename", "filename2"):
+        name = getattr(exc, attr)
+        if name is None:
+            if attr == "filename" and exc.errno in _FULL:
+                exc.filename = str(target)
+            continue
+        if Path(os.fsdecode(name)).is_relative_to(staging):
+            setattr(exc, attr, str(target))
 
 
 def _nothing_readable(project: Project, report: ExportReport) -> ImageRootError:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeldesk.core.copy_stat import copy_stat
+from labeldesk.core.failures import naming
 from labeldesk.core.file_kinds import open_regular
 from labeldesk.core.image_rows import record_change_times
 from labeldesk.core.indexed_files import (
@@ -195,7 +196,7 @@ def _copy_new(source: Path, dest: Path) -> str:
         # exclusive, and binary: an os.open descriptor is text mode on Windows (\n -> \r\n)
         out = open(dest, "xb")  # noqa: SIM115 - closed by the with below, once claimed
         try:
-            with out:
+            with naming(dest), out:  # (a full disk's error names the file: which disk)
                 while chunk := src.read(COPY_CHUNK):
                     hasher.update(chunk)
                     out.write(chunk)
