@@ -23,6 +23,17 @@ from .errors import LabelDeskError, ProjectBusyError, ProjectError
 # for the project's purposes, although it may show a few free kilobytes.
 LOW_SPACE = 1 << 20
 
+# How a message about a full disk says it, wherever it comes from (a file, the project
+# database, a new project): see says_disk_full
+FULL_DISK_WORDS = ("no space left on the disk", "the disk quota is used up")
+
+
+def says_disk_full(message: str) -> bool:
+    """Whether ``message``, as :func:`describe` words a failure, is about a full disk."""
+    low = message.lower()
+    return any(words in low for words in FULL_DISK_WORDS)
+
+
 _OS_MESSAGES = {
     errno.ENOSPC: "no space left on the disk",
     errno.EDQUOT: "the disk quota is used up",

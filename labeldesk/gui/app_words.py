@@ -85,6 +85,10 @@ _IN_APP: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         re.compile(r"in the project \(labeldesk classes .+? --rename .+?\); or export"),
         "in the project (Classes → Rename class…); or export",
     ),
+    (  # a full disk (core.failures): there is no command to run again in the app
+        re.compile(r"(free some space(?: there)?) and run the command again"),
+        r"\1 and try again",
+    ),
     (  # --symlink onto a disk without links (interop.placing.no_symlinks)
         re.compile(r"export without --symlink to copy"),
         "choose “Copy files” instead of “Symbolic links” to copy",

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
 )
 
 from labeldesk.core.create import create_empty
 from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.failures import damaged_database, is_damage
+from labeldesk.core.failures import damaged_database, is_damage, says_disk_full
 from labeldesk.core.project import Project, open_project
 from labeldesk.core.read_only_db import (
     READ_ONLY_ADVICE,
@@ -140,6 +141,7 @@ class MainWindow(StackedPages, QMainWindow):
         self.crossfit = CrossFitJobs(self, self.review, parent=self)
         self.menus = MainMenus(self, self)
         self.focus_rings = FocusRings(self)  # the focused view shows it, in every window
+        self._full_disk_notice: QMessageBox | None = None  # the one open about a full disk
         place = first_geometry(QGuiApplication.primaryScreen())
         if place is None:
             self.resize(FIRST_SIZE)
@@ -511,11 +513,15 @@ class MainWindow(StackedPages, QMainWindow):
         self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
         if self.session is not None and self.session.check_damage():
             dialog = False  # the damage met: the read-only reopen's notice says it all
+        full = says_disk_full(message)
+        if full and self._full_disk_notice is not None and self._full_disk_notice.isVisible():
+            # One full disk, one notice: the jobs that follow a failed one (the model's
+            # scores after an embedding kept its finished batches) meet it too
+            dialog = False
         if dialog:
-            if fix is None:
-                show_error(self, message)
-            else:
-                show_error(self, message, fix=fix)
+            box = show_error(self, message) if fix is None else show_error(self, message, fix=fix)
+            if full:
+                self._full_disk_notice = box
 
     def _in_app_words(self, text: str) -> str:
         """What a page, a job or the core says, with the commands it suggests as the

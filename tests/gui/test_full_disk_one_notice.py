@@ -1,0 +1,48 @@
+"""A full disk met by a job and then by the job that follows it gave two notices to
+dismiss (seen under Xvfb on a 20 MB tmpfs: Compute embeddings failed, then the model's
+scores of the batches it kept failed writing their cache). While a notice about a full
+disk is open, another full-disk failure goes to the status bar only; other failures
+still get their notice, and after it is closed a full disk gets one again."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+FIRST = "no space left on the disk: /p/embeddings/x/vectors.f16; free some space"
+SECOND = "no space left on the disk: /p/embeddings/x (writing knn-1.npz there); free some"
+
+
+def _notices(window) -> list[QMessageBox]:
+    return [
+        b
+        for b in window.findChildren(QMessageBox)
+        if b.objectName() == "errorNotice" and b.isVisible()
+    ]
+
+
+def test_one_notice_for_a_full_disk(qtbot, window):
+    window.show()
+    window.notify_error(FIRST)
+    window.notify_error(SECOND)
+    assert len(_notices(window)) == 1
+    assert "knn-1.npz" in window.statusBar().currentMessage()  # still said, in the bar
+    window.notify_error("the image folder is gone")  # another failure: its own notice
+    assert len(_notices(window)) == 2
+    for box in _notices(window):
+        box.close()
+    window.notify_error(SECOND)  # the notice was closed: the next full disk is told
+    assert len(_notices(window)) == 1
+    _notices(window)[0].close()
+
+
+def test_a_full_disk_notice_says_try_again_not_run_the_command():
+    import errno
+    import os
+
+    from labeldesk.core.failures import describe
+    from labeldesk.gui.app_words import in_app_words
+
+    said = describe(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/p/labeldesk.db"))[0]
+    shown = in_app_words(said)
+    assert "run the command" not in shown
+    assert "free some space and try again (what was saved before is safe)" in shown
