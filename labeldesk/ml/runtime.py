@@ -96,10 +96,18 @@ def load_runner(backbone: Backbone, device: str, requested: str = "auto") -> Run
             _check_against_torch(backbone, features)
             return Runner(name, features)
         except Exception as exc:
-            log.warning(
-                "%s unavailable (%s: %s); embedding with PyTorch", name, type(exc).__name__, exc
-            )
+            log.warning("%s unavailable (%s); embedding with PyTorch", name, _why(exc))
     return Runner("torch", torch_features(backbone, device), TORCH_PRECISION.get(device, "f32"))
+
+
+def _why(exc: Exception) -> str:
+    """Why a runtime could not be used: a full or read-only model cache in plain words
+    (which disk: a full one said "OSError: [Errno 28] …: '…/.tmp-…-….onnx'"), anything
+    else as its type and text."""
+    from labeldesk.core.failures import describe
+
+    expected = describe(exc) if isinstance(exc, OSError) else None
+    return expected[0] if expected else f"{type(exc).__name__}: {exc}"
 
 
 def _mixed_runner(backbone: Backbone) -> Runner | None:

@@ -323,3 +323,27 @@ def test_a_models_kept_check_vectors_stay_bounded(monkeypatch, runtime_cache):
     runtime.torch_reference(backbone, pixels)
     left = sorted(p.name.split("-torch")[1] for p in runtime_cache.glob("*-check*.npy"))
     assert left == ["1.0.npy", "1.1.npy", "1.5.npy", "3.0.npy"]
+
+
+def test_a_full_model_cache_is_named_as_such(monkeypatch, caplog, tmp_path):
+    """The model cache on a full disk (a real 20 MB tmpfs): exporting the graph failed,
+    embedding went on with PyTorch, and the line said "OSError: [Errno 28] No space left
+    on device: '…/.tmp-17859-7b208387-…-efficientnet_lite0-….onnx'". It names the cache
+    folder and what to do."""
+    import errno
+
+    tmp = tmp_path / ".tmp-17859-7b208387-1402-model-v1.onnx"
+
+    def full(backbone, name):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp))
+
+    monkeypatch.setattr(runtime, "_mixed_runner", lambda backbone: None)
+    monkeypatch.setattr(runtime, "_runtime_features", full)
+    with caplog.at_level(logging.WARNING, logger="labeldesk.ml.runtime"):
+        assert load_runner(tiny_backbone(), "cpu", "openvino").name == "torch"
+    said = [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]
+    assert said == [
+        f"openvino unavailable (no space left on the disk: {tmp_path} (writing model-v1.onnx "
+        "there); free some space and run the command again (what was saved before is "
+        "safe)); embedding with PyTorch"
+    ]
