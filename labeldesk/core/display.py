@@ -33,6 +33,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "ARROW",
     "SCORE_MEANING",
     "UNKNOWN",
     "confidence_word",
@@ -182,10 +183,14 @@ def quoted_names(names: Iterable[str], limit: int | None = None) -> str:
     return text
 
 
-def label_change(old: str | None, new: str | None) -> str:
-    """A label changed from ``old`` to ``new`` as a line of history shows it: each class
-    quoted as :func:`quoted_names` quotes it (``'cat' → 't-shirt, top'``), no label as ∅."""
-    return " → ".join("∅" if not label else quoted_names([label]) for label in (old, new))
+ARROW = "→"  # from the old to the new: `history`, `version diff` and the app write it
+
+
+def label_change(old: str | None, new: str | None, arrow: str = ARROW) -> str:
+    """A label changed from ``old`` to ``new`` as a line of history (and of a version
+    diff) shows it: each class quoted as :func:`quoted_names` quotes it (``'cat' →
+    't-shirt, top'``), no label as ∅."""
+    return f" {arrow} ".join("∅" if not label else quoted_names([label]) for label in (old, new))
 
 
 def shown_path(path: str) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .db import Database
-from .display import counted, quoted_names, shown_path
+from .display import ARROW, counted, label_change, shown_path
 from .errors import BadArgument, DiskFull
 from .labels import NEWEST_EVENT
 from .version_state import Recorded, differences, relabeled_ids, states
@@ -89,9 +89,10 @@ class VersionDiff:
             kind: getattr(self, kind) for kind in self.KINDS
         }
 
-    def to_text(self, limit: int = 20, *, arrow: str = "->") -> str:
-        """The comparison in lines; ``arrow`` joins the old and the new (the command line
-        keeps ASCII ``->``, the app writes ``→`` as it does everywhere else)."""
+    def to_text(self, limit: int = 20, *, arrow: str = ARROW) -> str:
+        """The comparison in lines; ``arrow`` joins the old and the new (``→``, as
+        ``history`` and the app write it; a label changed is written as ``history``
+        writes it, by :func:`.display.label_change`)."""
         counts = self.counts()
         return _text(self.a, self.b, counts, lambda kind: getattr(self, kind)[:limit], arrow)
 
@@ -157,7 +158,7 @@ class DiffListing:
         for kind in KINDS:
             yield kind, self.rows(kind)
 
-    def to_text(self, limit: int = 20, *, arrow: str = "->") -> str:
+    def to_text(self, limit: int = 20, *, arrow: str = ARROW) -> str:
         """As :meth:`VersionDiff.to_text`: the counts, and the first ``limit`` rows of
         each kind (all that is read)."""
         counts = self.counts
@@ -316,7 +317,7 @@ def _text(a: str, b: str, counts: dict[str, int], shown: Any, arrow: str) -> str
         if counts[kind]:
             rows = shown(kind)
             lines.append(f"{kind.replace('_', ' ')}:")
-            lines += [f"  {_describe(row, arrow)}" for row in rows]
+            lines += [f"  {_describe(kind, row, arrow)}" for row in rows]
             if counts[kind] > len(rows):
                 lines.append(f"  … and {counts[kind] - len(rows):,} more (--json lists all)")
     return "\n".join(lines)
@@ -331,10 +332,12 @@ def _kind_text(kind: str, n: int) -> str:
     return text
 
 
-def _describe(row: dict[str, Any], arrow: str) -> str:
+def _describe(kind: str, row: dict[str, Any], arrow: str) -> str:
     if "images" in row:
-        names = f"{quoted_names([row['old']])} {arrow} {quoted_names([row['new']])}"
+        names = label_change(row["old"], row["new"], arrow)  # (a class: never empty)
         return f"{names} ({counted(row['images'], 'image')})"
+    if kind == "labels_changed":  # (as `history` writes it: 'cat' → 'dog', ∅ for none)
+        return f"{shown_path(row['path'])}: {label_change(row['old'], row['new'], arrow)}"
     if "new" in row:
         old, new = row["old"] or "(none)", row["new"] or "(none)"
         return f"{shown_path(row['path'])}: {old} {arrow} {new}"

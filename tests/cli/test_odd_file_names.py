@@ -68,4 +68,4 @@ def test_version_diff_lists_each_image_on_one_line(tmp_path, capsys):
     assert main(["label", str(path), BREAK, "-"]) == 0
     capsys.readouterr()
     assert main(["version", str(path), "diff", "v0"]) == 0
-    assert f"  {shown_path(BREAK)}: cat -> (none)" in capsys.readouterr().out.splitlines()
+    assert f"  {shown_path(BREAK)}: 'cat' → ∅" in capsys.readouterr().out.splitlines()

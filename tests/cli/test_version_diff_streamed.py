@@ -125,17 +125,17 @@ OLD_JSON = r"""{
 """
 OLD_TEXT = (
     (
-        "v1 -> current: 2 labels changed, 1 class renamed, 2 splits changed, 3 added, 1 removed, "
+        "v1 → current: 2 labels changed, 1 class renamed, 2 splits changed, 3 added, 1 removed, "
         "1 moved, 1 excluded, 1 included, 1 verified, 1 unverified, 1 content changed\n"
     )
     + r"""labels changed:
-  _unlabeled/u0.png: (none) -> cat
-  train/cat/cat0.jpg: cat -> hound
+  _unlabeled/u0.png: ∅ → 'cat'
+  train/cat/cat0.jpg: 'cat' → 'hound'
 classes renamed:
-  'dog' -> 'hound' (7 images)
+  'dog' → 'hound' (7 images)
 splits changed:
-  _unlabeled/u0.png: (none) -> train
-  val/cat/cat0.jpg: val -> test
+  _unlabeled/u0.png: (none) → train
+  val/cat/cat0.jpg: val → test
 added:
   train/dog/Zebra.jpg (hound)
   train/dog/extra.jpg (hound)
@@ -143,7 +143,7 @@ added:
 removed:
   train/dog/dog2.jpg (dog)
 moved:
-  train/cat/cat1.jpg -> train/cat/zz-renamed.jpg
+  train/cat/cat1.jpg → train/cat/zz-renamed.jpg
 excluded:
   test/cat/cat1.jpg (cat)
 included:

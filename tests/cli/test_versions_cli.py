@@ -46,7 +46,10 @@ def test_version_text_output(project, capsys):
     project.set_label("train/cat/cat0.jpg", "dog")
     assert main(["version", str(project.path), "diff", "v1", "current"]) == 0
     out = capsys.readouterr().out
-    assert "v1 -> current: 1 label changed" in out and "train/cat/cat0.jpg: cat -> dog" in out
+    assert "v1 → current: 1 label changed" in out and "train/cat/cat0.jpg: 'cat' → 'dog'" in out
+    # the same change as `history` writes it (one function writes both)
+    assert main(["history", str(project.path), "train/cat/cat0.jpg"]) == 0
+    assert "train/cat/cat0.jpg  'cat' → 'dog'" in capsys.readouterr().out
 
 
 def test_version_errors_are_one_json_document(project, capsys):
