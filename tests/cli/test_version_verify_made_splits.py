@@ -91,3 +91,15 @@ def test_an_older_make_splits_export_says_its_splits_are_not_checked(project, tm
     code, found = verify(capsys, project, "v1", out)
     assert code == 0 and found["ok"]
     assert any("does not record the split made for each image" in n for n in found["notes"])
+
+
+def test_the_sizes_a_manifest_gives_are_written_with_thousands_separators():
+    """`version verify` wrote "train 4980" where every other command writes 4,980."""
+    from labeldesk.interop.export_splits_check import check_made_splits
+
+    said: list[str] = []
+    sizes = {"train": 4980, "val": 1245, "test": "12000"}  # (the last: edited, as written)
+    manifest = {"made_splits": {"sizes": sizes}}
+    check_made_splits(said, manifest, {"a.png": "train"}, [("a.png", "cat")], [])
+    assert said and "the sizes test 12000, train 4,980, val 1,245, but" in said[0], said
+    assert "the splits it records are train 1:" in said[0], said
