@@ -201,9 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "--json" in argv:
             return _fail(message, "UsageError", True, code=2)
         said_by = _command_parser(parser, argv) if exc.parser is parser else exc.parser
-        said_by.print_usage(sys.stderr)
-        print(f"{said_by.prog}: error: {printable_text(message)}", file=sys.stderr)
-        return 2
+        return _usage_error(said_by, message)
     if args.json_first:
         args.json = True
     as_json = getattr(args, "json", False)
@@ -231,7 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra: dict[str, object] | None = {"saved": True} if saved else None
             return _fail(message, "Interrupted", as_json, code, out=out, begun=begun, extra=extra)
         except OptionsError as exc:  # a usage error found by the command, not argparse
-            return _fail(str(exc), "UsageError", as_json, code=2, out=out)
+            if as_json:
+                return _fail(str(exc), "UsageError", as_json, code=2, out=out)
+            return _usage_error(_command_parser(parser, [args.command]), str(exc))
         except Exception as exc:
             described = describe(exc)
             if described is None:  # a bug: say so, with the details a report needs
@@ -241,6 +241,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             message, kind = described
             message = with_project_as_typed(message, getattr(args, "project", None))
             return _fail(message, kind, as_json, out=out, begun=begun)
+
+
+def _usage_error(said_by: argparse.ArgumentParser, message: str) -> int:
+    """A usage error as argparse writes its own (the command's usage line, then
+    ``labeldesk CMD: error: …``), whether argparse or the command found it: exit 2."""
+    said_by.print_usage(sys.stderr)
+    print(f"{said_by.prog}: error: {printable_text(message)}", file=sys.stderr)
+    return 2
 
 
 def _print(

@@ -46,8 +46,14 @@ def test_options_that_do_not_go_together_are_usage_errors(project, tmp_path, cap
     assert main([*argv, "--json"]) == 2
     error = json.loads(capsys.readouterr().out)
     assert error["kind"] == "UsageError" and said in error["error"]
-    assert main(argv) == 2  # the same without --json, one line on stderr
-    assert said in capsys.readouterr().err
+    assert main(argv) == 2  # the same without --json, written as argparse writes its own
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: labeldesk {argv[0]} "), err  # (it had no usage line)
+    assert f"\nlabeldesk {argv[0]}: error: " in err and said in err, err
+    assert main([*argv, "--no-such-option"]) == 2  # argparse's own, the same shape
+    theirs = capsys.readouterr().err
+    assert theirs.startswith(f"usage: labeldesk {argv[0]} ")
+    assert f"\nlabeldesk {argv[0]}: error: unrecognized arguments" in theirs
     assert not out.exists() and project.images().equals(before)  # nothing done
 
 
