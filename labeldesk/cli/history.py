@@ -108,7 +108,10 @@ def cmd_undo(args: argparse.Namespace) -> Output:
     redo += [] if source in USER_SOURCES else ["--include-imports"]
     summary = f"{undone.summary()} (redo with `{shlex.join(redo)}`)"
     data = {
+        # "batch": the one taken back, as it always said (elsewhere "batch" is the new one:
+        # the name of each is "undone_batch", and the undo's own, "undo_batch")
         "batch": undone.undone_batch_id,
+        "undone_batch": undone.undone_batch_id,
         "undo_batch": undone.batch_id,
         "description": undone.description,
         "author": undone.author,
@@ -157,7 +160,8 @@ def cmd_redo(args: argparse.Namespace) -> Output:
             ) from None
         paths = [where_it_was(p) for p in project.paths_of(redone.image_ids[:20])]
     data = {
-        "batch": redone.redone_batch_id,
+        "batch": redone.redone_batch_id,  # (as undo's: the one made again, "redone_batch")
+        "redone_batch": redone.redone_batch_id,
         "undo_batch": redone.undo_batch_id,
         "redo_batch": redone.batch_id,
         "description": redone.description,

@@ -49,7 +49,17 @@ def test_label_and_review_give_the_batch_in_json_as_classes_does(project, capsys
     reviewed = json.loads(said(capsys))
     assert reviewed["status"] == "excluded" and reviewed["batch"] > labeled["batch"]
     assert main(["--json", "undo", proj]) == 0
-    assert json.loads(said(capsys))["batch"] == reviewed["batch"]  # the one undo takes back
+    undone = json.loads(said(capsys))
+    assert undone["batch"] == reviewed["batch"]  # the one undo takes back, as it always said
+    # ... and by a name that says so; the undo's own batch is "undo_batch"
+    assert undone["undone_batch"] == reviewed["batch"] < undone["undo_batch"]
+    assert main(["--json", "redo", proj]) == 0
+    redone = json.loads(said(capsys))
+    assert redone["batch"] == redone["redone_batch"] == reviewed["batch"]
+    assert redone["undo_batch"] == undone["undo_batch"] < redone["redo_batch"]
+    # the new batch is the one `undo --batch` takes, as a change's "batch" is
+    assert main(["--json", "undo", proj, "--batch", str(redone["redo_batch"])]) == 0
+    assert json.loads(said(capsys))["undone_batch"] == redone["redo_batch"]
     assert main(["--json", "review", proj, "include", "train/cat/cat0.jpg"]) == 0
     assert json.loads(said(capsys))["batch"] is None  # included already: no change
 
