@@ -26,6 +26,7 @@ from labeldesk.cli import (
     dataset,
     drift,
     embeddings,
+    examples,
     export,
     history,
     imports,
@@ -116,7 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str, json_output: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=examples.epilog(name),  # README's command lines (new, label, …)
+            formatter_class=examples.ExamplesFormatter,
+        )
         if json_output:
             p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
         return p
