@@ -50,7 +50,7 @@ def test_a_version_recorded_before_under_such_a_name_keeps_working(project, tmp_
     old = get_version(project.db, name)
     project.set_label("train/cat/cat0.jpg", "dog")
     now = create_version(project.db, "now")
-    assert "train/cat/cat0.jpg: cat -> dog" in diff(project.db, old, now).to_text()
+    assert "train/cat/cat0.jpg: 'cat' → 'dog'" in diff(project.db, old, now).to_text()
     proj, out = str(project.path), tmp_path / "out"
     project.close()
     assert main(["version", proj, "list", "--json"]) == 0

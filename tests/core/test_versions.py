@@ -92,14 +92,14 @@ def test_diff_lists_labels_splits_added_removed_and_excluded(project, imagefolde
     assert result.included == [] and result.content_changed == []
     assert result.to_json()["counts"]["labels_changed"] == 1
     text = result.to_text()
-    assert "v1 -> v2" in text and "train/cat/cat0.jpg: cat -> dog" in text
+    assert "v1 → v2" in text and "train/cat/cat0.jpg: 'cat' → 'dog'" in text
     back = diff(project.db, v2, v1)  # the other way round
     assert back.added == [{"path": "train/dog/dog2.jpg", "label": "dog"}]
     assert back.included == [{"path": "test/cat/cat1.jpg", "label": "cat"}]
     project.set_label("train/cat/cat0.jpg", "cat")
     now = diff(project.db, v2, None)
     assert now.b == "current" and now.labels_changed[0]["new"] == "cat"
-    assert diff(project.db, v2, v2).to_text() == "v2 -> v2: no differences"
+    assert diff(project.db, v2, v2).to_text() == "v2 → v2: no differences"
 
 
 def test_a_diff_counts_a_class_rename_once_and_shows_reviews(project):
@@ -115,7 +115,7 @@ def test_a_diff_counts_a_class_rename_once_and_shows_reviews(project):
     assert result.classes_renamed == [{"old": "dog", "new": "hound", "images": dogs}]
     assert result.labels_changed == [{"path": "train/cat/cat0.jpg", "old": "cat", "new": "hound"}]
     assert result.verified == [{"path": "train/cat/cat1.jpg", "label": "cat"}]
-    assert f"'dog' -> 'hound' ({dogs} images)" in result.to_text()  # names quoted
+    assert f"'dog' → 'hound' ({dogs} images)" in result.to_text()  # names quoted
     assert "1 class renamed" in result.to_text()
     back = diff(project.db, v2, v1)  # the other way round: the rename backwards
     assert back.classes_renamed == [{"old": "hound", "new": "dog", "images": dogs}]
@@ -395,7 +395,7 @@ def test_diff_lists_a_file_renamed_or_moved_since(project, imagefolder):
     assert now.added == [] and now.removed == [] and now.content_changed == []
     text = now.to_text()
     assert "2 moved" in text and "no differences" not in text
-    assert "train/cat/cat1.jpg -> train/cat/zz-renamed.jpg" in text
+    assert "train/cat/cat1.jpg → train/cat/zz-renamed.jpg" in text
     assert now.to_json()["counts"]["moved"] == 2
     back = diff(project.db, None, v1)  # the other way round: back to the old names
     assert {"path": "train/cat/cat1.jpg", "old_path": "train/cat/zz-renamed.jpg"} in back.moved
@@ -425,10 +425,14 @@ def test_the_command_line_says_so_without_a_traceback(project, capsys):
     assert out["kind"] == "VersionError", out
 
 
-def test_the_app_can_ask_for_its_own_arrow(project):
-    """The command line keeps ASCII "->"; the app's Dataset versions page writes "→"."""
+def test_the_diff_writes_labels_as_history_does_with_the_arrow_asked_for(project):
+    """The command line wrote ASCII "->" and labels unquoted (``cat -> dog``) where
+    `history` writes ``'cat' → 'dog'``: both write it now; a caller may ask for another
+    arrow."""
     v1 = create_version(project.db, "v1")
     project.set_label("train/cat/cat0.jpg", "dog")
     v2 = create_version(project.db, "v2")
-    text = diff(project.db, v1, v2).to_text(arrow="→")
-    assert "v1 → v2" in text and "train/cat/cat0.jpg: cat → dog" in text and "->" not in text
+    text = diff(project.db, v1, v2).to_text()
+    assert "v1 → v2" in text and "train/cat/cat0.jpg: 'cat' → 'dog'" in text and "->" not in text
+    text = diff(project.db, v1, v2).to_text(arrow="->")
+    assert "v1 -> v2" in text and "train/cat/cat0.jpg: 'cat' -> 'dog'" in text and "→" not in text
