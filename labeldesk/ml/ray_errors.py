@@ -4,6 +4,8 @@ cause is told (:func:`summary`)."""
 
 from __future__ import annotations
 
+import re
+
 from labeldesk.core.errors import LabelDeskError
 
 # Told when Cancel or Ctrl+C stops a job before it has written anything.
@@ -41,9 +43,42 @@ class ImagesDifferOnWorker(ClusterError):
 
 
 def summary(exc: BaseException) -> str:
-    """The last line of a Ray error that names the cause (Ray wraps remote tracebacks)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    """The last line of a Ray error that names the cause (Ray wraps remote tracebacks);
+    a process Ray's memory monitor killed, said in one line (:func:`out_of_memory`)."""
+    text = str(exc)
+    killed = out_of_memory(text)
+    if killed is not None:
+        return killed
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in reversed(lines):
         if "Error" in line.split(":", 1)[0] or "Exception" in line.split(":", 1)[0]:
             return line
     return lines[-1] if lines else type(exc).__name__
+
+
+# Ray's memory monitor kills a worker when its node's memory use passes a threshold (95%
+# by default); the error then holds a page of object-store figures and ends with a link
+# to Ray's documentation, which was all the job's error said ("the Ray job failed: Refer
+# to the documentation on how to address the out of memory issue: …").
+OOM_KILLED = "killed due to the node running low on memory"
+OOM_NODE = re.compile(r"Memory on the node \(IP: ([^,)]+)[^)]*\) was (\S+) used / (\S+) limit")
+OOM_TASK = re.compile(r"task name=([\w.]+)")
+OOM_SHARE = re.compile(r"\(([\d.]+)% of \d+B limit\)")
+
+
+def out_of_memory(text: str) -> str | None:
+    """Ray's error for a process its memory monitor killed, in one line with what to do;
+    None for any other error."""
+    if OOM_KILLED not in text:
+        return None
+    node, task, share = OOM_NODE.search(text), OOM_TASK.search(text), OOM_SHARE.search(text)
+    what = f"the job's {task.group(1).split('.')[0]}" if task else "one of the job's processes"
+    where = f"node {node.group(1)}" if node else "its node"
+    used = f" ({node.group(2)} of {node.group(3)} in use)" if node else ""
+    limit = f"{float(share.group(1)):g}%" if share else "95%"
+    return (
+        f"Ray killed {what} because {where} was low on memory{used}: Ray's memory monitor "
+        f"kills a worker when a node's memory use passes {limit}. Free memory on that node "
+        "(other programs there), or start Ray there with a higher RAY_memory_usage_threshold "
+        "(e.g. 0.98)"
+    )

@@ -36,6 +36,12 @@ from .ray_worker import health_check_window
 
 WORKER_DIED = "A worker died or was killed"
 RAYLET_ENDED = "Raylet is terminated"
+# The head's notice of a node it gave up on (its raylet gone): the same loss as the
+# raylet's notice, which came twice (its node's two agents each send one), and had been
+# counted as two nodes, with this one as a note of its own ("note: Ray: The node with
+# node id: … has been marked dead because the detector has missed too many heartbeat…")
+RAYLET_PID = re.compile(r"\[[\d-]+ [\d:,]+ [DIWEF] (\d+) \d+\] \(raylet\)")
+NODE_MARKED_DEAD = re.compile(r"The node with node id: ([0-9a-f]+).{0,300}? has been marked dead")
 RETRIED = "retries remaining"  # "Task … failed. There are infinite retries remaining, …"
 WORKER_IP = re.compile(r"Worker IP address: (\S+)")
 WORKER_ID = re.compile(r"Worker ID: ([0-9a-f]+)")
@@ -87,6 +93,9 @@ class Notices:
 
     workers_died: list[str] = field(default_factory=list)  # the workers' IP addresses
     nodes_ended: int = 0  # raylets that ended
+    # the raylets' process ids (else the notices' texts): a node's agents each send one
+    raylet_notices: set[str] = field(default_factory=set)
+    nodes_dead: set[str] = field(default_factory=set)  # node ids the head gave up on
     worker_ids: set[str] = field(default_factory=set)  # of the workers died, where known
     other: list[str] = field(default_factory=list)  # any other notice's first line
     autoscaler: list[str] = field(default_factory=list)  # the autoscaler's events
@@ -102,7 +111,12 @@ class Notices:
             if named is not None:
                 self.worker_ids.add(named.group(1))
         elif RAYLET_ENDED in text:
-            self.nodes_ended += 1
+            pid = RAYLET_PID.search(text)  # its log's lines name its process
+            self.raylet_notices.add(pid.group(1) if pid else text.strip())
+            self._count_nodes(len(self.raylet_notices))
+        elif (dead := NODE_MARKED_DEAD.search(text)) is not None:
+            self.nodes_dead.add(dead.group(1))
+            self._count_nodes(len(self.nodes_dead))
         elif RETRIED in text:
             return  # Ray runs the batch again: part of the worker's death said above
         else:
@@ -110,6 +124,11 @@ class Notices:
             if first:
                 cut = first if len(first) <= NOTICE_CHARS else first[: NOTICE_CHARS - 1] + "…"
                 self.other.append(cut)
+
+    def _count_nodes(self, told: int) -> None:
+        """The nodes ended: as many as the most that one kind of notice tells of (a
+        raylet's notice and the head's both come for one node)."""
+        self.nodes_ended = max(self.nodes_ended, told)
 
     def take_dead_workers(self, found: list[tuple[str, str]]) -> None:
         """Keep the workers the cluster says died (worker id, IP address), as Ray's notice
