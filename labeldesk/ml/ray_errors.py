@@ -67,18 +67,26 @@ OOM_SHARE = re.compile(r"\(([\d.]+)% of \d+B limit\)")
 
 
 def out_of_memory(text: str) -> str | None:
-    """Ray's error for a process its memory monitor killed, in one line with what to do;
-    None for any other error."""
+    """Ray's error for processes its memory monitor killed (this job's, or another's on
+    the same node, as Ray lists them), in one line with what to do; None for any other
+    error."""
     if OOM_KILLED not in text:
         return None
-    node, task, share = OOM_NODE.search(text), OOM_TASK.search(text), OOM_SHARE.search(text)
-    what = f"the job's {task.group(1).split('.')[0]}" if task else "one of the job's processes"
+    node, share = OOM_NODE.search(text), OOM_SHARE.search(text)
+    names = list(dict.fromkeys(name.split(".")[0] for name in OOM_TASK.findall(text)))
+    what = (
+        "a process"
+        if not names
+        else names[0]
+        if len(names) == 1
+        else f"{len(names)} processes ({', '.join(names)})"
+    )
     where = f"node {node.group(1)}" if node else "its node"
     used = f" ({node.group(2)} of {node.group(3)} in use)" if node else ""
     limit = f"{float(share.group(1)):g}%" if share else "95%"
     return (
-        f"Ray killed {what} because {where} was low on memory{used}: Ray's memory monitor "
-        f"kills a worker when a node's memory use passes {limit}. Free memory on that node "
+        f"Ray's memory monitor killed {what} because {where} was low on memory{used}: it "
+        f"kills workers when a node's memory use passes {limit}. Free memory on that node "
         "(other programs there), or start Ray there with a higher RAY_memory_usage_threshold "
         "(e.g. 0.98)"
     )

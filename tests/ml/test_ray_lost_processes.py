@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from labeldesk.core.progress import CancelToken
-from labeldesk.ml.ray_errors import ClusterError
+from labeldesk.ml.ray_errors import ClusterError, summary
 from labeldesk.ml.ray_notices import Notices
 from labeldesk.ml.ray_results import Outputs
 
@@ -65,12 +65,25 @@ def test_a_process_killed_by_rays_memory_monitor_is_said_with_its_node_and_the_f
         outputs.close()
     said = str(failed.value)
     assert said.startswith(
-        "the Ray job failed: Ray killed the job's JobRelay because node 127.0.0.1 was low "
-        "on memory (22.48GB of 23.54GB in use): Ray's memory monitor kills a worker when a "
-        "node's memory use passes 95%. "
+        "the Ray job failed: Ray's memory monitor killed JobRelay because node 127.0.0.1 "
+        "was low on memory (22.48GB of 23.54GB in use): it kills workers when a node's "
+        "memory use passes 95%. "
     )
     assert "RAY_memory_usage_threshold" in said
     assert "Refer to the documentation" not in said
+
+
+def test_processes_of_other_jobs_killed_with_it_are_named_too():
+    """Ray's list as the tests' cluster gave it: another job's task and the relay's call
+    (only the first was named, as if it were this job's)."""
+    two = OOM.replace("1 worker(s) were killed", "2 worker(s) were killed").replace(
+        "Selected to kill: (Task:",
+        "Selected to kill: (Task: job ID=02000000, task name=hold, pid=9), (Task:",
+    )
+
+    assert summary(ActorDiedError(two)).startswith(
+        "Ray's memory monitor killed 2 processes (hold, JobRelay) because node 127.0.0.1"
+    )
 
 
 RAYLET_LOG = (
