@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ import numpy as np
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 
 from .embed import EmbedReport, image_root_state
+from .ray_busy import BUSY_AFTER_S, BUSY_EVERY_S, busy_message, cpus
 from .ray_deaths import ASK_TIMEOUT_S
 from .ray_errors import ClusterError, ClusterMismatch, ImageMissingOnWorker, summary
 from .ray_head import HeadWatch
@@ -64,9 +66,12 @@ class Outputs:
         closed: threading.Event | None = None,
         explain: Callable[[BaseException], ClusterError | None] | None = None,
         deaths: Callable[[], list[tuple[str, str]]] | None = None,
+        busy: Callable[[], str | None] | None = None,
     ):
         """``explain``: the job's error as the user's to read (a node gone), or None;
-        ``deaths``: asks the cluster which of the job's workers died."""
+        ``deaths``: asks the cluster which of the job's workers died; ``busy``: what the
+        job waits for while no batch has come (other jobs' CPUs), or None."""
+        self._busy = busy
         self._stop = stop
         self._deaths = deaths
         self._watch = watch
@@ -98,10 +103,19 @@ class Outputs:
                 continue
         return False
 
-    def next(self, cancel: CancelToken) -> dict[str, np.ndarray] | None:
+    def next(
+        self, cancel: CancelToken, waiting: Callable[[str | None], None] = lambda text: None
+    ) -> dict[str, np.ndarray] | None:
         """The next batch; None at the end; raises Cancelled, ClusterLost (the head went
-        away: Ray alone would wait a minute) or the job's error."""
+        away: Ray alone would wait a minute) or the job's error. ``waiting`` is told what
+        the job waits for (see ``busy``) as it changes, and None once it no longer waits."""
+        said = None
         while True:
+            if self._busy is not None:
+                text = self._busy()
+                if text != said:
+                    waiting(text)
+                said = text
             cancel.raise_if_cancelled()
             if self._watch is not None:
                 self._watch.check()
@@ -110,6 +124,7 @@ class Outputs:
             except queue.Empty:
                 continue
             if kind == "batch":
+                self._busy = None  # the workers run: the job no longer waits for room
                 return dict(value)
             if kind == "end":
                 return None
@@ -168,7 +183,10 @@ def run_job(
             .remote(*args, **kwargs)
         )
 
-    relay = (watch or HeadWatch("", None)).call(
+    calls = watch or HeadWatch("", None)
+    before = calls.call(cpus, ray)  # other jobs' CPUs: this one holds none yet
+    held = 0.0 if before is None else before[0] - before[1]
+    relay = calls.call(
         start_relay,
         items,
         spec,
@@ -181,10 +199,13 @@ def run_job(
     )
 
     closed = threading.Event()
+    busy: list[str | None] = [None]  # what the job waits for, before its first batch
+    first = [True]
 
     def batches() -> Iterator[dict[str, np.ndarray]]:
         while True:
             ref = relay.next.remote()
+            waited, asked = time.monotonic(), 0.0
             while True:  # in Ray's call a bounded time: ends soon after ``closed``
                 try:
                     batch = ray.get(ref, timeout=FETCH_WAIT_S)
@@ -192,6 +213,11 @@ def run_job(
                 except TimeoutError:  # Ray's GetTimeoutError (Ray Client's too)
                     if closed.is_set():
                         return
+                now = time.monotonic()  # (asked here: a call that hangs holds this thread)
+                if first[0] and now - waited >= BUSY_AFTER_S and now - asked >= BUSY_EVERY_S:
+                    busy[0], asked = busy_message(ray, held), now
+            first[0] = False
+            busy[0] = None
             if batch is None:
                 return
             yield batch
@@ -206,6 +232,7 @@ def run_job(
         closed=closed,
         explain=explain,
         deaths=deaths,
+        busy=lambda: busy[0],
     )
 
 
@@ -248,7 +275,11 @@ def store_results(
     version = code_version()
     done = 0
     progress(Progress(0, total, f"embedding on the Ray cluster ({report.device})"))
-    while (batch := outputs.next(cancel)) is not None:
+
+    def waiting(text: str | None) -> None:
+        progress(Progress(0, total, text or f"embedding on the Ray cluster ({report.device})"))
+
+    while (batch := outputs.next(cancel, waiting)) is not None:
         if timing is not None:
             load = batch.get("load_s")
             timing.batch(
