@@ -48,23 +48,42 @@ def _codes(series: pd.Series, known: Sequence[str]) -> np.ndarray:
     return pd.Index(list(known), dtype=object).get_indexer(series.astype(object)).astype(np.int8)
 
 
+class StateCodes(NamedTuple):
+    """The codes of re-read states, made where they were read (a background job): at a
+    million rows looking the labels up cost 0.9 s of the GUI thread (select-all + a key)."""
+
+    classes: tuple[str, ...]  # the class list ``labels`` were coded against
+    labels: np.ndarray  # int64: the class's index, -1 unlabeled, -2 not a class
+    splits: np.ndarray  # int8: the place in SPLITS, -1 none or another
+    statuses: np.ndarray  # int8: the place in STATUSES, -1 none or another
+
+
 class StateColumns(NamedTuple):
-    """Re-read image states as one array per field (ids int64, the others objects)."""
+    """Re-read image states as one array per field (ids int64, the others objects), and
+    their codes when :meth:`of` was given the class list."""
 
     ids: np.ndarray
     labels: np.ndarray
     splits: np.ndarray
     statuses: np.ndarray
+    codes: StateCodes | None = None
 
     @classmethod
-    def of(cls, states: Sequence[ImageState]) -> StateColumns:
+    def of(cls, states: Sequence[ImageState], classes: Sequence[str] | None = None) -> StateColumns:
         # One list per field: zip(*states) over 100k tuples took several times longer.
-        return cls(
-            np.array([s.image_id for s in states], dtype=np.int64),
-            np.array([s.label for s in states], dtype=object),
-            np.array([s.split for s in states], dtype=object),
-            np.array([s.status for s in states], dtype=object),
-        )
+        labels = np.array([s.label for s in states], dtype=object)
+        splits = np.array([s.split for s in states], dtype=object)
+        statuses = np.array([s.status for s in states], dtype=object)
+        codes = None
+        if classes is not None:
+            codes = StateCodes(
+                tuple(classes),
+                class_codes(labels, classes, unknown=-2),
+                _codes(pd.Series(splits, dtype=object), SPLITS),
+                _codes(pd.Series(statuses, dtype=object), STATUSES),
+            )
+        ids = np.array([s.image_id for s in states], dtype=np.int64)
+        return cls(ids, labels, splits, statuses, codes)
 
 
 class ImageCatalog:
@@ -510,9 +529,17 @@ class ImageCatalog:
         self.labels[positions] = labels
         self.splits[positions] = splits
         self.statuses[positions] = statuses
-        self.split_codes[positions] = _codes(pd.Series(splits, dtype=object), SPLITS)
-        self.status_codes[positions] = _codes(pd.Series(statuses, dtype=object), STATUSES)
-        self._recode(positions)
+        codes = states.codes
+        if codes is None:  # read on the GUI thread (a few rows): coded here
+            self.split_codes[positions] = _codes(pd.Series(splits, dtype=object), SPLITS)
+            self.status_codes[positions] = _codes(pd.Series(statuses, dtype=object), STATUSES)
+        else:
+            self.split_codes[positions] = codes.splits[found]
+            self.status_codes[positions] = codes.statuses[found]
+        if codes is not None and list(codes.classes) == self.classes:
+            self.label_codes[positions] = codes.labels[found]
+        else:  # no codes, or the classes changed since the read
+            self._recode(positions)
         return positions
 
     def edited_since(self, older: ImageCatalog) -> np.ndarray:

@@ -43,3 +43,27 @@ def test_no_states_change_nothing(project):
     catalog = ImageCatalog.load(project)
     assert len(catalog.apply_columns(StateColumns.of([]))) == 0
     assert catalog.label_counts() == {"cat": 8, "dog": 8, None: 3}
+
+
+def test_codes_made_at_the_read_are_used_only_for_the_classes_they_were_made_with(project):
+    catalog = ImageCatalog.load(project)
+    ids = project.ids_for(["train/cat/cat0.jpg", "val/dog/dog0.jpg"])
+    cat0, dog0 = (int(catalog.positions_of([ids[p]])[0]) for p in ids)
+    states = [
+        ImageState(ids["train/cat/cat0.jpg"], "dog", "val", VERIFIED),
+        ImageState(ids["val/dog/dog0.jpg"], "bird", "test", None),
+    ]
+    read = StateColumns.of(states, catalog.classes)
+    assert read.codes is not None and read.codes.labels.tolist() == [1, -2]
+    catalog.apply_columns(read)
+    assert catalog.label_codes[[cat0, dog0]].tolist() == [1, -2]
+    assert catalog.split_codes[[cat0, dog0]].tolist() == [1, 2]
+    assert catalog.status_codes[[cat0, dog0]].tolist() == [0, -1]
+
+    # read while the class list was another: coded again against today's
+    stale = StateColumns.of(states, ["dog", "bird", "cat"])
+    catalog.apply_columns(stale)
+    assert catalog.label_codes[[cat0, dog0]].tolist() == [1, -2]
+    catalog.set_classes(["dog", "bird", "cat"])
+    catalog.apply_columns(StateColumns.of(states, ["cat", "dog"]))
+    assert catalog.label_codes[[cat0, dog0]].tolist() == [0, 1]
