@@ -448,14 +448,20 @@ class ImageCatalog:
 
         Counted from integer class codes (one bincount), so it is cheap enough to run
         after every key press on 100k images."""
-        codes = self.label_codes[self._split_mask(split) & self.usable]
+        return self.label_tally(self._split_mask(split) & self.usable)
+
+    def label_tally(self, where: np.ndarray) -> dict[str | None, int]:
+        """Images per label at ``where`` (positions or a mask), keyed as
+        :meth:`label_counts`: from the codes, not the names (a select-all of a million
+        rows counted by name held the GUI thread 0.4 s after each big write)."""
+        codes = self.label_codes[where]
         counts = np.bincount(codes + 2, minlength=len(self.classes) + 2)
         result: dict[str | None, int] = {
             name: int(n) for name, n in zip(self.classes, counts[2:], strict=False)
         }
         result[None] = int(counts[1])
         if counts[0]:  # labels outside the class list (should not happen): by name
-            extra = pd.Series(self.labels[self._split_mask(split) & self.usable][codes == -2])
+            extra = pd.Series(self.labels[where][codes == -2])
             result.update({str(k): int(v) for k, v in extra.value_counts().items()})
         return result
 

@@ -99,7 +99,7 @@ class BrowserInsights:
             )
             self.detail.show_neighbours(self._neighbours(insight))
         else:
-            self.detail.show_many(list(self.catalog.labels[self.model.positions(rows)]))
+            self.detail.show_many(self.catalog.label_tally(self.model.positions(rows)))
 
     def _neighbours(self, insight: Insight | None) -> list[Neighbour]:
         if insight is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -482,11 +482,12 @@ class DetailPanel(QWidget):
         self.history.clear()
         self.neighbours.clear()
 
-    def show_many(self, labels: list[str | None]) -> None:
-        """Summarise a multi-selection: how many of each label it holds."""
+    def show_many(self, tally: Mapping[str | None, int]) -> None:
+        """Summarise a multi-selection from how many of each label it holds (None: no
+        label; see ImageCatalog.label_tally)."""
         self._shown, self._shown_id = "", None
-        self.title.setText(f"{len(labels):,} images selected")
-        counts = Counter(label or NO_LABEL for label in labels)
+        self.title.setText(f"{sum(tally.values()):,} images selected")
+        counts = Counter({label or NO_LABEL: n for label, n in tally.items() if n})
         summary = ", ".join(f"{name}: {n:,}" for name, n in counts.most_common(6))
         if len(counts) > 6:
             summary += f", and {len(counts) - 6} more"

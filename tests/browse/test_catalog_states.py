@@ -67,3 +67,16 @@ def test_codes_made_at_the_read_are_used_only_for_the_classes_they_were_made_wit
     catalog.set_classes(["dog", "bird", "cat"])
     catalog.apply_columns(StateColumns.of(states, ["cat", "dog"]))
     assert catalog.label_codes[[cat0, dog0]].tolist() == [0, 1]
+
+
+def test_a_tally_counts_the_labels_at_the_positions_given(project):
+    catalog = ImageCatalog.load(project)
+    ids = project.ids_for(["train/cat/cat0.jpg", "val/dog/dog0.jpg"])
+    cat0, dog0 = (int(catalog.positions_of([ids[p]])[0]) for p in ids)
+    catalog.apply_columns(
+        StateColumns.of([ImageState(ids["val/dog/dog0.jpg"], "bird", "val", None)])
+    )
+    unlabeled = int(np.flatnonzero(catalog.label_codes == -1)[0])
+    tally = catalog.label_tally(np.array([cat0, dog0, unlabeled, cat0]))
+    assert tally == {"cat": 2, "dog": 0, None: 1, "bird": 1}
+    assert catalog.label_tally(catalog.usable) == catalog.label_counts()

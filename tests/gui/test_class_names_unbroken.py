@@ -44,7 +44,7 @@ def test_the_detail_panel_model_line_keeps_the_class_whole(qtbot, project):
     plain = "probably shirt (61%) — label t-shirt_top looks wrong"
     assert_kept_whole(panel.fields["Model"].text(), "t-shirt_top", plain)
     assert panel.fields["Model"].toolTip().replace("\u2060", "") == plain
-    panel.show_many(["t-shirt_top", "t-shirt_top", "coat"])
+    panel.show_many({"coat": 1, "t-shirt_top": 2, "shirt": 0})
     assert_kept_whole(panel.fields["Label"].text(), "t-shirt_top", "t-shirt_top: 2, coat: 1")
     panel.shutdown()
 
