@@ -41,6 +41,7 @@ from . import drift_tests as tests
 from .drift_verdict import (
     ALPHA,
     KNN_K,
+    MAX_REFERENCE,
     MAX_REFERENCE_KNN,
     ShiftTests,
     compare_vectors,
@@ -174,6 +175,7 @@ def drift_report(
     from .drift_embed import embed_folder
     from .drift_neighbours import duplicates_of, nearest
     from .drift_outputs import model_outputs
+    from .drift_sample import stratified_sample
     from .row_labels import row_labels
     from .store import project_vectors
 
@@ -191,7 +193,12 @@ def drift_report(
     progress(Progress(1, 4, "comparing with the project's images", STEPS))
     rng = np.random.default_rng(seed)
     shuffled = labeled[rng.permutation(len(labeled))]  # random order: any prefix is a sample
-    reference = shuffled[first_of_each([vectors.hashes[r] for r in shuffled])]
+    distinct_labeled = shuffled[first_of_each([vectors.hashes[r] for r in shuffled])]
+    # The tests use at most MAX_REFERENCE rows: sample them before reading any vector
+    # (a 1M-image project's labeled vectors are gigabytes); a smaller project keeps all.
+    reference = stratified_sample(
+        distinct_labeled, [vectors.labels[r] for r in distinct_labeled], MAX_REFERENCE, seed
+    )
     distinct = first_of_each(new.hashes)  # the tests see each content of the folder once
     as_distinct = _positions(new.hashes, distinct)  # each file's row among those
     near = nearest(project, vectors, reference, new.vectors[distinct], KNN_K, MAX_REFERENCE_KNN)
@@ -205,7 +212,7 @@ def drift_report(
     progress(Progress(2, 4, "checking the model's outputs", STEPS))
     outputs = model_outputs(
         project, vectors, statuses, new.vectors[distinct], near.project_sims,
-        near.project_rows, reference=reference,
+        near.project_rows, reference=distinct_labeled,
     )  # fmt: skip
     progress(Progress(3, 4, "looking for copies of project images", STEPS))
     near_each = replace(
@@ -233,7 +240,7 @@ def drift_report(
     return DriftReport(
         folder=str(new.root),
         images=len(new.paths),
-        reference=len(reference),
+        reference=len(distinct_labeled),
         shift=found.shift,
         verdict=found.verdict,
         summary=_with_classes(summary_text(found, novel_share, alpha), found.shift, outputs, alpha),
@@ -261,7 +268,7 @@ def drift_report(
         map_new=found.map_new,
         new_hashes=dict(zip(new.paths, new.hashes, strict=True)),
         distinct_images=len(distinct),
-        reference_copies=len(labeled) - len(reference),
+        reference_copies=len(labeled) - len(distinct_labeled),
     )
 
 

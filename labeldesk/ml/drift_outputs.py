@@ -182,6 +182,7 @@ def model_outputs(
     every labeled row not excluded)."""
     from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
+    from .drift_sample import MAX_PROBE_ROWS, stratified_sample
     from .predictions import knn_votes, project_predictions, training_mask
     from .probe import probe_probabilities
 
@@ -196,7 +197,10 @@ def model_outputs(
     # The new images as the project's held-out images are predicted (the probe fit on the
     # train labels, mixed with the kNN vote), not by a trained head: the two sides of
     # each test, and the confidence threshold, come from the same model.
+    # a seeded stratified sample of a big project's train rows (all of a small one's):
+    # the probe's fit and its copy of the vectors stay bounded at any project size
     train_rows = np.flatnonzero(trainable)
+    train_rows = stratified_sample(train_rows, labels[train_rows].tolist(), MAX_PROBE_ROWS, 0)
     features = np.concatenate([vectors.vectors[train_rows], new_vectors])
     codes = np.r_[labels[train_rows], np.full(len(new_vectors), -1)]
     mask = np.r_[np.ones(len(train_rows), bool), np.zeros(len(new_vectors), bool)]
