@@ -77,6 +77,7 @@ def _import_to_undo(project: Project) -> str | None:
 def cmd_undo(args: argparse.Namespace) -> Output:
     from labeldesk.core.errors import NothingToUndoError
     from labeldesk.core.labels import SOURCES, USER_SOURCES, where_it_was
+    from labeldesk.core.undo import batch_source
 
     with open_existing(args.project) as project:
         sources = SOURCES if args.include_imports else USER_SOURCES
@@ -100,9 +101,7 @@ def cmd_undo(args: argparse.Namespace) -> Output:
                 f"--include-imports undoes the newest, {imported}"
             ) from exc
         paths = [where_it_was(p) for p in project.paths_of(undone.image_ids[:20])]
-        [(source,)] = project.db.query(
-            "SELECT source FROM label_batches WHERE id = ?", (undone.undone_batch_id,)
-        )
+        source = batch_source(project.db, undone.undone_batch_id)
     # how to make it again, as a change says how to undo it (an import's redo is asked for)
     redo = ["labeldesk", "redo", str(args.project)]
     redo += [] if source in USER_SOURCES else ["--include-imports"]

@@ -277,6 +277,12 @@ def _whole(event: sqlite3.Row, first: dict[int, tuple], seen: set[int]) -> tuple
 _NO_ID = 2**63 - 1  # above every event id
 
 
+def batch_source(db: Database, batch_id: int) -> str:
+    """Who made batch ``batch_id``: a person (:data:`USER_SOURCES`) or an import."""
+    [(source,)] = db.query("SELECT source FROM label_batches WHERE id = ?", (batch_id,))
+    return str(source)
+
+
 def batch_paths(db: Database, batch_id: int) -> list[str]:
     """The paths of the images batch ``batch_id`` changed."""
     rows = db.query(
