@@ -108,7 +108,7 @@ def shared(
                     raise Cancelled("cancelled: its result is no longer wanted here")
         finally:
             with _LOCK:
-                flight.waiting.remove(token)
+                flight.waiting.remove(token)  # (a keeper handed it stays)
         if flight.error is None:
             return flight.result
         if isinstance(flight.error, Cancelled) and not token.cancelled:
@@ -116,8 +116,21 @@ def shared(
         raise flight.error
 
 
+def hand_over(token: CancelToken, keeper: CancelToken) -> int:
+    """Let ``keeper`` want every computation that ``token``'s requester waits for, so that
+    requester may be cancelled (its job ends at once) while the work goes on for one who
+    will ask for the result soon: until ``keeper`` is set, or the computation ends (its
+    result cached, read there). How many computations it now wants."""
+    with _LOCK:
+        flights = [f for f in _FLIGHTS.values() if any(t is token for t in f.waiting)]
+        for flight in flights:
+            flight.waiting.append(keeper)  # (gone with the flight: none removes it)
+    return len(flights)
+
+
 def in_flight(key: str) -> int:
-    """How many requesters wait for ``key``'s computation in this process (0: none runs)."""
+    """How many requesters wait for ``key``'s computation in this process, keepers
+    (:func:`hand_over`) counted (0: none runs)."""
     with _LOCK:
         flight = _FLIGHTS.get(key)
         return 0 if flight is None else len(flight.waiting)

@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from labeldesk.core.progress import CancelToken
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
-    from labeldesk.core.progress import CancelToken, ProgressCallback
+    from labeldesk.core.progress import ProgressCallback
     from labeldesk.core.project import Project
     from labeldesk.ml.insights import ImageInsights
 
@@ -49,6 +50,7 @@ class InsightsFeed(QObject):
         self._computing = False  # a computation runs whose result has not come yet
         self._closed = False
         self._said_busy = False  # what busyChanged last said
+        self._keepers: list[CancelToken] = []  # set once the scores no longer need them
         self._timer = QTimer(self, singleShot=True, interval=AFTER_LABELS_MS)
         self._timer.timeout.connect(lambda: self.refresh(quiet=True))
 
@@ -96,8 +98,31 @@ class InsightsFeed(QObject):
         pause that follows changes, or after the running one)."""
         return self._computing or self._again or self._timer.isActive()
 
-    def labels_changed(self) -> None:
-        """Recompute once the person pauses (each change restarts the wait)."""
+    def keeper(self, due: bool = False) -> CancelToken | None:
+        """While new scores are due (:attr:`busy`, or ``due``: the caller will ask for
+        them), a token that stands for them as a requester of the predictions another
+        job was computing (:func:`labeldesk.core.single_flight.hand_over`): that job may
+        stop at once and the work goes on for the scores. Set once the feed is no longer
+        busy after computing (it read the predictions, or needed none), the labels change
+        again, or the feed shuts down; None when no scores are due (the predictions are
+        not wanted here)."""
+        if self._closed or not (self.busy or due):
+            return None
+        token = CancelToken()
+        self._keepers.append(token)
+        return token
+
+    def _drop_keepers(self) -> None:
+        for token in self._keepers:
+            token.cancel()
+        self._keepers.clear()
+
+    def labels_changed(self, earlier: bool = False) -> None:
+        """Recompute once the person pauses (each change restarts the wait). ``earlier``:
+        the changes were made before now (the browser, hidden then, is shown): what was
+        kept for the scores (:meth:`keeper`) is for them, and stays."""
+        if not earlier:
+            self._drop_keepers()  # (the scores due now are for other labels)
         if not self._closed:
             self._timer.start()
             self._say_busy()
@@ -105,6 +130,7 @@ class InsightsFeed(QObject):
     def shutdown(self) -> None:
         self._closed = True
         self._timer.stop()
+        self._drop_keepers()
         if self.job is not None:
             self.job.cancel()
 
@@ -126,6 +152,8 @@ class InsightsFeed(QObject):
 
     def _say_busy(self) -> None:
         busy = self.busy
+        if not busy:
+            self._drop_keepers()
         if busy != self._said_busy:
             self._said_busy = busy
             self.busyChanged.emit(busy)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.changes import Changes
+from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.gui import settings, shortcuts
 from labeldesk.gui.browser_counts import BrowserCounts
@@ -400,7 +401,12 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         again now (the browser, or Statistics, is being shown)."""
         if self._insights_stale and not self._closed:
             self._insights_stale = False
-            self.feed.labels_changed()
+            self.feed.labels_changed(earlier=True)  # (what was kept for them stays)
+
+    def scores_keeper(self) -> CancelToken | None:
+        """:meth:`InsightsFeed.keeper`, the scores due too when labels changed while the
+        browser was hidden (it scores them when shown): for a page that is left for it."""
+        return self.feed.keeper(due=self._insights_stale)
 
     def _rows_refreshed(self) -> None:
         """Shown: counts, detail panel and (after a pause) the model's scores follow at

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from labeldesk.browse.review_lists import QueueRefresh, compute_items, refresh_queue_items
 from labeldesk.browse.review_session import ReviewList, Source
 from labeldesk.core.progress import CancelToken, ProgressCallback
+from labeldesk.core.single_flight import hand_over
 from labeldesk.gui.neighbour_strip import NeighbourRow, find_neighbours
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
@@ -192,11 +193,15 @@ class ReviewJobs(QObject):
             self.track(job, title)
         self.runner.start(job)
 
-    def stop(self) -> None:
+    def stop(self, keeper: CancelToken | None = None) -> None:
         """Cancel every job (the page was left: their results are its alone); new ones
-        may start when it is shown again."""
+        may start when it is shown again. ``keeper``: wants the predictions they were
+        computing (the browser's scores due: :meth:`InsightsFeed.keeper`), which go on
+        for it (:func:`labeldesk.core.single_flight.hand_over`) while the jobs end."""
         for job in (self.load_job, self.refresh_job, self.neighbour_job):
             if job is not None and job.running:
+                if keeper is not None:
+                    hand_over(job.token, keeper)
                 job.cancel()
 
     def shutdown(self) -> None:

@@ -77,9 +77,9 @@ class ReviewMode(QObject):
     def leave(self) -> None:
         """Back to the grid, in its place; the review's jobs stop (their results are the
         page's alone: :meth:`ReviewView.leave`) and it stays ready for the next start."""
-        if self.view is not None:
-            self.view.leave()
         browser = self.shell.view
+        if self.view is not None:  # (the browser's scores due take over the predictions)
+            self.view.leave(browser.scores_keeper() if browser is not None else None)
         if self.active and browser is not None:
             self.shell.show_page(browser)
             browser.grid.setFocus()

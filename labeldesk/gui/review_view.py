@@ -44,6 +44,7 @@ from labeldesk.gui.workers import Job, JobRunner, Tracker, write_failure
 
 if TYPE_CHECKING:
     from labeldesk.core.changes import Changes
+    from labeldesk.core.progress import CancelToken
     from labeldesk.core.project import Project
 
 
@@ -457,18 +458,19 @@ class ReviewView(ReviewDisplay, QWidget):
             self._last = ""
             self._show_current()
 
-    def leave(self) -> None:
+    def leave(self, keeper: CancelToken | None = None) -> None:
         """The page was left for the browser (Esc, Back to browser): stop the work only
         this page uses, finding its list ("Finding likely mislabels…"), refreshing the
         queue, finding neighbours, which had gone on in the browser's job bar (and ended
         with "queue refreshed" there); start none while it is hidden (a queue opened
         before the model could predict refreshed itself as labels given in the browser
         allowed it). Opening the page again computes its list afresh (:meth:`load`).
-        The model's predictions a stopped job was making are finished (the job bar says
-        "cancelling…" meanwhile) and cached: the browser's scores use the same ones."""
+        The model's predictions a stopped job was making stop too, unless ``keeper`` (the
+        browser's scores, due: :meth:`InsightsFeed.keeper`) wants them: then they go on
+        for the browser, which reads them (the job ends at once either way)."""
         self._left = True
         self._neighbour_timer.stop()
-        self.jobs.stop()
+        self.jobs.stop(keeper)
 
     def shutdown(self) -> None:
         """Cancel background work and ignore its late results; the project stays open."""

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from labeldesk.gui import insights_feed
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.review_jobs import ReviewJobs
 from labeldesk.ml import probe
@@ -38,6 +39,10 @@ def counted_fits(monkeypatch) -> list[int]:
 
     monkeypatch.setattr(probe, "_fit", fit)
     return fits
+
+
+def no_flight() -> bool:
+    return not any(t.name.startswith("single-flight-") for t in threading.enumerate())
 
 
 def fits_alone(project, monkeypatch) -> int:
@@ -78,10 +83,45 @@ def test_esc_on_the_queue_stops_its_computation_between_folds(qtbot, labeled, ru
     with qtbot.waitSignal(jobs.refreshCancelled, timeout=60000):
         jobs.stop()  # what leaving the page (Esc) does
         at_stop = len(fits)
-    qtbot.waitUntil(
-        lambda: not any(t.name.startswith("single-flight-") for t in threading.enumerate()),
-        timeout=60000,
-    )
+    qtbot.waitUntil(no_flight, timeout=60000)
     assert len(fits) - at_stop <= 1  # (one may have begun); before: every fold left
     assert sorted(p.name for p in folder.glob("predictions-*.npz")) == before
     jobs.shutdown()
+
+
+def test_esc_with_the_browser_scores_due_hands_the_computation_over(
+    qtbot, labeled, runner, monkeypatch
+):
+    project = labeled
+    alone = fits_alone(project, monkeypatch)
+    fits = counted_fits(monkeypatch)
+    project.set_label("train/cow/cow0.png", "bee")
+    monkeypatch.setattr(insights_feed, "AFTER_LABELS_MS", 600_000)  # its pause ends below
+    feed = InsightsFeed(project, runner)
+    assert feed.keeper() is None  # no scores due: nobody to hand the predictions to
+    feed.labels_changed()  # the browser's scores are due once the person pauses
+    jobs = ReviewJobs(project, runner)
+    assert jobs.refresh_queue() is not None
+    qtbot.waitUntil(lambda: len(fits) >= 2, timeout=60000)
+    keeper = feed.keeper()
+    assert keeper is not None
+    with qtbot.waitSignal(jobs.refreshCancelled, timeout=60000):
+        jobs.stop(keeper)  # what Esc does with the browser's scores due: the job ends
+    qtbot.waitUntil(no_flight, timeout=60000)  # finished for the scores (before: stopped)
+    with qtbot.waitSignal(feed.updated, timeout=60000):
+        feed.refresh(quiet=True)  # the person's pause is over: the scores are computed
+    assert len(fits) == alone  # before: the fits done for the queue, then all again
+    assert keeper.cancelled  # (the feed is no longer busy: nothing kept for it)
+    assert cached_predictions(project) is not None
+    feed.shutdown()
+    jobs.shutdown()
+
+
+def test_a_label_change_drops_what_was_kept_for_the_scores(qtbot, labeled, runner):
+    feed = InsightsFeed(labeled, runner)
+    feed.labels_changed()
+    keeper = feed.keeper()
+    assert keeper is not None and not keeper.cancelled
+    feed.labels_changed()  # the scores due are now for other labels
+    assert keeper.cancelled
+    feed.shutdown()
