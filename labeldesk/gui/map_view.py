@@ -172,7 +172,7 @@ class MapView(FollowsProject, QWidget):
 
         def compute(*, progress: Any, cancel: Any) -> Any:
             if key is not None:
-                values = point_values(project, paths, key)
+                values = point_values(project, paths, key, cancel)
                 return values if base is None else (values, fit_order(base, values))
             points = map_points(project, method, progress=progress, cancel=cancel)
             # compared here, not on the GUI thread; the drawing order too (0.1 s at 1M)

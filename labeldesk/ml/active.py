@@ -18,6 +18,8 @@ import logging
 
 import numpy as np
 
+from labeldesk.core.progress import CancelToken
+
 from .strategies import (
     STRATEGIES,
     QueryContext,
@@ -100,9 +102,11 @@ def make_context(
     seed: int = 0,
     pred_probs: np.ndarray | None = None,
     fit: bool = True,
+    cancel: CancelToken | None = None,
 ) -> QueryContext:
     """A context from what a project knows: -1 marks unlabeled; candidates default to every
-    unlabeled image. Without ``pred_probs`` the probe is fit here (unless ``fit=False``)."""
+    unlabeled image. Without ``pred_probs`` the probe is fit here (unless ``fit=False``).
+    ``cancel``: the job's token, which the strategy checks between its steps."""
     labels = np.asarray(labels, np.int64)
     labeled = labels >= 0
     cand = ~labeled if candidate_mask is None else np.asarray(candidate_mask, bool) & ~labeled
@@ -119,6 +123,7 @@ def make_context(
         n_classes=n_classes,
         pred_probs=pred_probs,
         seed=seed,
+        cancel=cancel,
     )
 
 

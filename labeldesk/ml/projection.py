@@ -448,17 +448,21 @@ def relabeled(
     return out
 
 
-def point_values(project: Project, paths: list[str], key: str) -> np.ndarray:
-    """Predicted class index (-1: none) or issue score (NaN: none) per path."""
-    if key == "prediction":
-        from .predictions import project_predictions
+def point_values(
+    project: Project, paths: list[str], key: str, cancel: CancelToken | None = None
+) -> np.ndarray:
+    """Predicted class index (-1: none) or issue score (NaN: none) per path. ``cancel``:
+    as :func:`~labeldesk.ml.predictions.project_predictions`' (Cancelled once set; the
+    predictions stop unless another job waits for them too)."""
+    from .predictions import project_predictions
 
-        preds = project_predictions(project)
+    preds = project_predictions(project, cancel=cancel)
+    if key == "prediction":
         if not preds.meaningful:  # below two trainable classes the model says nothing
             return np.full(len(paths), -1, dtype=np.int64)
         by_path = dict(zip(preds.paths, preds.predicted.tolist(), strict=True))
         return np.array([by_path.get(p, -1) for p in paths], dtype=np.int64)
     from .issues import label_issues
 
-    scores = {i.path: i.score for i in label_issues(project, include_all=True)}
+    scores = {i.path: i.score for i in label_issues(project, include_all=True, preds=preds)}
     return np.array([scores.get(p, np.nan) for p in paths], dtype=np.float64)

@@ -81,7 +81,7 @@ def next_to_label(
     labeled test image teaches the model nothing, so its region is not covered for it.
     With ``all_splits`` every label counts and every unlabeled image is a candidate.
     ``cancel``: as :func:`~labeldesk.ml.predictions.project_predictions`' (predictions
-    not made yet)."""
+    not made yet), and checked between the strategy's steps (Cancelled once set)."""
     # The strategies read a few thousand rows (typiclust a sample of 50,000 at most): the
     # store's rows as they are indexed, not every vector as float32 (0.5 GB at 100k
     # images). Only predictions not made yet need every vector, and the cold start
@@ -91,10 +91,10 @@ def next_to_label(
     if preds is None:
         state = row_labels(project, vectors)
         if not meaningful(state.labels, state.splits, state.statuses):
-            return _chosen(vectors, state, None, n, strategy, seed, all_splits)
+            return _chosen(vectors, state, None, n, strategy, seed, all_splits, cancel)
         vectors = project_vectors(project)
         preds = project_predictions(project, vectors=vectors, cancel=cancel)  # rows line up
-    return _chosen(vectors, preds, preds, n, strategy, seed, all_splits)
+    return _chosen(vectors, preds, preds, n, strategy, seed, all_splits, cancel)
 
 
 def _chosen(
@@ -105,9 +105,10 @@ def _chosen(
     strategy: str,
     seed: int,
     all_splits: bool,
+    cancel: CancelToken | None = None,
 ) -> LabelingQueue:
     """The queue from the rows' label ``state`` and their predictions (None: the cold
-    start, which chooses without any)."""
+    start, which chooses without any); ``cancel`` checked between the strategy's steps."""
     excluded = np.array([s == EXCLUDED for s in state.statuses], dtype=bool)
     labels = np.where(excluded, -1, state.labels)
     unlabeled = (state.labels < 0) & ~excluded
@@ -128,6 +129,7 @@ def _chosen(
         pred_probs=preds.probs if preds is not None and enough else None,
         fit=False,
         seed=seed,
+        cancel=cancel,
     )
     result = query(ctx, n, strategy)
     out = []

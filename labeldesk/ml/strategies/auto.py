@@ -76,6 +76,7 @@ def coverage_margin(ctx: QueryContext, n: int) -> QueryResult:
     share = COVERAGE_SHARE_MISSING if missing else COVERAGE_SHARE
     n_cover = round(share * n)
     cover = coverage_picks(ctx, n_cover)
+    ctx.stop_if_cancelled()
     rest = ctx.candidate_mask.copy()
     rest[cover] = False
     main = STRATEGIES[INNER](replace(ctx, candidate_mask=rest), n - len(cover)).indices
@@ -106,5 +107,6 @@ def coverage_picks(ctx: QueryContext, n: int) -> np.ndarray:
         labels=ctx.labels[rows],
         n_classes=ctx.n_classes,
         seed=ctx.seed,
+        cancel=ctx.cancel,
     )
     return rows[typiclust_all(sample, n).indices]  # its own sample: not sampled again

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.progress import CancelToken
 from labeldesk.core.registry import Registry
 
 
@@ -42,6 +43,8 @@ class QueryContext:
         seed: makes every random choice (sampling, k-means) repeatable.
         rare_share: at most this share of a batch from an uncertainty strategy goes to
             hunting under-labeled classes (0 disables it); see ``uncertainty.rare_class_picks``.
+        cancel: the job's token (None: not cancellable); a strategy calls
+            :meth:`stop_if_cancelled` between its steps, which raises Cancelled once set.
     """
 
     embeddings: np.ndarray
@@ -52,6 +55,7 @@ class QueryContext:
     pred_probs: np.ndarray | None = None
     seed: int = 0
     rare_share: float = 0.25
+    cancel: CancelToken | None = None
 
     def __post_init__(self) -> None:
         # masks as bool and labels as int, whatever the caller had: ``~`` on an int mask
@@ -69,6 +73,11 @@ class QueryContext:
             raise ValueError(
                 f"pred_probs must be ({n}, {self.n_classes}), got {self.pred_probs.shape}"
             )
+
+    def stop_if_cancelled(self) -> None:
+        """Raise :class:`~labeldesk.core.errors.Cancelled` when the job was cancelled."""
+        if self.cancel is not None:
+            self.cancel.raise_if_cancelled()
 
     @property
     def candidates(self) -> np.ndarray:

@@ -25,6 +25,8 @@ MAX_LABELED, then a seeded sample of the rest), so a million-image project costs
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .base import QueryContext, QueryResult, register_strategy
@@ -37,6 +39,7 @@ MAX_POINTS = 5_000  # images the objective is summed over (a seeded sample beyon
 MAX_LABELED = 2_500  # ... of which at most this many labeled ones (they set the coverage)
 WIDTH_SAMPLE = 500  # images whose 10th-neighbour distance sets the width
 MAX_PICKS = 1_000  # a bigger batch takes its rest by uncertainty alone
+STOP_EVERY = 32  # greedy picks between two cancel checks
 # Two vectors this close are copies of one image (typiclust's SAME_VECTOR as a squared
 # distance): distance 0 to the kernel, and no neighbour when the width is measured.
 SAME_D2 = 2.0 - 2.0 * SAME_VECTOR
@@ -53,6 +56,7 @@ def uncertainty_herding(ctx: QueryContext, n: int) -> QueryResult:
         return QueryResult.empty("uncertainty_herding")
     u = margin_score(ctx.pred_probs)
     chosen = cand[rare_class_picks(ctx, n)].astype(np.int64)
+    ctx.stop_if_cancelled()
     free = np.setdiff1d(cand, chosen)
     shuffle = np.random.default_rng(ctx.seed).permutation(len(free))
     by_doubt = free[np.lexsort((shuffle, -u[free]))]  # most uncertain first, ties at random
@@ -62,14 +66,16 @@ def uncertainty_herding(ctx: QueryContext, n: int) -> QueryResult:
     x = ctx.embeddings
     points = np.asarray(x[rows], np.float32)
     h2 = _width2(points, ctx.seed)
+    ctx.stop_if_cancelled()
     covered = np.zeros(len(rows), np.float32)
     given = np.flatnonzero(ctx.labeled_mask[rows])
     for covering in (points[given], np.asarray(x[chosen], np.float32)):
         if len(covering):
             np.maximum(covered, _kernel(points, covering, h2).max(axis=1), out=covered)
-    picked = greedy_coverage(
-        _kernel(points, np.asarray(x[pool], np.float32), h2), u[rows], covered, herd
-    )
+            ctx.stop_if_cancelled()
+    kernel = _kernel(points, np.asarray(x[pool], np.float32), h2)
+    ctx.stop_if_cancelled()
+    picked = greedy_coverage(kernel, u[rows], covered, herd, ctx.stop_if_cancelled)
     herded = pool[picked]
     # shown most uncertain first, the score a person sees (the batch is the same), with the
     # rare-class picks spread through it as the other uncertainty strategies spread them
@@ -81,7 +87,13 @@ def uncertainty_herding(ctx: QueryContext, n: int) -> QueryResult:
     return QueryResult(order, u[order], "uncertainty_herding")
 
 
-def greedy_coverage(k: np.ndarray, weights: np.ndarray, covered: np.ndarray, n: int) -> np.ndarray:
+def greedy_coverage(
+    k: np.ndarray,
+    weights: np.ndarray,
+    covered: np.ndarray,
+    n: int,
+    stop: Callable[[], None] = lambda: None,
+) -> np.ndarray:
     """Up to ``n`` columns of the kernel ``k`` (rows: the objective's points), each the one
     that adds the most weighted coverage to what ``covered`` holds, in the order picked.
 
@@ -89,6 +101,7 @@ def greedy_coverage(k: np.ndarray, weights: np.ndarray, covered: np.ndarray, n: 
     the rows it covers better than before, so only those rows are revisited (the same
     picks as a full recomputation, at a fraction of the cost for a large batch). Gains are
     summed in float64: in float32 hundreds of updates drifted enough to swap near-ties.
+    ``stop`` is called every STOP_EVERY picks (it raises to stop: a cancelled job).
     """
     w = np.asarray(weights, np.float64)
     covered = np.array(covered, np.float32)
@@ -96,6 +109,8 @@ def greedy_coverage(k: np.ndarray, weights: np.ndarray, covered: np.ndarray, n: 
     open_ = np.ones(k.shape[1], bool)
     picks: list[int] = []
     while len(picks) < n and open_.any():
+        if len(picks) % STOP_EVERY == STOP_EVERY - 1:
+            stop()
         best = int(np.argmax(np.where(open_, gain, -np.inf)))
         picks.append(best)
         open_[best] = False

@@ -11,6 +11,7 @@ and ``x`` may be the vector store's float16 memory map.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -24,10 +25,15 @@ MIN_SEED_TRIALS = 10  # candidates per seed at least (see kmeans_pp_seeds)
 # assignment is the one a single search over every row gives; a short tail joins the
 # chunk before (under 20 rows, faiss would take its other, non-BLAS path).
 CHUNK = 4096
+STOP_EVERY = 16  # seeds between two calls of ``stop`` (a cancel check)
 
 
 def kmeans_pp_seeds(
-    x: np.ndarray, k: int, rng: np.random.Generator, weights: np.ndarray | None = None
+    x: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    weights: np.ndarray | None = None,
+    stop: Callable[[], None] = lambda: None,
 ) -> np.ndarray:
     """Row indices of k seeds by greedy D² sampling (k-means++ with several trials per
     seed): each trial drawn ∝ weight × squared distance to the nearest seed so far, the one
@@ -38,7 +44,8 @@ def kmeans_pp_seeds(
     scikit-learn's 2 + log k trials often miss a small, tight, far-off group (a rare class):
     the many points of the broad groups outweigh its few in the draw, and Lloyd never moves a
     centroid across to it. With MIN_SEED_TRIALS draws one almost surely lands there, and it
-    wins because it lowers the total most.
+    wins because it lowers the total most. ``stop`` is called every STOP_EVERY seeds
+    (it raises to stop: a cancelled job).
     """
     w = np.ones(len(x)) if weights is None else np.asarray(weights, np.float64)
     if x.shape[1] > SEED_DIM:
@@ -51,7 +58,9 @@ def kmeans_pp_seeds(
 
     seeds = [int(rng.choice(len(x), p=w / w.sum()))]
     d2 = dist2(np.asarray(seeds))[:, 0]
-    for _ in range(1, k):
+    for i in range(1, k):
+        if i % STOP_EVERY == 0:
+            stop()
         p = w * d2
         total = p.sum()
         if total <= 0:  # fewer distinct points than k: the rest would be duplicates
@@ -65,12 +74,17 @@ def kmeans_pp_seeds(
 
 
 def kmeans(
-    x: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None
+    x: np.ndarray,
+    k: int,
+    seed: int,
+    weights: np.ndarray | None = None,
+    stop: Callable[[], None] = lambda: None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cluster rows of ``x`` into at most ``k`` groups: (centroids, assignment (N,)).
 
     ``weights`` pull centroids towards heavy points (weighted k-means, as in Zhdanov 2019's
-    diverse mini-batch active learning). Deterministic for a given seed.
+    diverse mini-batch active learning). Deterministic for a given seed. ``stop`` is
+    called between the steps (seeding, Lloyd, each chunk's assignment): it raises to stop.
     """
     from labeldesk.ml.search import import_faiss
 
@@ -85,7 +99,8 @@ def kmeans(
         sample = np.sort(rng.choice(len(x), k * MAX_POINTS_PER_CENTROID, replace=False))
     xs = _f32(x[sample])
     ws = None if weights is None else np.asarray(weights, np.float32)[sample]
-    seeds = kmeans_pp_seeds(xs, k, rng, ws)
+    seeds = kmeans_pp_seeds(xs, k, rng, ws, stop)
+    stop()
     km = faiss.Kmeans(
         x.shape[1],
         len(seeds),
@@ -96,13 +111,15 @@ def kmeans(
         verbose=False,
     )
     km.train(xs, weights=ws, init_centroids=np.ascontiguousarray(xs[seeds]))
+    stop()
     assign = np.empty(len(x), np.int64)
     bounds = [*range(0, len(x), CHUNK), len(x)]
     if len(bounds) > 2 and bounds[-1] - bounds[-2] < CHUNK // 4:
         del bounds[-2]  # a short tail goes with the chunk before (see CHUNK)
-    for start, stop in itertools.pairwise(bounds):  # read a chunk at a time
-        _, found = km.index.search(_f32(x[start:stop]), 1)
-        assign[start:stop] = found[:, 0]
+    for start, end in itertools.pairwise(bounds):  # read a chunk at a time
+        stop()
+        _, found = km.index.search(_f32(x[start:end]), 1)
+        assign[start:end] = found[:, 0]
     return np.asarray(km.centroids), assign
 
 

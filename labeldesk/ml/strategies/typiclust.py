@@ -130,7 +130,7 @@ def typiclust_all(ctx: QueryContext, n: int) -> QueryResult:
         return QueryResult.empty("typiclust")
     x = ctx.embeddings
     k = min(ctx.n_labeled + n, MAX_CLUSTERS, len(x))
-    _, assign = kmeans(x, k, ctx.seed)
+    _, assign = kmeans(x, k, ctx.seed, stop=ctx.stop_if_cancelled)
     k = int(assign.max()) + 1
     sizes = np.bincount(assign, minlength=k)
     covered = np.bincount(assign[ctx.labeled_mask], minlength=k).astype(float)
@@ -148,6 +148,7 @@ def typiclust_all(ctx: QueryContext, n: int) -> QueryResult:
         # fewest labels (and picks) first, then largest
         c = int(ids[np.lexsort((-sizes[ids], covered[ids], small[ids]))[0]])
         if c not in ranked:
+            ctx.stop_if_cancelled()
             ranked[c] = _rank_cluster(x, np.flatnonzero(assign == c), is_cand, rng)
         members, typ = ranked[c]
         free = ~used[members]

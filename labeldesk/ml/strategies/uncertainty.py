@@ -100,19 +100,23 @@ def _uncertainty_query(
     rest = np.flatnonzero(free)
     k = n - len(rare)
     if diverse:
-        main = rest[_diverse_top(ctx.embeddings[cand[rest]], u[rest], k, ctx.seed)]
+        x = ctx.embeddings[cand[rest]]
+        main = rest[_diverse_top(x, u[rest], k, ctx.seed, ctx.stop_if_cancelled)]
     else:
         main = rest[top_n(u[rest], k)]
     order = interleave(main, rare)
     return QueryResult(cand[order].astype(np.int64), u[order], name)
 
 
-def _diverse_top(x: np.ndarray, u: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """k positions, one per cluster of the most uncertain 10·k, most uncertain first."""
+def _diverse_top(
+    x: np.ndarray, u: np.ndarray, k: int, seed: int, stop: Callable[[], None]
+) -> np.ndarray:
+    """k positions, one per cluster of the most uncertain 10·k, most uncertain first
+    (``stop`` between k-means' steps)."""
     if k <= 0:
         return np.zeros(0, np.int64)
     pool = top_n(u, min(len(u), PREFILTER * k))
-    _, assign = kmeans(x[pool], k, seed, weights=u[pool] + 1e-6)
+    _, assign = kmeans(x[pool], k, seed, weights=u[pool] + 1e-6, stop=stop)
     # the most uncertain member of each cluster: sort by (cluster, -u), keep each first
     order = np.lexsort((-u[pool], assign))
     first = np.ones(len(order), bool)
