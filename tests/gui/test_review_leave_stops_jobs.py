@@ -25,9 +25,9 @@ def held_predictions(monkeypatch):
     gate.set()
     real = predictions.quick_predictions
 
-    def waiting(project):
+    def waiting(project, cancel=None):
         assert gate.wait(30)
-        return real(project)
+        return real(project, cancel)
 
     monkeypatch.setattr(predictions, "quick_predictions", waiting)
     yield gate
