@@ -23,7 +23,9 @@ def test_the_fit_order_is_made_by_the_colourings_job(qtbot, project, monkeypatch
     points = MapPoints([f"p{i}.png" for i in ids], xy, np.zeros(n, np.int64), ["a", "b"], ids)
     scores = rng.random(n)
     scores[:40] = np.nan
-    monkeypatch.setattr(map_view, "point_values", lambda project, paths, key: scores.copy())
+    monkeypatch.setattr(
+        map_view, "point_values", lambda project, paths, key, cancel=None: scores.copy()
+    )
     ordered_on: list[threading.Thread] = []
     real = DrawOrder.worst_on_top
 

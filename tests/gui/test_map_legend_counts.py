@@ -30,7 +30,9 @@ def test_the_legend_and_the_status_line_count_the_likely_wrong(qtbot, project, m
     scores[:1007] = 0.2  # below 50 %
     scores[1007:1010] = 0.5  # (50 % is not below)
     scores[1010:1100] = np.nan  # not scored
-    monkeypatch.setattr(map_view, "point_values", lambda project, paths, key: scores.copy())
+    monkeypatch.setattr(
+        map_view, "point_values", lambda project, paths, key, cancel=None: scores.copy()
+    )
     widget = map_showing(qtbot, project, some_points(np.zeros(1200, np.int64)))
     try:
         with qtbot.waitSignal(widget.recolored, timeout=10000):

@@ -46,10 +46,10 @@ def held_back(monkeypatch, method: str, key: str = "") -> threading.Event:
     if key:
         original = projection.point_values
 
-        def values(project, paths, wanted):
+        def values(project, paths, wanted, cancel=None):
             if wanted == key:
                 release.wait(10)
-            return original(project, paths, wanted)
+            return original(project, paths, wanted, cancel)
 
         monkeypatch.setattr("labeldesk.gui.map_view.point_values", values)
         return release
