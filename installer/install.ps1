@@ -29,7 +29,10 @@ Settings (%APPDATA%\LabelDesk), the model cache and projects are never touched. 
 installation created is listed in install-manifest.txt, and -Uninstall removes exactly that
 (a folder it created only when empty), then names the settings and model cache it keeps. A
 Start-menu shortcut LabelDesk.lnk that is not the installer's (yours, or one you pointed
-elsewhere) is never replaced or removed. When the PyTorch index asked for (or the one the
+elsewhere) is never replaced or removed. The shortcut the installer writes carries a mark
+(its comment ends "(installed by LabelDesk's install.ps1)"): with the manifest gone (the
+folder deleted by hand) a run takes back only a marked shortcut that starts this
+installation, and -Uninstall removes nothing and names what it left. When the PyTorch index asked for (or the one the
 installed build came from) cannot be reached, the run stops and changes nothing. While
 LabelDesk runs from this installation an upgrade or -Uninstall changes nothing: it names
 LabelDesk's processes and, run from a console, waits for them to be closed. Unlike
@@ -59,6 +62,11 @@ $IndexState = Join-Path $AppDir 'torch-index'
 $Uninstaller = Join-Path $AppDir 'install.ps1'
 $Shortcut = Join-Path ([Environment]::GetFolderPath('Programs')) 'LabelDesk.lnk'
 $ShortcutArguments = '-m labeldesk gui'
+# The mark the installer's shortcut carries (at the end of its comment): without a manifest
+# line, only a marked shortcut is ever taken for LabelDesk's, as install.sh takes only files
+# with its mark. A shortcut of the user's own may start LabelDesk the same way.
+$ShortcutMark = '(installed by LabelDesk''s install.ps1)'
+$ShortcutDescription = 'Label images, find mislabels and export clean datasets, offline ' + $ShortcutMark
 $Created = New-Object System.Collections.Generic.List[string]
 $script:Began = $false     # something of this run's is on disk: a stop says what to do
 $script:Finished = $false
@@ -109,6 +117,32 @@ function Test-OurShortcut([string]$Path) {
     try { $existing = (New-Object -ComObject WScript.Shell).CreateShortcut($Path) }
     catch { return $false }
     return ($existing.TargetPath -eq $VenvPythonW) -and ($existing.Arguments -eq $ShortcutArguments)
+}
+
+function Test-MarkedShortcut([string]$Path) {
+    # Does the shortcut at $Path carry the installer's mark (see $ShortcutMark)?
+    if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $false }
+    try { $existing = (New-Object -ComObject WScript.Shell).CreateShortcut($Path) }
+    catch { return $false }
+    return ([string]$existing.Description).EndsWith($ShortcutMark)
+}
+
+function Stop-Unlisted {
+    # No manifest (the folder deleted by hand): nothing is removed, as no line says the
+    # shortcut is the installer's; what is left is named, with why, and the run stops.
+    if (-not (Test-Path -LiteralPath $Shortcut -PathType Leaf)) { return }
+    Write-Host "install.ps1: no $Manifest (the folder deleted by hand?): nothing was removed." -ForegroundColor Red
+    if (Test-MarkedShortcut $Shortcut) {
+        Write-Host "  Left, made by LabelDesk's installer but listed in no manifest, so not checked as"
+        Write-Host '  still what it wrote:'
+        Write-Host "    $Shortcut"
+        Fail ("no LabelDesk installation found. To remove what its installer made: install again (it`n" +
+            '  takes back the marked shortcut when it starts this installation), then run the uninstall' +
+            "`n  command it prints.")
+    }
+    Write-Host "  Left, without LabelDesk's installer mark (yours, or an older installer's):"
+    Write-Host "    $Shortcut"
+    Fail 'no LabelDesk installation found; the shortcut above is left as it is'
 }
 
 function New-Folder([string]$Path) {
@@ -178,6 +212,7 @@ function Wait-UntilClosed([string]$What) {
 
 function Remove-Installation {
     if (-not (Test-Path -LiteralPath $Manifest)) {
+        Stop-Unlisted
         Fail "no LabelDesk installation found (no $Manifest)"
     }
     Wait-UntilClosed '-Uninstall removes the files it runs from'
@@ -444,7 +479,17 @@ try {
     $writeShortcut = $true
     if (Test-Path -LiteralPath $Shortcut) {
         $kind = Get-RecordedKind $Shortcut
-        if (-not $kind) {
+        if ((-not $kind) -and (Test-MarkedShortcut $Shortcut) -and (Test-OurShortcut $Shortcut)) {
+            # Marked, and starting this installation: left by it before its folder (and
+            # manifest) was deleted. Written again and listed, so that -Uninstall removes it.
+            # (Starting this installation without the mark proves nothing: a shortcut of
+            # the user's own may.)
+        }
+        elseif ((-not $kind) -and (Test-MarkedShortcut $Shortcut)) {
+            Write-Host "  note: $Shortcut is not what this installer writes (edited, or from another installation), and no manifest lists it; left as it is"
+            $writeShortcut = $false
+        }
+        elseif (-not $kind) {
             Write-Host "  note: $Shortcut exists and is not LabelDesk's; left as it is"
             $writeShortcut = $false
         }
@@ -460,7 +505,7 @@ try {
         $link.Arguments = $ShortcutArguments
         $link.WorkingDirectory = $env:USERPROFILE
         $link.IconLocation = "$Icon,0"
-        $link.Description = 'Label images, find mislabels and export clean datasets, offline'
+        $link.Description = $ShortcutDescription
         $link.Save()
         Add-Record 'shortcut' $Shortcut
     }

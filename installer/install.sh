@@ -35,6 +35,11 @@
 # A file outside that folder (menu entry, icons) is written only where there was none or
 # where it is still exactly what the installer wrote (its SHA-256 is in the manifest): a
 # file of your own, or one you edited, is left as it is, by upgrades and --uninstall alike.
+# Each such file carries a mark (X-LabelDesk-Installer=install.sh: a key in the menu entry,
+# a comment in the XML, a text chunk in the PNGs). With the manifest gone (the data folder
+# deleted by hand), a run takes back only a file that carries the mark and is exactly what
+# it writes; a copy of LabelDesk's icons of your own carries none. --uninstall without a
+# manifest removes nothing and names what it left.
 set -euo pipefail
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -98,6 +103,27 @@ case "$home_dir" in *$'\n'*) die "the data folder's path holds a line break: $ho
 created=()
 record() { created+=("$1 $2"); }
 forget() { created+=("- $1"); }  # no longer there: dropped from the manifest
+
+# The mark every file it writes outside its data folder carries (see with_mark); a file
+# there without it is never taken for LabelDesk's without a manifest line.
+mark="X-LabelDesk-Installer=install.sh"
+# A PNG tEXt chunk "Comment" holding the mark (length, type, text, CRC-32), in octal.
+png_mark='\000\000\000\050tEXtComment\000X-LabelDesk-Installer=install.sh\257\222x2'
+
+has_mark() { [[ -f "$1" && ! -L "$1" ]] && grep -qaF -- "$mark" "$1"; }
+
+# Writes to $2 the copy of $1 the installer places: with the mark. A PNG gets it as a chunk
+# after its header (IHDR, always first and 13 bytes long: 33 bytes with the signature), XML
+# (the metainfo, the SVG icon) as a comment after its root element; the menu entry and the
+# macOS files are written with it; anything else (the macOS .icns) is copied as it is.
+with_mark() {
+    # shellcheck disable=SC2059  # the PNG chunk's bytes are the format, on purpose
+    case "$1" in
+        *.png) { head -c 33 -- "$1"; printf "$png_mark"; tail -c +34 -- "$1"; } >"$2" ;;
+        *.xml | *.svg) { cat -- "$1"; printf '<!-- %s -->\n' "$mark"; } >"$2" ;;
+        *) cp -- "$1" "$2" ;;
+    esac
+}
 
 sha256() {  # of stdin
     if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -d' ' -f1; else shasum -a 256 | cut -d' ' -f1; fi
@@ -201,15 +227,51 @@ icons_changed() {  # $1: the hicolor folder
     if [[ -d "$1" ]]; then touch -c -- "$1" 2>/dev/null || true; fi
 }
 
+# Without a manifest (its data folder deleted by hand) nothing is removed: no checksum says
+# that a file is still what the installer wrote. What is left where the installer puts
+# things is named, with why, and how to remove it; then the run stops.
+left_unlisted() {
+    local places=() path marked=() others=()
+    if [[ "$os" == Linux ]]; then
+        places=("$data/applications/$desktop_id.desktop" "$data"/icons/hicolor/*/apps/labeldesk.png
+            "$data/icons/hicolor/scalable/apps/labeldesk.svg" "$data/metainfo/$desktop_id.metainfo.xml")
+    else
+        places=("$HOME/Applications/LabelDesk.app/Contents/Info.plist"
+            "$HOME/Applications/LabelDesk.app/Contents/MacOS/LabelDesk"
+            "$HOME/Applications/LabelDesk.app/Contents/Resources/labeldesk.icns")
+    fi
+    for path in "${places[@]}"; do
+        if has_mark "$path"; then
+            marked+=("$path")
+        elif [[ -e "$path" || -L "$path" ]]; then
+            others+=("$path")
+        fi
+    done
+    if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
+        marked+=("$command_link")  # the command link: it points into LabelDesk's environment
+    fi
+    if ((${#marked[@]} + ${#others[@]} == 0)); then return 0; fi
+    echo "install.sh: no $manifest (the data folder deleted by hand?): nothing was removed." >&2
+    if ((${#marked[@]})); then
+        echo "  Left, made by LabelDesk's installer but listed in no manifest, so not checked as" >&2
+        echo "  still what it wrote:" >&2
+        for path in "${marked[@]}"; do echo "    $path" >&2; done
+    fi
+    if ((${#others[@]})); then
+        echo "  Left, without LabelDesk's installer mark (yours, or an older installer's):" >&2
+        for path in "${others[@]}"; do echo "    $path" >&2; done
+    fi
+    if ((${#marked[@]})); then
+        die "no LabelDesk installation found. To remove what its installer made: install again (it
+  takes back each marked file that is exactly what it writes, and the command link), then
+  run the uninstall command it prints."
+    fi
+    die "no LabelDesk installation found; the files above are left as they are"
+}
+
 uninstall() {
     if [[ ! -f "$manifest" ]]; then
-        local entry_left="$data/applications/$desktop_id.desktop"
-        if [[ "$os" == Linux && -f "$entry_left" ]]; then
-            # its data folder deleted by hand: the menu entry and icons it made are unlisted
-            die "no LabelDesk installation found (no $manifest; deleted by hand?),
-  but its menu entry is still at $entry_left. Install again, then uninstall with the
-  command the installer prints: that removes the entry and its icons too."
-        fi
+        left_unlisted
         die "no LabelDesk installation found (no $manifest)"
     fi
     wait_until_closed "--uninstall removes the files it runs from"
@@ -677,16 +739,22 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/labeldesk-install.XXXXXX")"  # removed by sto
 
 # Copies a file into place where there is none, or where the one there is still what the
 # installer wrote (its checksum in the manifest), and records the new checksum. Anything
-# else there is someone's own (or was edited since): left as it is, with a note.
+# else there is someone's own (or was edited since): left as it is, with a note. $1 is
+# what to write there, mark included (with_mark).
 place() {
     local src="$1" dest="$2" kind
     make_dir "$(dirname "$dest")"
     if [[ -e "$dest" || -L "$dest" ]]; then
         kind="$(recorded "$dest")"
-        if [[ -z "$kind" && -f "$dest" && ! -L "$dest" ]] && cmp -s -- "$src" "$dest"; then
-            # Exactly what this run writes there: left by this installation before its
-            # data folder (and manifest) was deleted. Listed again, so --uninstall removes it.
+        if [[ -z "$kind" ]] && has_mark "$dest" && cmp -s -- "$src" "$dest"; then
+            # Marked, and exactly what this run writes there: left by this installation
+            # before its data folder (and manifest) was deleted. Listed again, so that
+            # --uninstall removes it. (The same bytes without the mark prove nothing: a
+            # copy of LabelDesk's icon or metainfo of the user's own is the same.)
             record "file:$(sha256 <"$dest")" "$dest"
+            return 0
+        elif [[ -z "$kind" ]] && has_mark "$dest"; then
+            say "  note: $dest is not what this installer writes (edited, or from another version), and no manifest lists it; left as it is"
             return 0
         elif [[ -z "$kind" ]]; then
             say "  note: $dest exists and is not LabelDesk's; left as it is"
@@ -751,6 +819,7 @@ if [[ "$os" == Linux ]]; then
             "Exec=labeldesk "*)
                 printf 'Exec=%s %s\n' "$exec_path" "${line#Exec=labeldesk }"
                 printf 'TryExec=%s\n' "$try_exec" ;;
+            "[Desktop Entry]") printf '%s\n%s\n' "$line" "$mark" ;;  # a key of its own
             *) printf '%s\n' "$line" ;;
         esac
     done <"$share/$desktop_id.desktop" >"$work/$desktop_id.desktop"
@@ -758,11 +827,14 @@ if [[ "$os" == Linux ]]; then
     for png in "$share"/icons/labeldesk-*.png; do
         size="${png##*-}"
         size="${size%.png}"
-        place "$png" "$data/icons/hicolor/${size}x${size}/apps/labeldesk.png"
+        with_mark "$png" "$work/labeldesk.png"
+        place "$work/labeldesk.png" "$data/icons/hicolor/${size}x${size}/apps/labeldesk.png"
     done
-    place "$share/labeldesk.svg" "$data/icons/hicolor/scalable/apps/labeldesk.svg"
+    with_mark "$share/labeldesk.svg" "$work/labeldesk.svg"
+    place "$work/labeldesk.svg" "$data/icons/hicolor/scalable/apps/labeldesk.svg"
     icons_changed "$data/icons/hicolor"
-    place "$share/$desktop_id.metainfo.xml" "$data/metainfo/$desktop_id.metainfo.xml"
+    with_mark "$share/$desktop_id.metainfo.xml" "$work/$desktop_id.metainfo.xml"
+    place "$work/$desktop_id.metainfo.xml" "$data/metainfo/$desktop_id.metainfo.xml"
     # install-linux.sh (before this installer) wrote labeldesk.desktop: one entry is enough.
     old="$data/applications/labeldesk.desktop"
     if [[ -f "$old" ]] && grep -q "^Exec=$venv/bin/labeldesk" "$old"; then rm -f -- "$old"; fi
@@ -775,6 +847,7 @@ else
     cat >"$work/Info.plist" <<PLIST
 <?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<!-- $mark -->
 <plist version="1.0">
 <dict>
     <key>CFBundleName</key><string>LabelDesk</string>
@@ -794,6 +867,7 @@ PLIST
     cat >"$work/LabelDesk" <<LAUNCHER
 #!/bin/sh
 # LabelDesk's app launcher, written by installer/install.sh: runs the app in its environment.
+# $mark
 exec "$venv/bin/labeldesk" gui "\$@"
 LAUNCHER
     chmod +x "$work/LabelDesk"  # cp keeps the mode

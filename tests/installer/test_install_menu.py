@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import time
 
-from .standin import DESKTOP, INSTALL, desktop_exec_argument, install, linux_only, uninstall
+from .standin import DESKTOP, desktop_exec_argument, install, linux_only, uninstall
 
 pytestmark = linux_only
 
@@ -65,36 +65,3 @@ def test_icons_are_seen_where_an_icon_cache_was_made_before(tmp_path, fake_pytho
     assert not (hicolor / "256x256/apps/labeldesk.png").exists()
     assert hicolor.stat().st_mtime >= cache.stat().st_mtime  # nor does it list the icons
     assert (hicolor / "256x256/apps/other-app.png").exists() and cache.exists()
-
-
-def test_a_data_folder_deleted_by_hand_leaves_nothing_after_a_reinstall(tmp_path, fake_python):
-    """`rm -rf ~/.local/share/labeldesk` took the manifest: --uninstall found nothing, and
-    installing again called the menu entry, its icons and metainfo (exactly what it writes)
-    "not LabelDesk's", so its --uninstall left all eleven files behind."""
-    home = tmp_path / "home"
-    data = home / ".local/share"
-    install(home, fake_python)
-    placed = sorted(p for p in data.rglob("*") if p.is_file() and "labeldesk/" not in str(p))
-    assert len(placed) == 11  # the entry, 9 icons, the metainfo
-    shutil.rmtree(data / "labeldesk")
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
-    gone = subprocess.run(["bash", str(INSTALL), "--uninstall"], env=env, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
-    assert gone.returncode == 1
-    assert f"its menu entry is still at {data / 'applications' / DESKTOP}" in gone.stderr
-    said = install(home, fake_python)
-    assert "not LabelDesk's" not in said
-    uninstall(home)
-    assert [p for p in placed if p.exists()] == []
-
-
-def test_a_different_file_where_the_entry_goes_is_still_not_taken(tmp_path, fake_python):
-    home = tmp_path / "home"
-    entry = home / ".local/share/applications" / DESKTOP
-    install(home, fake_python)
-    shutil.rmtree(home / ".local/share/labeldesk")
-    entry.write_text(entry.read_text().replace("Name=LabelDesk", "Name=LabelDesk (mine)"))
-    said = install(home, fake_python)
-    assert f"note: {entry} exists and is not LabelDesk's; left as it is" in said
-    uninstall(home)
-    assert "LabelDesk (mine)" in entry.read_text()

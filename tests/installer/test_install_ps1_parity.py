@@ -47,6 +47,12 @@ def test_the_same_words_at_the_same_points():
         "Kept, as yours (delete these folders to remove them too):",
         "changed since LabelDesk installed it",
         "is running from this installation",
+        # a lost manifest: what is taken back, and what -Uninstall says it left
+        "is not what this installer writes",
+        "exists and is not LabelDesk's; left as it is",
+        "(the folder deleted by hand?): nothing was removed.",
+        "made by LabelDesk's installer but listed in no manifest, so not checked as",
+        "without LabelDesk's installer mark (yours, or an older installer's)",
     ):
         assert words in text, words
 
@@ -55,3 +61,26 @@ def test_no_double_quotes_in_python_dash_c():
     # Windows PowerShell 5.1 drops a double quote inside an argument given to python.exe
     for code in re.findall(r"-c '((?:[^']|'')*)'", _ps1()):
         assert '"' not in code, code
+
+
+def test_a_shortcut_is_taken_back_only_with_the_installers_mark():
+    """install.sh takes back a file no manifest lists only when it carries its mark (a copy
+    of the same bytes may be the user's); install.ps1 likewise, for its shortcut: the mark
+    is written into every shortcut it makes, and an unlisted shortcut that starts this
+    installation is taken back only when it carries it. Read from the script (PowerShell
+    cannot run here)."""
+    text = _ps1()
+    mark = re.search(r"^\$ShortcutMark = '((?:[^']|'')*)'$", text, re.M)
+    assert mark and "install.ps1" in mark.group(1)
+    assert re.search(r"^\$ShortcutDescription = .*\+ \$ShortcutMark$", text, re.M)
+    assert "$link.Description = $ShortcutDescription" in text
+    writes = text[text.index("$writeShortcut = $true") : text.index("$link.Save()")]
+    unlisted = re.findall(r"if \(\(-not \$kind\)([^{]*)\)\s*\{", writes)
+    # the only unlisted case that writes the shortcut again needs both tests
+    assert unlisted[0] == " -and (Test-MarkedShortcut $Shortcut) -and (Test-OurShortcut $Shortcut)"
+    assert "$writeShortcut = $false" not in writes[: writes.index("elseif")]
+    for rest in unlisted[1:]:
+        assert "Test-OurShortcut" not in rest
+    assert "return ([string]$existing.Description).EndsWith($ShortcutMark)" in text
+    removal = text[text.index("function Remove-Installation") :]
+    assert removal.index("Stop-Unlisted") < removal.index("Remove-Item")
