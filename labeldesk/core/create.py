@@ -92,7 +92,11 @@ def _staged(target: Path) -> Iterator[Path]:
 
 
 def _not_created(target: Path, exc: OSError | sqlite3.DatabaseError) -> ProjectError:
-    message = f"cannot create a project at {target}: {write_refused(exc)}; nothing was created"
+    holding = target  # the disk to free is named by the nearest folder there (as others do)
+    while not holding.is_dir() and holding.parent != holding:
+        holding = holding.parent
+    refused = write_refused(exc, holding)
+    message = f"cannot create a project at {target}: {refused}; nothing was created"
     return (DiskFull if is_disk_full(exc) else ProjectError)(message)
 
 

@@ -259,11 +259,17 @@ def is_io_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.DatabaseError) and "disk I/O error" in str(exc)
 
 
-def write_refused(exc: BaseException) -> str:
+def write_refused(exc: BaseException, holding: Path | None = None) -> str:
     """Why a write that makes something new (a project) failed, with what to do where
-    the disk is full or refuses it; else the system's or SQLite's own words."""
+    the disk is full or refuses it; else the system's or SQLite's own words. A full disk
+    is named by ``holding`` (a folder on it), as the other commands name theirs."""
     text = str(exc)
     code = exc.errno if isinstance(exc, OSError) else None
+    if is_disk_full(exc) and holding is not None:
+        return (
+            f"no space left on the disk holding {holding}; free some space there and run "
+            "the command again"
+        )
     if is_disk_full(exc):
         return "no space left on the disk; free some space and run the command again"
     if code in (errno.EACCES, errno.EPERM):

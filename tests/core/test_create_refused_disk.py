@@ -15,6 +15,7 @@ from labeldesk.cli import main
 from labeldesk.core import staging
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import ProjectError
+from labeldesk.core.failures import says_disk_full
 
 
 def _marker_write_fails(monkeypatch, code: int) -> None:
@@ -32,7 +33,7 @@ def _marker_write_fails(monkeypatch, code: int) -> None:
 @pytest.mark.parametrize(
     ("code", "advice"),
     [
-        (errno.ENOSPC, "free some space and run the command again"),
+        (errno.ENOSPC, "free some space there and run the command again"),
         (errno.EACCES, "pick a folder you may write to"),
         (errno.EROFS, "pick a folder on a disk that can be written to"),
     ],
@@ -56,9 +57,29 @@ def test_a_full_disk_while_indexing_says_what_to_do(tmp_path, imagefolder, monke
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(project_module.Project, "scan", full)
-    with pytest.raises(ProjectError, match="no space left on the disk; free some space") as e:
+    with pytest.raises(ProjectError, match="no space left on the disk holding") as e:
         create_and_index(tmp_path / "proj", root, workers=1)
     assert type(e.value).__name__ == "DiskFull"  # the kind a full disk has everywhere
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["images"]
+
+
+@pytest.mark.parametrize("target", ["proj", "made/for/it/proj"])
+def test_new_on_a_full_disk_names_the_disk_as_other_commands_do(
+    tmp_path, imagefolder, monkeypatch, target
+):
+    """Every other command says "no space left on the disk holding …" with a folder on it
+    (the project, its database); `new` said only "no space left on the disk", with no
+    folder to free space in (seen on a real full tmpfs). It names the nearest folder
+    that is there: the folders it would have made above the project are gone again."""
+    root, _ = imagefolder
+    _marker_write_fails(monkeypatch, errno.ENOSPC)
+    with pytest.raises(ProjectError) as caught:
+        create_and_index(tmp_path / target, root, workers=1)
+    assert str(caught.value) == (
+        f"cannot create a project at {tmp_path / target}: no space left on the disk holding "
+        f"{tmp_path}; free some space there and run the command again; nothing was created"
+    )
+    assert says_disk_full(str(caught.value))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images"]
 
 
