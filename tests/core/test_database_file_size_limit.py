@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from labeldesk.core import failures
+from labeldesk.core import database_failures, failures
 from labeldesk.core.failures import describe
 
 
@@ -23,7 +23,9 @@ def _full_write(project) -> sqlite3.OperationalError:
 
 def _free(monkeypatch, free: int) -> None:
     monkeypatch.setattr(
-        failures.shutil, "disk_usage", lambda path: SimpleNamespace(total=free, used=0, free=free)
+        database_failures.shutil,
+        "disk_usage",
+        lambda path: SimpleNamespace(total=free, used=0, free=free),
     )
 
 
