@@ -231,7 +231,7 @@ icons_changed() {  # $1: the hicolor folder
 # that a file is still what the installer wrote. What is left where the installer puts
 # things is named, with why, and how to remove it; then the run stops.
 left_unlisted() {
-    local places=() path marked=() others=()
+    local places=() path marked=() others=() link=""
     if [[ "$os" == Linux ]]; then
         places=("$data/applications/$desktop_id.desktop" "$data"/icons/hicolor/*/apps/labeldesk.png
             "$data/icons/hicolor/scalable/apps/labeldesk.svg" "$data/metainfo/$desktop_id.metainfo.xml")
@@ -248,20 +248,25 @@ left_unlisted() {
         fi
     done
     if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
-        marked+=("$command_link")  # the command link: it points into LabelDesk's environment
+        link="$command_link"
     fi
-    if ((${#marked[@]} + ${#others[@]} == 0)); then return 0; fi
+    if [[ -z "$link" ]] && ((${#marked[@]} + ${#others[@]} == 0)); then return 0; fi
     echo "install.sh: no $manifest (the data folder deleted by hand?): nothing was removed." >&2
     if ((${#marked[@]})); then
         echo "  Left, made by LabelDesk's installer but listed in no manifest, so not checked as" >&2
         echo "  still what it wrote:" >&2
         for path in "${marked[@]}"; do echo "    $path" >&2; done
     fi
+    if [[ -n "$link" ]]; then
+        echo "  Left, listed in no manifest: the command link, which points into LabelDesk's" >&2
+        echo "  environment (gone with the data folder):" >&2
+        echo "    $link" >&2
+    fi
     if ((${#others[@]})); then
         echo "  Left, without LabelDesk's installer mark (yours, or an older installer's):" >&2
         for path in "${others[@]}"; do echo "    $path" >&2; done
     fi
-    if ((${#marked[@]})); then
+    if [[ -n "$link" ]] || ((${#marked[@]})); then
         die "no LabelDesk installation found. To remove what its installer made: install again (it
   takes back each marked file that is exactly what it writes, and the command link), then
   run the uninstall command it prints."
