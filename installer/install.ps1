@@ -32,11 +32,11 @@ Start-menu shortcut LabelDesk.lnk that is not the installer's (yours, or one you
 elsewhere) is never replaced or removed. The shortcut the installer writes carries a mark
 (its comment ends "(installed by LabelDesk's install.ps1)"): with the manifest gone (the
 folder deleted by hand) a run takes back only a marked shortcut that starts this
-installation, and -Uninstall removes nothing and names what it left. When the PyTorch index asked for (or the one the
-installed build came from) cannot be reached, the run stops and changes nothing. While
-LabelDesk runs from this installation an upgrade or -Uninstall changes nothing: it names
-LabelDesk's processes and, run from a console, waits for them to be closed. Unlike
-install.sh, an upgrade replaces the environment in place.
+installation, and -Uninstall removes nothing and names what it left. When the PyTorch
+index asked for (or the one the installed build came from) cannot be reached, the run
+stops and changes nothing. While LabelDesk runs from this installation an upgrade or
+-Uninstall changes nothing: it names LabelDesk's processes and, run from a console, waits
+for them to be closed. Unlike install.sh, an upgrade replaces the environment in place.
 #>
 [CmdletBinding()]
 param(
