@@ -117,7 +117,7 @@ class BrowserCounts:
         self.totals_text = " · ".join(parts)  # (the line while another page shows)
         parts.append(f"showing {self.model.rowCount():,}")
         self.grid.set_empty_text(empty_grid_text(self.model.image_filter, usable))
-        selected = len(self.grid.selected_rows())
+        selected = self.grid.selected_count()
         if selected:
             parts.append(f"{selected:,} selected")
         self.status_text = " · ".join(parts)

@@ -87,6 +87,7 @@ class ThumbnailGrid(QListView):
         self._band = QRect()  # rubber band, content coordinates
         self._press = QPoint()  # where the mouse went down, content coordinates
         self._revealing = False  # the current tile goes to the middle once shown
+        self._rows_of: tuple[tuple[tuple[int, int], ...], np.ndarray] = ((), _rows_in(()))
         self.empty_text = ""  # drawn while no tile is shown: why (see set_empty_text)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
@@ -302,15 +303,21 @@ class ThumbnailGrid(QListView):
         """Typed letters are shortcuts here, not a jump-to-item search."""
 
     def selected_rows(self) -> np.ndarray:
-        """Selected rows, sorted; built from selection ranges so Ctrl+A on 1M is cheap."""
+        """Selected rows, sorted and read-only; built from the selection's ranges, and
+        once per selection: one action asks several times (the labeling key, then the
+        detail panel after its write) and a select-all of 1M built the same rows each
+        time. Kept by the ranges themselves, so a changed selection is never stale."""
         selection = self.selectionModel().selection()
-        ranges = [
-            np.arange(selection.at(i).top(), selection.at(i).bottom() + 1)
-            for i in range(selection.size())
-        ]
-        if not ranges:
-            return np.empty(0, dtype=np.int64)
-        return sorted_unique(np.concatenate(ranges).astype(np.int64))
+        spans = tuple(
+            (selection.at(i).top(), selection.at(i).bottom()) for i in range(selection.size())
+        )
+        if spans != self._rows_of[0]:
+            self._rows_of = (spans, _rows_in(spans))
+        return self._rows_of[1]
+
+    def selected_count(self) -> int:
+        """How many rows are selected (from the ranges: no array of them is made)."""
+        return _selected_count(self.selectionModel().selection())
 
     def anchor_row(self) -> int:
         """The row a Shift-click or Shift+arrow extends from (-1: none)."""
@@ -478,6 +485,18 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(values[1:], values[:-1], out=keep[1:])
     return values[keep]
+
+
+def _rows_in(spans: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """The rows of ``spans`` (first, last), sorted, each once, read-only (kept)."""
+    if spans:
+        rows = sorted_unique(
+            np.concatenate([np.arange(a, b + 1) for a, b in spans]).astype(np.int64)
+        )
+    else:
+        rows = np.empty(0, dtype=np.int64)
+    rows.setflags(write=False)
+    return rows
 
 
 def _selected_count(selection: QItemSelection) -> int:
