@@ -456,6 +456,17 @@ class DetailPanel(QWidget):
                 pixmap = with_missing_badge(pixmap, NEIGHBOUR_ICON)
             item.setIcon(QIcon(pixmap))
 
+    def follow_ratio(self) -> None:
+        """The window moved to a screen of another scale (the loader was emptied): the
+        neighbours' tiles load again at its pixels. Until they come a tile is blank,
+        never the old pixmap drawn stretched (or twice too small)."""
+        for i in range(self.neighbours.count()):
+            item = self.neighbours.item(i)
+            path, width, height, missing = item.data(_ID_ROLE + 1)
+            item.setIcon(self._placeholder)
+            shown = Neighbour(int(item.data(_ID_ROLE)), path, None, 0.0, width, height, missing)
+            self._set_icon(item, shown)
+
     def _thumbnail_ready(self, image_id: int) -> None:
         for i in range(self.neighbours.count()):
             item = self.neighbours.item(i)

@@ -433,6 +433,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         self.loader.invalidate()
         self.grid.viewport().update()
         self.detail.update()
+        self.detail.follow_ratio()  # its neighbours' tiles come from the same loader
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
