@@ -36,6 +36,9 @@ from PySide6.QtWidgets import (
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.gui import settings
+from labeldesk.gui.dialog_height import grow_to_fit
+from labeldesk.gui.report_area import ReportArea
+from labeldesk.gui.wrapped_message import WrappedMessage
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
@@ -234,9 +237,11 @@ class ClusterDialog(QDialog):
         self.fields = QWidget()
         self.fields.setLayout(form)
 
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
+        # a long address pasted breaks (a QLabel made the dialog as wide as it); what
+        # does not fit a small screen scrolls (ReportArea), the buttons stay on it
+        self.problem = WrappedMessage()
         self.problem.setObjectName("warning")
+        self.problem_area = ReportArea(self.problem)
         help_text = QLabel(HELP)
         help_text.setWordWrap(True)
         help_text.setTextFormat(help_text.textFormat().RichText)
@@ -253,7 +258,7 @@ class ClusterDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.enabled)
         layout.addWidget(self.fields)
-        layout.addWidget(self.problem)
+        layout.addWidget(self.problem_area)
         layout.addWidget(help_text)
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
@@ -282,11 +287,14 @@ class ClusterDialog(QDialog):
                 problem = "Enter the address of the cluster's head node."
             else:
                 problem = address_problem(self.address.text())
-        self.problem.setText(problem or "")
-        self.problem.setVisible(problem is not None)
+        self._say(problem or "")
         self.save_button.setEnabled(problem is None)
         self.embed_button.setEnabled(problem is None and self._project_open)
         self.embed_button.setText("Save and embed now" if on else "Save and embed here now")
+
+    def _say(self, text: str) -> None:
+        self.problem_area.set_text(text)
+        grow_to_fit(self)  # (none while not shown: its first size counts the report)
 
     def _ask_embed(self) -> None:
         self.embed_now = True

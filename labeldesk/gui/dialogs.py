@@ -32,8 +32,9 @@ from labeldesk.core.given_folders import project_folder_problem
 from labeldesk.core.layout_check import LayoutWarning, check_layout
 from labeldesk.core.layout_preview import LayoutPreview, preview_layout
 from labeldesk.core.progress import CancelToken
-from labeldesk.gui.dialog_height import within_screen
+from labeldesk.gui.dialog_height import grow_to_fit, within_screen
 from labeldesk.gui.hotkeys import HotkeysEditor, default_keys
+from labeldesk.gui.report_area import ReportArea
 from labeldesk.gui.shortcuts import shortcut_table
 from labeldesk.gui.workers import Job
 from labeldesk.gui.wrapped_message import WrappedMessage, breakable
@@ -191,8 +192,9 @@ class NewProjectDialog(QDialog):
         # What the folder holds (classes, splits, unlabeled), counted off the GUI thread.
         self.found = WrappedMessage()
         self.found.setObjectName("newProjectFound")
-        self.found.setVisible(False)
-        self._fitted_height: int | None = None  # the height _fit_height last gave the form
+        # each in a scroll area: the form grows for them up to the screen's height, the
+        # rest scrolls (many warnings with long paths ran off a 1366 x 768 screen)
+        self.found_area, self.note_area = ReportArea(self.found), ReportArea(self.note)
         self.preview: LayoutPreview | None = None
         self.preview_job: Job | None = None
         self.check_job: Job | None = None
@@ -201,8 +203,8 @@ class NewProjectDialog(QDialog):
         self._preview_timer.timeout.connect(self._start_preview)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.found)
-        layout.addWidget(self.note)
+        layout.addWidget(self.found_area)
+        layout.addWidget(self.note_area)
         layout.addWidget(self.use_suggested, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.buttons)
         self.images_edit.textChanged.connect(self._images_edited)
@@ -212,8 +214,7 @@ class NewProjectDialog(QDialog):
         if images is not None:
             self.set_images(images)
         self._validate()
-        self.resize(560, self.sizeHint().height())
-        self._fitted_height = self.height()
+        self.resize(within_screen(self, 560, self.sizeHint().height()))
 
     @classmethod
     def prompt(
@@ -408,32 +409,13 @@ class NewProjectDialog(QDialog):
             self.set_images(self._suggested)  # a filled-in project folder follows it
 
     def _show_note(self, text: str, *, warning: bool) -> None:
-        self.note.setText(text)
         self.note.setStyleSheet("color: #b35c00;" if warning else "")
-        self.note.setVisible(bool(text))
-        self._fit_height()
+        self.note_area.set_text(text)
+        grow_to_fit(self)  # every wrapped line, up to the screen; none left as a gap
 
     def _show_found(self, text: str) -> None:
-        self.found.setText(text)
-        self.found.setVisible(bool(text))
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        """Grow to show every wrapped line (the layout's minimum height leaves out what
-        word wrap needs, so a long warning was cut off at the form's first height), and
-        shrink back when a note goes, so no blank gap stays where it was. A form made
-        taller by hand keeps its height: it only ever grows for a note then."""
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()  # a note hidden just now no longer counts
-        needed = self.minimumSizeHint().height()
-        if layout.hasHeightForWidth():  # a wrapped note is shown
-            needed = max(needed, layout.totalHeightForWidth(self.width()))
-        ours = self._fitted_height is None or self.height() == self._fitted_height
-        if needed > self.height() or (ours and needed < self.height()):
-            self.resize(self.width(), needed)
-            self._fitted_height = self.height()
+        self.found_area.set_text(text)
+        grow_to_fit(self)
 
     def paths(self) -> tuple[Path, Path]:
         return Path(self.images_edit.text().strip()), Path(self.project_edit.text().strip())

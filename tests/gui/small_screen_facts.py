@@ -1,7 +1,8 @@
 """Run as a script on an offscreen screen of 1093 × 614 (a 1366 × 768 laptop at 125 %;
 tests/gui/test_small_screen_dialogs.py): opens the dialogs that had a fixed first size
 and prints, as one JSON line, the screen's free area and each dialog's frame; and the
-dialogs whose report grows them (Export, Import labels, New version) with a report of
+dialogs whose report grows them (Export, Import labels, New version, the New project
+form, Embed on a Ray cluster) with a report of
 80 lines, then a short one: their frames, their buttons' bottoms and whether the report
 scrolls.
 ``sys.argv[1]``: a folder for the project."""
@@ -36,7 +37,8 @@ def with_reports(dialog: QWidget, say, button: QAbstractButton) -> dict[str, obj
     first = dialog.height()
     say(LONG_REPORT)
     QApplication.processEvents()
-    area = getattr(dialog, "report_area", None) or getattr(dialog, "problem_area", None)
+    names = ("report_area", "problem_area", "note_area")
+    area = next((getattr(dialog, name) for name in names if hasattr(dialog, name)), None)
     out: dict[str, object] = {
         "long": frame(dialog),
         "button_bottom": bottom(button),
@@ -75,6 +77,15 @@ def main() -> None:
     labels.shutdown()
     form = VersionForm(lambda name: "")
     out["version"] = with_reports(form, form._say, form.buttons.buttons()[0])
+    from labeldesk.gui.cluster_dialog import ClusterDialog
+    from labeldesk.gui.dialogs import NewProjectDialog
+
+    new = NewProjectDialog()
+    out["new_project"] = with_reports(
+        new, lambda text: new._show_note(text, warning=True), new.buttons.buttons()[0]
+    )
+    cluster = ClusterDialog()
+    out["cluster"] = with_reports(cluster, cluster._say, cluster.save_button)
     project.close()
     print(json.dumps(out))
 

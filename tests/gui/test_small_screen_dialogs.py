@@ -59,7 +59,7 @@ def test_the_dialog_opens_within_the_screen_with_room_for_a_title_bar(on_a_small
     assert frame[3] <= screen[3] - 40  # a window manager's title bar fits above it
 
 
-REPORTED = ["export", "import", "version"]
+REPORTED = ["export", "import", "version", "new_project", "cluster"]
 
 
 @pytest.mark.parametrize("dialog", REPORTED)
