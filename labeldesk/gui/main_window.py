@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
 )
 
@@ -42,6 +41,7 @@ from labeldesk.gui.damage_check import check_job, needs_check
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.focus_ring import FocusRings
+from labeldesk.gui.full_disk import FullDiskNotice
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
@@ -141,7 +141,7 @@ class MainWindow(StackedPages, QMainWindow):
         self.crossfit = CrossFitJobs(self, self.review, parent=self)
         self.menus = MainMenus(self, self)
         self.focus_rings = FocusRings(self)  # the focused view shows it, in every window
-        self._full_disk_notice: QMessageBox | None = None  # the one open about a full disk
+        self.full_disk = FullDiskNotice(self)  # one notice for one full disk
         place = first_geometry(QGuiApplication.primaryScreen())
         if place is None:
             self.resize(FIRST_SIZE)
@@ -514,14 +514,15 @@ class MainWindow(StackedPages, QMainWindow):
         if self.session is not None and self.session.check_damage():
             dialog = False  # the damage met: the read-only reopen's notice says it all
         full = says_disk_full(message)
-        if full and self._full_disk_notice is not None and self._full_disk_notice.isVisible():
+        folder = None if self.project is None else self.project.path
+        if full and self.full_disk.told(folder):
             # One full disk, one notice: the jobs that follow a failed one (the model's
             # scores after an embedding kept its finished batches) meet it too
             dialog = False
         if dialog:
             box = show_error(self, message) if fix is None else show_error(self, message, fix=fix)
             if full:
-                self._full_disk_notice = box
+                self.full_disk.shown(box, folder)
 
     def _in_app_words(self, text: str) -> str:
         """What a page, a job or the core says, with the commands it suggests as the

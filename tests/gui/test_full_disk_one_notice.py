@@ -46,3 +46,48 @@ def test_a_full_disk_notice_says_try_again_not_run_the_command():
     shown = in_app_words(said)
     assert "run the command" not in shown
     assert "free some space and try again (what was saved before is safe)" in shown
+
+
+class Disk:
+    """The project's disk as :func:`labeldesk.gui.full_disk.free_bytes` reads it."""
+
+    def __init__(self) -> None:
+        self.free = 40_000
+
+    def __call__(self, folder) -> int:
+        return self.free
+
+
+def test_a_full_disk_told_once_until_there_is_room_again(qtbot, window, project, monkeypatch):
+    """The notice closed, the job that followed (the scores of the batches an embedding
+    kept) met the same full disk and opened a second one; and a notice left open while
+    space was freed still said "no space left"."""
+    from labeldesk.gui import full_disk
+
+    disk = Disk()
+    monkeypatch.setattr(full_disk, "free_bytes", disk)
+    window.open_project(project.path)
+    window.notify_error(FIRST)
+    _notices(window)[0].close()
+    disk.free = 2_000  # the job that follows, the disk still full
+    window.notify_error(SECOND)
+    assert _notices(window) == []  # no second notice for the same full disk
+    assert "knn-1.npz" in window.statusBar().currentMessage()
+    window.notify_error("the image folder is gone")  # another failure: its own notice
+    assert len(_notices(window)) == 1
+    _notices(window)[0].close()
+
+    disk.free = 30 << 20  # the person frees space, the disk fills again
+    window.notify_error(FIRST)
+    assert len(_notices(window)) == 1  # a new full disk: told
+    notice = _notices(window)[0]
+    assert full_disk.ROOM_WORDS not in notice.text()
+    disk.free += 50 << 20  # freed while the notice is open: it says so, not "no space"
+    window.full_disk._timer.setInterval(20)  # (it looks every 2 s)
+    qtbot.waitUntil(lambda: full_disk.ROOM_WORDS in notice.text(), timeout=3000)
+    assert "vectors.f16" in notice.text().replace("\u200b", "")  # what failed, still said
+    notice.close()
+    disk.free = 0
+    window.notify_error(SECOND)  # full again after there was room: told again
+    assert len(_notices(window)) == 1
+    _notices(window)[0].close()
