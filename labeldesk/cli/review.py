@@ -26,11 +26,14 @@ from labeldesk.cli._base import (
 )
 from labeldesk.cli.models import run_accuracies
 from labeldesk.core.display import (
+    ARROW,
     counted,
     format_confidence,
     format_percent,
     format_score,
     issue_level,
+    label_change,
+    quoted_names,
     shown_path,
 )
 
@@ -213,7 +216,9 @@ def cmd_issues(args: argparse.Namespace) -> Output:
     # the estimate counts likely errors a person verified; the flags leave them out
     kept = f" ({expected - flagged:,} more verified by a person)" if expected > flagged else ""
     # what the columns are, as `queue` and `predict` say (the first one read as a bare "0%")
-    columns = ": label fit (low: likely wrong), verdict, path, label -> suggestion" if rows else ""
+    columns = (
+        f": label fit (low: likely wrong), verdict, path, label {ARROW} suggestion" if rows else ""
+    )
     lines += [
         f"about {counted(expected, 'label')} likely wrong; {flagged:,} flagged for review{kept}"
         f"{columns}"
@@ -233,10 +238,13 @@ def cmd_issues(args: argparse.Namespace) -> Output:
 
 
 def _label_and_suggestion(row: dict) -> str:
-    """``label -> suggestion``; the label alone where the model suggests that label."""
+    """``'label' → 'suggestion'``, as `history` and `version diff` write a label change
+    (each class quoted, :data:`ARROW`); the label alone where the model suggests it."""
     if row["suggested"] == row["label"]:
-        return str(row["label"])
-    return f"{row['label']} -> {row['suggested'] or '? (too few labels to judge)'}"
+        return quoted_names([row["label"]])
+    if not row["suggested"]:
+        return f"{quoted_names([row['label']])} {ARROW} ? (too few labels to judge)"
+    return label_change(row["label"], row["suggested"])
 
 
 def _level(row: dict) -> str:

@@ -166,7 +166,7 @@ def test_the_count_line_says_which_likely_errors_a_person_kept(clustered, capsys
     )
 
 
-COLUMNS = ": label fit (low: likely wrong), verdict, path, label -> suggestion"
+COLUMNS = ": label fit (low: likely wrong), verdict, path, label → suggestion"
 
 
 def test_the_count_line_names_the_columns_of_the_rows(clustered, capsys):
@@ -176,7 +176,7 @@ def test_the_count_line_names_the_columns_of_the_rows(clustered, capsys):
     assert main(["issues", str(project.path)]) == 0
     head, first = capsys.readouterr().out.splitlines()[:2]
     assert head.endswith(COLUMNS)
-    assert re.fullmatch(r" *<?\d+%  [a-z ]*wrong +\S+\.png  \S+ -> \S+  \(flagged\)", first)
+    assert re.fullmatch(r" *<?\d+%  [a-z ]*wrong +\S+\.png  '\S+' → '\S+'  \(flagged\)", first)
 
 
 def test_issues_all_shows_no_arrow_where_the_suggestion_is_the_label(clustered, capsys):
@@ -192,12 +192,12 @@ def test_issues_all_shows_no_arrow_where_the_suggestion_is_the_label(clustered, 
         path = next(p for p in by_path if f"  {p}  " in line)
         row = by_path[path]
         if row["suggested"] == row["label"]:
-            assert " -> " not in line and f"  {path}  {row['label']}" in line, line
+            assert " → " not in line and f"  {path}  '{row['label']}'" in line, line
         elif row["suggested"]:
-            assert f"  {path}  {row['label']} -> {row['suggested']}" in line, line
+            assert f"  {path}  '{row['label']}' → '{row['suggested']}'" in line, line
     agreed_line = next(line for line in lines if f"  {agreed['path']}  " in line)
-    assert " verified " in agreed_line and agreed_line.endswith(f"  {agreed['label']}")
-    assert any("ant -> bee" in line for line in lines if flipped[0] in line)
+    assert " verified " in agreed_line and agreed_line.endswith(f"  '{agreed['label']}'")
+    assert any("'ant' → 'bee'" in line for line in lines if flipped[0] in line)
 
 
 def _out(capsys, project, *more: str) -> str:
