@@ -29,6 +29,8 @@ PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", 
 LABEL_COLUMNS = ("label", "class", "category", "class_name", "target")
 SPLIT_COLUMNS = ("split", "subset")
 STATUS_COLUMNS = ("status",)  # verified / excluded: LabelDesk's own manifests write it
+# the label a row's "verified" was given for: LabelDesk's exports write it (label_status)
+VERIFIED_LABEL_COLUMNS = ("verified_label",)
 TWO_STATUS_COLUMNS = "two columns are named status: neither is read, and no image's status changes"
 NO_ROWS = "the file has no rows"  # a header alone, [], an empty table: nothing to apply
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -73,6 +75,7 @@ class Record(NamedTuple):  # a tuple: a million of them are made quickly
     split: object
     last_line: int = 0  # CSV: the line where the record ends (a quoted newline spans lines)
     status: object = None  # a person's review (verified / excluded); None: not given
+    verified_label: object = None  # the label "verified" holds for; None: the row's own
 
 
 @dataclass
@@ -227,6 +230,7 @@ def parse_csv(
     label_col = _find(header, LABEL_COLUMNS)
     split_col = _find(header, SPLIT_COLUMNS)
     status_col = _find(header, STATUS_COLUMNS)  # (only in a header: not path,label,split)
+    bound_col = _find(header, VERIFIED_LABEL_COLUMNS)
     status_note = ""
     if status_col is not None and header.count(header[status_col]) > 1:
         status_col = None  # which of the two is meant cannot be told: not read
@@ -241,15 +245,19 @@ def parse_csv(
                 [f"{at}the header needs a path column and a label column (path,label), "
                  f"or name them with --path-column and --label-column; {_named(first)}"],
             )  # fmt: skip
-        path_col, label_col, split_col, status_col = 0, 1, 2, None  # no header: path,label[,split]
+        # no header: path,label[,split]
+        path_col, label_col, split_col, status_col, bound_col = 0, 1, 2, None, None
         has_header = False
     if has_header and not any(columns):  # (named columns are found exactly)
         _check_unique(first, (path_col, label_col, split_col), source, at)
     if status_col in (path_col, label_col, split_col):  # named as the label, say
         status_col = None
+    if status_col is None or bound_col in (path_col, label_col, split_col):
+        bound_col = None
     body = records if has_header else itertools.chain([started], records)
     parsed = Parsed([], [], "line", status_note=status_note)
-    cols = _Cols(path_col, label_col, split_col, status_col, len(first) if has_header else None)
+    width = len(first) if has_header else None
+    cols = _Cols(path_col, label_col, split_col, status_col, width, bound_col)
     parsed.records = _csv_body(parsed, body, cols, delimiter)
     return parsed
 
@@ -260,6 +268,7 @@ class _Cols(NamedTuple):
     split: int | None
     status: int | None
     width: int | None  # the header's (None: no header, cells past split unread)
+    verified_label: int | None = None
 
 
 def _csv_body(
@@ -278,7 +287,9 @@ def _csv_body(
         cells = [undo_neutralising(cell) if cell[:1] == "'" else cell for cell in cells]
         split = cells[split_col] if split_col is not None and split_col < len(cells) else ""
         status = cells[status_col] if status_col is not None and status_col < len(cells) else ""
-        record = Record(line, cells[cols.path], cells[cols.label], split, last, status)
+        bound = cols.verified_label
+        given = cells[bound] if bound is not None and bound < len(cells) else None
+        record = Record(line, cells[cols.path], cells[cols.label], split, last, status, given)
         if admit(parsed, record, _extra_cells(cells, width, delimiter), keep=False):
             yield record
 

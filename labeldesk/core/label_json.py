@@ -20,6 +20,7 @@ from .label_file_formats import (
     SPLIT_COLUMNS,
     STATUS_COLUMNS,
     USUAL_COLUMNS,
+    VERIFIED_LABEL_COLUMNS,
     Columns,
     Parsed,
     Record,
@@ -169,7 +170,9 @@ def _object_record(
     status_key = _key(values, None, STATUS_COLUMNS)
     used = (path_key, label_key, split_key)
     status = values[status_key] if status_key and status_key not in used else None
-    return Record(n, values[path_key], label, split, status=status)
+    bound_key = _key(values, None, VERIFIED_LABEL_COLUMNS) if status is not None else None
+    bound = values[bound_key] if bound_key and bound_key not in used else None
+    return Record(n, values[path_key], label, split, status=status, verified_label=bound)
 
 
 def _key(values: dict[str, Any], named: str | None, usual: tuple[str, ...]) -> str | None:

@@ -189,7 +189,9 @@ def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
         parsed.unit,
         refused=[*parsed.refused, *refused],
     )
-    result.status_note = parsed.status_note or statuses.note
+    relabeled = "" if statuses.note else statuses.relabeled_note()
+    notes = (parsed.status_note or statuses.note, relabeled)
+    result.status_note = "; ".join(note for note in notes if note)
     result.read_as = read_as
     return result
 

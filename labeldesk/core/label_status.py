@@ -7,11 +7,19 @@ Empty (or no column) leaves an image's status as it is, as an empty split does;
 tool may name a column ``status`` for something else entirely (``ok``, ``pending``, a
 script's ``None``): a column holding any other word is not a review status. It is not
 read at all (a typo must not apply half of a file's statuses), and the reader says so.
+
+``verified`` holds for one label: a person checked that label. LabelDesk's exports write,
+beside each ``verified``, the label it was given for (a ``verified_label`` column or
+key; FiftyOne: ``labeldesk_verified_label``). A row whose label is another one was
+relabeled by another tool since, and no person checked the new label in LabelDesk: its
+``verified`` is not read, so the import's label change leaves the image unverified, as
+a relabel through a format without statuses (ImageFolder) does. A row that says
+``verified`` without naming a label (a file a person wrote) verifies the label it gives.
 """
 
 from __future__ import annotations
 
-from .label_file_formats import Record
+from .label_file_formats import KEEP_LABEL, Record
 from .vocab import EXCLUDED, VERIFIED
 
 KEEP_STATUS = ""  # not given: the image keeps its status
@@ -34,6 +42,17 @@ class StatusColumn:
     def __init__(self, unit: str) -> None:
         self.unit = unit
         self.note = ""
+        self.relabeled = 0  # rows whose "verified" was given for another label
+
+    def relabeled_note(self) -> str:
+        """What the import says of the rows whose ``verified`` was not read, or ""."""
+        if not self.relabeled:
+            return ""
+        rows = "1 row says" if self.relabeled == 1 else f"{self.relabeled:,} rows say"
+        return (
+            f"{rows} verified for another label than the one it gives (relabeled by "
+            "another tool since LabelDesk wrote it): those labels come in unverified"
+        )
 
     def word(self, record: Record) -> str:
         value = record.status
@@ -47,4 +66,21 @@ class StatusColumn:
                 "excluded or unreviewed: it is not read, and no image's status changes"
             )
             return KEEP_STATUS
+        if word == VERIFIED and not verified_for_its_label(record):
+            self.relabeled += 1
+            return KEEP_STATUS
         return word
+
+
+def verified_for_its_label(record: Record) -> bool:
+    """Whether a row's ``verified`` holds for the label it gives: it names no label
+    (a person wrote it for this row), or names this one (outer spaces aside)."""
+    given = record.verified_label
+    if given is None or (isinstance(given, str) and not given.strip()):
+        return True
+    label = record.label
+    if label is KEEP_LABEL:  # (the row keeps the image's label: it changes nothing)
+        return True
+    if label is None or (isinstance(label, str) and not label.strip()):
+        return False  # unlabeled by the other tool: no label is verified
+    return str(given).strip() == str(label).strip()

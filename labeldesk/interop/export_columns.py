@@ -20,9 +20,9 @@ changes nothing it reads back; what a training script reads can change, though:
   not (the export writes exactly :data:`COLUMNS`).
 
 A Hugging Face export's metadata (``<split>/metadata.jsonl`` or ``.parquet``) holds
-``file_name``, ``label`` and, where any image has one, ``status``: datasets makes every
-other column a feature of each example, so one added is found as above
-(:func:`metadata_column_problems`).
+``file_name``, ``label`` and, where any image has one, ``status`` and ``verified_label``:
+datasets makes every other column a feature of each example, so one added is found as
+above (:func:`metadata_column_problems`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from labeldesk.core.file_kinds import open_regular
 from .formats.manifest_table import COLUMNS
 
 LABEL_FILES = {"csv": "labels.csv", "parquet": "labels.parquet"}
-METADATA_COLUMNS = ("file_name", "label", "status")  # what a Hugging Face export writes
+# what a Hugging Face export writes
+METADATA_COLUMNS = ("file_name", "label", "status", "verified_label")
 
 
 def column_problems(folder: Path, manifest: dict[str, Any]) -> list[dict[str, str]]:

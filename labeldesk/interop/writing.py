@@ -24,6 +24,7 @@ from labeldesk.core.indexed_files import (
 )
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
 from labeldesk.core.registry import Registry
+from labeldesk.core.vocab import VERIFIED
 
 from .export_names import (
     READ_BY_EXTENSION,
@@ -193,6 +194,13 @@ class Item:
     def read_from(self) -> str:
         """The file's path (relative to the image root) to read its bytes from."""
         return self.source if self.source is not None else self.path
+
+
+def verified_label(item: Item) -> str | None:
+    """The label a verified image was verified with, which every export that writes
+    statuses writes beside ``verified`` (:mod:`labeldesk.core.label_status`: a label
+    another tool changes since comes back unverified); None for any other image."""
+    return item.label if item.status == VERIFIED else None
 
 
 def export_classes(project: Project, options: ExportOptions) -> list[str]:

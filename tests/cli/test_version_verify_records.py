@@ -57,9 +57,9 @@ def _rewrite_shards(out: Path, edit) -> None:
 
 
 def _csv(out: Path) -> None:
-    text = (out / "labels.csv").read_text()
-    assert text.count(",verified\n") == 1
-    (out / "labels.csv").write_text(text.replace(",verified\n", ",\n"))
+    text = (out / "labels.csv").read_text()  # (status, then the label it was given for)
+    assert text.count(",verified,cat\n") == 1
+    (out / "labels.csv").write_text(text.replace(",verified,cat\n", ",,cat\n"))
 
 
 def _parquet(out: Path) -> None:

@@ -54,10 +54,14 @@ def test_the_csv_manifest_writes_the_status_last(project, tmp_path):
     export(project, tmp_path / "out", "csv")
     with open(tmp_path / "out" / "labels.csv", encoding="utf-8") as f:
         table = list(csv.DictReader(f))
-    assert list(table[0])[-1] == "status"  # readers that take columns by position keep theirs
+    # readers that take columns by position keep theirs: the status, and the label each
+    # "verified" was given for, come last
+    assert list(table[0])[-2:] == ["status", "verified_label"]
     by_status = {r["path"].split("images/", 1)[1]: r["status"] for r in table}
     assert by_status[VERIFIED] == "verified"
     assert {s for p, s in by_status.items() if p != VERIFIED} == {""}
+    bound = {r["path"].split("images/", 1)[1]: r["verified_label"] for r in table}
+    assert bound[VERIFIED] == "cat" and {b for p, b in bound.items() if p != VERIFIED} == {""}
 
 
 def test_a_file_sets_and_keeps_statuses(project, tmp_path):

@@ -17,7 +17,9 @@ confidence, so not even a label's tags), so a dataset with verified or excluded 
 gets one more key, ``"labeldesk_status": {uuid: "verified" | "excluded"}``, which
 FiftyOne ignores and LabelDesk reads back: an export imported into a fresh project
 keeps what people decided, as the CSV, Parquet, Hugging Face, WebDataset and Label
-Studio exports do.
+Studio exports do. ``"labeldesk_verified_label": {uuid: label}`` names the label each
+``verified`` was given for: a label edited in the file since comes back unverified
+(:mod:`labeldesk.core.label_status`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ..writing import (
     copy_images,
     export_classes,
     register_exporter,
+    verified_label,
 )
 from .base import Importer, ImportOptions, register_importer
 from .json_input import RowMaker, load_json
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 LABELS = "labels.json"
 DATA = "data"
 STATUS = "labeldesk_status"  # {uuid: status}: only images that have one
+VERIFIED_LABEL = "labeldesk_verified_label"  # {uuid: the label "verified" was given for}
 _SNIFF_BYTES = 4096
 
 
@@ -71,6 +75,7 @@ def _fiftyone(
     per_split = any(item.split not in ("train", "unassigned") for item in items)
     datasets: dict[str, dict[str, int | None]] = {} if per_split else {"": {}}
     statuses: dict[str, dict[str, str]] = {}
+    bound: dict[str, dict[str, str]] = {}
     used: dict[str, set[str]] = {}
     ordered = sorted(items, key=lambda i: (i.split, i.path))
 
@@ -94,12 +99,16 @@ def _fiftyone(
         labels[key] = None if item.label is None else index[item.label]
         if item.status is not None:
             statuses.setdefault(dataset_of(item), {})[key] = item.status
+        if verified_label(item) is not None:
+            bound.setdefault(dataset_of(item), {})[key] = str(verified_label(item))
     report.carries_status = True  # under STATUS, where any image has one
     for base, labels in datasets.items():
         (out / base / DATA).mkdir(parents=True, exist_ok=True)
         content: dict[str, Any] = {"classes": classes, "labels": labels}
         if base in statuses:  # (only then: an export without statuses stays as it was)
             content[STATUS] = statuses[base]
+        if base in bound:
+            content[VERIFIED_LABEL] = bound[base]
         text = json.dumps(content, ensure_ascii=False, indent=1)
         (out / base / LABELS).write_text(text + "\n", encoding="utf-8")
 
@@ -204,6 +213,9 @@ def _read_one(
     statuses = data.get(STATUS, {})
     if not isinstance(statuses, dict):
         raise LabelFileError(str(labels_path), [f'"{STATUS}" must map keys to statuses'])
+    bound = data.get(VERIFIED_LABEL, {})
+    if not isinstance(bound, dict):
+        raise LabelFileError(str(labels_path), [f'"{VERIFIED_LABEL}" must map keys to labels'])
     files = _files_by_key(labels_path.parent / DATA)
     for key, target in data["labels"].items():
         entry += 1
@@ -216,7 +228,7 @@ def _read_one(
         else:  # its path from the folder read, matched by suffix: in a project of that
             # folder, or in the one LabelDesk exported it from (data/ keeps its folders)
             path = matches[0].relative_to(root).as_posix()
-            maker.add(entry, path, label, split, statuses.get(key))
+            maker.add(entry, path, label, split, statuses.get(key), bound.get(key))
             file_of[entry] = matches[0]
     return entry
 

@@ -23,7 +23,8 @@ any other. datasets reads the label one of two ways, and which one decides its t
   have the same column types, and a JSON file whose labels are all null has none; so when
   a split would hold only unlabeled images, every split gets ``metadata.parquet`` with a
   typed string ``label`` column instead. Where any image has a review status, the
-  metadata (Parquet, for the same reason) has a ``status`` column, read back on import.
+  metadata (Parquet, for the same reason) has a ``status`` column, read back on import,
+  and a ``verified_label`` column (the label a ``verified`` was given for).
 
 Import (:mod:`.hf_metadata`): a folder with ``metadata.jsonl``, ``metadata.csv`` or
 ``metadata.parquet`` (at its root or in its split folders) holding ``file_name`` and a
@@ -49,6 +50,7 @@ from ..writing import (
     Item,
     copy_images,
     register_exporter,
+    verified_label,
 )
 from .base import Importer, register_importer
 from .hf_metadata import read_metadata, sniff_metadata
@@ -121,6 +123,7 @@ def _hf(
         row = {"file_name": file_name, "label": item.label}
         if statuses:  # (a column in every split's file, as datasets needs)
             row["status"] = item.status
+            row["verified_label"] = verified_label(item)
         per_split.setdefault(split, []).append(row)
     report.carries_status = True  # in the metadata, where any image has one
     if statuses or (

@@ -154,22 +154,35 @@ class RowMaker:
             self.parsed.refused.extend(refused_path(Record(entry, path, None, None)))
 
     def add(
-        self, entry: int, path: str, label: object, split: object = None, status: object = None
+        self,
+        entry: int,
+        path: str,
+        label: object,
+        split: object = None,
+        status: object = None,
+        verified_label: object = None,
     ) -> None:
         """A row for ``path``; ``label`` None means unlabeled, ``split`` and ``status``
-        None: unchanged."""
-        record = self.admitted(entry, path, label, split, status)
+        None: unchanged; ``verified_label``: the label a "verified" status was given for
+        (:mod:`labeldesk.core.label_status`)."""
+        record = self.admitted(entry, path, label, split, status, verified_label)
         if record is not None:
             assert isinstance(self.parsed.records, list)
             self.parsed.records.append(record)
 
     def admitted(
-        self, entry: int, path: str, label: object, split: object = None, status: object = None
+        self,
+        entry: int,
+        path: str,
+        label: object,
+        split: object = None,
+        status: object = None,
+        verified_label: object = None,
     ) -> Record | None:
         """The record :meth:`add` adds, for a reader whose ``parsed.records`` is its own
         stream of them (None: refused, its problems kept)."""
         nul = ["the path holds a NUL character"] if "\x00" in path else []
-        record = Record(entry, path, label, split, status=status)
+        record = Record(entry, path, label, split, status=status, verified_label=verified_label)
         return record if admit(self.parsed, record, nul, keep=False) else None
 
     def result(self, **flags: bool) -> LabelFile:

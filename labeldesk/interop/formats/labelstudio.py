@@ -37,6 +37,7 @@ from ..writing import (
     export_classes,
     image_folder,
     register_exporter,
+    verified_label,
 )
 from .base import Importer, register_importer
 from .labelstudio_min import read_export
@@ -77,6 +78,8 @@ def _labelstudio(
             data["no_split"] = True
         if item.status is not None:  # read back by LabelDesk (Label Studio keeps data)
             data["status"] = item.status
+        if verified_label(item) is not None:  # the label its "verified" holds for: one
+            data["verified_label"] = verified_label(item)  # an annotator changes is not
         task: dict[str, Any] = {"data": data}
         if item.label is not None:
             task["annotations"] = [{"result": [_choice(item.label)], "was_cancelled": False}]

@@ -42,7 +42,7 @@ from .labelstudio_read import (
 MIN_KEYS = {
     "id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement",
 }  # fmt: skip
-DATA_KEYS = {"image", "path", "split", "status", "no_split"}
+DATA_KEYS = {"image", "path", "split", "status", "no_split", "verified_label"}
 CHOICE = "choice"  # the <Choices> name of LabelDesk's labeling config
 
 
@@ -102,7 +102,8 @@ def read_min(tasks: list[Any], source: str, options: ImportOptions) -> LabelFile
         if label_problem is not None:
             maker.problem(entry, label_problem, path=image)
         elif label is not None or split or status:
-            maker.add(entry, image, KEEP_LABEL if label is None else label, split, status)
+            given = KEEP_LABEL if label is None else label
+            maker.add(entry, image, given, split, status, task.get("verified_label"))
     return with_written(maker.result(unmatched_ok=True), written, uploads)
 
 

@@ -158,7 +158,8 @@ def _task_records(
             maker.problem(entry, problem)
         else:
             assert image is not None
-            record = maker.admitted(entry, image, label, split, status)
+            bound = task["data"].get("verified_label")
+            record = maker.admitted(entry, image, label, split, status, bound)
             if record is not None:
                 yield record
     if ids.only():  # (judged of every task: the whole file's problem, not a task's)

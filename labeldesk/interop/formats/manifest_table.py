@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.label_file_formats import Columns
 
-from ..writing import copy_images, export_classes, image_folder, register_exporter
+from ..writing import (
+    copy_images,
+    export_classes,
+    image_folder,
+    register_exporter,
+    verified_label,
+)
 from .base import ImportOptions
 
 if TYPE_CHECKING:
@@ -38,10 +44,12 @@ if TYPE_CHECKING:
 # instead; flagged: listed by `labeldesk issues`. The model's columns are empty for an
 # image it has not scored.
 # status: verified or excluded (a person's review), empty when neither: an import reads
-# it back (added last, so readers that take the columns by position are not moved).
+# it back (added last, so readers that take the columns by position are not moved);
+# verified_label: the label a "verified" was given for, so a label another tool changes
+# comes back unverified (labeldesk.core.label_status)
 COLUMNS = (
     "path", "label", "split", "content_hash", "predicted", "confidence", "label_quality",
-    "suggested", "flagged", "status",
+    "suggested", "flagged", "status", "verified_label",
 )  # fmt: skip
 MODEL_COLUMNS = COLUMNS[4:9]
 
@@ -76,6 +84,7 @@ def manifest_table(
         "split": [None if item.split == "unassigned" else item.split for item, _ in written],
         "content_hash": [item.hash for item, _ in written],
         "status": [item.status for item, _ in written],
+        "verified_label": [verified_label(item) for item, _ in written],
     }
     values = _model_values(project, [item.image_id for item, _ in written], cancel)
     if values is None:

@@ -23,6 +23,7 @@ from labeldesk.core.label_file_formats import (
     MAX_LABEL_FILE_BYTES,
     STATUS_COLUMNS,
     TWO_STATUS_COLUMNS,
+    VERIFIED_LABEL_COLUMNS,
     Columns,
     Parsed,
     Record,
@@ -91,11 +92,11 @@ BATCH_ROWS = 65_536
 def _records(
     parsed: Parsed,
     parquet: pq.ParquetFile,
-    names: tuple[str, str, str | None, str | None],
+    names: tuple[str, str, str | None, str | None, str | None],
     source: str,
 ) -> Iterator[Record]:
-    """The good records of the columns ``names`` (path, label, split, status; None: no
-    such column); the problems of the others go to ``parsed``."""
+    """The good records of the columns ``names`` (path, label, split, status, verified
+    label; None: no such column); the problems of the others go to ``parsed``."""
     import pyarrow as pa
 
     wanted = list(dict.fromkeys(name for name in names if name is not None))
@@ -114,8 +115,9 @@ def _records(
             return batch.column(name).to_pylist() if name is not None else [None] * n
 
         cells = zip(*(values(name) for name in names), strict=True)
-        for row, (p, label, split, status) in enumerate(cells, start=done + 1):
-            record = Record(row, "" if p is None else p, label, split, status=status)
+        for row, (p, label, split, status, bound) in enumerate(cells, start=done + 1):
+            path = "" if p is None else p
+            record = Record(row, path, label, split, status=status, verified_label=bound)
             if admit(parsed, record, keep=False):
                 yield record
         done += n
@@ -123,10 +125,10 @@ def _records(
 
 def _open_columns(
     path: Path, columns: Columns
-) -> tuple[tuple[str, str, str | None, str | None], pq.ParquetFile, str]:
-    """(path, label, split, status column names) and the file to read them from; a
-    whole-file error for an unreadable file, missing or non-text columns, or too much
-    data. A status column that is not text, or named twice, is not read (and the third
+) -> tuple[tuple[str, str, str | None, str | None, str | None], pq.ParquetFile, str]:
+    """(path, label, split, status, verified label column names) and the file to read
+    them from; a whole-file error for an unreadable file, missing or non-text columns, or
+    too much data. A status column that is not text, or named twice, is not read (and the third
     value says why)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -151,11 +153,21 @@ def _open_columns(
         status_note = f"the status column holds {kind}, not text: it is not read"
     elif st in (p, lab, s):
         st = None  # named as the label, say: it is that
+    # the label a "verified" was given for: read with the status, when it is text
+    vl = next((i for i, name in enumerate(lowered) if name in VERIFIED_LABEL_COLUMNS), None)
+    if vl is not None and (
+        st is None
+        or vl in (p, lab, s)
+        or lowered.count(lowered[vl]) > 1
+        or not _is_text(schema.field(vl).type)
+    ):
+        vl = None
     chosen = (
         names[p],
         names[lab],
         names[s] if s is not None else None,
         names[st] if st is not None else None,
+        names[vl] if vl is not None else None,
     )
     wanted = list(dict.fromkeys(name for name in chosen if name is not None))
     repeated = [name for name in wanted if names.count(name) > 1]

@@ -2,7 +2,8 @@
 
 Each image is three members under one key: ``KEY.<ext>`` (the original bytes, never
 re-encoded; ``.jpg``, ``.png``, …), ``KEY.cls`` (the class's index in ``classes.txt``, as
-text) and ``KEY.json`` (``path``, ``label``, ``split``, ``hash``; ``no_split`` true for
+text) and ``KEY.json`` (``path``, ``label``, ``split``, ``hash``; ``status`` and, for a
+verified image, ``verified_label``, where the image has one; ``no_split`` true for
 an image without a split, written in a train shard as the train it counts in). An unlabeled image
 (exported only when asked for) has no ``.cls``. Keys are ``<split>-<number>`` (the
 ``webdataset`` library cuts a member's name at its first dot, so a key holds none).
@@ -35,6 +36,7 @@ from ..writing import (
     export_classes,
     failed_row,
     register_exporter,
+    verified_label,
 )
 
 if TYPE_CHECKING:
@@ -102,6 +104,8 @@ def _members(item: Item, data: bytes, index: dict[str, int]) -> list[tuple[str, 
     }
     if item.status is not None:  # (only then: an export without statuses stays as it was)
         record["status"] = item.status
+    if verified_label(item) is not None:  # the label its "verified" holds for
+        record["verified_label"] = verified_label(item)
     if item.split_implied:  # no split of its own, written as the train it counts in: the
         # record says so, so shards rewritten elsewhere (no manifest beside) read back so
         record["no_split"] = True

@@ -118,7 +118,16 @@ def shard_rows(path: Path, shards: Iterable[list[ShardSample]]) -> LabelFile:
                 continue  # no image, or nothing said of its label
             hashes[key] = sample.digest
             where = sample.path or sample.where
-            records.append(Record(line, where, sample.label, sample.split, status=sample.status))
+            records.append(
+                Record(
+                    line,
+                    where,
+                    sample.label,
+                    sample.split,
+                    status=sample.status,
+                    verified_label=sample.verified_label,
+                )
+            )
             content[line] = key
             fallbacks[line] = sample.path or _name(sample.key)
     if not records and not problems:
@@ -154,6 +163,7 @@ class ShardSample:
     problem: str | None = None
     cls: bytes | None = None
     status: object = None  # KEY.json's review status (LabelDesk's own export writes it)
+    verified_label: object = None  # the label its "verified" was given for (label_status)
     # what LabelDesk's export wrote of the sample, kept for `version verify`: KEY.json's
     # content hash, KEY.cls as text, and whether KEY.json gave a label (and which)
     recorded_hash: str | None = None
@@ -360,6 +370,7 @@ def _from_record(sample: ShardSample, record: dict[str, object]) -> None:
     path, split = record.get("path"), record.get("split")
     sample.json_split = split
     sample.status = record.get("status")
+    sample.verified_label = record.get("verified_label")
     digest = record.get("hash")
     sample.recorded_hash = digest if isinstance(digest, str) else None
     if isinstance(path, str) and path:
