@@ -126,7 +126,8 @@ def export(
         for item in items:
             if item.path not in failed:
                 report.written += 1
-                report.per_split[item.split] = report.per_split.get(item.split, 0) + 1
+                split = UNASSIGNED if item.path in report.kept_apart else item.split
+                report.per_split[split] = report.per_split.get(split, 0) + 1
                 if item.status is not None and not report.carries_status:
                     report.statuses_not_written += 1
         if items and not report.written:  # every image failed: an empty mount point

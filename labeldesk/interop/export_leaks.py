@@ -79,7 +79,7 @@ def find_leakage(
     placed = {report.renamed.get(rel, rel): split for rel, split in report.no_split.items()}
     splits = [  # where each item was written (None: not written, or in no split)
         None
-        if item.path in failed
+        if item.path in failed or item.path in report.kept_apart
         else placed.get(item.path)
         if item.split == UNASSIGNED
         else item.split

@@ -111,6 +111,10 @@ class ExportReport:
     # they count in; WebDataset: ``<shard>:<key>``): the manifest lists them under
     # ``no_split`` too, so reading the export back leaves them without one.
     split_implied: set[str] = field(default_factory=set)
+    # Project paths of labeled images without a split of their own that the format wrote
+    # apart from train (FiftyOne: in unassigned/), not as train: per_split counts them
+    # as "unassigned", where they are
+    kept_apart: set[str] = field(default_factory=set)
     # ImageFolder: files written as a PNG of a GIF's first frame (torchvision reads no .gif)
     gif_as_png: list[str] = field(default_factory=list)
     # val/test images written with a copy in the written train split (export_leaks)

@@ -5,9 +5,16 @@ where a target is an index into ``classes`` (or the label itself when there are 
 
 The layout has no splits, so an export with val or test images writes one dataset per
 split, ``OUT/<split>/data`` + ``OUT/<split>/labels.json`` (as FiftyOne's zoo datasets are
-laid out), all with the same ``classes``, and unlabeled images without a split in
-``OUT/unassigned/``; an export with no split but train (a project without split folders:
-its labeled images are train) writes one ``OUT/data`` + ``OUT/labels.json``. The importer
+laid out), all with the same ``classes``, and the images without a split, labeled or
+not, in ``OUT/unassigned/``; an export with no split but train (a project without split
+folders: its labeled images are train) writes one ``OUT/data`` + ``OUT/labels.json``.
+A labeled image without a split counts as train in LabelDesk, but the other formats
+write it among train with a mark that LabelDesk reads back (the manifest's
+``no_split``, a record's ``no_split``); nothing of that survives FiftyOne, whose exporter
+writes ``classes`` and ``labels`` alone, under file names of its own (``a-2.jpg`` for a
+second ``a.jpg``, exact copies included). The dataset's folder is what a person keeps
+when they load each dataset into FiftyOne and export it again, so such an image is
+written apart, in ``unassigned/``, and comes back without a split. The importer
 reads both: a folder with ``labels.json``, a folder of per-split folders (the folder
 names give the splits), or a ``labels.json`` itself (no split: the images keep theirs).
 
@@ -38,6 +45,7 @@ from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, ProgressCallback
 
 from ..writing import (
+    UNASSIGNED,
     ExportOptions,
     ExportReport,
     Item,
@@ -72,7 +80,7 @@ def _fiftyone(
     """OUT/data + OUT/labels.json, or one such dataset per split (OUT/<split>/…)."""
     classes = export_classes(project, options)
     index = {name: n for n, name in enumerate(classes)}
-    per_split = any(item.split not in ("train", "unassigned") for item in items)
+    per_split = any(item.split not in ("train", UNASSIGNED) for item in items)
     datasets: dict[str, dict[str, int | None]] = {} if per_split else {"": {}}
     statuses: dict[str, dict[str, str]] = {}
     bound: dict[str, dict[str, str]] = {}
@@ -80,7 +88,11 @@ def _fiftyone(
     ordered = sorted(items, key=lambda i: (i.split, i.path))
 
     def dataset_of(item: Item) -> str:
-        return item.split if per_split else ""
+        """Its split's dataset; one without a split of its own (written as the train it
+        counts in elsewhere) in ``unassigned/``: see the module's docstring."""
+        if not per_split:
+            return ""
+        return UNASSIGNED if item.split_implied else item.split
 
     def folder(item: Item) -> str:
         """data/<the image's folder in the project>: the key (its path in data/) leads
@@ -89,6 +101,9 @@ def _fiftyone(
         return posixpath.join(data, posixpath.dirname(item.path)).rstrip("/")
 
     for item, rel in copy_images(project, ordered, out, options, progress, cancel, report, folder):
+        if per_split and item.split_implied:  # (not among train: counted where it is)
+            report.split_implied.discard(rel)
+            report.kept_apart.add(item.path)
         data = posixpath.join(dataset_of(item), DATA)
         key = _unique_key(out, data, rel, used.setdefault(dataset_of(item), set()))
         final = posixpath.join(data, key) + posixpath.splitext(rel)[1]
