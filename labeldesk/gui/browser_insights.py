@@ -31,6 +31,7 @@ from labeldesk.gui.more_like import (
     more_like_ranking,
 )
 from labeldesk.gui.sidebar import NEEDS_MODEL, FilterSidebar
+from labeldesk.gui.sort_ahead import order_ahead
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -141,6 +142,9 @@ class BrowserInsights:
             self._update_detail()
         self._insights_seen = True
         self.restoring.resume(before, settled=self._settled())
+        view = self
+        assert isinstance(view, QObject)  # (the project view)
+        order_ahead(view, self.runner, catalog)  # the model's sorts, made before chosen
 
     def jump_to(self, image_id: int) -> None:
         """Select ``image_id`` in the grid, widening the filter to every image if needed."""

@@ -36,6 +36,7 @@ from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.row_refresh import RowRefresh
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.sidebar import FilterSidebar
+from labeldesk.gui.sort_ahead import order_ahead
 from labeldesk.gui.thumb_ratio import TileSide
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
@@ -239,6 +240,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
             catalog.forget_insights(edited)
             self.feed.refresh(quiet=True)
         self.model.set_catalog(catalog)
+        order_ahead(self, self.runner, catalog)  # the model's sorts, made before chosen
         self.labeling.sync_classes()  # a class edit made while it read stays too
         changed, self._changed_in_fill = sorted(self._changed_in_fill), set()
         self.rows.refresh(changed)  # edits made while it read stay
