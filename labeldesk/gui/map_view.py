@@ -323,9 +323,11 @@ class MapView(FollowsProject, QWidget):
         if not keep_view and len(points.paths):
             # from the points themselves: the scatter still holds the old map (or none)
             # until the recolouring that follows draws this one
-            (x0, y0), (x1, y1) = points.xy.min(axis=0), points.xy.max(axis=0)
-            self.viewbox.setRange(
-                xRange=(float(x0), float(x1)), yRange=(float(y0), float(y1)), padding=0.03
+            x, y = points.xy[:, 0], points.xy[:, 1]  # a column at a time: min(axis=0) of
+            self.viewbox.setRange(  # a million rows took 0.05 s of CPU, 0.5 s when busy
+                xRange=(float(x.min()), float(x.max())),
+                yRange=(float(y.min()), float(y.max())),
+                padding=0.03,
             )
 
     @Slot()

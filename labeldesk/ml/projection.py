@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.image_frame import image_frame
+from labeldesk.core.image_rows import LiveLabels, live_labels
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 from labeldesk.core.vocab import class_codes
 
@@ -399,10 +399,23 @@ def map_points(
 ) -> MapPoints:
     """The 2-D map with each point's class index (-1: unlabeled), for the map view."""
     images, xy = placed_images(project, method, progress=progress, cancel=cancel)
-    frame = image_frame(project)
-    classes = frame.attrs["classes"]  # read with the labels
-    labels = class_codes(frame["label"].reindex(images.ids), classes)
-    return MapPoints(images.paths, xy, labels, classes, images.ids)
+    now = live_labels(project.db)  # (the classes read with the labels)
+    return MapPoints(images.paths, xy, labels_of(now, images.ids), now.classes, images.ids)
+
+
+def labels_of(now: LiveLabels, ids: np.ndarray) -> np.ndarray:
+    """The class index of each of the images ``ids`` (-1: unlabeled, not a class, or
+    not in the project now)."""
+    codes = class_codes(now.labels, now.classes)
+    known = np.fromiter(now.ids, dtype=np.int64, count=len(now.ids))  # ascending
+    wanted = np.asarray(ids, dtype=np.int64)
+    out = np.full(len(wanted), -1, dtype=np.int64)
+    if not len(known):
+        return out
+    at = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
+    found = known[at] == wanted
+    out[found] = codes[at[found]]
+    return out
 
 
 def map_change(before: MapPoints | None, after: MapPoints) -> str:
