@@ -5,12 +5,14 @@ with a 16 ms heartbeat timer on the GUI thread running throughout, then does one
 action after another, each until the app is idle again (no job running, no rows being
 re-read). For each action it prints how long the action's own call took on the GUI
 thread (``call``), the longest gap between heartbeat ticks from the action's start until
-idle (``max gap``: what a person sees as a freeze), and the time until idle.
+idle (``max gap``: what a person sees as a freeze), and the time until idle; then the
+GUI thread's CPU time in the call and in the longest gap (a gap with little of it was
+mostly waiting for a core or for Python's lock).
 
     python benchmarks/scale_project.py 200000 /tmp/labeldesk-scale     # build once
     python benchmarks/bench_gui_stalls.py /tmp/labeldesk-scale/n200000/project --stacks
     python benchmarks/bench_gui_stalls.py PROJECT --actions undo,redo   # (open always runs)
-    python benchmarks/bench_gui_stalls.py PROJECT --profile undo    # cProfile one call
+    python benchmarks/bench_gui_stalls.py PROJECT --profile undo    # cProfile, call to idle
 
 ``--stacks``: a watcher thread samples the GUI thread's stack every 50 ms while the
 heartbeat has not ticked for 0.25 s, and each action lists where those stalls were (where
@@ -159,22 +161,30 @@ class Bench:
         self.pump_until(self.idle, 600)
         self.pump_until(lambda: False, 0.3)
         self.beat.start()
-        start = time.perf_counter()
-        if self.args.profile == name:
-            import cProfile
-            import pstats
+        profile = None
+        if self.args.profile == name:  # the GUI thread from the call until idle (a job's
+            import cProfile  # result handled on it after the call counts too)
 
             profile = cProfile.Profile()
-            profile.runcall(action)
-            pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
-        else:
-            action()
-        call = time.perf_counter() - start
+            profile.enable()
+        start, cpu = time.perf_counter(), time.thread_time()
+        action()
+        call, cpu = time.perf_counter() - start, time.thread_time() - cpu
         self.pump_until(lambda: False, 0.05)  # let a job start
         settled = self.pump_until(self.idle, 600)
         total = time.perf_counter() - start
         gaps = self.beat.stop()
+        if profile is not None:
+            import pstats
+
+            profile.disable()
+            pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
         worst = max(call * 1000, gaps["max"])
+        # the GUI thread's CPU in the longest gap (little of it: it waited for a core or
+        # the GIL): on a busy machine the gap's length is mostly the load
+        longest = max(gaps["stalls"], key=lambda s: s[1], default=None)
+        gap_cpu = cpu * 1000 if longest is None or call * 1000 >= longest[1] else longest[2]
+        note = f"(CPU: call {cpu:.2f} s, longest gap {gap_cpu / 1000:.2f} s) {note}"
         note += "" if settled else " (timeout)"
         self.rows.append((name, call, worst / 1000, total, note))
         print(
@@ -380,7 +390,7 @@ def main() -> None:
     )
     parser.add_argument("project", type=Path)
     parser.add_argument("--actions", default="", help="comma-separated subset (default: all)")
-    parser.add_argument("--profile", help="cProfile the GUI-thread call of one action")
+    parser.add_argument("--profile", help="cProfile the GUI thread through one action, until idle")
     parser.add_argument(
         "--stacks", action="store_true", help="print where the GUI thread was in long stalls"
     )
