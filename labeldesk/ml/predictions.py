@@ -27,7 +27,6 @@ import numpy as np
 from labeldesk.core.single_flight import StopCheck, shared
 from labeldesk.core.vocab import EXCLUDED
 
-from .cachefiles import read_arrays, replace_versions, rows_of
 from .errors import NoEmbeddings
 from .json_digest import json_sha1
 from .models import ModelVersion
@@ -38,6 +37,7 @@ from .pixel_view import PROBE_C as PIXEL_C
 from .pixel_view import PROBE_DIMS as PIXEL_DIMS
 from .pixel_view import VERSION as PIXEL_VIEW
 from .pixel_view import blend_weight, pixel_view, thumbnails_stamp
+from .predictions_cache import NOT_MISSING, Computed, made, read_cache
 from .probe import PCA_DIMS, PCA_FIT_MAX, probe_probabilities, reduce
 from .row_labels import RowLabels, row_labels
 from .search import knn_graph
@@ -181,17 +181,20 @@ def project_predictions(
             np.zeros(len(ids), dtype=bool),
         )
     cache, prefix, model = _cache_file(project, vectors, state, pixels=pixels, head=head)
-    cached = _read_cache(cache, len(vectors.paths), len(classes))
+    cached = read_cache(cache, len(vectors.paths), len(classes))
     if cached is not None and int(cached["thumbs_seen"].reshape(1)[0]) == NOT_MISSING:
         probs, oof = cached["probs"], cached["oof"]
         share = float(cached["pixel_share"].reshape(1)[0])
     else:  # computed once for every job (and process) asking now (core.single_flight)
 
         def make(stop_check: StopCheck) -> tuple[np.ndarray, np.ndarray, float]:
-            return _made(
-                project, vectors, state, cache, prefix, model,
-                pixels=pixels, head=head, stop_check=stop_check,
-            )  # fmt: skip
+            def compute(view: np.ndarray | None) -> Computed:
+                return _computed(
+                    project, vectors, state, model, view,
+                    pixels=pixels, head=head, stop_check=stop_check,
+                )  # fmt: skip
+
+            return made(project, vectors, cache, prefix, len(classes), compute)
 
         lock_file = cache.with_name(f".{cache.stem}.lock")
         probs, oof, share = shared(str(cache), make, cancel=cancel, lock_file=lock_file)
@@ -200,66 +203,44 @@ def project_predictions(
     )
 
 
-def _made(
+def _computed(
     project: Project,
     vectors: ProjectVectors,
     state: RowLabels,
-    cache: Path,
-    prefix: str,
     model: ModelVersion | None,
+    view: np.ndarray | None,
     *,
     pixels: bool,
     head: bool,
     stop_check: StopCheck,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """:func:`project_predictions`' (probabilities, out-of-fold mask, pixel share): from
-    the cache when it holds them (another process may have just made them), else computed
-    and cached. ``stop_check`` between the steps and the probe's fits: a cancelled
-    computation writes nothing."""
+) -> Computed:
+    """:func:`project_predictions`' values computed now (the cache did not hold them:
+    :func:`~labeldesk.ml.predictions_cache.made`), and the thumbnails stamp when they were
+    made without the pixel view for want of thumbnails. ``view``: the pixel view when the
+    cache's look read it. ``stop_check`` between the steps and the probe's fits."""
     labels, splits, statuses, classes = state.labels, state.splits, state.statuses, state.classes
-    cached = _read_cache(cache, len(vectors.paths), len(classes))
-    view: np.ndarray | None = None
-    looked = int(cached["thumbs_seen"].reshape(1)[0]) if cached is not None else NOT_MISSING
-    if cached is not None and looked != NOT_MISSING:
-        # Made while too few thumbnails could be read: made again once they can (the app
-        # makes missing thumbnails as it shows them). Looked at only when a thumbnail
-        # folder changed since: the view costs a read of every thumbnail still missing.
-        seen = thumbnails_stamp(project)
-        if seen != looked:
-            view = pixel_view(project, vectors)
-            if view is not None:
-                cached = None
-            else:
-                share = float(cached["pixel_share"].reshape(1)[0])
-                _save(cache, prefix, cached["probs"], cached["oof"], share, seen)
-    if cached is not None:
-        probs, oof = cached["probs"], cached["oof"]
-        share = float(cached["pixel_share"].reshape(1)[0])
-    else:
-        trainable = training_mask(labels, splits, statuses)
-        graph = neighbor_graph(project, vectors=vectors)
+    trainable = training_mask(labels, splits, statuses)
+    graph = neighbor_graph(project, vectors=vectors)
+    stop_check()
+    wanted = pixels and enough_to_clean(labels, trainable)
+    seen = thumbnails_stamp(project) if wanted else 0  # before the view reads them
+    if wanted and view is None:
+        view = pixel_view(project, vectors)
         stop_check()
-        wanted = pixels and enough_to_clean(labels, trainable)
-        seen = thumbnails_stamp(project) if wanted else 0  # before the view reads them
-        if wanted and view is None:
-            view = pixel_view(project, vectors)
-            stop_check()
 
-        def from_head(features: np.ndarray) -> np.ndarray | None:
-            # None: the checkpoint is damaged (warned)
-            return head_probabilities(project, model, features) if model is not None else None
+    def from_head(features: np.ndarray) -> np.ndarray | None:
+        # None: the checkpoint is damaged (warned)
+        return head_probabilities(project, model, features) if model is not None else None
 
-        mix: dict[str, float] = {}
-        probs, oof = out_of_sample_probs(
-            vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
-            pixels=view if wanted else None, mix=mix, clean_rounds=CLEAN_ROUNDS if head else 0,
-            fold_keys=fold_keys(vectors.hashes), stop_check=stop_check,
-        )  # fmt: skip
-        share = mix.get("pixel_share", 0.0)
-        # None for want of thumbnails (not for a project too large for the view)
-        missing = wanted and view is None and len(vectors.paths) <= PIXEL_MAX_ROWS
-        _save(cache, prefix, probs, oof, share, seen if missing else None)
-    return probs, oof, share
+    mix: dict[str, float] = {}
+    probs, oof = out_of_sample_probs(
+        vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
+        pixels=view if wanted else None, mix=mix, clean_rounds=CLEAN_ROUNDS if head else 0,
+        fold_keys=fold_keys(vectors.hashes), stop_check=stop_check,
+    )  # fmt: skip
+    # None for want of thumbnails (not for a project too large for the view)
+    missing = wanted and view is None and len(vectors.paths) <= PIXEL_MAX_ROWS
+    return probs, oof, mix.get("pixel_share", 0.0), seen if missing else None
 
 
 def cached_predictions(project: Project) -> Predictions | None:
@@ -297,7 +278,7 @@ def _from_cache(
     holds, else None; None too when they were made without some thumbnails and one has
     come since (:func:`project_predictions` then looks whether to make them again)."""
     cache, _, _ = _cache_file(project, images, state, pixels=True, head=True)
-    cached = _read_cache(cache, len(images.paths), len(state.classes))
+    cached = read_cache(cache, len(images.paths), len(state.classes))
     if cached is None:
         return None
     looked = int(cached["thumbs_seen"].reshape(1)[0])
@@ -352,19 +333,6 @@ def _cache_file(
     return embeddings_dir(project) / vectors.key / f"{prefix}{key}.npz", prefix, model
 
 
-def _read_cache(cache: Path, n: int, c: int) -> dict[str, np.ndarray] | None:
-    return read_arrays(
-        cache,
-        ("probs", "oof", "pixel_share", "thumbs_seen"),
-        lambda a: (
-            rows_of(a["probs"], n, c, "f")
-            or rows_of(a["oof"], n, None, "b")
-            or rows_of(a["pixel_share"].reshape(1), 1, None, "f")
-            or rows_of(a["thumbs_seen"].reshape(1), 1, None, "i")
-        ),
-    )
-
-
 def fold_keys(hashes: list[str]) -> np.ndarray:
     """A number in [0, 1) per image from its content hash (hex), fixed for the image
     and as random as a shuffle: the probes' folds are made from them
@@ -372,23 +340,6 @@ def fold_keys(hashes: list[str]) -> np.ndarray:
     another fold, not all, and the other flags stay where they were. Copies of a picture
     share the number, so they sit side by side in one fold but at a run's end."""
     return np.array([int(h[:13], 16) for h in hashes], dtype=np.float64) / 16.0**13
-
-
-NOT_MISSING = -1  # ``thumbs_seen`` of predictions that did not go without thumbnails
-
-
-def _save(
-    cache: Path, prefix: str, probs: np.ndarray, oof: np.ndarray, share: float, seen: int | None
-) -> None:
-    """Write the predictions' cache file; ``seen``: made without the pixel view for want
-    of thumbnails, when the thumbnail folders looked as :func:`thumbnails_stamp` says."""
-    seen_as = np.int64(NOT_MISSING if seen is None else seen)
-
-    def write(tmp: Path) -> None:
-        with open(tmp, "wb") as f:
-            np.savez(f, probs=probs, oof=oof, pixel_share=np.float64(share), thumbs_seen=seen_as)
-
-    replace_versions(cache, f"{prefix}*.npz", write)
 
 
 def scored_predictions(

@@ -15,6 +15,7 @@ from labeldesk.core.create import create_and_index
 from labeldesk.core.indexed_files import thumbnail_path
 from labeldesk.ml import pixel_view as pv
 from labeldesk.ml import predictions as pred_mod
+from labeldesk.ml import predictions_cache
 from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.predictions import KNN_K, out_of_sample_probs, project_predictions
 from labeldesk.ml.search import knn_graph
@@ -327,7 +328,8 @@ def test_predictions_made_while_thumbnails_were_missing_are_made_again_once_they
     monkeypatch.setattr(
         pred_mod, "out_of_sample_probs", lambda *a, **k: fits.append(1) or real_fit(*a, **k)
     )
-    monkeypatch.setattr(pred_mod, "pixel_view", lambda *a: looks.append(1) or real_look(*a))
+    for module in (pred_mod, predictions_cache):  # (computing, and the cache's look)
+        monkeypatch.setattr(module, "pixel_view", lambda *a: looks.append(1) or real_look(*a))
 
     assert project_predictions(pixel_project).pixel_share == 0.0  # the view is off
     assert project_predictions(pixel_project).pixel_share == 0.0  # and still off: cached
