@@ -52,8 +52,9 @@ class _Flight:
         self.waiting: list[CancelToken] = []
 
     def wanted(self) -> bool:
-        with _LOCK:
-            return any(not token.cancelled for token in self.waiting)
+        with _LOCK:  # (a token is looked at outside: one may ask another flight's lock)
+            tokens = list(self.waiting)
+        return any(not token.cancelled for token in tokens)
 
 
 class _Unwanted(CancelToken):
@@ -114,6 +115,28 @@ def shared(
         if isinstance(flight.error, Cancelled) and not token.cancelled:
             continue  # it stopped, all its requesters gone, just before this one joined
         raise flight.error
+
+
+class _Stopped(CancelToken):
+    """Cancelled once ``stop_check`` raises (see :func:`stop_token`)."""
+
+    def __init__(self, stop_check: StopCheck):
+        super().__init__()
+        self._stop_check = stop_check
+
+    @property
+    def cancelled(self) -> bool:
+        try:
+            self._stop_check()
+        except Cancelled:
+            return True
+        return False
+
+
+def stop_token(stop_check: StopCheck) -> CancelToken:
+    """A cancel token for a computation's ``stop_check``: set once nobody wants the
+    result any more (for work it asks for in turn, e.g. another :func:`shared` one)."""
+    return _Stopped(stop_check)
 
 
 def hand_over(token: CancelToken, keeper: CancelToken) -> int:

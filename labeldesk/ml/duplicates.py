@@ -109,7 +109,7 @@ def find_duplicates(
     phase(1)
     if graph is None:
         try:
-            graph = neighbor_graph(project)
+            graph = neighbor_graph(project, cancel=cancel)
         except NoEmbeddings:
             graph = None
     phase(2)

@@ -99,7 +99,7 @@ def image_insights(
     cancel = cancel or CancelToken()
     progress(Progress(0, 3, "neighbours", STEPS))
     vectors = project_vectors(project)  # one read: an embedding job may be adding rows
-    graph = neighbor_graph(project, vectors=vectors)
+    graph = neighbor_graph(project, vectors=vectors, cancel=cancel)
     cancel.raise_if_cancelled()
     n = len(vectors.ids)
     progress(Progress(1, 3, "predictions", STEPS))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
+from labeldesk.core.single_flight import StopCheck, shared, stop_token
 
 from .cachefiles import read_arrays, replace_versions, rows_of
 from .errors import NoEmbeddings
@@ -69,22 +70,42 @@ def version_digest(vectors: ProjectVectors | EmbeddedImages, k: int) -> str:
 
 
 def neighbor_graph(
-    project: Project, k: int = GRAPH_K, vectors: ProjectVectors | None = None
+    project: Project,
+    k: int = GRAPH_K,
+    vectors: ProjectVectors | None = None,
+    *,
+    cancel: CancelToken | None = None,
 ) -> NeighborGraph:
     """The cached kNN graph for the current embeddings, computed if missing.
 
     Pass ``vectors`` when combining the graph with other per-image results: an embedding
-    job may add vectors between two reads, and rows must line up."""
+    job may add vectors between two reads, and rows must line up. Computed once however
+    many jobs (and processes) ask for it at once (:func:`~labeldesk.core.single_flight.shared`:
+    the browser's scores and the labeling queue both need it after an embed); ``cancel``:
+    this request's token, the computation stopping between its batches once no
+    request wants it (Cancelled)."""
     vectors = vectors or project_vectors(project)
     cache, k = graph_cache(project, vectors, k)
     graph = _read_graph(cache, vectors, k)
     if graph is not None:
         return graph
-    if len(vectors.paths) > GRAPH_EXACT_MAX:  # the persistent index: trained once, reused
-        sims, rows = graph_from(search_index(project, vectors), vectors.vectors, k)
-    else:
-        sims, rows = knn_graph(vectors.vectors, k)
-    save_graph(cache, sims, rows)
+
+    def make(stop_check: StopCheck) -> tuple[np.ndarray, np.ndarray]:
+        made = _read_graph(cache, vectors, k)  # another process may have made it
+        if made is not None:
+            return made.sims, made.rows
+        stopped = stop_token(stop_check)
+        if len(vectors.paths) > GRAPH_EXACT_MAX:  # the persistent index: trained once, reused
+            index = search_index(project, vectors)
+            stop_check()
+            sims, rows = graph_from(index, vectors.vectors, k, cancel=stopped)
+        else:
+            sims, rows = knn_graph(vectors.vectors, k, cancel=stopped)
+        save_graph(cache, sims, rows)
+        return sims, rows
+
+    lock_file = cache.with_name(f".{cache.stem}.lock")
+    sims, rows = shared(str(cache), make, cancel=cancel, lock_file=lock_file)
     return NeighborGraph(vectors, sims, rows)
 
 

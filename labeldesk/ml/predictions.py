@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from labeldesk.core.single_flight import StopCheck, shared
+from labeldesk.core.single_flight import StopCheck, shared, stop_token
 from labeldesk.core.vocab import EXCLUDED
 
 from .errors import NoEmbeddings
@@ -220,7 +220,7 @@ def _computed(
     cache's look read it. ``stop_check`` between the steps and the probe's fits."""
     labels, splits, statuses, classes = state.labels, state.splits, state.statuses, state.classes
     trainable = training_mask(labels, splits, statuses)
-    graph = neighbor_graph(project, vectors=vectors)
+    graph = neighbor_graph(project, vectors=vectors, cancel=stop_token(stop_check))
     stop_check()
     wanted = pixels and enough_to_clean(labels, trainable)
     seen = thumbnails_stamp(project) if wanted else 0  # before the view reads them
