@@ -201,6 +201,8 @@ def _held(lock_file: Path, flight: _Flight) -> Iterator[None]:
             lock.acquire(cancel=_Unwanted(flight))
     finally:
         if mark is not None:
+            if not lock.held:  # (a holder removes it as it lets go)
+                _remove_unawaited(mark, want_file)
             os.close(mark)  # (its shared lock goes with it)
     try:
         yield
@@ -227,6 +229,21 @@ def _mark_waiting(want_file: Path) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+def _remove_unawaited(mark: int, want_file: Path) -> None:
+    """Remove ``want_file`` (its handle ``mark``) as a process leaves without the lock
+    (cancelled while it waited, or no lock to be had), when nobody else awaits the result
+    and it is still the file ``mark`` holds. The holder removes it as it lets go, but one
+    who came just after that made it anew, found the lock still held, and left: nobody
+    would remove that one (it stayed, a stale ``.want``, until the key came again)."""
+    try:
+        fcntl.flock(mark, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return  # another process waits: it, or the holder, removes it
+    with contextlib.suppress(OSError):  # (gone, or another process's newer one: kept)
+        if os.path.samestat(os.fstat(mark), os.stat(want_file)):
+            os.unlink(want_file)
 
 
 def _awaited_elsewhere(want_file: Path) -> bool:
