@@ -21,6 +21,7 @@ a process that comes later computes it itself).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import threading
@@ -35,6 +36,7 @@ from .progress import CancelToken
 if sys.platform != "win32":
     import fcntl
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 POLL_S = 0.05  # how often a waiting requester looks at its cancel token
 LOCK_POLL_S = 0.1  # how often a computation looks whether another process's lock is free
@@ -43,18 +45,32 @@ StopCheck = Callable[[], None]  # raises Cancelled when nobody wants the result 
 
 
 class _Flight:
-    """One computation under way, and the tokens of the requesters waiting for it."""
+    """One computation under way, the tokens of the requesters waiting for it, and of
+    the keepers handed it (:func:`hand_over`), who want it only while ``current()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, current: Callable[[], bool] | None = None) -> None:
         self.done = threading.Event()
         self.result: Any = None  # (what compute returned: T of the call that started it)
         self.error: BaseException | None = None
         self.waiting: list[CancelToken] = []
+        self.keepers: list[CancelToken] = []
+        self.current = current
 
     def wanted(self) -> bool:
         with _LOCK:  # (a token is looked at outside: one may ask another flight's lock)
-            tokens = list(self.waiting)
-        return any(not token.cancelled for token in tokens)
+            tokens, keepers = list(self.waiting), list(self.keepers)
+        if any(not token.cancelled for token in tokens):
+            return True
+        return any(not token.cancelled for token in keepers) and self._still_current()
+
+    def _still_current(self) -> bool:
+        if self.current is None:
+            return True
+        try:
+            return bool(self.current())
+        except Exception:  # (its project closed, say): nobody will read it as current
+            log.info("single flight: cannot tell whether its inputs are current", exc_info=True)
+            return False
 
 
 class _Unwanted(CancelToken):
@@ -79,6 +95,7 @@ def shared(
     *,
     cancel: CancelToken | None = None,
     lock_file: Path | None = None,
+    current: Callable[[], bool] | None = None,
 ) -> T:
     """``compute(stop_check)``'s result, computed once for all who ask for ``key`` at the
     same time (in this process; with ``lock_file``, one process after another).
@@ -88,14 +105,17 @@ def shared(
     ``cancel``: this requester's token; when set, this call raises Cancelled within
     ``POLL_S`` (the computation goes on while another requester waits for it). With
     ``lock_file`` (beside the cache the result goes to), ``compute`` runs holding it:
-    it must look in the cache first, since another process may have just filled it."""
+    it must look in the cache first, since another process may have just filled it.
+    ``current``: whether what the result is computed from is still as it was (the labels
+    in its key): a keeper (:func:`hand_over`) wants the computation only while it is,
+    since one who asks later asks for the new inputs' result, under another key."""
     token = cancel or CancelToken()
     while True:
         with _LOCK:
             flight = _FLIGHTS.get(key)
             starter = flight is None
             if flight is None:
-                flight = _FLIGHTS[key] = _Flight()
+                flight = _FLIGHTS[key] = _Flight(current)
             flight.waiting.append(token)
         if starter:
             thread = threading.Thread(
@@ -109,7 +129,7 @@ def shared(
                     raise Cancelled("cancelled: its result is no longer wanted here")
         finally:
             with _LOCK:
-                flight.waiting.remove(token)  # (a keeper handed it stays)
+                flight.waiting.remove(token)
         if flight.error is None:
             return flight.result
         if isinstance(flight.error, Cancelled) and not token.cancelled:
@@ -142,12 +162,13 @@ def stop_token(stop_check: StopCheck) -> CancelToken:
 def hand_over(token: CancelToken, keeper: CancelToken) -> int:
     """Let ``keeper`` want every computation that ``token``'s requester waits for, so that
     requester may be cancelled (its job ends at once) while the work goes on for one who
-    will ask for the result soon: until ``keeper`` is set, or the computation ends (its
-    result cached, read there). How many computations it now wants."""
+    will ask for the result soon: until ``keeper`` is set, the computation's inputs change
+    (its ``current``: the keeper's later request is for the new ones), or it ends (its
+    result cached, read there). How many computations it now keeps."""
     with _LOCK:
         flights = [f for f in _FLIGHTS.values() if any(t is token for t in f.waiting)]
         for flight in flights:
-            flight.waiting.append(keeper)  # (gone with the flight: none removes it)
+            flight.keepers.append(keeper)  # (gone with the flight: none removes it)
     return len(flights)
 
 
@@ -156,7 +177,7 @@ def in_flight(key: str) -> int:
     (:func:`hand_over`) counted (0: none runs)."""
     with _LOCK:
         flight = _FLIGHTS.get(key)
-        return 0 if flight is None else len(flight.waiting)
+        return 0 if flight is None else len(flight.waiting) + len(flight.keepers)
 
 
 def _fly(

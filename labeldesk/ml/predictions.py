@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from labeldesk.core.labels import last_event_id
 from labeldesk.core.single_flight import StopCheck, shared, stop_token
 from labeldesk.core.vocab import EXCLUDED
 
@@ -196,8 +197,13 @@ def project_predictions(
 
             return made(project, vectors, cache, prefix, len(classes), compute)
 
+        def current() -> bool:  # (a keeper keeps it only for the labels it is for)
+            return last_event_id(project.db) == state.event_id
+
         lock_file = cache.with_name(f".{cache.stem}.lock")
-        probs, oof, share = shared(str(cache), make, cancel=cancel, lock_file=lock_file)
+        probs, oof, share = shared(
+            str(cache), make, cancel=cancel, lock_file=lock_file, current=current
+        )
     return Predictions(
         vectors.paths, classes, labels, splits, statuses, probs, oof, pixel_share=share
     )

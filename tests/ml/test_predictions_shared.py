@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from labeldesk.core import single_flight
 from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml import probe
@@ -231,3 +232,49 @@ def awaited(folder) -> bool:
         finally:
             os.close(fd)
     return False
+
+
+def test_a_kept_computation_stops_once_the_labels_it_is_for_change(clustered45, monkeypatch):
+    """Esc on the queue hands its computation to the browser's scores (a keeper); labels
+    changed between the queue's start and Esc, so the scores will ask for the new
+    labels' predictions (another cache key), never reading the kept ones. Before, the
+    kept computation went on beside the new one (twice the work on two cores) and, when
+    it ended last, its cache write removed the new labels' file (one version is kept)."""
+    project = clustered45
+    alone = solo_fits(project, monkeypatch)
+    token, first_fit, go_on = CancelToken(), threading.Event(), threading.Event()
+
+    def at_fit(count):
+        if count == 1:
+            first_fit.set()
+        if threading.get_ident() == fits[0]:  # the kept computation waits for the new one
+            go_on.wait(120)
+
+    fits = counted_fits(monkeypatch, at_fit)
+    outcome: list[object] = []
+
+    def ask():
+        try:
+            outcome.append(project_predictions(project, cancel=token))
+        except Cancelled as exc:
+            outcome.append(exc)
+
+    queue = threading.Thread(target=ask)
+    queue.start()
+    assert first_fit.wait(60)
+    project.set_label("train/cow/cow0.png", "bee")  # on the queue's page, then Esc:
+    assert single_flight.hand_over(token, CancelToken()) == 1
+    token.cancel()
+    queue.join(60)
+    assert isinstance(outcome[0], Cancelled)
+    current = project_predictions(project)  # the browser's scores, for the new labels
+    go_on.set()
+    deadline = time.monotonic() + 60
+    while not flights_over() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    kept_fits = [f for f in fits if f == fits[0]]
+    assert len(kept_fits) == 1  # before: all of them (alone), for labels nobody reads
+    cached = cached_predictions(project)
+    assert cached is not None  # before: None, the old labels' write removed it
+    assert (cached.probs == current.probs).all()
+    assert len(fits) - len(kept_fits) == alone
