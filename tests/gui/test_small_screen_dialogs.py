@@ -6,13 +6,11 @@ size (tests/gui/small_screen_facts.py): a screen's size is fixed when Qt starts.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from gui.child_screens import facts_on_screens
 
 FACTS = Path(__file__).with_name("small_screen_facts.py")
 SCREEN = {"name": "laptop", "x": 0, "y": 0, "width": 1093, "height": 614,
@@ -21,20 +19,7 @@ SCREEN = {"name": "laptop", "x": 0, "y": 0, "width": 1093, "height": 614,
 
 @pytest.fixture(scope="module")
 def on_a_small_screen(tmp_path_factory) -> dict:
-    folder = tmp_path_factory.mktemp("small")
-    config = folder / "screen.json"
-    config.write_text(json.dumps({"screens": [SCREEN]}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
-           "HOME": str(folder), "XDG_CONFIG_HOME": str(folder / "config")}  # fmt: skip
-    out = subprocess.run(
-        [sys.executable, str(FACTS), str(folder / "work")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return facts_on_screens(FACTS, tmp_path_factory.mktemp("small"), [SCREEN])
 
 
 def inside(frame: list[int], screen: list[int]) -> bool:

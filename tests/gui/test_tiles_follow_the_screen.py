@@ -6,13 +6,11 @@ a screen's scale is fixed when Qt starts."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from gui.child_screens import facts_on_screens
 
 FACTS = Path(__file__).with_name("screen_move_facts.py")
 SCREENS = [
@@ -25,21 +23,8 @@ SCREENS = [
 
 @pytest.fixture(scope="module")
 def moved(tmp_path_factory) -> dict:
-    folder = tmp_path_factory.mktemp("screens")
-    config = folder / "screens.json"
-    config.write_text(json.dumps({"screens": SCREENS}))
-    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
-           "QT_SCREEN_SCALE_FACTORS": "one=1;two=2",
-           "HOME": str(folder), "XDG_CONFIG_HOME": str(folder / "config")}  # fmt: skip
-    out = subprocess.run(
-        [sys.executable, str(FACTS), str(folder / "work")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    scales = {"QT_SCREEN_SCALE_FACTORS": "one=1;two=2"}
+    return facts_on_screens(FACTS, tmp_path_factory.mktemp("screens"), SCREENS, scales)
 
 
 def test_the_child_had_a_screen_at_each_scale(moved):

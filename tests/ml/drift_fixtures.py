@@ -5,9 +5,11 @@ drawn like the project, with a new class, or with inverted images."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageOps
 
 from labeldesk.core.create import create_and_index
@@ -18,6 +20,7 @@ from ml.tiny_backbone import tiny_backbone
 
 TINY = "drift-tiny"
 SIDE = 32
+RUN = {"device": "cpu", "runtime": "torch", "permutations": 200}  # a report's options here
 
 
 def register_tiny() -> None:
@@ -90,3 +93,17 @@ def new_folder(
         img.save(target / "odd" / f"inv{i:03d}.png")
         shifted.append(f"odd/inv{i:03d}.png")
     return target, shifted
+
+
+def project_fixture(folder_name: str) -> Callable[..., Iterator[Project]]:
+    """A module-scoped fixture ``project``: :func:`make_project` in a new folder of that
+    name, made once for the test module that says ``project = project_fixture(name)``
+    (the drift tests share it, each module with a project of its own)."""
+
+    @pytest.fixture(scope="module", name="project")
+    def made_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+        project = make_project(tmp_path_factory.mktemp(folder_name))
+        yield project
+        project.close()
+
+    return made_once

@@ -9,23 +9,15 @@ from collections import Counter
 from typing import ClassVar
 
 import numpy as np
-import pytest
 
 import labeldesk.ml.drift as drift
 import labeldesk.ml.drift_sample as drift_sample
 import labeldesk.ml.store as store
 from labeldesk.ml.drift import drift_report
 from labeldesk.ml.drift_sample import stratified_sample
-from ml.drift_fixtures import make_project, new_folder
+from ml.drift_fixtures import RUN, new_folder, project_fixture
 
-RUN = {"device": "cpu", "runtime": "torch", "permutations": 200}
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("drift"))
-    yield project
-    project.close()
+project = project_fixture("drift")
 
 
 class Counted(np.ndarray):

@@ -7,20 +7,11 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
-
 from labeldesk.ml.drift import drift_report
 from labeldesk.ml.drift_html import write_html
-from ml.drift_fixtures import TINY, make_project, new_folder
+from ml.drift_fixtures import RUN, TINY, make_project, new_folder, project_fixture
 
-RUN = {"device": "cpu", "runtime": "torch", "permutations": 200}
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("drift-copies"))
-    yield project
-    project.close()
+project = project_fixture("drift-copies")
 
 
 def test_copies_within_the_new_folder_are_compared_once(project, tmp_path):

@@ -16,16 +16,9 @@ from labeldesk.ml.drift import drift_report
 from labeldesk.ml.drift_embed import EmptyFolder
 from labeldesk.ml.drift_history import drift_history, save_report
 from labeldesk.ml.drift_html import write_html
-from ml.drift_fixtures import make_project, new_folder
+from ml.drift_fixtures import RUN, make_project, new_folder, project_fixture
 
-RUN = {"device": "cpu", "runtime": "torch", "permutations": 200}
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    project = make_project(tmp_path_factory.mktemp("drift"))
-    yield project
-    project.close()
+project = project_fixture("drift")
 
 
 def precision_at(report, shifted: list[str]) -> float:
