@@ -25,8 +25,8 @@ UNEXPECTED_EXITS = ("SYSTEM_ERROR", "NODE_OUT_OF_MEMORY")
 ASK_TIMEOUT_S = 10.0  # the longest the cluster is asked for (a worker to start, at most)
 
 
-def dead_workers(job_id: str | None = None) -> list[tuple[str, str]]:
-    """On the cluster: (worker id, IP address) of each worker of the job ``job_id`` (hex;
+def dead_workers(job_id: str | None = None) -> list[tuple[str, ...]]:
+    """On the cluster: (worker id, IP address, node id) of each worker of the job ``job_id`` (hex;
     None: the caller's own job) that ended unexpectedly, as the cluster's GCS keeps them
     (Ray's own table: empty on a Ray without it)."""
     import ray
@@ -38,7 +38,7 @@ def dead_workers(job_id: str | None = None) -> list[tuple[str, str]]:
         common: Any = common_pb2  # (generated: no types)
         rows: Any = gcs_pb2.__dict__["WorkerTableData"]
         job = job_id or ray.get_runtime_context().get_job_id()
-        found = []
+        found: list[tuple[str, ...]] = []
         for raw in state.state._connect_and_get_accessor().get_worker_table():
             worker = rows.FromString(raw)
             if worker.is_alive or worker.job_id.hex() != job:
@@ -48,14 +48,14 @@ def dead_workers(job_id: str | None = None) -> list[tuple[str, str]]:
             if common.WorkerExitType.Name(worker.exit_type) not in UNEXPECTED_EXITS:
                 continue
             address = worker.worker_address
-            found.append((address.worker_id.hex(), address.ip_address))
+            found.append((address.worker_id.hex(), address.ip_address, address.node_id.hex()))
         return found
     except Exception:  # another Ray: its table or its names differ
         log.debug("the cluster's table of workers could not be read", exc_info=True)
         return []
 
 
-def job_deaths(ray: Any, options: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+def job_deaths(ray: Any, options: dict[str, Any] | None = None) -> list[tuple[str, ...]]:
     """This job's workers that died (:func:`dead_workers`), asked by a task of no CPU on
     the cluster (``options``: where it runs, e.g. on the head); none when the cluster
     does not answer within ASK_TIMEOUT_S."""

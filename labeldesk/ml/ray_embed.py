@@ -63,6 +63,7 @@ from .ray_changed import all_changed_on_workers, probed_changed
 from .ray_cluster import connect, import_ray, prepare_import
 from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost, ImagesDifferOnWorker
 from .ray_head import HeadWatch
+from .ray_node_names import node_names
 from .ray_nodes import ClusterShape, cluster_shape, death_window, probe_nodes
 from .ray_notices import (
     NodeLost,
@@ -73,7 +74,7 @@ from .ray_notices import (
     node_lost,
     noted,
 )
-from .ray_results import JobPlan, gone_here, run_job, store_results
+from .ray_results import JobFailed, JobPlan, gone_here, run_job, store_results
 from .ray_timing import JobTiming
 from .runtime import RUNTIME_BATCH
 from .store import current_once_stored, embeddings_dir, open_model_store, use_store
@@ -216,6 +217,7 @@ def _job(
     with starting(cancel):
         shape = watch.call(cluster_shape, ray)
         before = watch.call(alive_nodes, ray)  # a node gone mid-job is named
+        notices.names = node_names(before)  # nodes sharing an address: by id too
         # before the model loads: a cluster without room (GPUs asked for that it
         # lacks) is said in seconds, not after the load
         plan = _plan(shape, workers, gpus_per_worker, batch_size)
@@ -308,6 +310,9 @@ def _job(
                         raise ClusterLost(_kept_text(exc, report, len(items))) from exc
                     except NodeLost as exc:  # the rest of the cluster can go on
                         raise NodeLost(_kept_text(exc, report, len(items), "")) from exc
+                    except JobFailed as exc:  # what was kept: said here, where it is known
+                        failed = ClusterError(exc.said(exc.error, notices.names))
+                        raise ClusterError(_kept_text(failed, report, len(items), "")) from exc
                     except KeyboardInterrupt as exc:  # "interrupted; …": what is kept
                         exc.add_note(_interrupted_text(report, len(items)))
                         raise
@@ -388,8 +393,11 @@ def _legacy_message(project: Project, spec: str) -> str:
 def _kept_text(
     lost: ClusterError, report: EmbedReport, todo: int, when: str = " once the cluster is back"
 ) -> str:
-    """The cluster (or a node) went away mid-job: what is kept (every batch that came back
-    was appended whole) and how to go on."""
+    """The cluster (or a node) went away mid-job, or the job failed there: what is kept
+    (every batch that came back was appended whole), or that nothing had come back, and
+    how to go on."""
+    if not report.embedded and report.failed:  # batches came back, each image failed
+        return f"{lost}; no image had been embedded yet: run it again{when}"
     if not report.embedded:
         return f"{lost}; no batch had come back yet: run it again{when}"
     return f"{lost}; {_kept_and_left(report, todo)}: run it again{when}, and it embeds only those"

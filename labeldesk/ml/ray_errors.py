@@ -5,8 +5,11 @@ cause is told (:func:`summary`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from labeldesk.core.errors import LabelDeskError
+
+from .ray_node_names import name_of
 
 # Told when Cancel or Ctrl+C stops a job before it has written anything.
 STOPPED_STARTING = "stopped while the job was starting on the Ray cluster; nothing was written"
@@ -42,11 +45,12 @@ class ImagesDifferOnWorker(ClusterError):
     """Where a worker reads the images, files of the same names hold other content."""
 
 
-def summary(exc: BaseException) -> str:
+def summary(exc: BaseException, names: Mapping[str, str] | None = None) -> str:
     """The last line of a Ray error that names the cause (Ray wraps remote tracebacks);
-    a process Ray's memory monitor killed, said in one line (:func:`out_of_memory`)."""
+    a process Ray's memory monitor killed, said in one line (:func:`out_of_memory`, its
+    node named by ``names``: :func:`.ray_node_names.node_names`)."""
     text = str(exc)
-    killed = out_of_memory(text)
+    killed = out_of_memory(text, names or {})
     if killed is not None:
         return killed
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -61,15 +65,17 @@ def summary(exc: BaseException) -> str:
 # to Ray's documentation, which was all the job's error said ("the Ray job failed: Refer
 # to the documentation on how to address the out of memory issue: …").
 OOM_KILLED = "killed due to the node running low on memory"
-OOM_NODE = re.compile(r"Memory on the node \(IP: ([^,)]+)[^)]*\) was (\S+) used / (\S+) limit")
+OOM_NODE = re.compile(
+    r"Memory on the node \(IP: ([^,)]+)(?:, ID: ([0-9a-f]+))?[^)]*\) was (\S+) used / (\S+) limit"
+)
 OOM_TASK = re.compile(r"task name=([\w.]+)")
 OOM_SHARE = re.compile(r"\(([\d.]+)% of \d+B limit\)")
 
 
-def out_of_memory(text: str) -> str | None:
+def out_of_memory(text: str, nodes: Mapping[str, str] | None = None) -> str | None:
     """Ray's error for processes its memory monitor killed (this job's, or another's on
     the same node, as Ray lists them), in one line with what to do; None for any other
-    error."""
+    error. The node is named by ``nodes`` (node id -> name) where it is one of them."""
     if OOM_KILLED not in text:
         return None
     node, share = OOM_NODE.search(text), OOM_SHARE.search(text)
@@ -81,8 +87,8 @@ def out_of_memory(text: str) -> str | None:
         if len(names) == 1
         else f"{len(names)} processes ({', '.join(names)})"
     )
-    where = f"node {node.group(1)}" if node else "its node"
-    used = f" ({node.group(2)} of {node.group(3)} in use)" if node else ""
+    where = f"node {name_of(node.group(1), node.group(2), nodes or {})}" if node else "its node"
+    used = f" ({node.group(3)} of {node.group(4)} in use)" if node else ""
     limit = f"{float(share.group(1)):g}%" if share else "95%"
     return (
         f"Ray's memory monitor killed {what} because {where} was low on memory{used}: it "

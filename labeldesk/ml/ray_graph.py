@@ -47,6 +47,7 @@ from .ray_graph_worker import (
     store_files,
 )
 from .ray_head import HeadWatch
+from .ray_node_names import node_names
 from .ray_nodes import on_every_node
 from .ray_notices import alive_nodes, caught, losses_told, noted
 from .ray_results import relay_options
@@ -135,12 +136,13 @@ def graph_on_ray(
                 # through Ray Client, Ray's notices of workers and nodes lost went to its
                 # server: the cluster is asked at the job's end
                 client = notices if address.strip().startswith("ray://") else None
-                before = watch.call(alive_nodes, ray) if client is not None else {}
+                before = watch.call(alive_nodes, ray)
+                notices.names = node_names(before)  # nodes sharing an address: by id too
             except ClusterLost as exc:
                 raise ClusterLost(f"{exc}; {NOTHING_WRITTEN}") from exc
             started = time.perf_counter()
 
-            def deaths() -> list[tuple[str, str]]:  # asked on the head, where Ray's went
+            def deaths() -> list[tuple[str, ...]]:  # asked on the head, where Ray's went
                 return job_deaths(ray, relay_options(watch.call(ray.nodes)))
 
             def alive_now() -> dict[str, str]:  # (a head gone: ClusterLost, not a wait)

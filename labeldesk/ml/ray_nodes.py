@@ -23,6 +23,7 @@ from .ray_errors import (
     summary,
 )
 from .ray_head import CALL_LEAVE_S, HeadWatch
+from .ray_node_names import node_names
 from .ray_worker import code_version, probe_node
 
 HEAD_RESOURCE = "node:__internal_head__"  # in the head node's resources (Ray's name)
@@ -86,6 +87,7 @@ def _not_installed(ray: Any, nodes: list[dict[str, Any]], refs: list[Any], watch
     """Which nodes lack LabelDesk (each has answered: asking again is quick), and how to
     install it there."""
     lacking = []
+    names = _names(nodes)
     for node, ref in zip(nodes, refs, strict=True):
         try:
             watch.call(ray.get, ref, timeout=CALL_LEAVE_S)
@@ -93,13 +95,18 @@ def _not_installed(ray: Any, nodes: list[dict[str, Any]], refs: list[Any], watch
             raise
         except Exception as exc:
             if _without_labeldesk(exc):
-                lacking.append(str(node.get("NodeManagerAddress", "?")))
+                lacking.append(names[str(node.get("NodeID"))])
     where = f"node {lacking[0]}" if len(lacking) == 1 else f"nodes {', '.join(lacking)}"
     return (
         f"LabelDesk is not installed on {where if lacking else 'some nodes'} "
         f"({len(lacking) or 'some'} of the cluster's {counted(len(nodes), 'node')}): install "
         f"the same version there: pip install 'labeldesk[cluster]=={code_version().split('+')[0]}'"
     )
+
+
+def _names(nodes: list[dict[str, Any]]) -> dict[str, str]:
+    """Node id -> how messages name the node (:func:`.ray_node_names.node_names`)."""
+    return node_names({str(n.get("NodeID")): str(n.get("NodeManagerAddress", "?")) for n in nodes})
 
 
 def _results(ray: Any, refs: list[Any], watch: HeadWatch) -> list[dict[str, Any]]:
@@ -122,9 +129,10 @@ def probe_nodes(
     pairs; raise the first problem found."""
     answers = on_every_node(ray, probe_node, root, [rel for _, rel in sample], watch=watch)
     ours = code_version()
+    names = _names([node for node, _ in answers])
     for node, found in answers:
         found["head"] = HEAD_RESOURCE in (node.get("Resources") or {})
-        where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"
+        where = f"node {found['host']} ({names[str(node.get('NodeID'))]})"
         if found["labeldesk"] != ours:
             raise ClusterMismatch(
                 f"{where} runs LabelDesk {found['labeldesk']}, this machine {ours}: their "

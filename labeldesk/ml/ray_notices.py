@@ -32,6 +32,7 @@ from typing import Any
 from labeldesk.core.errors import Cancelled
 
 from .ray_errors import ClusterError, ClusterLost
+from .ray_node_names import name_of, node_names
 from .ray_worker import health_check_window
 
 WORKER_DIED = "A worker died or was killed"
@@ -45,6 +46,7 @@ NODE_MARKED_DEAD = re.compile(r"The node with node id: ([0-9a-f]+).{0,300}? has 
 RETRIED = "retries remaining"  # "Task … failed. There are infinite retries remaining, …"
 WORKER_IP = re.compile(r"Worker IP address: (\S+)")
 WORKER_ID = re.compile(r"Worker ID: ([0-9a-f]+)")
+WORKER_NODE = re.compile(r"Node ID: ([0-9a-f]+)")
 NOTICE_CHARS = 200  # the most of another notice said (Ray's can hold a whole log)
 # Errors of Ray's that mean an actor or a node went away (a Python error in a worker
 # is a RayTaskError, and says its own cause)
@@ -64,6 +66,7 @@ NODE_DEATH_S = 18.0  # as long, with a sign that one went (the cluster's own: de
 NODE_DIED = re.compile(r"\bnode (has )?died\b|\bnode .{0,40}\bis dead\b", re.IGNORECASE)
 ERROR_IP = re.compile(r"(?:\bip: |IP address: )(\S+)")
 NODE_POLL_S = 0.25
+LONG_ID = 16  # a node id looked for in an error's text: Ray's have 56 hex digits
 # the progress line while the cluster is asked which node went away
 NODE_WAIT = (
     "waiting up to {seconds:.0f} s for the cluster to say which node went away… "
@@ -91,7 +94,9 @@ class NodeLost(ClusterError):
 class Notices:
     """What the cluster reported during a job, kept rather than printed."""
 
-    workers_died: list[str] = field(default_factory=list)  # the workers' IP addresses
+    # the workers' (IP address, node id or ""): named as :mod:`.ray_node_names` says
+    workers_died: list[tuple[str, str]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # node id -> name (node_names)
     nodes_ended: int = 0  # raylets that ended
     # the raylets' process ids (else the notices' texts): a node's agents each send one
     raylet_notices: set[str] = field(default_factory=set)
@@ -106,8 +111,11 @@ class Notices:
             self.take_autoscaler(failure_line(text))
         elif WORKER_DIED in text:
             found, named = WORKER_IP.search(text), WORKER_ID.search(text)
+            node = WORKER_NODE.search(text)
             if named is None or named.group(1) not in self.worker_ids:
-                self.workers_died.append(found.group(1) if found else "")
+                self.workers_died.append(
+                    (found.group(1) if found else "", node.group(1) if node else "")
+                )
             if named is not None:
                 self.worker_ids.add(named.group(1))
         elif RAYLET_ENDED in text:
@@ -130,13 +138,14 @@ class Notices:
         raylet's notice and the head's both come for one node)."""
         self.nodes_ended = max(self.nodes_ended, told)
 
-    def take_dead_workers(self, found: list[tuple[str, str]]) -> None:
-        """Keep the workers the cluster says died (worker id, IP address), as Ray's notice
-        of each would be (one already told by its notice is not counted twice)."""
-        for worker_id, address in found:
+    def take_dead_workers(self, found: list[tuple[str, ...]]) -> None:
+        """Keep the workers the cluster says died (worker id, IP address, and its node's
+        id where said), as Ray's notice of each would be (one already told by its notice
+        is not counted twice)."""
+        for worker_id, address, *node in found:
             if worker_id not in self.worker_ids:
                 self.worker_ids.add(worker_id)
-                self.workers_died.append(address)
+                self.workers_died.append((address, node[0] if node else ""))
 
     def take_nodes_gone(self, addresses: list[str]) -> None:
         """Keep the nodes the cluster no longer lists, as Ray's notices of raylets that
@@ -156,7 +165,7 @@ class Notices:
         not the raylets that ended, which a :class:`NodeLost` error says already)."""
         lines = []
         if self.workers_died:
-            where = sorted({ip for ip in self.workers_died if ip})
+            where = sorted({name_of(ip, node, self.names) for ip, node in self.workers_died if ip})
             on = f" (on {', '.join(where)})" if where else ""
             n = len(self.workers_died)
             lines.append(
@@ -453,7 +462,8 @@ def node_lost(
         return None
     text = str(error)
     said_died = bool(NODE_DIED.search(text)) or "NodeDiedError" in kinds
-    named = sorted(set(ERROR_IP.findall(text)) & set(before.values())) if said_died else []
+    names = node_names(before)
+    named = _named_in(text, before, names) if said_died else []
     if named:
         return _node_lost(named)
     window = node_death_window() if death_s is None else death_s
@@ -464,7 +474,7 @@ def node_lost(
             alive = now()
         except Exception:  # the cluster cannot tell now: the notices may
             alive = before
-        gone = sorted({address for node, address in before.items() if node not in alive})
+        gone = sorted({names[node] for node in before if node not in alive})
         signs = said_died or notices.nodes_ended or "ActorUnavailableError" in kinds
         limit = window if signs else grace_s
         if gone or clock() - began >= limit:
@@ -482,6 +492,17 @@ def node_lost(
             f"the cluster had not said after {clock() - began:.0f} s"
         )
     return None
+
+
+def _named_in(text: str, before: dict[str, str], names: dict[str, str]) -> list[str]:
+    """The nodes of ``before`` that Ray's error names as died: by its id where the error
+    gives it, else by an address that no other node has (on one machine every node has
+    the same: the cluster is asked then)."""
+    by_id = sorted(names[node] for node in before if len(node) >= LONG_ID and node in text)
+    if by_id:
+        return by_id
+    addresses = set(ERROR_IP.findall(text))
+    return sorted(name for name in names.values() if name in addresses)
 
 
 def _node_lost(addresses: list[str]) -> NodeLost:
@@ -506,7 +527,7 @@ def nodes_gone(before: dict[str, str], alive: Callable[[], dict[str, str]]) -> l
 @contextlib.contextmanager
 def losses_told(
     notices: Notices | None,
-    deaths: Callable[[], list[tuple[str, str]]],
+    deaths: Callable[[], list[tuple[str, ...]]],
     before: dict[str, str],
     alive: Callable[[], dict[str, str]],
 ) -> Iterator[None]:
@@ -531,7 +552,7 @@ def losses_told(
 
 def _take(
     notices: Notices,
-    deaths: Callable[[], list[tuple[str, str]]],
+    deaths: Callable[[], list[tuple[str, ...]]],
     before: dict[str, str],
     alive: Callable[[], dict[str, str]],
 ) -> None:

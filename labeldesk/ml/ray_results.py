@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,20 @@ FETCH_WAIT_S = 1.0  # the longest one call into Ray for the next batch waits
 HEAD_RESOURCE = "node:__internal_head__"  # the resource Ray gives its head node alone
 
 
+class JobFailed(ClusterError):
+    """The job failed on the cluster (Ray's ``error``, in one line); the caller says what
+    was kept, as it knows what was stored (:func:`.ray_embed._kept_text`)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(self.said(error))
+        self.error = error
+
+    @staticmethod
+    def said(error: BaseException, names: Mapping[str, str] | None = None) -> str:
+        """The failure in one line, a node named by ``names`` (node id -> name)."""
+        return f"the Ray job failed: {summary(error, names)}"
+
+
 @dataclass(frozen=True)
 class JobPlan:
     """How the job runs on this cluster (:func:`.ray_embed.embed_on_ray` makes it)."""
@@ -65,7 +79,7 @@ class Outputs:
         watch: HeadWatch | None = None,
         closed: threading.Event | None = None,
         explain: Callable[[BaseException], ClusterError | None] | None = None,
-        deaths: Callable[[], list[tuple[str, str]]] | None = None,
+        deaths: Callable[[], list[tuple[str, ...]]] | None = None,
         busy: Callable[[], str | None] | None = None,
     ):
         """``explain``: the job's error as the user's to read (a node gone), or None;
@@ -133,12 +147,9 @@ class Outputs:
             explained = self._explain(value) if self._explain is not None else None
             if explained is not None:
                 raise explained from value
-            raise ClusterError(
-                f"the Ray job failed: {summary(value)}; the batches that came back before "
-                "are kept, and running it again embeds the rest"
-            ) from value
+            raise JobFailed(value) from value
 
-    def dead_workers(self) -> list[tuple[str, str]]:
+    def dead_workers(self) -> list[tuple[str, ...]]:
         """The job's workers that died (worker id, IP address), asked of the cluster
         before :meth:`close`; none when it cannot say (gone, another Ray)."""
         if self._deaths is None or (self._watch is not None and self._watch.lost):
@@ -222,7 +233,7 @@ def run_job(
                 return
             yield batch
 
-    def deaths() -> list[tuple[str, str]]:
+    def deaths() -> list[tuple[str, ...]]:
         return list(ray.get(relay.deaths.remote(), timeout=ASK_TIMEOUT_S))
 
     return Outputs(

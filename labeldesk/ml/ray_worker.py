@@ -289,7 +289,7 @@ class JobRelay:
         """The next finished batch, in the order they finish; None when all are done."""
         return next(self._batches, None)
 
-    def deaths(self) -> list[tuple[str, str]]:
+    def deaths(self) -> list[tuple[str, ...]]:
         """This job's workers that died so far (:func:`.ray_deaths.dead_workers`)."""
         from .ray_deaths import dead_workers
 

@@ -184,7 +184,8 @@ def test_through_ray_client_the_cluster_says_which_workers_of_the_job_died(ray_c
     finally:
         ray.shutdown()
     assert (tmp_path / "killed").exists()
-    assert [address for _, address in found] == ["127.0.0.1"]
+    assert [address for _, address, _ in found] == ["127.0.0.1"]
+    assert len(found[0][2]) == 56  # its node's id: nodes on one machine share the address
 
 
 def graph_through_client(monkeypatch, run_graph) -> tuple[list, object]:

@@ -301,7 +301,10 @@ def test_duplicates_ray_says_a_worker_that_died_in_one_line(monkeypatch, capfd):
     from labeldesk.cli.embeddings import _cluster_line
     from labeldesk.ml import ray_graph
 
-    fake = SimpleNamespace(get_runtime_context=lambda: SimpleNamespace(gcs_address="h:6379"))
+    fake = SimpleNamespace(
+        get_runtime_context=lambda: SimpleNamespace(gcs_address="h:6379"),
+        nodes=lambda: [{"NodeID": "1e5d", "NodeManagerAddress": "10.0.0.2", "Alive": True}],
+    )
     monkeypatch.setattr(ray_graph, "prepare_import", lambda address: None)
     monkeypatch.setattr(ray_graph, "import_ray", lambda: fake)
     monkeypatch.setattr(ray_graph, "check_reachable", lambda address: None)
