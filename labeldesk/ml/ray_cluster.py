@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import logging
 import os
+import signal
 import threading
 import types
 from typing import Any, NoReturn
@@ -92,6 +93,7 @@ def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
     for attempt in range(CONNECT_ATTEMPTS):
         try:
             _watched_init(ray, address, watch)
+            _own_sigterm_again()
             break
         except (ClusterLost, Cancelled):
             raise
@@ -201,6 +203,21 @@ def _quiet_sigterm_notice() -> None:
     logger = logging.getLogger("ray._private.worker")
     if not any(isinstance(f, _NoSigtermNotice) for f in logger.filters):
         logger.addFilter(_NoSigtermNotice())
+
+
+def _own_sigterm_again() -> None:
+    """Ray's core worker, made by ``ray.init``, puts a crash reporter in front of the
+    process's SIGTERM handler: `kill PID` of a command printed Ray's "*** SIGTERM
+    received at time=… ***" and its stack lines (twice: stderr and Ray's log format)
+    before the command's own "terminated; …" message, and the process then ended with
+    SIGABRT (exit 134, not 143). Where a Python handler of this process takes SIGTERM
+    (the command line's, which stops the command the way Ctrl+C does), it is put back
+    in front; elsewhere (a notebook, the app's job threads) Ray's is left as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # (only the main thread may set a handler)
+    handler = signal.getsignal(signal.SIGTERM)
+    if callable(handler):
+        signal.signal(signal.SIGTERM, handler)
 
 
 def _server_start_race(exc: Exception) -> bool:
