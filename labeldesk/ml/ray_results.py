@@ -313,8 +313,10 @@ def store_results(
         if unique:
             rows = list(unique.values())
             store.append(list(unique), np.asarray(batch["vector"][rows], dtype=np.float16))
+            # counted before stored() (the project's database written): a Ctrl+C or
+            # SIGTERM arriving there said "before its first batch came back", 8 kept
+            report.embedded += len(unique)
             stored()
-        report.embedded += len(unique)
         missing = np.flatnonzero(status == MISSING)
         if len(missing) == len(status) >= LOST_BATCH and not all(
             gone_here(str(batch["path"][i])) for i in missing
