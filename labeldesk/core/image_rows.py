@@ -99,6 +99,27 @@ def usable_images(db: Database) -> list[sqlite3.Row]:
     )
 
 
+def usable_images_like(
+    db: Database, hashes: Iterable[str], paths: Iterable[str]
+) -> list[sqlite3.Row]:
+    """:func:`usable_images`' rows (the same columns, by path) of every usable image whose
+    content is one of ``hashes`` or is the content of one of ``paths``: every copy of the
+    contents a few images have (a drift check's new images and their nearest project
+    images), read by the indexes instead of a million rows for them."""
+    columns = f"id, path, hash, label, {EFFECTIVE_SPLIT} AS split, status, phash"
+    wanted = set(hashes)
+    wanted.update(
+        row[0]
+        for row in db.query(
+            f"SELECT hash FROM images WHERE path {IN_LIST} AND {USABLE}", (json_list(paths),)
+        )
+    )
+    return db.query(
+        f"SELECT {columns} FROM images WHERE hash {IN_LIST} AND {USABLE} ORDER BY path",
+        (json_list(sorted(wanted)),),
+    )
+
+
 def images_without_phash(db: Database) -> list[sqlite3.Row]:
     """``id`` and ``path`` of the usable images whose perceptual hash is not computed yet
     (projects older than the column), in id order."""

@@ -177,11 +177,13 @@ def drift_report(
     from .drift_outputs import model_outputs
     from .drift_sample import stratified_sample
     from .row_labels import row_labels
-    from .store import project_vectors
+    from .store import mapped_project_vectors
 
     cancel = cancel or CancelToken()
     started = time.perf_counter()
-    vectors = project_vectors(project)
+    # The rows' vectors are read only where indexed (the reference sample, the probe's
+    # train sample, the kNN queries): not a million of them for ten thousand.
+    vectors = mapped_project_vectors(project)
     new = embed_folder(
         project, folder, backbone=backbone, device=device, runtime=runtime,
         progress=progress, cancel=cancel,
@@ -204,9 +206,9 @@ def drift_report(
     near = nearest(project, vectors, reference, new.vectors[distinct], KNN_K, MAX_REFERENCE_KNN)
     cancel.raise_if_cancelled()
     found = shift_tests(
-        vectors.vectors[reference], new.vectors[distinct], knn_new=near.new_distance,
-        knn_reference=near.reference_distance, alpha=alpha, permutations=permutations,
-        seed=seed,
+        np.asarray(vectors.vectors[reference], np.float32), new.vectors[distinct],
+        knn_new=near.new_distance, knn_reference=near.reference_distance, alpha=alpha,
+        permutations=permutations, seed=seed,
     )  # fmt: skip
     cancel.raise_if_cancelled()
     progress(Progress(2, 4, "checking the model's outputs", STEPS))

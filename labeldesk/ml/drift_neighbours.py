@@ -49,7 +49,7 @@ def nearest(
         to_reference = np.empty(len(vectors.paths), dtype=np.int64)
         to_reference[reference] = np.arange(len(reference))
     else:
-        index = VectorIndex(vectors.vectors[np.sort(reference)])
+        index = VectorIndex(np.asarray(vectors.vectors[np.sort(reference)], np.float32))
         to_reference = np.full(len(vectors.paths), -1, dtype=np.int64)
         to_reference[np.sort(reference)] = np.arange(len(reference))
     k = max(1, min(k, len(reference) - 1)) if len(reference) > 1 else 1
@@ -57,7 +57,7 @@ def nearest(
     # Every project image is a reference one: the search above already found them.
     new_sims = sims[:, :k] if whole and k <= PROJECT_K else index.search(new_vectors, k)[0]
     queries = reference[:max_reference_queries]
-    ref_sims, ref_rows = index.search(vectors.vectors[queries], k + 1)
+    ref_sims, ref_rows = index.search(np.asarray(vectors.vectors[queries], np.float32), k + 1)
     own = ref_rows == _index_row(to_reference, queries, whole)
     keep = np.where(own, -np.inf, ref_sims)
     keep = -np.sort(-keep, axis=1)[:, :k]  # the k best others
@@ -83,14 +83,18 @@ def duplicates_of(
     rules and thresholds of :mod:`.duplicates`). A copy of a val or test image means
     the new data would leak into the project's evaluation if added as training data,
     and a copy of a train image would leak into any test built from the new data."""
-    from labeldesk.core.image_rows import usable_images
+    from labeldesk.core.image_rows import usable_images_like
     from labeldesk.core.imageio import cached_phash, hash_distance
     from labeldesk.core.indexed_files import thumbnail_path
 
     from .near_defaults import DEFAULT_HASH_DISTANCE, DEFAULT_THRESHOLD
     from .pixel_match import DEFAULT_PIXEL_DIFFERENCE, pixel_difference
 
-    rows = usable_images(project.db)
+    # Only the rows that can be a copy: the new images' contents and their nearest
+    # project images' (with every copy of those contents, of which the most telling one
+    # is reported), not a million rows read for a thousand new images.
+    nearest_paths = {vectors.paths[int(r)] for r in near.project_rows[:, 0] if r >= 0}
+    rows = usable_images_like(project.db, new.hashes, nearest_paths)
     by_hash: dict[str, Any] = {}
     for r in sorted(rows, key=telling):  # of a project's copies, the most telling one
         by_hash.setdefault(r["hash"], r)

@@ -183,8 +183,9 @@ def model_outputs(
     from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
     from .drift_sample import MAX_PROBE_ROWS, stratified_sample
-    from .predictions import knn_votes, project_predictions, training_mask
+    from .predictions import knn_votes, predictions_if_cached, project_predictions, training_mask
     from .probe import probe_probabilities
+    from .store import vectors_for_every_row
 
     classes = project.classes()
     labels = known_class_codes(vectors.labels, classes, vectors.paths)
@@ -193,7 +194,12 @@ def model_outputs(
         return None
     # Without the pixel view (the new images have no place in its cache or its probe) and
     # without a trained head (the new images are not scored by it)
-    preds = project_predictions(project, vectors, pixels=False, head=False)
+    # (from their cache, reading no vector, after the first check; made, reading every
+    # vector, when not made yet)
+    preds = predictions_if_cached(project, vectors, pixels=False, head=False)
+    if preds is None:
+        every = vectors_for_every_row(vectors)
+        preds = project_predictions(project, every, pixels=False, head=False)
     # The new images as the project's held-out images are predicted (the probe fit on the
     # train labels, mixed with the kNN vote), not by a trained head: the two sides of
     # each test, and the confidence threshold, come from the same model.
@@ -201,7 +207,7 @@ def model_outputs(
     # the probe's fit and its copy of the vectors stay bounded at any project size
     train_rows = np.flatnonzero(trainable)
     train_rows = stratified_sample(train_rows, labels[train_rows].tolist(), MAX_PROBE_ROWS, 0)
-    features = np.concatenate([vectors.vectors[train_rows], new_vectors])
+    features = np.concatenate([np.asarray(vectors.vectors[train_rows], np.float32), new_vectors])
     codes = np.r_[labels[train_rows], np.full(len(new_vectors), -1)]
     mask = np.r_[np.ones(len(train_rows), bool), np.zeros(len(new_vectors), bool)]
     probs = probe_probabilities(features, codes, mask, len(classes)).probs[len(train_rows) :]

@@ -265,25 +265,31 @@ def cached_predictions(project: Project) -> Predictions | None:
     return _from_cache(project, images, state)
 
 
-def predictions_if_cached(project: Project, vectors: ProjectVectors) -> Predictions | None:
-    """What :func:`project_predictions` gives for ``vectors`` when it would compute
-    nothing (no classes, or its cache holds them and no thumbnail changed since they were
-    made without some), without touching ``vectors.vectors``; else None."""
+def predictions_if_cached(
+    project: Project, vectors: ProjectVectors, *, pixels: bool = True, head: bool = True
+) -> Predictions | None:
+    """What :func:`project_predictions` gives for ``vectors`` (``pixels`` and ``head`` as
+    there) when it would compute nothing (no classes, or its cache holds them and no
+    thumbnail changed since they were made without some), without touching
+    ``vectors.vectors``; else None."""
     state = row_labels(project, vectors)
     if not state.classes:
         return project_predictions(project, vectors)  # reads no vector either
-    return _from_cache(project, vectors, state)
+    return _from_cache(project, vectors, state, pixels=pixels, head=head)
 
 
 def _from_cache(
     project: Project,
     images: ProjectVectors | EmbeddedImages,
     state: RowLabels,
+    *,
+    pixels: bool = True,
+    head: bool = True,
 ) -> Predictions | None:
     """The predictions of ``images`` (labels ``state``, some classes) that the cache
     holds, else None; None too when they were made without some thumbnails and one has
     come since (:func:`project_predictions` then looks whether to make them again)."""
-    cache, _, _ = _cache_file(project, images, state, pixels=True, head=True)
+    cache, _, _ = _cache_file(project, images, state, pixels=pixels, head=head)
     cached = read_cache(cache, len(images.paths), len(state.classes))
     if cached is None:
         return None

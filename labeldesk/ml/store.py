@@ -9,7 +9,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -322,6 +322,23 @@ def mapped_project_vectors(project: Project, key: str | None = None) -> ProjectV
     :func:`project_vectors` gives, exactly."""
     store, picked, rows, missing = _embedded(project, key)
     return _with_rows(store, picked, cast(np.ndarray, StoreRows(store, rows)), missing)
+
+
+def vectors_for_every_row(vectors: ProjectVectors) -> ProjectVectors:
+    """``vectors`` ready for a computation over every row (the predictions): as
+    :func:`project_vectors` gives them when they came from :func:`mapped_project_vectors`
+    (the same rows: whatever was embedded since is in neither). Above
+    :data:`HALF_ABOVE_BYTES` they stay the mapped rows: project_vectors' rows are float16
+    as stored there too (the same values), and every computation over all rows reads
+    them in chunks (the probe's PCA, the kNN graph), so they are read a chunk at a time,
+    never 2.4 GB at once at 1M images. Else ``vectors`` itself."""
+    mapped = vectors.vectors
+    if not isinstance(mapped, StoreRows):
+        return vectors
+    dtype = _dtype_for(len(mapped.rows), mapped.store.dim)
+    if dtype == np.float16:
+        return vectors
+    return replace(vectors, vectors=_gather_shared(mapped.store, mapped.rows, dtype))
 
 
 def _with_rows(

@@ -32,6 +32,15 @@ class StoreRows:
         self._rows = np.asarray(rows, dtype=np.int64)
         self.shape = (len(self._rows), int(store.dim))
 
+    @property
+    def store(self) -> VectorStore:
+        return self._store
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The store row of each of these rows."""
+        return self._rows
+
     def __len__(self) -> int:
         return len(self._rows)
 

@@ -6,7 +6,6 @@ are lowered to below the fixture project's size, so the bound is visible on a sm
 from __future__ import annotations
 
 from collections import Counter
-from typing import ClassVar
 
 import numpy as np
 
@@ -15,33 +14,31 @@ import labeldesk.ml.drift_sample as drift_sample
 import labeldesk.ml.store as store
 from labeldesk.ml.drift import drift_report
 from labeldesk.ml.drift_sample import stratified_sample
+from labeldesk.ml.vectors import VectorStore
 from ml.drift_fixtures import RUN, new_folder, project_fixture
 
 project = project_fixture("drift")
 
 
-class Counted(np.ndarray):
-    """A project's vectors that record how many rows each gather (``x[rows]``) takes."""
+def _counting(monkeypatch) -> list[int]:
+    """The rows each read of the project's vector store takes (``read``: rows as stored;
+    ``gather``: a matrix of them, as every vector of a project was read)."""
+    reads: list[int] = []
+    real_read, real_gather = VectorStore.read, VectorStore.gather
 
-    gathers: ClassVar[list[int]] = []
-
-    def __getitem__(self, key):  # type: ignore[override]
-        out = super().__getitem__(key)
-        if isinstance(key, np.ndarray | list) and np.ndim(out) == 2:
-            Counted.gathers.append(len(out))
+    def read(self, rows):
+        out = real_read(self, rows)
+        reads.append(len(out))
         return out
 
+    def gather(self, rows, *args, **kw):
+        out = real_gather(self, rows, *args, **kw)
+        reads.append(len(out))
+        return out
 
-def _counting(monkeypatch):
-    real = store.project_vectors
-
-    def counted(project, key=None):
-        vectors = real(project, key)
-        vectors.vectors = vectors.vectors.view(Counted)
-        return vectors
-
-    monkeypatch.setattr(store, "project_vectors", counted)
-    Counted.gathers = []
+    monkeypatch.setattr(VectorStore, "read", read)
+    monkeypatch.setattr(VectorStore, "gather", gather)
+    return reads
 
 
 def _without_time(report) -> dict:
@@ -50,19 +47,64 @@ def _without_time(report) -> dict:
     return data
 
 
-def test_rows_gathered_from_the_project_vectors_stay_under_the_caps(project, tmp_path, monkeypatch):
+def test_rows_read_from_the_project_vectors_stay_under_the_caps(project, tmp_path, monkeypatch):
+    """Once its predictions are made (the first check, or the app), a check reads the
+    vectors of the rows it samples and of no other: no read takes every row."""
     folder, _ = new_folder(tmp_path / "same", per_class=20, seed=3)
     drift_report(project, folder, **RUN)  # warm: embeds the folder, caches the predictions
-    _counting(monkeypatch)
-    drift_report(project, folder, **RUN)
-    assert max(Counted.gathers) >= 210  # uncapped: every labeled row is copied
+    rows = len(store.project_vectors(project).paths)
+    store.forget_shared_vectors()
     monkeypatch.setattr(drift, "MAX_REFERENCE", 50, raising=False)
     monkeypatch.setattr(drift_sample, "MAX_PROBE_ROWS", 40, raising=False)
-    _counting(monkeypatch)
+    reads = _counting(monkeypatch)
     report = drift_report(project, folder, **RUN)
-    assert Counted.gathers and max(Counted.gathers) <= 50
+    new = report.images  # the new images' own vectors, read from the store
+    assert reads and max(reads) <= max(50, new) < rows  # before: all 210 rows gathered
+    assert sum(reads) - new < rows
     assert report.power["reference_images"] == 50 and report.reference == 210
     assert report.verdict in ("no detectable shift", "shift")
+
+
+def test_the_copy_check_reads_the_rows_of_few_contents(project, tmp_path, monkeypatch):
+    """The exact and near copies are looked for among the rows that share a content with
+    a new image or its nearest project image, not among all the project's rows."""
+    import labeldesk.ml.drift_neighbours as drift_neighbours
+    from labeldesk.core.db import Database
+
+    folder, _ = new_folder(tmp_path / "same", per_class=2, seed=4)
+    drift_report(project, folder, **RUN)
+    rows_read: list[int] = []
+    inside = [False]
+    real_query, real_copies = Database.query, drift_neighbours.duplicates_of
+
+    def query(self, sql, params=()):
+        rows = real_query(self, sql, params)
+        if inside[0]:
+            rows_read.append(len(rows))
+        return rows
+
+    def copies(*args, **kw):
+        inside[0] = True
+        try:
+            return real_copies(*args, **kw)
+        finally:
+            inside[0] = False
+
+    monkeypatch.setattr(Database, "query", query)
+    monkeypatch.setattr(drift_neighbours, "duplicates_of", copies)
+    report = drift_report(project, folder, **RUN)
+    assert report.images == 6 and rows_read
+    # each new image's content and its nearest project image's (each once here); before:
+    # all 210 usable rows of the project
+    assert sum(rows_read) <= 2 * report.images
+
+
+def test_the_report_is_the_one_from_every_vector_read(project, tmp_path, monkeypatch):
+    """Rows read as they are indexed give the report that reading every vector gives."""
+    folder, _ = new_folder(tmp_path / "shifted", per_class=20, seed=6, new_class=20)
+    mapped = _without_time(drift_report(project, folder, **RUN))
+    monkeypatch.setattr(store, "mapped_project_vectors", store.project_vectors)
+    assert _without_time(drift_report(project, folder, **RUN)) == mapped
 
 
 def test_a_project_under_the_caps_gets_the_same_report(project, tmp_path, monkeypatch):

@@ -1,0 +1,177 @@
+"""The drift report against a big project: peak memory, CPU, the longest GIL hold, and
+the vector rows read, for the code before and after a change, alternated in one run.
+
+Each run is a fresh process computing :func:`labeldesk.ml.drift.drift_report` on FOLDER
+while a watcher thread wakes every 10 ms: the largest gap between two wake-ups is the
+longest time the report's job held the GIL (the GUI thread waits as long; on a busy
+machine the gaps include waiting for a CPU, so compare the codes in the same run). Peak
+memory is the process's own (``ru_maxrss``), CPU its user + system seconds; rows read
+counts the vectors :class:`~labeldesk.ml.vectors.VectorStore` ``read`` and ``gather``
+return (not those a memory map pages in).
+
+Cold (default): each run on a fresh copy of PROJECT (its database copied, its embeddings
+hard-linked; no cache), so the drift predictions over every row are made in the run: a
+project's first check. ``--warm``: one copy; the first code's cold run (printed) makes
+the caches, then the codes alternate on it: every later check.
+
+PROJECT: ``scale_project.build(DATA, [100000], largest=100000)``, then
+``scale_project.py --repeat 1000000 DATA/n100000/project DEST`` (1M rows); FOLDER:
+``gui_stall_pages.py DEST FOLDER 1000`` (1,000 new images, their vectors stored).
+
+    python benchmarks/bench_drift_scale.py DEST FOLDER --code /tmp/base --code .   # cold
+    python benchmarks/bench_drift_scale.py DEST FOLDER --code . --code /tmp/base --warm --pairs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+SKIPPED = {"labeldesk.db-wal", "labeldesk.db-shm", "cache", "drift"}
+
+
+def fresh_copy(project: Path, dest: Path) -> Path:
+    """``project``'s database copied and embeddings hard-linked into ``dest`` (made anew):
+    no cache of predictions, graph or index other than the store's own files."""
+    import sqlite3
+
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    for entry in project.iterdir():
+        if entry.name in SKIPPED or entry.name == "labeldesk.db":
+            continue
+        if entry.name == "embeddings":
+            shutil.copytree(entry, dest / entry.name, copy_function=os.link)
+        elif entry.is_dir():
+            shutil.copytree(entry, dest / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, dest / entry.name)
+    source = sqlite3.connect(project / "labeldesk.db")
+    target = sqlite3.connect(dest / "labeldesk.db")
+    source.backup(target)
+    source.close()
+    target.close()
+    return dest
+
+
+def child(project: Path, folder: Path) -> None:
+    """One report, measured (prints one JSON line)."""
+    from labeldesk.core.project import open_project
+    from labeldesk.ml import vectors
+    from labeldesk.ml.drift import drift_report
+
+    read = [0]
+    original = vectors.VectorStore.read
+
+    def counted(self: object, rows: object) -> object:
+        out = original(self, rows)  # type: ignore[arg-type]
+        read[0] += len(out)
+        return out
+
+    vectors.VectorStore.read = counted  # type: ignore[method-assign]
+    gather = vectors.VectorStore.gather
+
+    def gathered(self: object, rows: object, *args: object, **kw: object) -> object:
+        out = gather(self, rows, *args, **kw)  # type: ignore[arg-type]
+        read[0] += len(out)
+        return out
+
+    vectors.VectorStore.gather = gathered  # type: ignore[method-assign]
+    main_id = threading.main_thread().ident
+    holds: list[tuple[float, str]] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            time.sleep(0.01)
+            now = time.perf_counter()
+            if now - last > 0.1:
+                frame = sys._current_frames().get(main_id)  # type: ignore[arg-type]
+                stack = [
+                    f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                    for f in (traceback.extract_stack(frame) if frame is not None else [])
+                    if "labeldesk" in f.filename
+                ][-3:]
+                holds.append((now - last, " < ".join(reversed(stack))))
+            last = now
+
+    with open_project(project) as proj:
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        start = time.perf_counter()
+        report = drift_report(proj, folder)
+        wall = time.perf_counter() - start
+        done.set()
+        watcher.join()
+        after = resource.getrusage(resource.RUSAGE_SELF)
+    holds.sort(reverse=True)
+    out = report.outputs
+    print(json.dumps({
+        "wall_s": round(wall, 1),
+        "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1),
+        "peak_rss_gb": round(after.ru_maxrss / 2**20, 2),
+        "rows_read": read[0],
+        "longest_hold_s": round(holds[0][0], 2) if holds else 0.0,
+        "holds": [[round(g, 2), w] for g, w in holds[:4]],
+        "verdict": report.verdict,
+        "p": [report.p_value, report.mmd_p_value, report.outlier_p_value,
+              report.residual_p_value, report.residual_mmd_p_value],
+        "output_p": None if out is None else round(out.p_value, 6),
+        "duplicates": len(report.duplicates),
+        "load": round(os.getloadavg()[0], 1),
+    }), flush=True)  # fmt: skip
+
+
+def run_child(code: Path, copy: Path, folder: Path) -> str:
+    """One measured report by the checkout ``code`` on ``copy`` (its JSON line)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), str(copy), str(folder), "--child"]
+    env = {**os.environ, "PYTHONPATH": str(code.resolve())}
+    found = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if found.returncode != 0:
+        print(found.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"the run with {code} failed")
+    return found.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("project", type=Path)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--code", action="append", type=Path, help="a checkout (repeatable)")
+    parser.add_argument("--pairs", type=int, default=1)
+    parser.add_argument("--warm", action="store_true")
+    parser.add_argument("--scratch", type=Path, default=Path("/tmp/bench-drift-scale"))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.project, args.folder)
+        return
+    codes = args.code or [Path(__file__).resolve().parent.parent]
+    copy = args.scratch / "project"
+    if args.warm:  # one copy: the first code's cold run makes the caches every later run finds
+        fresh_copy(args.project, copy)
+        print(f"{codes[0]} (cold, makes the caches): {run_child(codes[0], copy, args.folder)}")
+    for pair in range(args.pairs):
+        for code in codes if pair % 2 == 0 else codes[::-1]:
+            if not args.warm:
+                fresh_copy(args.project, copy)
+            print(f"{code}{' (warm)' if args.warm else ''}: {run_child(code, copy, args.folder)}")
+            sys.stdout.flush()
+    shutil.rmtree(copy, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
