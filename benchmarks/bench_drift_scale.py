@@ -40,8 +40,9 @@ SKIPPED = {"labeldesk.db-wal", "labeldesk.db-shm", "cache", "drift"}
 
 
 def fresh_copy(project: Path, dest: Path) -> Path:
-    """``project``'s database copied and embeddings hard-linked into ``dest`` (made anew):
-    no cache of predictions, graph or index other than the store's own files."""
+    """``project``'s database copied and its embeddings hard-linked into ``dest`` (made
+    anew), without the predictions and kNN graphs cached beside them (the store's search
+    index, if PROJECT has one, is kept: it is built once per store)."""
     import sqlite3
 
     shutil.rmtree(dest, ignore_errors=True)
@@ -49,8 +50,11 @@ def fresh_copy(project: Path, dest: Path) -> Path:
     for entry in project.iterdir():
         if entry.name in SKIPPED or entry.name == "labeldesk.db":
             continue
-        if entry.name == "embeddings":
-            shutil.copytree(entry, dest / entry.name, copy_function=os.link)
+        if entry.name == "embeddings":  # the vectors, not what was computed from them
+            shutil.copytree(
+                entry, dest / entry.name, copy_function=os.link,
+                ignore=shutil.ignore_patterns("predictions-*", "knn-*"),
+            )  # fmt: skip
         elif entry.is_dir():
             shutil.copytree(entry, dest / entry.name, symlinks=True)
         else:
