@@ -12,7 +12,6 @@ HTML report opens in the system browser.
 from __future__ import annotations
 
 import html
-import tempfile
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -102,6 +101,7 @@ class DriftPage(QWidget):
     # no dialog (a check without embeddings said it three times: line, dialog, status)
     said = Signal(str)
     showPaths = Signal(list, str)  # project paths to show in the browser, and a description
+    in_process = False  # the check in a child process (tests set True: no child per test)
 
     def __init__(self, session: ProjectSession):
         super().__init__()
@@ -195,19 +195,22 @@ class DriftPage(QWidget):
 
     def check(self, folder: Path) -> Job | None:
         """Run the drift report on ``folder`` in the background."""
-        from labeldesk.ml.drift import drift_report
-        from labeldesk.ml.drift_history import save_report
-        from labeldesk.ml.drift_html import write_html
-
-        project = self.project
+        project, in_process = self.project, self.in_process
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> tuple[Any, Path]:
-            report = drift_report(project, folder, progress=progress, cancel=cancel)
-            saved = save_report(project, report)
-            if saved is None:  # a read-only project: the page's report goes elsewhere
-                saved = Path(tempfile.mkdtemp(prefix="labeldesk-drift-")) / "report.json"
-            html = write_html(report, saved.with_suffix(".html"), project)
-            return report, html
+            if in_process:
+                from labeldesk.ml.drift_job import check_folder
+
+                return check_folder(project, folder=str(folder), progress=progress, cancel=cancel)
+            # In a child process: the report's numerical steps hold the GIL for seconds
+            # (labeldesk.ml.drift_job), which would stop this window as long.
+            from labeldesk.ml.child_jobs import run_in_child
+
+            result: tuple[Any, Path] = run_in_child(
+                "labeldesk.ml.drift_job:check_folder", project.path, progress=progress,
+                cancel=cancel, folder=str(folder),
+            )  # fmt: skip
+            return result
 
         job = Job(run, "Drift")
         job.finished.connect(self._done)

@@ -35,6 +35,15 @@ def insights_in_process(monkeypatch) -> None:
     monkeypatch.setattr(InsightsFeed, "in_process", True)
 
 
+@pytest.fixture(autouse=True)
+def drift_in_process(monkeypatch) -> None:
+    """The Drift page's check in this process: the tests' backbone is registered here
+    only, and a child per check would cost seconds."""
+    from labeldesk.gui.drift_page import DriftPage
+
+    monkeypatch.setattr(DriftPage, "in_process", True)
+
+
 @pytest.fixture
 def light_theme(qapp: QApplication) -> Iterator[None]:
     """Restore the light palette after a test that switches themes."""
