@@ -168,12 +168,15 @@ def cmd_import(args: argparse.Namespace) -> Output:
     skipped: list[str] | None = [] if args.skip_bad_rows else None
     with open_existing(args.project) as project, TerminalProgress() as progress:
         fmt, rows = read_label_source(args.file, args.format, args, progress)
+        file = f"{args.file.name} ({rows.read_as or fmt})"
         try:
             applied = apply_label_rows(
                 project,
                 rows,
+                source="import",  # the person's own: a plain undo takes it back
+                file=file,
                 create_classes=args.new_class,
-                description=f"labels from {args.file.name} ({rows.read_as or fmt})",
+                description=f"labels from {file}",
                 skipped=skipped,
                 progress=progress,  # a folder of images is matched by their bytes
             )

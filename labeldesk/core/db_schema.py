@@ -238,12 +238,20 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX IF NOT EXISTS images_skipped ON images(skip_reason)
         WHERE removed_at IS NULL AND skip_reason IS NOT NULL;
     """,
+    # 15: the label file a batch of source 'import' was read from when a person imported
+    # it (`labeldesk import`, the app's Import dialog): "NAME (FORMAT)". Such a batch is
+    # the person's own change, which a plain undo takes back; NULL: folder labels from a
+    # scan, `new --labels`, and every other batch (an import before this version was
+    # recorded with the source 'human').
+    """
+    ALTER TABLE label_batches ADD COLUMN file TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # The oldest schema this version reads as it is where it cannot upgrade it (a read-only
 # folder, a damaged database): the migrations after it only add indexes, which make
 # reads quicker and change no answer, so no query may name them (INDEXED BY).
-READABLE_FROM = 13
+READABLE_FROM = 13  # (15's column is read only where it is: labels.undo_source)
 
 
 @functools.cache

@@ -91,6 +91,7 @@ def apply_label_rows(
     rows: LabelFile | Sequence[LabelRow],
     *,
     source: str = "human",
+    file: str | None = None,
     create_classes: bool = False,
     description: str = "",
     skipped: list[str] | None = None,
@@ -112,6 +113,9 @@ def apply_label_rows(
     the file's bytes (:class:`.label_content.ByContent`). With ``unmatched_ok`` a row
     that names no image is listed in ``rows.unmatched`` instead (an error only if no row
     names one).
+
+    ``file``: a person imported the rows from that file ("NAME (FORMAT)"; see
+    :meth:`Project.set_labels`).
 
     ``skipped``: a list to receive those problems instead; the good rows are applied
     and every image with a bad row is left out (the person asked to skip bad rows).
@@ -149,6 +153,7 @@ def apply_label_rows(
         source=source,
         create_classes=create_classes,
         description=description or f"{len(labels)} labels from file",
+        file=file,
     )
     found.applied = batch_counts(project.db, changes.batch_id)
     return len(changes.image_ids)  # what changed: a row that repeats the state is no news

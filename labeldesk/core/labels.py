@@ -134,6 +134,7 @@ def apply_changes(
     at: Mapping[int, str] | None = None,
     batch_id: int | None = None,
     usable_only: bool = False,
+    file: str | None = None,
 ) -> tuple[int | None, list[int]]:
     """Record ``changes`` as one batch and update current state; ``batch_id``: add them
     to that batch instead of a new one (a scan's folder labels, written in several
@@ -155,7 +156,8 @@ def apply_changes(
     Labels are normalised (outer spaces stripped) and checked; splits must be train, val,
     test or None. Changes that would change nothing are dropped; if none is left, no
     batch is written. A label change clears ``verified`` (it must be re-checked).
-    Classes created here count as named by a person unless they come from an import.
+    Classes created here count as named by a person unless they come from an import
+    (one a person imported from ``file``, see :func:`new_batch`, counts as theirs).
     """
     if source not in SOURCES:
         shown = ", ".join(repr(s) for s in SOURCES)
@@ -181,12 +183,12 @@ def apply_changes(
                 f"{quoted_names(known, KNOWN_CLASSES_SHOWN) or 'none'}"
             )
         aliases_before = aliases(conn) if missing else {}
-        added = add_classes(conn, missing, explicit=source in USER_SOURCES)
+        added = add_classes(conn, missing, explicit=source in USER_SOURCES or file is not None)
         # Each label as its class is stored (café typed in NFC finds a class stored NFD).
         index = class_index(conn)
         stored = {x: index.find(x) or x for x in wanted}
         changes = [_stored(c, stored) for c in changes]
-        batch, changed = record(conn, changes, source, description, batch_id=batch_id)
+        batch, changed = record(conn, changes, source, description, batch_id=batch_id, file=file)
         if batch is not None:  # so that undoing the batch takes its new classes away too
             record_added(conn, batch, added, aliases_before)
         return batch, changed
@@ -251,16 +253,48 @@ def _normalised(change: Change, valid: dict[str, str]) -> Change:
 
 
 def new_batch(
-    conn: sqlite3.Connection, source: str, description: str, undoes: int | None = None
+    conn: sqlite3.Connection,
+    source: str,
+    description: str,
+    undoes: int | None = None,
+    file: str | None = None,
 ) -> int:
+    """A new batch; ``file``: the label file a person imported ("NAME (FORMAT)"), which
+    makes an import their own change (a plain undo takes it back, see :func:`undo_source`)."""
     shown = valid_text(description)  # it may name a file whose name is not UTF-8
-    row_id = conn.execute(
-        "INSERT INTO label_batches(source, description, undoes, created_at, author) "
-        "VALUES (?, ?, ?, ?, ?)",
-        ("undo" if undoes else source, shown, undoes, time.time(), current_user()),
-    ).lastrowid
+    values = ("undo" if undoes else source, shown, undoes, time.time(), current_user())
+    if file is None:  # (a database a read-only folder holds at an older schema lacks it)
+        sql = "INSERT INTO label_batches(source, description, undoes, created_at, author) "
+        row_id = conn.execute(sql + "VALUES (?, ?, ?, ?, ?)", values).lastrowid
+    else:
+        sql = "INSERT INTO label_batches(source, description, undoes, created_at, author, file) "
+        row_id = conn.execute(
+            sql + "VALUES (?, ?, ?, ?, ?, ?)", (*values, valid_text(file))
+        ).lastrowid
     assert row_id is not None
     return row_id
+
+
+def undo_source(conn: sqlite3.Connection, alias: str = "b") -> str:
+    """The SQL of the source that undo and redo choose batch ``alias`` by: an import of a
+    label file that a person asked for (a batch with a ``file``) counts as ``human``, so a
+    plain undo takes it back as the command and the app promise, while folder labels and
+    ``new --labels`` stay imports, undone only on request."""
+    if not _has_file_column(conn):  # a database at an older schema, read as it is
+        return f"{alias}.source"
+    return f"(CASE WHEN {alias}.file IS NULL THEN {alias}.source ELSE 'human' END)"
+
+
+def _has_file_column(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "file" for row in conn.execute("PRAGMA table_info(label_batches)"))
+
+
+def batch_file(conn: sqlite3.Connection, batch_id: int) -> str | None:
+    """The label file batch ``batch_id`` was imported from, or None."""
+    if not _has_file_column(conn):
+        return None
+    row = conn.execute("SELECT file FROM label_batches WHERE id = ?", (batch_id,)).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
 
 
 def batch_undone(conn: sqlite3.Connection, batch_id: int) -> bool:
@@ -276,8 +310,10 @@ def record(
     description: str,
     undoes: int | None = None,
     batch_id: int | None = None,
+    file: str | None = None,
 ) -> tuple[int | None, list[int]]:
-    """Write the changes that change something, in a new batch (or ``batch_id``).
+    """Write the changes that change something, in a new batch (or ``batch_id``;
+    ``file``: see :func:`new_batch`).
 
     Returns the batch id (None if nothing changed and none was given) and the ids of
     the images it changed."""
@@ -285,7 +321,7 @@ def record(
     if not rows:
         return batch_id, []
     if batch_id is None:
-        batch_id = new_batch(conn, source, description, undoes)
+        batch_id = new_batch(conn, source, description, undoes, file)
     now = time.time()
     # (the parameters made as they are written: a million rows' list of them cost
     # about 140 bytes a row beside the rows)

@@ -154,6 +154,7 @@ class ProjectWrites:
         expect: Mapping[str, str | None] | None = None,
         statuses: Mapping[str, str | None] | None = None,
         shown_ids: Mapping[str, int] | None = None,
+        file: str | None = None,
     ) -> Changes:
         """Apply many labels as one undoable batch: all of them or, on any error, none.
 
@@ -167,6 +168,8 @@ class ProjectWrites:
         if any is another by now (changed in another window or process).
         ``shown_ids``: path -> the image a person saw there; ImageMovedError, nothing
         written, if the path holds another image by now (a scan followed swapped files).
+        ``file``: the label file a person imported them from ("NAME (FORMAT)", with the
+        source ``import``): a plain undo takes the batch back as any of their changes.
         A label for a file the scan skips (not an image, unreadable: ``p.images()``'s
         ``skip_reason``) would count nowhere: SkippedFileError, naming the file and why,
         and nothing written (None, removing one, is fine)."""
@@ -196,6 +199,7 @@ class ProjectWrites:
             expected=_expected(ids, expect),
             at=at,
             usable_only=True,
+            file=file,
         )
         grew = before is not None and len(self.classes()) != before
         return self._publish(changes.LABEL, batch, changed, classes_changed=grew)

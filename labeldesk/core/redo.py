@@ -27,7 +27,15 @@ from .class_events import record_added, record_event, record_rename, undo_add
 from .db import Database
 from .display import counted, named_classes
 from .errors import NothingToRedoError
-from .labels import USER_SOURCES, Change, current_user, new_batch, record
+from .labels import (
+    USER_SOURCES,
+    Change,
+    batch_file,
+    current_user,
+    new_batch,
+    record,
+    undo_source,
+)
 from .sql_lists import IN_LIST, json_list
 from .undo import label_in_use, left_alone_note, old_labels, take_back, undos_and_redos
 
@@ -86,7 +94,8 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
     with db.write() as conn:
         undo_id, batch_id, description, source = _undo_to_redo(conn, sources, who)
         twins = _twins_to_avoid(conn, batch_id, old_labels(conn, undo_id))
-        redo_id = new_batch(conn, source, description)
+        # (an imported file's batch made again is the person's own still)
+        redo_id = new_batch(conn, source, description, file=batch_file(conn, batch_id))
         conn.execute("INSERT INTO redos(batch_id, undo_id) VALUES (?, ?)", (redo_id, undo_id))
         back, renamed, after = _classes_before_labels(conn, redo_id, batch_id, undo_id, twins)
         # (class events only: the images' labels are as they were, so judged as before)
@@ -226,7 +235,8 @@ def _undo_to_redo(
     """(undo id, the batch it undid, that batch's description and source) of the newest
     undo by ``who`` since their last change, not redone yet, of a batch from ``sources``."""
     last_change = conn.execute(
-        f"SELECT b.id FROM label_batches b WHERE b.author IS ? AND b.source {IN_LIST} "
+        "SELECT b.id FROM label_batches b WHERE b.author IS ? "
+        f"AND {undo_source(conn)} {IN_LIST} "
         "AND NOT EXISTS (SELECT 1 FROM redos r WHERE r.batch_id = b.id) "
         "ORDER BY b.id DESC LIMIT 1",
         (who, json_list(USER_SOURCES)),
@@ -234,7 +244,7 @@ def _undo_to_redo(
     row = conn.execute(
         "SELECT u.id, b.id, b.description, b.source FROM label_batches u "
         "JOIN label_batches b ON b.id = u.undoes "
-        f"WHERE u.author IS ? AND u.id > ? AND b.source {IN_LIST} "
+        f"WHERE u.author IS ? AND u.id > ? AND {undo_source(conn)} {IN_LIST} "
         "AND NOT EXISTS (SELECT 1 FROM redos r WHERE r.undo_id = u.id) "
         "ORDER BY u.id DESC LIMIT 1",
         (who, last_change[0] if last_change else 0, json_list(sources)),

@@ -22,7 +22,16 @@ from .classes import add_classes, class_names
 from .db import Database
 from .display import case_twin_note, counted, named_classes, quoted_names
 from .errors import NothingToUndoError
-from .labels import KEEP, USER_SOURCES, Change, current_state, current_user, new_batch, record
+from .labels import (
+    KEEP,
+    USER_SOURCES,
+    Change,
+    current_state,
+    current_user,
+    new_batch,
+    record,
+    undo_source,
+)
 from .layout import placement
 from .sql_lists import IN_LIST, json_list
 
@@ -278,8 +287,11 @@ _NO_ID = 2**63 - 1  # above every event id
 
 
 def batch_source(db: Database, batch_id: int) -> str:
-    """Who made batch ``batch_id``: a person (:data:`USER_SOURCES`) or an import."""
-    [(source,)] = db.query("SELECT source FROM label_batches WHERE id = ?", (batch_id,))
+    """Who made batch ``batch_id`` as undo and redo choose it: a person
+    (:data:`USER_SOURCES`, a label file they imported too) or an import."""
+    with db.reading() as conn:
+        sql = f"SELECT {undo_source(conn)} FROM label_batches b WHERE b.id = ?"
+        [(source,)] = conn.execute(sql, (batch_id,)).fetchall()
     return str(source)
 
 
@@ -352,14 +364,16 @@ def _batch_to_undo(
             raise NothingToUndoError(_undone_already(batch_id, steps), holder=steps[-1][1])
         return row
     row = conn.execute(
-        f"SELECT b.id, b.description, b.author FROM label_batches b WHERE b.source {IN_LIST} "
+        "SELECT b.id, b.description, b.author FROM label_batches b "
+        f"WHERE {undo_source(conn)} {IN_LIST} "
         f"AND b.author IS ? AND {not_undone} AND {_CHANGED_SOMETHING} "
         "ORDER BY b.id DESC LIMIT 1",
         (json_list(sources), who),
     ).fetchone()
     if row is None:
         others = conn.execute(
-            f"SELECT COUNT(*) FROM label_batches b WHERE b.source {IN_LIST} AND {not_undone} "
+            f"SELECT COUNT(*) FROM label_batches b WHERE {undo_source(conn)} {IN_LIST} "
+            f"AND {not_undone} "
             f"AND {_CHANGED_SOMETHING}",
             (json_list(sources),),
         ).fetchone()[0]

@@ -357,13 +357,17 @@ class ImportDialog(ProjectJobDialog):
         skipped: list[str] | None = [] if self.skip_bad.isChecked() else None
         name = Path(self.file.text().strip()).name
 
+        file = f"{name} ({rows.read_as or format_name(fmt)})"
+
         def run(*, progress: object, cancel: CancelToken) -> int:
             try:
                 return apply_label_rows(
                     project,
                     rows,
+                    source="import",  # the person's own: Ctrl+Z takes it back
+                    file=file,
                     create_classes=create,
-                    description=f"labels from {name} ({rows.read_as or format_name(fmt)})",
+                    description=f"labels from {file}",
                     skipped=skipped,
                 )
             except LabelFileError as exc:  # a class removed since the read: how to add it

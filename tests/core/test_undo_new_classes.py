@@ -88,6 +88,7 @@ def test_a_schema_10_history_keeps_its_class_events_and_accepts_additions(projec
         DROP TABLE class_events;
         ALTER TABLE old_events RENAME TO class_events;
         ALTER TABLE images DROP COLUMN ctime_ns;
+        ALTER TABLE label_batches DROP COLUMN file;
         PRAGMA user_version = 10;
         """
     )

@@ -77,6 +77,7 @@ def test_a_version_recorded_before_schema_10_gains_the_column_and_still_exports(
     conn = sqlite3.connect(path / db.DB_FILENAME)
     conn.execute("ALTER TABLE dataset_versions DROP COLUMN classes")
     conn.execute("ALTER TABLE images DROP COLUMN ctime_ns")  # schema 13's
+    conn.execute("ALTER TABLE label_batches DROP COLUMN file")  # schema 15's
     conn.execute("PRAGMA user_version = 9")  # the class list came with schema 10
     conn.commit()
     conn.close()

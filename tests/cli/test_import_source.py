@@ -1,0 +1,95 @@
+"""A label file a person imports (`labeldesk import`) is listed in `history` with the
+source `import`, and stays their own change: a plain undo takes it back, a plain redo
+makes it again (with the source `import` still), while the folder labels of `new` are
+still left alone unless --include-imports."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+from labeldesk.core.project import open_project
+
+
+def run(capsys, *args: str) -> tuple[int, dict]:
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, json.loads(out.out)
+
+
+@pytest.fixture
+def proj(tmp_path: Path, capsys) -> str:
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    path = str(tmp_path / "p")
+    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
+    return path
+
+
+def label_of(proj: str, path: str) -> object:
+    with open_project(proj) as project:
+        label = project.images().set_index("path").label[path]
+    return label if isinstance(label, str) else None
+
+
+def events_of(proj: str, capsys, batch: int) -> list[dict]:
+    doc = run(capsys, "history", proj, "-n", "0")[1]
+    return [e for e in doc if e["kind"] == "label" and e["batch"] == batch]
+
+
+def test_an_imported_file_is_listed_as_an_import_and_plain_undo_redo_take_it(
+    proj, tmp_path, capsys
+):
+    f = tmp_path / "more.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,cat\n")
+    code, doc = run(capsys, "import", proj, str(f))
+    assert code == 0 and doc["applied"] == 2
+    batch = doc["batch"]
+    events = events_of(proj, capsys, batch)
+    assert len(events) == 2 and {e["source"] for e in events} == {"import"}
+    main(["history", proj, "-n", "0"])  # the text names it so too
+    lines = [x for x in capsys.readouterr().out.splitlines() if f"#{batch} " in x]
+    assert len(lines) == 2 and all(" import " in x for x in lines)
+
+    # a plain undo takes it back (the import said so), and says how to make it again
+    main(["undo", proj])
+    text = capsys.readouterr().out
+    assert "labels from more.csv (csv)" in text and "--include-imports" not in text
+    assert label_of(proj, "_unlabeled/u0.png") is None
+    code, redone = run(capsys, "redo", proj)
+    assert code == 0 and label_of(proj, "_unlabeled/u0.png") == "dog"
+    again = events_of(proj, capsys, redone["redo_batch"])
+    assert {e["source"] for e in again} == {"import"} and again[0]["redoes"]
+    # ... and the redo's batch is the person's own as the import was
+    assert run(capsys, "undo", proj)[1]["undone_batch"] == redone["redo_batch"]
+    assert label_of(proj, "_unlabeled/u0.png") is None
+
+    # the folder labels `new` gave stay imports, undone only on request
+    code, doc = run(capsys, "undo", proj)
+    assert code != 0 and "--include-imports" in doc["error"]
+    assert label_of(proj, "train/cat/cat0.jpg") == "cat"
+
+
+def test_a_read_only_project_of_schema_14_still_says_what_undo_would_take(
+    proj, tmp_path, capsys, make_read_only
+):
+    from labeldesk.core.undo import pending_description
+
+    f = tmp_path / "more.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,dog\n")
+    assert run(capsys, "label", proj, "_unlabeled/u1.png", "cat")[0] == 0
+    conn = sqlite3.connect(Path(proj) / "labeldesk.db")  # as LabelDesk wrote it before 15
+    conn.execute("ALTER TABLE label_batches DROP COLUMN file")
+    conn.execute("PRAGMA user_version = 14")
+    conn.commit()
+    conn.close()
+    make_read_only(Path(proj))
+    with open_project(proj) as project:
+        assert project.read_only is not None
+        assert pending_description(project.db) == "label _unlabeled/u1.png as 'cat'"
