@@ -63,6 +63,7 @@ class BrowserInsights:
         _insights_seen: bool
         _awaiting_scores: set[str]
         embedding: bool  # Compute embeddings runs (see set_embedding)
+        embedded_run: str  # its vectors are being scored: "whole", "stopped", "" (none)
 
         @property
         def catalog(self) -> ImageCatalog: ...
@@ -76,6 +77,14 @@ class BrowserInsights:
         self.embedding = running
         if not self._closed:
             self._update_detail()
+
+    def embedding_ended(self, *, stopped: bool) -> None:
+        """A Compute embeddings run ended and its vectors are being scored (the feed
+        refreshes): until the scores come, an image without any is being scored, not
+        sent to Compute embeddings, which has just run (``stopped``: it stopped part-way,
+        so an image may not have been embedded: the line says so)."""
+        self.embedded_run = "stopped" if stopped else "whole"
+        self.set_embedding(False)
 
     def _update_detail(self) -> None:
         self._detail_stale = False
@@ -95,8 +104,13 @@ class BrowserInsights:
                 # the first scores since the project opened are on their way (embedded
                 # long ago, it is not "not computed yet"), or those of an image just added
                 scoring=self.feed.busy
-                and (not self._insights_seen or info.path in self._awaiting_scores),
+                and (
+                    not self._insights_seen
+                    or info.path in self._awaiting_scores
+                    or bool(self.embedded_run)
+                ),
                 embedding=self.embedding,
+                stopped=self.embedded_run == "stopped",
             )
             self.detail.show_neighbours(self._neighbours(insight))
         else:
@@ -127,6 +141,7 @@ class BrowserInsights:
         catalog.set_insights(insights)
         if not self.feed.busy:  # scored now (a run started before they came is followed
             self._awaiting_scores.clear()  # by another, which scores them)
+            self.embedded_run = ""
         self.sidebar.set_model_available(insights is not None)
         self.detail.set_model_available(insights is not None)
         wanted = self.model.image_filter

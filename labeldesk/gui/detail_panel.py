@@ -93,14 +93,23 @@ def describe_insight(
     scoring: bool = False,
     read_only: bool = False,
     embedding: bool = False,
+    stopped: bool = False,
 ) -> tuple[str, str]:
     """The "Model" line (``opinion``, see :meth:`ImageCatalog.opinion`) and the "Label
     fit" line for one image (``skipped``: a file that is not a usable image; ``scoring``:
     new scores are on their way, as for an image just added, whose embedding the drift
-    check or the app's embedding after a rescan stored; ``embedding``: Compute
-    embeddings runs, as after a new project's indexing)."""
+    check or the app's embedding after a rescan stored, or for the images a Compute
+    embeddings run just embedded; ``stopped``: that run stopped part-way (cancelled, or
+    failed), so this image may not be among them; ``embedding``: Compute embeddings
+    runs, as after a new project's indexing)."""
     if skipped:
         return "none: the file is not a usable image", "–"
+    if insight is None and scoring and stopped:
+        return (
+            "being scored if the run embedded it before it stopped: the model's view "
+            "shows here in a moment",
+            "–",
+        )
     if insight is None and scoring:
         return "being scored: the model's view of it shows here in a moment", "–"
     if insight is None and embedding:  # not "run Compute embeddings": it runs
@@ -374,10 +383,11 @@ class DetailPanel(QWidget):
         skipped: bool = False,
         scoring: bool = False,
         embedding: bool = False,
+        stopped: bool = False,
     ) -> None:
         read_only = self.project.read_only is not None
         model, fit = describe_insight(
-            insight, label, opinion, skipped, scoring, read_only, embedding
+            insight, label, opinion, skipped, scoring, read_only, embedding, stopped
         )
         model = unbroken_names(model)  # "label t-shirt_top looks wrong" wraps at no hyphen
         # Room for the longest of the model's verdicts, shown or not: one that wrapped

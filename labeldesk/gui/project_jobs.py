@@ -240,13 +240,14 @@ class ProjectJobs(QObject):
         """Rescore with the new vectors (cancelled batches are kept: use them too); a run
         that found every image embedded changed nothing to rescore."""
         view = self.shell.view
-        if view is not None:
-            view.set_embedding(False)
         report = job.result
         if report is not None and report.up_to_date:
+            if view is not None:
+                view.set_embedding(False)
             return
-        if view is not None:
+        if view is not None:  # (refreshed first: its images are being scored, not "run it")
             view.feed.refresh()
+            view.embedding_ended(stopped=report is None or report.cancelled)
 
 
 RESCAN_WORDS = "Rescan folder"  # the notice's button (File → Rescan folder)

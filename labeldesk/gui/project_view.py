@@ -109,6 +109,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         self._insights_seen = False  # the first scores (or None) arrived
         self._awaiting_scores: set[str] = set()  # paths added with embeddings, not scored
         self.embedding = False  # Compute embeddings runs (set by the window's jobs)
+        self.embedded_run = ""  # a run ended, its vectors being scored (embedding_ended)
         from labeldesk.ml.store import current_key
 
         # embedded when opened: its first scores are on their way (the sidebar keeps room)
