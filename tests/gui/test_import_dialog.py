@@ -74,6 +74,8 @@ def test_the_formats_are_named_as_a_person_knows_them_not_by_the_commands_names(
     read(qtbot, dialog)
     assert dialog.found.text().startswith("Read as Label Studio: 1 row, 1 image would change")
     apply(qtbot, dialog)
+    # listed as an import (the detail panel's history says so), undone as the person's own
+    assert project.history("_unlabeled/u0.png")[0].source == "import"
     assert project.undo().description == "labels from export.json (Label Studio)"
     dialog.shutdown()
 
