@@ -19,6 +19,7 @@ a relabel through a format without statuses (ImageFolder) does. A row that says
 
 from __future__ import annotations
 
+from .classes import nfc
 from .label_file_formats import KEEP_LABEL, Record
 from .vocab import EXCLUDED, VERIFIED
 
@@ -74,7 +75,9 @@ class StatusColumn:
 
 def verified_for_its_label(record: Record) -> bool:
     """Whether a row's ``verified`` holds for the label it gives: it names no label
-    (a person wrote it for this row), or names this one (outer spaces aside)."""
+    (a person wrote it for this row), or names this one (outer spaces aside, in any
+    Unicode form: the import takes ``cafe\u0301`` for the class ``caf\u00e9``, so a tool
+    that writes decomposed text has not relabeled the row)."""
     given = record.verified_label
     if given is None or (isinstance(given, str) and not given.strip()):
         return True
@@ -83,4 +86,4 @@ def verified_for_its_label(record: Record) -> bool:
         return True
     if label is None or (isinstance(label, str) and not label.strip()):
         return False  # unlabeled by the other tool: no label is verified
-    return str(given).strip() == str(label).strip()
+    return nfc(str(given).strip()) == nfc(str(label).strip())

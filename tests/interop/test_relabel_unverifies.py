@@ -162,3 +162,22 @@ def test_a_row_that_names_its_new_label_verified_keeps_it(project, tmp_path):
     assert _state(project, KEPT) == ("dog", "verified")
     assert _state(project, "train/cat/cat2.jpg") == ("dog", None)
     assert rows.status_note.startswith("1 row says verified for another label")
+
+
+def test_the_same_label_in_another_unicode_form_keeps_verified(project, tmp_path):
+    """A tool that writes the label in decomposed Unicode (macOS file names and some
+    editors do) names the same class: the import matches it to the class (NFC), so the
+    row was not relabeled and its verified is read, nor is it counted as relabeled."""
+    composed = "caf\u00e9"  # é as one code point, as LabelDesk stores it
+    decomposed = "cafe\u0301"  # e + combining acute: the same class to the import
+    project.add_classes([composed])
+    project.set_label(CHANGED, composed)
+    f = tmp_path / "labels.csv"
+    f.write_text(
+        f"path,label,status,verified_label\n{CHANGED},{decomposed},verified,{composed}\n",
+        encoding="utf-8",
+    )
+    rows = read_label_file(f)
+    apply_label_rows(project, rows)
+    assert _state(project, CHANGED) == (composed, "verified")
+    assert "relabeled" not in rows.status_note
