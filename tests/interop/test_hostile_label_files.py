@@ -114,3 +114,36 @@ def test_skipping_a_bad_metadata_row_leaves_its_image_out(tmp_path):
         assert not isinstance(labels["test/c.png"], str)  # unlabeled, as before
     assert labels["train/a.png"] == "cat"
     project.close()
+
+
+def _parquet_with_bytes(path, columns: dict[str, list[str]], old: bytes, new: bytes) -> None:
+    """A Parquet file of ``columns`` (uncompressed, plain) whose bytes ``old`` are
+    replaced by ``new`` (the same length): text Arrow wrote as UTF-8, made not UTF-8."""
+    table = pa.table(columns)
+    pq.write_table(table, path, compression="none", use_dictionary=False, write_statistics=False)
+    data = path.read_bytes()
+    assert old in data and len(old) == len(new)
+    path.write_bytes(data.replace(old, new))
+
+
+def test_a_parquet_column_name_that_is_not_utf8_is_refused_clearly(tmp_path):
+    """Found by tests/interop/test_import_fuzz.py: a flipped bit in a column's name in
+    the footer was Python's UnicodeDecodeError, an internal error."""
+    f = tmp_path / "labels.parquet"
+    columns = {"path": ["cat/a.png"], "label": ["cat"], "qqqq": ["x"]}
+    _parquet_with_bytes(f, columns, b"qqqq", b"q\xe1qq")
+    with pytest.raises(LabelFileError, match="a column's name is not UTF-8 text") as err:
+        read_labels(f, "parquet")
+    assert str(f) in str(err.value)
+
+
+@pytest.mark.parametrize("dictionary", [False, True])
+def test_a_parquet_cell_that_is_not_utf8_names_its_row(tmp_path, dictionary):
+    """Found by the fuzz tests too: a string cell whose bytes are not UTF-8 (a damaged or
+    hand-made file) was an internal error; it is refused as a CSV's bad byte is."""
+    f = tmp_path / "labels.parquet"
+    paths = pa.array(["cat/a.png", "cat/qqqq.png"])
+    columns = {"path": paths.dictionary_encode() if dictionary else paths, "label": ["a", "b"]}
+    _parquet_with_bytes(f, columns, b"qqqq", b"q\xe1qq")
+    with pytest.raises(LabelFileError, match="row 2: the 'path' column holds bytes that are not"):
+        read_labels(f, "parquet")

@@ -111,8 +111,10 @@ def _records(
             return
         n = batch.num_rows
 
-        def values(name: str | None, batch: pa.RecordBatch = batch, n: int = n) -> list[object]:
-            return batch.column(name).to_pylist() if name is not None else [None] * n
+        def values(
+            name: str | None, batch: pa.RecordBatch = batch, n: int = n, before: int = done
+        ) -> list[object]:
+            return _texts(batch.column(name), name, before, source) if name else [None] * n
 
         cells = zip(*(values(name) for name in names), strict=True)
         for row, (p, label, split, status, bound) in enumerate(cells, start=done + 1):
@@ -121,6 +123,38 @@ def _records(
             if admit(parsed, record, keep=False):
                 yield record
         done += n
+
+
+def _texts(column: pa.Array, name: str, done: int, source: str) -> list[object]:
+    """The column's values; a whole-file error naming the first row whose bytes are not
+    UTF-8 (Arrow's string columns should hold UTF-8, but a damaged or hand-made file's
+    need not: Python's decoding error is no message), as a CSV's first bad byte is."""
+    import pyarrow as pa
+
+    try:
+        return column.to_pylist()
+    except UnicodeDecodeError:
+        pass
+    try:  # (as bytes, to find the row)
+        cells = column.cast(pa.large_binary()).to_pylist()
+    except pa.ArrowException:  # (a dictionary column of such text, say)
+        cells = []
+    bad = (i for i, cell in enumerate(cells) if isinstance(cell, bytes) and not _utf8(cell))
+    row = next(bad, None)
+    where = "" if row is None else f"row {done + row + 1}: "
+    raise LabelFileError(
+        source,
+        [f"{where}the {name!r} column holds bytes that are not UTF-8 text; write the file "
+         "with UTF-8 strings"],
+    )  # fmt: skip
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _open_columns(
@@ -140,6 +174,10 @@ def _open_columns(
         schema = parquet.schema_arrow
     except (pa.ArrowException, OSError) as exc:
         raise LabelFileError(source, [f"not a readable Parquet file: {exc}"]) from None
+    except UnicodeDecodeError:  # (Arrow decodes the names in the file's footer)
+        raise LabelFileError(
+            source, ["not a readable Parquet file: a column's name is not UTF-8 text"]
+        ) from None
     names = list(schema.names)
     p, lab, s = find_columns(names, columns, source)
     lowered = [name.strip().lower() for name in names]
