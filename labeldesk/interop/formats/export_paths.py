@@ -153,7 +153,7 @@ def _moved(path: Path, rows: LabelFile, manifest: dict[str, Any], within: str) -
     files = list(zip((row.path for row in rows.rows), rows.content_files, strict=True))
     moved = moved_files(manifest, within, folder, files)
     listed = manifest.get("gif_as_png")
-    gifs = set(listed) if isinstance(listed, list) else set()
+    gifs = {g for g in listed if isinstance(g, str)} if isinstance(listed, list) else set()
     hashes = _image_hashes(manifest)
     for row_path, file in files:
         target = moved.get(row_path)

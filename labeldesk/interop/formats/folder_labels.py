@@ -142,7 +142,11 @@ def _gif_hashes(path: Path) -> dict[str, str]:
     listed, hashes, files = (manifest.get(k) for k in ("gif_as_png", "image_hashes", "files"))
     if not (isinstance(listed, list) and isinstance(hashes, dict) and isinstance(files, list)):
         return {}
-    sizes = {f.get("path"): f.get("size") for f in files if isinstance(f, dict)}
+    sizes = {
+        f["path"]: f.get("size")
+        for f in files
+        if isinstance(f, dict) and isinstance(f.get("path"), str)
+    }
     found: dict[str, str] = {}
     for png in listed:
         if not (isinstance(png, str) and png.startswith(within)):
