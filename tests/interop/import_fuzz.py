@@ -135,11 +135,16 @@ def sane_project(project: Path, images: int) -> str | None:
 
 
 def check_import(
-    case_root: Path, pristine: tuple[Path, Path], fmt: str, seed: int | None
+    case_root: Path,
+    pristine: tuple[Path, Path],
+    fmt: str,
+    seed: int | None,
+    *,
+    command: str = "import",
 ) -> tuple[Fault | None, dict]:
     """One fuzz case: copy the project and the exports into ``case_root``, mutate this
-    format's source with ``seed`` (None: as exported), import it; (the fault found, or
-    None; the import's JSON document)."""
+    format's source with ``seed`` (None: as exported), import it (``command``: "label",
+    with ``label --csv``); (the fault found, or None; the command's JSON document)."""
     project0, exports0 = pristine
     project = case_root / "proj"
     shutil.copytree(project0, project)
@@ -156,10 +161,13 @@ def check_import(
         mutation = "manifest: " + mutate_manifest(rng, manifest)
     else:
         mutation = mutate(rng, target)
-    args = ["import", str(project), str(target)]
-    if rng.random() < 0.5:
-        args += ["--format", named]
-    args += [flag for flag in ("--skip-bad-rows", "--new-class") if rng.random() < 0.3]
+    if command == "label":
+        args = ["label", str(project), "--csv", str(target)]
+        args += ["--new-class"] if rng.random() < 0.3 else []
+    else:
+        args = ["import", str(project), str(target)]
+        args += ["--format", named] if rng.random() < 0.5 else []
+        args += [flag for flag in ("--skip-bad-rows", "--new-class") if rng.random() < 0.3]
     before, outside = dump(project), tree(case_root, leave_out=project)
     code, doc, err = _cli(*args)
     fault = None

@@ -52,3 +52,22 @@ def test_mutated_label_sources_import_or_fail_clearly(tmp_path, exported, fmt):
         else:
             shutil.rmtree(case)
     assert not faults, "\n".join(faults)
+
+
+LABEL_CSV = ["csv", "tsv", "json", "jsonl"]  # what `label --csv` reads
+
+
+@pytest.mark.parametrize("fmt", LABEL_CSV)
+def test_mutated_label_files_of_label_csv_apply_or_fail_clearly(tmp_path, exported, fmt):
+    """``labeldesk label --csv`` reads the same files through its own command."""
+    base = check_import(tmp_path / "base", exported, fmt, None, command="label")
+    assert base[0] is None and base[1]["applied"] >= 1, base
+    faults = []
+    for seed in range(FIRST_SEED, FIRST_SEED + CASES_PER_FORMAT // 2):
+        case = tmp_path / str(seed)
+        fault, _ = check_import(case, exported, fmt, seed, command="label")
+        if fault is not None:
+            faults.append(f"{fault}\n    labeldesk {' '.join(fault.args)}")
+        else:
+            shutil.rmtree(case)
+    assert not faults, "\n".join(faults)
