@@ -6,7 +6,8 @@ files), then imported through the command line.
 Whatever the mutation, the import either succeeds or fails with LabelDesk's own error
 (a kind other than InternalError, no traceback, no Python exception's name in the
 message); a failed import leaves the project database as it was, and no import writes a
-file outside the project (:func:`check_import`).
+file outside the project: not beside its source, not in the image folder, not in HOME
+(:func:`check_import`; a successful one leaves a sane project, :func:`sane_project`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import random
 import re
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,15 +76,40 @@ def make_exports(root: Path) -> tuple[Path, Path, Path]:
     return project, images, exports
 
 
-def _cli(*args: str) -> tuple[int, dict, str]:
+def _cli(*args: str, home: Path | None = None) -> tuple[int, dict, str]:
+    """The command's exit status, JSON document and stderr (``home``: HOME meanwhile,
+    with the XDG folders below it, so that what it writes there is seen)."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _home(home):
         code = main([*args, "--json"])
     try:
         doc = json.loads(out.getvalue())
     except ValueError:
         doc = {"stdout": out.getvalue()}
     return code, doc, err.getvalue()
+
+
+XDG = ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+
+
+@contextlib.contextmanager
+def _home(home: Path | None) -> Iterator[None]:
+    if home is None:
+        yield
+        return
+    names = ("HOME", *XDG)
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ["HOME"] = str(home)
+    for name in XDG:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def tree(folder: Path, *, leave_out: Path | None = None) -> dict[str, tuple]:
@@ -168,8 +195,10 @@ def check_import(
         args = ["import", str(project), str(target)]
         args += ["--format", named] if rng.random() < 0.5 else []
         args += [flag for flag in ("--skip-bad-rows", "--new-class") if rng.random() < 0.3]
+    home = case_root / "home"  # (what the command writes there is outside the project)
+    home.mkdir()
     before, outside = dump(project), tree(case_root, leave_out=project)
-    code, doc, err = _cli(*args)
+    code, doc, err = _cli(*args, home=home)
     fault = None
     if code == 0:
         if not isinstance(doc.get("applied"), int) or doc["applied"] < 0:
