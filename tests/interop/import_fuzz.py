@@ -30,6 +30,7 @@ from safety.project_dump import dump
 
 from interop.import_fuzz_sources import (
     CASES,
+    hf_metadata_as,
     json_lines_from_csv,
     label_studio_min,
     mutate_manifest,
@@ -71,6 +72,8 @@ def make_exports(root: Path) -> tuple[Path, Path, Path]:
         exports / "csv/labels.csv", manifests / "labels.tsv", as_list=False, sep="\t"
     )
     label_studio_min(exports / "labelstudio/tasks.json", manifests / "min.json")
+    for kind in ("csv", "parquet"):
+        hf_metadata_as(exports / "hf", exports / f"hf-{kind}", kind)
     for path, label in [("train/cat/cat0.jpg", "dog"), ("_unlabeled/u0.png", "cat")]:
         assert _cli("label", str(project), path, label)[0] == 0
     return project, images, exports

@@ -291,6 +291,28 @@ def json_lines_from_csv(csv_file: Path, out: Path, *, as_list: bool, sep: str = 
     return out
 
 
+def hf_metadata_as(folder: Path, out: Path, kind: str) -> Path:
+    """A copy of the Hugging Face export ``folder`` whose metadata.jsonl files are
+    metadata.csv or metadata.parquet (``kind``), as other tools write them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shutil.copytree(folder, out)
+    for jsonl in sorted(out.rglob("metadata.jsonl")):
+        rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
+        columns = {key: [row.get(key) for row in rows] for key in rows[0]}
+        if kind == "csv":
+            with (jsonl.parent / "metadata.csv").open("w", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(columns)
+                writer.writerows([["" if v is None else v for v in row.values()] for row in rows])
+        else:
+            table = pa.table({k: pa.array(v, pa.string()) for k, v in columns.items()})
+            pq.write_table(table, jsonl.parent / "metadata.parquet")
+        jsonl.unlink()
+    return out
+
+
 def label_studio_min(tasks: Path, out: Path) -> Path:
     """Label Studio's JSON-MIN shape for the export's annotated tasks."""
     items = []
@@ -312,6 +334,8 @@ CASES: dict[str, tuple[str, str | None, Callable[[random.Random, Path], str]]] =
     "jsonl": ("manifests/labels.jsonl", "jsonl", text_file(json_text=True, jsonl=True)),
     "parquet": ("parquet/labels.parquet", "parquet", mutate_parquet),
     "hf": ("hf", "hf", in_folder("metadata.jsonl", text_file(json_text=True, jsonl=True))),
+    "hf-csv": ("hf-csv", "hf", in_folder("metadata.csv", text_file(json_text=False))),
+    "hf-parquet": ("hf-parquet", "hf", in_folder("metadata.parquet", mutate_parquet)),
     "fiftyone": ("fiftyone", "fiftyone", in_folder("labels.json", text_file(json_text=True))),
     "labelstudio": ("labelstudio/tasks.json", "labelstudio", text_file(json_text=True)),
     "labelstudio-min": ("manifests/min.json", "labelstudio", text_file(json_text=True)),
