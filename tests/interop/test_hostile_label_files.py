@@ -116,22 +116,28 @@ def test_skipping_a_bad_metadata_row_leaves_its_image_out(tmp_path):
     project.close()
 
 
-def _parquet_with_bytes(path, columns: dict[str, list[str]], old: bytes, new: bytes) -> None:
+def _parquet_with_bytes(path, columns: dict, old: bytes, new: bytes, at: int | None = None):
     """A Parquet file of ``columns`` (uncompressed, plain) whose bytes ``old`` are
-    replaced by ``new`` (the same length): text Arrow wrote as UTF-8, made not UTF-8."""
+    replaced by ``new`` (the same length), everywhere or only at their ``at``-th place:
+    text Arrow wrote as UTF-8, made not UTF-8."""
     table = pa.table(columns)
     pq.write_table(table, path, compression="none", use_dictionary=False, write_statistics=False)
     data = path.read_bytes()
-    assert old in data and len(old) == len(new)
-    path.write_bytes(data.replace(old, new))
+    places = [i for i in range(len(data)) if data.startswith(old, i)]
+    assert places and len(old) == len(new)
+    for i in places if at is None else [places[at]]:
+        data = data[:i] + new + data[i + len(new) :]
+    path.write_bytes(data)
 
 
-def test_a_parquet_column_name_that_is_not_utf8_is_refused_clearly(tmp_path):
+# The footer names a column twice: in the schema, and in its column chunk's metadata
+@pytest.mark.parametrize("where", ["schema", "column chunk"])
+def test_a_parquet_column_name_that_is_not_utf8_is_refused_clearly(tmp_path, where):
     """Found by tests/interop/test_import_fuzz.py: a flipped bit in a column's name in
     the footer was Python's UnicodeDecodeError, an internal error."""
     f = tmp_path / "labels.parquet"
     columns = {"path": ["cat/a.png"], "label": ["cat"], "qqqq": ["x"]}
-    _parquet_with_bytes(f, columns, b"qqqq", b"q\xe1qq")
+    _parquet_with_bytes(f, columns, b"qqqq", b"q\xe1qq", at=0 if where == "schema" else 1)
     with pytest.raises(LabelFileError, match="a column's name is not UTF-8 text") as err:
         read_labels(f, "parquet")
     assert str(f) in str(err.value)

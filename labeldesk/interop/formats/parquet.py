@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
 MAGIC = b"PAR1"
+NAME_NOT_UTF8 = "not a readable Parquet file: a column's name is not UTF-8 text"
 
 
 def _schema() -> pa.Schema:
@@ -175,9 +176,7 @@ def _open_columns(
     except (pa.ArrowException, OSError) as exc:
         raise LabelFileError(source, [f"not a readable Parquet file: {exc}"]) from None
     except UnicodeDecodeError:  # (Arrow decodes the names in the file's footer)
-        raise LabelFileError(
-            source, ["not a readable Parquet file: a column's name is not UTF-8 text"]
-        ) from None
+        raise LabelFileError(source, [NAME_NOT_UTF8]) from None
     names = list(schema.names)
     p, lab, s = find_columns(names, columns, source)
     lowered = [name.strip().lower() for name in names]
@@ -246,7 +245,10 @@ def _check_unpacked_size(parquet: pq.ParquetFile, wanted: list[str], source: str
         group = meta.row_group(g)
         for i in range(group.num_columns):
             column = group.column(i)
-            where = column.path_in_schema
+            try:
+                where = column.path_in_schema
+            except UnicodeDecodeError:  # (a column chunk's own copy of its name)
+                raise LabelFileError(source, [NAME_NOT_UTF8]) from None
             if any(where == name or where.startswith(f"{name}.") for name in wanted):
                 total += column.total_uncompressed_size
     if total > MAX_LABEL_FILE_BYTES:
