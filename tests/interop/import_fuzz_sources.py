@@ -171,12 +171,24 @@ def in_folder(name: str, mutate: Callable[[random.Random, Path], str]):
     return inside
 
 
+def flip_footer(rng: random.Random, data: bytes) -> tuple[bytes, str]:
+    """Bits flipped in a Parquet file's footer (its schema, names and offsets), which
+    flips anywhere in the file seldom reach."""
+    size = int.from_bytes(data[-8:-4], "little") if len(data) >= 12 else 0
+    start = max(4, len(data) - 8 - size)
+    buf = bytearray(data)
+    places = [rng.randrange(start, len(data) - 8) for _ in range(rng.randint(1, 3))]
+    for at in places:
+        buf[at] ^= 1 << rng.randrange(8)
+    return bytes(buf), f"footer bits flipped at {places}"
+
+
 def mutate_parquet(rng: random.Random, path: Path) -> str:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     if rng.random() < 0.4:
-        new, what = rng.choice([truncate, flip, empty])(rng, path.read_bytes())
+        new, what = rng.choice([truncate, flip, empty, flip_footer])(rng, path.read_bytes())
         path.write_bytes(new)
         return what
     table = pq.read_table(path)
