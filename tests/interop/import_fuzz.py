@@ -177,7 +177,7 @@ def check_import(
     with ``label --csv``); (the fault found, or None; the command's JSON document)."""
     project0, exports0 = pristine
     project = case_root / "proj"
-    shutil.copytree(project0, project)
+    shutil.copytree(project0, project, ignore=shutil.ignore_patterns("thumbs"))  # (unused)
     exports = case_root / "exports"
     relative, named, mutate = CASES[fmt]
     top = relative.split("/")[0]
