@@ -68,6 +68,21 @@ def test_a_huge_label_studio_annotation_id_still_picks_the_newest(tmp_path):
     assert rows.problems == [] and [r.label for r in rows] == ["dog"]
 
 
+@pytest.mark.parametrize("sign", [1, -1])
+def test_a_huge_label_studio_min_annotation_id_still_picks_the_newest(tmp_path, sign):
+    """Found by tests/interop/test_import_fuzz.py: JSON-MIN's annotation ids were made
+    floats to compare, and one past a float's range was Python's OverflowError."""
+    image = "/data/local-files/?d=cat/a.png"
+    items = [
+        {"image": image, "id": 1, "choice": "cat", "annotation_id": sign * 10**400},
+        {"image": image, "id": 1, "choice": "dog", "annotation_id": 10**401},
+    ]
+    f = tmp_path / "min.json"
+    f.write_text(json.dumps(items))
+    _, rows = read_labels(f, "labelstudio")
+    assert rows.problems == [] and [r.label for r in rows] == ["dog"]
+
+
 def test_a_parquet_file_with_a_repeated_column_is_refused_clearly(tmp_path):
     f = tmp_path / "labels.parquet"
     arrays = [pa.array(["cat/a.png"]), pa.array(["x"]), pa.array(["dog"])]

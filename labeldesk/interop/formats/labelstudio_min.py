@@ -121,12 +121,12 @@ def _newest_per_task(tasks: list[Any]) -> dict[tuple[object, object], int]:
     """Task -> the entry of its newest annotation: JSON-MIN writes one object per
     annotation, so two annotators of a task are two objects (the full export's rule:
     the newest counts, by ``updated_at``, else ``created_at``, else the annotation id)."""
-    best: dict[tuple[object, object], tuple[tuple[float, float], int]] = {}
+    best: dict[tuple[object, object], tuple[tuple[float, int | float], int]] = {}
     for entry, task in enumerate(tasks, start=1):
         if not isinstance(task, dict) or (ident := _task_key(task)) is None:
             continue
-        number = task.get("annotation_id")
-        key = (entry_time(task), float(number) if isinstance(number, int | float) else -inf)
+        number = task.get("annotation_id")  # (compared as it is: a huge int has no float)
+        key = (entry_time(task), number if isinstance(number, int | float) else -inf)
         if ident not in best or key >= best[ident][0]:
             best[ident] = (key, entry)
     return {ident: entry for ident, (_, entry) in best.items()}
