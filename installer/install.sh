@@ -38,7 +38,8 @@
 # Each such file carries a mark (X-LabelDesk-Installer=install.sh: a key in the menu entry,
 # a comment in the XML, a text chunk in the PNGs). With the manifest gone (the data folder
 # deleted by hand), a run takes back only a file that carries the mark and is exactly what
-# it writes; a copy of LabelDesk's icons of your own carries none. --uninstall without a
+# it writes (the macOS .icns, which has no place for one: inside a LabelDesk.app whose
+# Info.plist carries it); a copy of LabelDesk's icons of your own carries none. --uninstall without a
 # manifest removes nothing and names what it left.
 set -euo pipefail
 
@@ -241,8 +242,9 @@ left_unlisted() {
             "$HOME/Applications/LabelDesk.app/Contents/Resources/labeldesk.icns")
     fi
     for path in "${places[@]}"; do
-        if has_mark "$path"; then
-            marked+=("$path")
+        if has_mark "$path" || { [[ "$path" == *.icns && -f "$path" && ! -L "$path" ]] &&
+            has_mark "${path%/Resources/*}/Info.plist"; }; then
+            marked+=("$path")  # (an .icns has no place for the mark: its bundle's Info.plist)
         elif [[ -e "$path" || -L "$path" ]]; then
             others+=("$path")
         fi
@@ -268,7 +270,8 @@ left_unlisted() {
     fi
     if [[ -n "$link" ]] || ((${#marked[@]})); then
         die "no LabelDesk installation found. To remove what its installer made: install again (it
-  takes back each marked file that is exactly what it writes, and the command link), then
+  takes back each marked file that is exactly what it writes, the icon in its marked app
+  bundle too, and the command link), then
   run the uninstall command it prints."
     fi
     die "no LabelDesk installation found; the files above are left as they are"
@@ -745,20 +748,23 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/labeldesk-install.XXXXXX")"  # removed by sto
 # Copies a file into place where there is none, or where the one there is still what the
 # installer wrote (its checksum in the manifest), and records the new checksum. Anything
 # else there is someone's own (or was edited since): left as it is, with a note. $1 is
-# what to write there, mark included (with_mark).
+# what to write there, mark included (with_mark). $3 (optional), "bundle": a file with no
+# place for the mark (the .icns), in an app bundle whose Info.plist carries it: the mark
+# of the bundle stands for its own.
 place() {
-    local src="$1" dest="$2" kind
+    local src="$1" dest="$2" kind mark_found=""
     make_dir "$(dirname "$dest")"
     if [[ -e "$dest" || -L "$dest" ]]; then
         kind="$(recorded "$dest")"
-        if [[ -z "$kind" ]] && has_mark "$dest" && cmp -s -- "$src" "$dest"; then
+        if has_mark "$dest" || [[ "${3:-}" == bundle && -f "$dest" && ! -L "$dest" ]]; then mark_found=1; fi
+        if [[ -z "$kind" && -n "$mark_found" ]] && cmp -s -- "$src" "$dest"; then
             # Marked, and exactly what this run writes there: left by this installation
             # before its data folder (and manifest) was deleted. Listed again, so that
             # --uninstall removes it. (The same bytes without the mark prove nothing: a
             # copy of LabelDesk's icon or metainfo of the user's own is the same.)
             record "file:$(sha256 <"$dest")" "$dest"
             return 0
-        elif [[ -z "$kind" ]] && has_mark "$dest"; then
+        elif [[ -z "$kind" && -n "$mark_found" ]]; then
             say "  note: $dest is not what this installer writes (edited, or from another version), and no manifest lists it; left as it is"
             return 0
         elif [[ -z "$kind" ]]; then
@@ -846,6 +852,17 @@ if [[ "$os" == Linux ]]; then
     start_hint="LabelDesk in your applications menu"
 else
     app="$HOME/Applications/LabelDesk.app"
+    # A bundle whose Info.plist carries the mark and no manifest lists: this installer's,
+    # left when its data folder (and manifest) went. Its folders are listed again (removed
+    # by --uninstall only when empty), and its .icns, which has no place for a mark, is
+    # taken back when it is exactly what this run writes.
+    icns_mark=""
+    if has_mark "$app/Contents/Info.plist" && [[ -z "$(recorded "$app/Contents/Info.plist")" ]]; then
+        icns_mark=bundle
+        for dir in "$app" "$app/Contents" "$app/Contents/MacOS" "$app/Contents/Resources"; do
+            if [[ -d "$dir" && ! -L "$dir" && -z "$(recorded "$dir")" ]]; then record dir "$dir"; fi
+        done
+    fi
     make_dir "$app/Contents/MacOS"
     make_dir "$app/Contents/Resources"
     version="$("$vpython" -c 'import labeldesk; print(labeldesk.__version__)')"
@@ -877,7 +894,7 @@ exec "$venv/bin/labeldesk" gui "\$@"
 LAUNCHER
     chmod +x "$work/LabelDesk"  # cp keeps the mode
     place "$work/LabelDesk" "$app/Contents/MacOS/LabelDesk"
-    place "$share/labeldesk.icns" "$app/Contents/Resources/labeldesk.icns"
+    place "$share/labeldesk.icns" "$app/Contents/Resources/labeldesk.icns" "$icns_mark"
     start_hint="LabelDesk in ~/Applications (Launchpad, Spotlight)"
 fi
 write_manifest
