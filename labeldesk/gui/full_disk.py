@@ -7,15 +7,18 @@ closed, the next one opened a notice again for the same full disk (seen under Xv
 20 MB tmpfs). And a notice left open while the person freed space went on saying "no
 space left".
 
-So a full disk told once stays told until the disk of the project is seen to have room
-again (:data:`ROOM_AGAIN` more free than when it was told, looked at every
-:data:`LOOK_MS` while it is full): until then later full-disk failures go to the status
-bar only, the notice open or not. Once there is room the notice still open says so, and
-the next full disk is told again.
+So a full disk told once stays told until that disk is seen to have room again
+(:data:`ROOM_AGAIN` more free than when it was told, looked at every :data:`LOOK_MS`
+while it is full): until then later full-disk failures on it go to the status bar only,
+the notice open or not. Once there is room the notice still open says so, and the next
+full disk is told again. The disk watched is the one the failure names (an export to a
+USB disk: that disk, not the project's, whose freed space would make the notice say
+"room again" untruly), else the project's (:func:`disk_named`).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -35,23 +38,56 @@ def free_bytes(folder: Path) -> int | None:
         return None
 
 
+# Where a full-disk message (as labeldesk.core.failures and disk_checks word it) names the
+# file or folder it could not write: "no space left on the disk: PATH; …", "… PATH (writing
+# NAME there); …", "no space left on the disk holding [the project database] PATH; …"
+_NAMED = re.compile(
+    r"(?:no space left on the disk|the disk quota is used up)"
+    r"(?::| holding(?: the project database)?) (.+?)(?: \(writing [^)]*\))?(?:;|\n|$)",
+    re.IGNORECASE,
+)
+
+
+def disk_named(message: str, project: Path | None) -> Path | None:
+    """A folder on the disk that the full-disk ``message`` names: the nearest existing
+    folder of the path it names (an export's folder is gone after it failed), not the
+    root; else ``project`` (the open project's folder, or None)."""
+    found = _NAMED.search(message.replace("\u200b", ""))  # (no break hints)
+    path = Path(found.group(1).strip()) if found else None
+    if path is not None and path.is_absolute():
+        for folder in (path, *path.parents[:-1]):
+            if folder.is_dir():
+                return folder
+    return project
+
+
+def _same_disk(one: Path, other: Path) -> bool:
+    try:
+        return one.stat().st_dev == other.stat().st_dev
+    except OSError:
+        return one == other
+
+
 class FullDiskNotice(QObject):
     """The main window's notice about a full disk (:meth:`told`, :meth:`shown`)."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.notice: QMessageBox | None = None
-        self._folder: Path | None = None  # the project folder whose disk was full
+        self._folder: Path | None = None  # a folder on the disk that was full
         self._free_then: int | None = None  # its free bytes when told (None: not watched)
         self._timer = QTimer(self, interval=LOOK_MS)
         self._timer.timeout.connect(self._look)
 
     def told(self, folder: Path | None) -> bool:
         """Whether a full disk met now was told already: its notice is open, or the
-        disk of ``folder`` (the open project's) has had no room since it was told."""
+        disk of ``folder`` (the one the failure names: :func:`disk_named`) is the one told
+        and has had no room since."""
         if self.notice is not None and self.notice.isVisible():
             return True
-        if folder is None or self._free_then is None or folder != self._folder:
+        if folder is None or self._free_then is None or self._folder is None:
+            return False
+        if not _same_disk(folder, self._folder):
             return False
         self._look()
         return self._free_then is not None

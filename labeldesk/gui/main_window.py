@@ -41,7 +41,7 @@ from labeldesk.gui.damage_check import check_job, needs_check
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.focus_ring import FocusRings
-from labeldesk.gui.full_disk import FullDiskNotice
+from labeldesk.gui.full_disk import FullDiskNotice, disk_named
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
@@ -514,7 +514,8 @@ class MainWindow(StackedPages, QMainWindow):
         if self.session is not None and self.session.check_damage():
             dialog = False  # the damage met: the read-only reopen's notice says it all
         full = says_disk_full(message)
-        folder = None if self.project is None else self.project.path
+        project = None if self.project is None else self.project.path
+        folder = disk_named(message, project) if full else project  # the disk that was full
         if full and self.full_disk.told(folder):
             # One full disk, one notice: the jobs that follow a failed one (the model's
             # scores after an embedding kept its finished batches) meet it too

@@ -91,3 +91,46 @@ def test_a_full_disk_told_once_until_there_is_room_again(qtbot, window, project,
     window.notify_error(SECOND)  # full again after there was room: told again
     assert len(_notices(window)) == 1
     _notices(window)[0].close()
+
+
+def test_room_again_is_looked_for_on_the_disk_that_was_full(
+    qtbot, window, project, tmp_path, monkeypatch
+):
+    """An export to another disk (a USB disk) failed for space: space freed on the
+    project's disk made the open notice say there was room again (it watched the project's
+    disk whatever the failure named); the disk the failure names is the one watched."""
+    from labeldesk.gui import full_disk
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    free = {"project": 40_000, "usb": 1_000}
+    monkeypatch.setattr(
+        full_disk, "free_bytes", lambda f: free["usb" if f.is_relative_to(usb) else "project"]
+    )
+    window.open_project(project.path)
+    window.notify_error(f"no space left on the disk: {usb / 'export'}; free some space")
+    notice = _notices(window)[0]
+    free["project"] += 50 << 20  # space freed on the project's disk: not the full one
+    window.full_disk._look()
+    assert full_disk.ROOM_WORDS not in notice.text()
+    free["usb"] += 50 << 20
+    window.full_disk._look()
+    assert full_disk.ROOM_WORDS in notice.text()
+    notice.close()
+
+
+def test_the_disk_a_full_disk_message_names():
+    from pathlib import Path
+
+    from labeldesk.gui.full_disk import disk_named
+
+    here = Path(__file__).parent
+    project = Path("/projects/p")
+    named = f"no space left on the disk: {here} (writing knn-1.npz there); free some space"
+    assert disk_named(named, project) == here
+    gone = f"the disk quota is used up: {here / 'export-1' / 'a.png'}; free some space"
+    assert disk_named(gone, project) == here  # the nearest folder that is there
+    assert disk_named("no space left on the disk; free some space", project) == project
+    assert disk_named("no space left on the disk: /no-such/x; free", project) == project
+    holding = f"no space left on the disk holding the project {here} (3 KiB free); free"
+    assert disk_named(holding, project) == project  # the project's own disk
