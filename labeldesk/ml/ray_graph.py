@@ -48,7 +48,7 @@ from .ray_graph_worker import (
 )
 from .ray_head import HeadWatch
 from .ray_node_names import node_names
-from .ray_nodes import on_every_node
+from .ray_nodes import names_of_nodes, on_every_node
 from .ray_notices import alive_nodes, caught, losses_told, noted
 from .ray_results import relay_options
 
@@ -164,9 +164,10 @@ def graph_on_ray(
 
 def check_versions(answers: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
     ours = graph_code_version()
+    names = names_of_nodes([node for node, _ in answers])  # by id too where one address
     for node, found in answers:
         if found["labeldesk"] != ours:
-            where = f"node {found['host']} ({node.get('NodeManagerAddress', '?')})"
+            where = f"node {found['host']} ({names[str(node.get('NodeID'))]})"
             raise ClusterMismatch(
                 f"{where} runs LabelDesk {found['labeldesk']}, this machine {ours}: their "
                 "neighbours could differ; install the same version on both"

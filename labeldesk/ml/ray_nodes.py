@@ -87,7 +87,7 @@ def _not_installed(ray: Any, nodes: list[dict[str, Any]], refs: list[Any], watch
     """Which nodes lack LabelDesk (each has answered: asking again is quick), and how to
     install it there."""
     lacking = []
-    names = _names(nodes)
+    names = names_of_nodes(nodes)
     for node, ref in zip(nodes, refs, strict=True):
         try:
             watch.call(ray.get, ref, timeout=CALL_LEAVE_S)
@@ -104,8 +104,9 @@ def _not_installed(ray: Any, nodes: list[dict[str, Any]], refs: list[Any], watch
     )
 
 
-def _names(nodes: list[dict[str, Any]]) -> dict[str, str]:
-    """Node id -> how messages name the node (:func:`.ray_node_names.node_names`)."""
+def names_of_nodes(nodes: list[dict[str, Any]]) -> dict[str, str]:
+    """Node id -> how messages name the node, for nodes as ``ray.nodes()`` gives them
+    (:func:`.ray_node_names.node_names`)."""
     return node_names({str(n.get("NodeID")): str(n.get("NodeManagerAddress", "?")) for n in nodes})
 
 
@@ -129,7 +130,7 @@ def probe_nodes(
     pairs; raise the first problem found."""
     answers = on_every_node(ray, probe_node, root, [rel for _, rel in sample], watch=watch)
     ours = code_version()
-    names = _names([node for node, _ in answers])
+    names = names_of_nodes([node for node, _ in answers])
     for node, found in answers:
         found["head"] = HEAD_RESOURCE in (node.get("Resources") or {})
         where = f"node {found['host']} ({names[str(node.get('NodeID'))]})"

@@ -96,3 +96,18 @@ def test_the_node_without_labeldesk_on_one_machine_is_named_by_id(monkeypatch):
         ClusterMismatch, match=r"not installed on node 5c0ffee1 at 127\.0\.0\.1 \(1 of"
     ):
         on_every_node(without.PartlyInstalled(), lambda: {})
+
+
+def test_a_node_with_another_graph_code_is_named_by_id_where_nodes_share_an_address():
+    """check_versions named it by NodeManagerAddress alone: "(127.0.0.1)", either node."""
+    from labeldesk.ml.ray_errors import ClusterMismatch
+    from labeldesk.ml.ray_graph import check_versions
+    from labeldesk.ml.ray_graph_worker import graph_code_version
+
+    nodes = [{"NodeID": node, "NodeManagerAddress": at} for node, at in ONE_MACHINE.items()]
+    found = [
+        {"host": "box", "labeldesk": graph_code_version()},
+        {"host": "box", "labeldesk": "0.1"},
+    ]
+    with pytest.raises(ClusterMismatch, match=r"^node box \(5c0ffee1 at 127\.0\.0\.1\) runs"):
+        check_versions(list(zip(nodes, found, strict=True)))
