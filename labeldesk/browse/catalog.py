@@ -8,7 +8,7 @@ model's values joined onto it by id (:func:`labeldesk.ml.image_values.insight_va
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -21,12 +21,12 @@ from labeldesk.browse.image_records import (
     ImageInfo,
     Insight,
 )
+from labeldesk.browse.insight_columns import InsightColumns, insight_columns
 from labeldesk.browse.sort_orders import MODEL_SORTS, SortKeys, sort_order
 from labeldesk.core.display import model_opinion
 from labeldesk.core.image_frame import image_frame
 from labeldesk.core.project import ImageState
 from labeldesk.core.vocab import EXCLUDED, SPLITS, STATUSES, VERIFIED, class_codes
-from labeldesk.ml.image_values import insight_values
 
 # a search typed on reads only the paths that held its start when they are at most this
 # share of all (taking the few out of a million costs more than it saves past that)
@@ -129,6 +129,10 @@ class ImageCatalog:
         # The generation in which a person's edit (label, split, status) last reached
         # each image, 0 if none: what left a list by an edit, not by a rescoring.
         self.edited_at = np.zeros(len(self.ids), dtype=np.int64)
+        # values begun off the GUI thread (begin_insights): their token, and the labels
+        # and statuses of the images edited since, as they were before the edit
+        self._pending: tuple[object, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
+        self._pending = None
         self._no_insights()
         self._lower_paths = frame["path"].str.lower().reset_index(drop=True)
         # the last search text and the paths holding it: a path search reads every path
@@ -178,30 +182,81 @@ class ImageCatalog:
         self._orders_of = object()
 
     def set_insights(self, insights: ImageInsights | None) -> None:
-        """Take the model's per-image values (None forgets them)."""
+        """Take the model's per-image values (None forgets them), made here: at a
+        million images :meth:`begin_insights` makes them off the GUI thread instead."""
+        if insights is None:
+            self._pending = None
+            self.generation += 1
+            self._no_insights()
+            return
+        self.take_insights(insight_columns(self._index, insights, self.classes))
+
+    def begin_insights(self, insights: ImageInsights) -> Callable[[], InsightColumns]:
+        """The work of taking ``insights``, to run off the GUI thread (it reads only the
+        ids, fixed, and arrays it copies); hand its result to :meth:`take_insights`.
+        Edits re-read meanwhile are noted, so the flags after the swap are those
+        :meth:`set_insights` now and the edits after it would leave. A later call, or
+        anything that changes the values (:meth:`set_insights`, :meth:`forget_insights`,
+        the classes), makes the swap refused."""
+        token: object = object()
+        self._pending = (token, [])
+        index, classes = self._index, tuple(self.classes)
+        labels, statuses = self.labels, self.statuses
+
+        def make() -> InsightColumns:
+            columns = insight_columns(index, insights, classes)
+            # (edits made while copying are put back as they were by the noted edits)
+            return columns._replace(token=token, judged=(labels.copy(), statuses.copy()))
+
+        return make
+
+    @property
+    def insights_pending(self) -> bool:
+        """Whether values begun with :meth:`begin_insights` are awaited."""
+        return self._pending is not None
+
+    def take_insights(self, columns: InsightColumns) -> bool:
+        """Swap in ``columns`` (:func:`insight_columns` of this catalog's ids, or
+        :meth:`begin_insights`' work); whether they were taken: not when made for other
+        ids or classes, or when begun and then superseded or cancelled."""
+        if columns.size != len(self.ids) or columns.classes != tuple(self.classes):
+            return False
+        edits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        if columns.token is not None:
+            if self._pending is None or self._pending[0] is not columns.token:
+                return False
+            edits = self._pending[1]
+        self._pending = None
         self.generation += 1
         self._no_insights()
-        if insights is None:
-            return
-        self.insights = insights
-        values = insight_values(self._index, insights, self.classes)  # joined by image id
-        self._insight_row = values["insights_row"].to_numpy(dtype=np.int64, copy=True)
-        self.predicted = _objects(values["predicted"])
-        self.confidence = values["confidence"].to_numpy(dtype=np.float64, copy=True)
-        self.issue_scores = values["issue_score"].to_numpy(dtype=np.float64, copy=True)
-        self.flagged = values["flagged"].to_numpy(dtype=bool, copy=True)
-        self._judged = (self.flagged.copy(), self.labels.copy(), self.statuses.copy())
-        self.suggested = _objects(values["suggested"])
-        self.outlier_scores = values["outlier_score"].to_numpy(dtype=np.float64, copy=True)
-        self.guess = _objects(values["guess"])
-        self.guess_confidence = values["guess_confidence"].to_numpy(dtype=np.float64, copy=True)
+        insights = self.insights = columns.insights
+        self._insight_row = columns.rows
+        self.predicted, self.suggested, self.guess = (
+            columns.predicted,
+            columns.suggested,
+            columns.guess,
+        )
+        self.confidence, self.issue_scores = columns.confidence, columns.issue_scores
+        self.outlier_scores = columns.outlier_scores
+        self.guess_confidence = columns.guess_confidence
+        self.flagged = columns.flagged
+        if columns.judged is None:
+            labels, statuses = self.labels.copy(), self.statuses.copy()
+        else:
+            labels, statuses = columns.judged
+        for positions, old_labels, old_statuses in reversed(edits):  # as they were
+            labels[positions], statuses[positions] = old_labels, old_statuses
+        self._judged = (self.flagged.copy(), labels, statuses)
+        if edits:  # a person looked at these since: their flags go (as apply_columns')
+            touched = np.unique(np.concatenate([e[0] for e in edits]))
+            self.flagged[touched] &= (self.labels[touched] == labels[touched]) & (
+                self.statuses[touched] == statuses[touched]
+            )
         if insights.has_model:
             self.expected_errors = int(insights.expected_errors)
             self.pixel_share = float(insights.pixel_share)
-            if insights.expected_wrong is not None:
-                rows = self._insight_row
-                self.expected_wrong = np.zeros(len(rows), dtype=bool)
-                self.expected_wrong[rows >= 0] = insights.expected_wrong[rows[rows >= 0]]
+            self.expected_wrong = columns.expected_wrong
+        return True
 
     def forget_insights(self, image_ids: Iterable[int]) -> None:
         """These images' files hold other pictures now (a rescan found them edited or
@@ -212,6 +267,7 @@ class ImageCatalog:
         if not len(positions):
             return
         self.generation += 1
+        self._pending = None  # values begun before would bring them back
         self._insight_row[positions] = -1
         self.predicted[positions] = self.suggested[positions] = self.guess[positions] = None
         for values in (self.confidence, self.issue_scores, self.outlier_scores):
@@ -237,6 +293,7 @@ class ImageCatalog:
         if not names:
             return
         self.generation += 1
+        self._pending = None  # values begun before name the classes as before
 
         def named_now(values: np.ndarray) -> np.ndarray:
             out = values.copy()
@@ -566,6 +623,8 @@ class ImageCatalog:
                 statuses == judged_statuses[positions]
             )
             self.flagged[positions] = flags[positions] & as_judged
+        if self._pending is not None:  # values begun before: judged them as they were
+            self._pending[1].append((positions, self.labels[positions], self.statuses[positions]))
         self.labels[positions] = labels
         self.splits[positions] = splits
         self.statuses[positions] = statuses
@@ -592,6 +651,7 @@ class ImageCatalog:
 
     def set_classes(self, classes: Sequence[str], colours: Mapping[str, int] | None = None) -> None:
         self.generation += 1
+        self._pending = None
         self.classes = list(classes)
         if colours is not None:
             self.colours = dict(colours)

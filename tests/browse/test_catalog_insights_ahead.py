@@ -1,0 +1,93 @@
+"""New scores taken off the GUI thread (``begin_insights`` → its work in a job →
+``take_insights``): the browser then shows the same rows, counts, flags and orders as
+when :meth:`set_insights` took them on the spot, edits made while the job ran included,
+and work superseded or overtaken by a change of the values is refused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from labeldesk.browse.catalog import ImageCatalog, StateColumns
+from labeldesk.browse.image_records import ImageFilter
+from labeldesk.core.project import ImageState
+from tests.browse.test_catalog import fake_insights
+from tests.browse.test_catalog_sort_order import FILTERS
+
+ARRAYS = ("predicted", "confidence", "issue_scores", "flagged", "suggested", "outlier_scores")
+
+
+def shown(catalog: ImageCatalog) -> dict[str, object]:
+    """What the browser shows from a catalog: each filter's rows in each order, the
+    counts, the flags, each image's insight line."""
+    out: dict[str, object] = {}
+    for sort in ("path", "issue", "confidence", "outlier"):
+        for n, wanted in enumerate(FILTERS):
+            out[f"{sort} {n}"] = catalog.filter(replace(wanted, sort=sort)).tolist()
+        out[f"{sort} flagged"] = catalog.filter(ImageFilter(show="flagged", sort=sort)).tolist()
+    out["counts"] = catalog.show_counts()
+    out["train counts"] = catalog.show_counts("train")
+    out["errors"] = (catalog.expected_errors_in(None), catalog.expected_errors_in("train"))
+    out["opinions"] = [catalog.opinion(p) for p in range(len(catalog))]
+    out["insights"] = [repr(catalog.insight(p)) for p in range(len(catalog))]
+    for name in ARRAYS:
+        out[name] = repr(getattr(catalog, name).tolist())
+    return out
+
+
+def flagged_edit(catalog: ImageCatalog) -> StateColumns:
+    """A flagged image relabeled by a person (its flag goes) and an unflagged one."""
+    flagged = int(np.flatnonzero(catalog.flagged)[0])
+    other = int(np.flatnonzero(~catalog.flagged & (catalog.labels != None))[0])  # noqa: E711
+    states = [
+        ImageState(int(catalog.ids[p]), "dog" if catalog.labels[p] == "cat" else "cat", s, st)
+        for p, s, st in ((q, catalog.splits[q], catalog.statuses[q]) for q in (flagged, other))
+    ]
+    return StateColumns.of(states, catalog.classes)
+
+
+def test_scores_taken_from_a_job_show_what_set_insights_shows(project):
+    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
+    insights = fake_insights(on_the_spot)
+    on_the_spot.set_insights(insights)
+    assert ahead.take_insights(ahead.begin_insights(insights)())
+    assert not ahead.insights_pending
+    assert shown(ahead) == shown(on_the_spot)
+    # a rescoring: new values over the old ones, the same either way
+    flipped = replace(insights, issue_score=insights.issue_score[::-1].copy(), expected_errors=3)
+    on_the_spot.set_insights(flipped)
+    assert ahead.take_insights(ahead.begin_insights(flipped)())
+    assert shown(ahead) == shown(on_the_spot)
+
+
+def test_edits_made_while_the_job_ran_count_as_made_after_the_scores(project):
+    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
+    insights = fake_insights(on_the_spot)
+    on_the_spot.set_insights(insights)
+    ahead.set_insights(insights)  # (the old scores, flags among them)
+    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
+    on_the_spot.set_insights(flipped)
+    edit = flagged_edit(on_the_spot)
+    on_the_spot.apply_columns(edit)
+    make = ahead.begin_insights(flipped)
+    ahead.apply_columns(edit)  # a person relabels while the job runs
+    assert ahead.take_insights(make())
+    assert shown(ahead) == shown(on_the_spot)
+    assert not ahead.flagged[ahead.positions_of(edit.ids[:1])].any()  # looked at
+
+
+def test_work_superseded_or_overtaken_is_refused(project):
+    catalog = ImageCatalog.load(project)
+    insights = fake_insights(catalog)
+    older = catalog.begin_insights(insights)
+    newer = catalog.begin_insights(replace(insights, expected_errors=5))
+    assert not catalog.take_insights(older())  # newer scores are on their way
+    assert catalog.insights is None and catalog.insights_pending
+    made = newer()
+    catalog.set_classes([*catalog.classes, "bird"])  # the names it joined changed
+    assert not catalog.take_insights(made) and not catalog.insights_pending
+    assert catalog.insights is None
+    made = catalog.begin_insights(insights)()
+    catalog.forget_insights([int(catalog.ids[0])])
+    assert not catalog.take_insights(made) and not catalog.insights_pending
