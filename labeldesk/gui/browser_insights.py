@@ -18,8 +18,10 @@ from PySide6.QtCore import QObject
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter, Insight
+from labeldesk.browse.insight_columns import InsightColumns
 from labeldesk.core.gone_files import files_gone
 from labeldesk.core.project import Project
+from labeldesk.gui import sort_ahead
 from labeldesk.gui.browser_place import ImageRestore
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.image_model import ImageListModel
@@ -133,12 +135,52 @@ class BrowserInsights:
         return [replace(n, file_missing=True) if g else n for n, g in zip(out, gone, strict=True)]
 
     def _insights_updated(self, insights: ImageInsights | None) -> None:
+        """New scores from the feed: taken at once in a small project; at a million
+        images the arrays are made by a job (0.4-0.5 s of the GUI thread at every
+        rescoring when made here) and only swapped in when it ends."""
         if self._closed or self.model.catalog is None:
             return
         catalog = self.catalog
+        if insights is None or len(catalog) < sort_ahead.AHEAD_MIN_IMAGES:
+            self._take_insights(catalog, insights)
+            return
+        make = catalog.begin_insights(insights)
+        job = Job(lambda *, progress, cancel: make(), "Taking the model's scores")
+        view = self
+        assert isinstance(view, QObject)  # (the project view)
+        # (tied to the view: a job ending after it was deleted calls nothing on it)
+        job.connect_while(view, job.finished, lambda made: self._insights_made(catalog, made))
+        job.connect_while(view, job.failed, lambda _: self._insights_made(catalog, None))
+        self.runner.start(job)
+
+    def _insights_made(self, catalog: ImageCatalog, made: InsightColumns | None) -> None:
+        """The job's arrays: swapped in, unless the catalog was replaced (a new one took
+        the feed's latest scores when made) or newer scores are on their way. When the
+        values changed meanwhile (classes renamed, files edited) or the job failed, the
+        feed's latest scores are taken here, as before."""
+        if self._closed or self.model.catalog is not catalog:
+            return
+        if made is None:  # (failed)
+            self._take_insights(catalog, self.feed.latest)
+            return
+        before = self.model.rows_to_ids(self.grid.selected_rows())
+        first = catalog.insights is None
+        if catalog.take_insights(made):
+            self._insights_taken(catalog, made.insights, before, first)
+        elif not catalog.insights_pending:  # (else a later job's come)
+            self._take_insights(catalog, self.feed.latest)
+
+    def _take_insights(self, catalog: ImageCatalog, insights: ImageInsights | None) -> None:
         before = self.model.rows_to_ids(self.grid.selected_rows())
         first = catalog.insights is None
         catalog.set_insights(insights)
+        self._insights_taken(catalog, insights, before, first)
+
+    def _insights_taken(
+        self, catalog: ImageCatalog, insights: ImageInsights | None, before: np.ndarray, first: bool
+    ) -> None:
+        """What the view does once ``catalog`` has new values (``before``: the ids
+        selected before; ``first``: whether it had none before)."""
         if not self.feed.busy:  # scored now (a run started before they came is followed
             self._awaiting_scores.clear()  # by another, which scores them)
             self.embedded_run = ""
