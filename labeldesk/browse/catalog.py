@@ -133,6 +133,11 @@ class ImageCatalog:
         # and statuses of the images edited since, as they were before the edit
         self._pending: tuple[object, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
         self._pending = None
+        # The model's flags and the labels and statuses they were given for: an image
+        # a person looked at loses its flag, and gets it back when an undo returns it
+        # to that state (the status bar's count follows both ways).
+        self._judged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._guess_codes: tuple[np.ndarray, tuple[str, ...], np.ndarray] | None = None
         self._no_insights()
         self._lower_paths = frame["path"].str.lower().reset_index(drop=True)
         # the last search text and the paths holding it: a path search reads every path
@@ -163,15 +168,16 @@ class ImageCatalog:
         self.confidence = np.full(n, np.nan)
         self.issue_scores = np.full(n, np.nan)
         self.flagged = np.zeros(n, dtype=bool)
-        # The model's flags and the labels and statuses they were given for: an image
-        # a person looked at loses its flag, and gets it back when an undo returns it
-        # to that state (the status bar's count follows both ways).
-        self._judged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.suggested = np.full(n, None, dtype=object)
         self.outlier_scores = np.full(n, np.nan)
         self.guess = np.full(n, None, dtype=object)
-        self._guess_codes: tuple[np.ndarray, tuple[str, ...], np.ndarray] | None = None
         self.guess_confidence = np.full(n, np.nan)
+        self._no_derived()
+
+    def _no_derived(self) -> None:
+        """What the model's values give besides their arrays, as before any."""
+        self._judged = None
+        self._guess_codes = None
         self.expected_errors: int | None = None  # "about N likely wrong", once scored
         # the labels counted in it, per image (None: known for the whole project only)
         self.expected_wrong: np.ndarray | None = None
@@ -228,7 +234,7 @@ class ImageCatalog:
             edits = self._pending[1]
         self._pending = None
         self.generation += 1
-        self._no_insights()
+        self._no_derived()  # (the arrays are all replaced: not made anew first)
         insights = self.insights = columns.insights
         self._insight_row = columns.rows
         self.predicted, self.suggested, self.guess = (
