@@ -1,9 +1,11 @@
-"""The first sort of the browser by a model value, and the map opened, at a million images:
-this checkout against the code before, in turns, in one run.
+"""New scores arriving for every image (a rescoring), the first sort of the browser by a model
+value, and the map opened, at a million images: this checkout against the code before,
+in turns, in one run.
 
-Each round runs ``bench_gui_stalls.py PROJECT --actions sort_issue,sort_confidence,map_open``
-once per checkout, in its own process (the app opened offscreen until idle, its scores and
-map read from the project's caches; then the browser sorted by label fit and by
+Each round runs ``bench_gui_stalls.py PROJECT --actions`` rescore,sort_issue,sort_confidence,
+map_open once per checkout, in its own process (the app opened offscreen until idle, its scores and
+map read from the project's caches; then ``rescore``: the insights feed hands over new
+scores for every image, as after a label fit; then the browser sorted by label fit and by
 confidence, each the first sort by that value since the scores came; then a new map page
 over the cached projection), the checkouts' order swapped every round, and prints per
 action the longest GUI-thread stall, the call's own time and the GUI thread's CPU time
@@ -31,18 +33,20 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ACTIONS = ("sort_issue", "sort_confidence", "map_open")
+ACTIONS = ("rescore", "sort_issue", "sort_confidence", "map_open")
 LINE = re.compile(
     r"^(?P<name>\w+)\s+call\s+(?P<call>[\d.]+) s\s+max gap\s+(?P<gap>[\d.]+) s.*?"
     r"\(CPU: call (?P<cpu>[\d.]+) s, longest gap (?P<gap_cpu>[\d.]+) s\)"
 )
 
 
-def run_once(project: Path, checkout: Path) -> dict[str, dict[str, float]]:
+def run_once(
+    project: Path, checkout: Path, actions: tuple[str, ...] = ACTIONS
+) -> dict[str, dict[str, float]]:
     """One app run of the actions with ``checkout``'s labeldesk: name -> figures."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "QT_QPA_PLATFORM": "offscreen"}
     command = [sys.executable, str(HERE / "bench_gui_stalls.py"), str(project)]
-    command += ["--actions", ",".join(ACTIONS)]
+    command += ["--actions", ",".join(actions)]
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     found: dict[str, dict[str, float]] = {}
     for line in out.splitlines():
@@ -110,6 +114,7 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="a checkout of the code before (needed)")
     parser.add_argument("--after", type=Path, default=HERE.parent, help="default: this one")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--actions", default=",".join(ACTIONS), help=f"some of {','.join(ACTIONS)}")
     parser.add_argument(
         "--map-read", action="store_true", help="only the map's read in its job (no app)"
     )
@@ -124,19 +129,20 @@ def main() -> None:
     if args.map_read:
         map_reads(args.project, checkouts, args.rounds)
         return
+    actions = tuple(a for a in args.actions.split(",") if a in ACTIONS)
     runs: dict[str, list[dict[str, dict[str, float]]]] = {"before": [], "after": []}
     for n in range(args.rounds):
         order = ["before", "after"] if n % 2 == 0 else ["after", "before"]
         for which in order:
             load = os.getloadavg()[0]
-            figures = run_once(args.project, checkouts[which])
+            figures = run_once(args.project, checkouts[which], actions)
             runs[which].append(figures)
             text = "  ".join(
                 f"{a} {f['gap']:.2f} s (CPU {f['gap_cpu']:.2f})" for a, f in figures.items()
             )
             print(f"round {n + 1} {which:<6} load {load:4.1f}: {text}", flush=True)
     print("\nlongest stall, s (GUI-thread CPU in it, s): median of the rounds, before → after")
-    for action in ACTIONS:
+    for action in actions:
         row = []
         for which in ("before", "after"):
             got = [r[action] for r in runs[which] if action in r]

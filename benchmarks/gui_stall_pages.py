@@ -3,7 +3,8 @@ Duplicates and leakage window (open, change what it shows, Show in browser), Dat
 versions (open, compare two versions), the Export dialog (open, change its options),
 Drift (a folder of new images checked), the map (cached), the labeling queue (open, a
 class key), a search typed in the browser's filter box (each keystroke), sorting the
-browser by issue and by confidence, and select-all then a class key.
+browser by issue and by confidence, and select-all then a class key; new scores arriving
+for every image (a rescoring).
 
 Each is measured as the other actions are (``Bench.measure``: the longest heartbeat gap
 from the action until the app is idle). ``--drift FOLDER`` names the folder of new images
@@ -12,10 +13,12 @@ from the action until the app is idle). ``--drift FOLDER`` names the folder of n
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 PAGE_ACTIONS = (
+    "rescore (new scores for every image, as the insights feed delivers them), "
     "search_key_1..N (each keystroke of --search-typed, then search_key_clear), sort_issue, "
     "sort_confidence, class_sorted, all_sorted, search_sorted_1..2 (sorted by confidence), "
     "select_all_label_2, dups_open, dups_kind, dups_show_in_browser, "
@@ -35,6 +38,9 @@ def page_actions(bench: Any) -> None:
         return not wanted or any(n in wanted for n in names)
 
     bench.settle(window.show_browser)
+    if any_wanted("rescore"):  # new scores for every image arrive (as after a label fit)
+        fresh = replace(view.feed.latest, issue_score=view.feed.latest.issue_score[::-1].copy())
+        bench.measure("rescore", lambda: view.feed._finished(fresh), f"{len(fresh):,} scored")
     if any_wanted("search_key_1"):
         typed_search(bench, bench.args.search_typed)
     bench.measure("sort_issue", lambda: view.sidebar.select_sort("issue"))
