@@ -61,7 +61,13 @@ from .input_size import choose_model_spec
 from .ray_address import check_reachable
 from .ray_changed import all_changed_on_workers, probed_changed
 from .ray_cluster import connect, import_ray, prepare_import
-from .ray_errors import STOPPED_STARTING, ClusterError, ClusterLost, ImagesDifferOnWorker
+from .ray_errors import (
+    STOPPED_STARTING,
+    ClusterError,
+    ClusterLost,
+    ImageMissingOnWorker,
+    ImagesDifferOnWorker,
+)
 from .ray_head import HeadWatch
 from .ray_node_names import node_names
 from .ray_nodes import ClusterShape, cluster_shape, death_window, probe_nodes
@@ -310,6 +316,8 @@ def _job(
                         raise ClusterLost(_kept_text(exc, report, len(items))) from exc
                     except NodeLost as exc:  # the rest of the cluster can go on
                         raise NodeLost(_kept_text(exc, report, len(items), "")) from exc
+                    except ImageMissingOnWorker as exc:  # a mount gone: what was kept
+                        raise ImageMissingOnWorker(_kept_text(exc, report, len(items), "")) from exc
                     except JobFailed as exc:  # what was kept: said here, where it is known
                         failed = ClusterError(exc.said(exc.error, notices.names))
                         raise ClusterError(_kept_text(failed, report, len(items), "")) from exc

@@ -323,9 +323,8 @@ def store_results(
         ):
             raise ImageMissingOnWorker(
                 f"{batch['reason'][missing[0]]} (all {len(missing)} of this batch): check "
-                "that the workers see the image folder (--remote-root); finished batches "
-                "are kept"
-            )
+                "that the workers see the image folder (--remote-root)"
+            )  # what was kept: said by the job, which knows (ray_embed._kept_text)
         report.failed += [
             {"path": str(batch["path"][i]), "reason": str(batch["reason"][i])}
             for i in np.flatnonzero((status == FAILED) | (status == MISSING))

@@ -13,7 +13,8 @@ from ml.test_ray_lost_processes import OOM, ActorDiedError
 
 from cluster.test_ray_model_switch import StandIn, batch, embedded  # noqa: F401
 from labeldesk.ml import ray_embed, ray_results
-from labeldesk.ml.ray_errors import ClusterError
+from labeldesk.ml.ray_errors import ClusterError, ImageMissingOnWorker
+from labeldesk.ml.ray_worker import MISSING
 from labeldesk.ml.store import project_vectors
 
 
@@ -55,3 +56,52 @@ def test_a_job_failing_mid_way_says_what_it_kept_and_what_is_left(embedded, monk
         "and it embeds only those"
     )
     assert len(project_vectors(project).paths) == 8  # the two batches, kept whole
+
+
+class MountGone(StandIn):
+    """The job hands back ``take`` batches, then one whose every image the workers did
+    not find (their mount of the image folder gone), while the images are here."""
+
+    def run_job(self, ray, items, spec, root, plan, watch=None, explain=None):
+        size = ray_results.LOST_BATCH
+
+        def batches():
+            for i in range(self.take):
+                yield batch(items[i * size : (i + 1) * size])
+            lost = batch(items[self.take * size : (self.take + 1) * size])
+            lost["status"][:] = MISSING
+            lost["reason"][:] = "not found: /mnt/photos/a/1.png"
+            yield lost
+
+        return ray_results.Outputs(batches(), watch=watch, explain=lambda error: None)
+
+
+def missing_on_worker(project) -> str:
+    with pytest.raises(ImageMissingOnWorker) as raised:
+        ray_embed.embed_on_ray(project, "tiny:48", address="127.0.0.1:6379")
+    return str(raised.value)
+
+
+def test_images_missing_on_the_workers_before_any_batch_says_nothing_was_kept(
+    embedded,  # noqa: F811
+    monkeypatch,
+):
+    """It said "finished batches are kept" when none had come back."""
+    project, _ = embedded
+    MountGone(monkeypatch, project, take=0)
+    message = missing_on_worker(project)
+    assert message.startswith("not found: /mnt/photos/a/1.png (all 8 of this batch): check")
+    assert message.endswith("(--remote-root); no batch had come back yet: run it again")
+    assert "kept" not in message
+
+
+def test_images_missing_on_the_workers_mid_way_says_what_was_kept(embedded, monkeypatch):  # noqa: F811
+    project, n = embedded
+    assert n >= 2 * ray_results.LOST_BATCH
+    MountGone(monkeypatch, project, take=1)
+    message = missing_on_worker(project)
+    assert message.endswith(
+        f"(--remote-root); the 8 images embedded before that are kept and {n - 8} are "
+        "left: run it again, and it embeds only those"
+    )
+    assert len(project_vectors(project).paths) == 8
