@@ -194,18 +194,26 @@ def leave(code: int) -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    if ray_cluster is not None:
-        # A command that ran on a Ray cluster has Ray, Ray Data, PyArrow and the model's
-        # runtime loaded: the interpreter's last garbage collections over all of that
-        # went on 5.7-7.1 s after a finished job's summary (2 cores, load 13-17), and
-        # 5-16 s after the error of a job Ray's memory monitor had killed (48 s in
-        # another run: the machine short of memory, each page touched again is slow).
-        # Everything the command wrote is closed and stored by now; the teardown
-        # itself still runs (atexit handlers, open files flushed), without those scans:
-        # the objects alive at exit are frozen out of them (at the exit itself, so that
-        # a caller that catches SystemExit, a test, goes on as before).
+    if not _ran_the_app():
+        # A command that loaded the model (PyTorch or ONNX Runtime, and for a Ray job
+        # Ray, Ray Data and PyArrow) went on seconds after its last line while the
+        # interpreter's last garbage collections went over all of that: after a Ray
+        # job 5.7-7.1 s (2 cores, load 13-17), 5-16 s after the error of a job Ray's
+        # memory monitor had killed; after a local `labeldesk embed` 3.6-4.6 s. The
+        # command has closed what it wrote by now (its project, its files: each in a
+        # `with`), and the teardown itself still runs (atexit handlers, stdout and stderr
+        # flushed, the exit code), without those scans: the objects alive at exit are
+        # frozen out of them (at the exit itself, so that a caller that catches
+        # SystemExit, a test, goes on as before).
         atexit.register(gc.freeze)
     sys.exit(code)
+
+
+def _ran_the_app() -> bool:
+    """Whether this process loaded Qt (`labeldesk gui`, the one command that does): Qt
+    objects that only a garbage collection frees (a window's, a QSettings' pending
+    values) are left to the interpreter's teardown as before."""
+    return "PySide6.QtCore" in sys.modules
 
 
 def main(argv: Sequence[str] | None = None) -> int:
