@@ -191,6 +191,7 @@ def leave(code: int) -> NoReturn:
     after the command had said what happened and written nothing)."""
     ray_cluster = sys.modules.get("labeldesk.ml.ray_cluster")
     if ray_cluster is not None and ray_cluster.left_to_ray():
+        sys.modules["labeldesk.ml.ray_workdir"].remove_made()  # (its empty job folder)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

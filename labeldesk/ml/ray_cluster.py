@@ -34,6 +34,7 @@ from .ray_address import check_reachable, connected_to, parse_address, same_addr
 from .ray_auto import local_target
 from .ray_errors import ClusterError, ClusterLost, ClusterMismatch, ClusterUnavailable
 from .ray_head import CALL_LEAVE_S, CALL_POLL_S, HeadWatch
+from .ray_workdir import job_environment
 
 CONNECT_ATTEMPTS = 3  # Ray Client's per-job server can die as it starts (see connect)
 log = logging.getLogger(__name__)
@@ -133,18 +134,22 @@ def _watched_init(ray: Any, address: str, watch: HeadWatch) -> None:
     if it ever connects, and Ray's own ``ray.shutdown`` at exit is taken off meanwhile:
     it would wait for that call (Ray's lock), keeping the process a minute after its
     message. ``ray.init`` off the main thread leaves the process's SIGTERM handler as
-    it was (Ray sets one only from the main thread, and logs that it did not)."""
+    it was (Ray sets one only from the main thread, and logs that it did not). The job
+    gets a working directory of its own (:mod:`.ray_workdir`): its workers import each
+    node's LabelDesk, not one in the folder this command was run from."""
     given_up = threading.Event()
     outcome: list[BaseException | None] = []
 
     def run() -> None:
         try:
-            ray.init(
-                address=address,
-                logging_level=logging.WARNING,
-                log_to_driver=False,
-                configure_logging=False,
-            )
+            with job_environment(address) as runtime_env:  # (not this folder's LabelDesk)
+                ray.init(
+                    address=address,
+                    runtime_env=runtime_env,
+                    logging_level=logging.WARNING,
+                    log_to_driver=False,
+                    configure_logging=False,
+                )
         except BaseException as exc:
             outcome.append(exc)
             return
