@@ -15,7 +15,10 @@ own virtual environment in PATH/.venv, e.g. a `git worktree` of main), a second 
 runs from that environment (the nodes must run the client's LabelDesk), and the rounds
 alternate between the two.
 
-    python benchmarks/bench_ray_exit.py [--rounds 2] [--before /path/to/main]
+    python benchmarks/bench_ray_exit.py [--rounds 2] [--before /path/to/main] [--timing]
+
+``--timing`` prints the start of each run's "where the time went" (joining the cluster,
+checking it, the first batch) in place of its last line.
 
 (offline, as the tests run Ray: `unshare -n bash -c 'ip link set lo up; python …'`)
 """
@@ -58,8 +61,11 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def one(python: Path, project: Path, address: str, env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall s, CPU s) from the command's last line to its end, and that line."""
+def one(
+    python: Path, project: Path, address: str, env: dict[str, str], timing: bool = False
+) -> tuple[float, float, str]:
+    """(wall s, CPU s) from the command's last line to its end, and that line (with
+    ``timing``, the start of the summary's "where the time went" instead)."""
     labeldesk = python.parent / "labeldesk"
     cmd = [str(labeldesk), "embed", str(project), "--ray", address, "--workers", "1"]
     proc = subprocess.Popen(
@@ -68,21 +74,33 @@ def one(python: Path, project: Path, address: str, env: dict[str, str]) -> tuple
     )  # fmt: skip
     assert proc.stdout is not None
     last_at, last_cpu, last = time.time(), 0.0, ""
+    went = ""
     for line in proc.stdout:
         last_at, last = time.time(), line.strip()
+        if last.startswith("where the time went: "):  # "1.2 s joining the cluster, …"
+            went = last.split(": ", 1)[1].split(" (", 1)[0]
         with contextlib.suppress(OSError):  # (ended already)
             last_cpu = cpu_of(proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
     ended = time.time()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{cmd} failed: {last}")
-    return ended - last_at, usage.ru_utime + usage.ru_stime - last_cpu, last
+    return (
+        ended - last_at,
+        usage.ru_utime + usage.ru_stime - last_cpu,
+        went if timing else last[:60],
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--before", type=Path, help="a checkout of the code before")
+    parser.add_argument(
+        "--timing",
+        action="store_true",
+        help="print the summary's first figures (joining the cluster, checking it) too",
+    )
     args = parser.parse_args()
     roots = {"this code": ROOT} | ({"before": args.before.resolve()} if args.before else {})
     env = {
@@ -113,10 +131,10 @@ def main() -> None:
             for name, (_, address, python) in clusters.items():
                 copy = work / f"{name.replace(' ', '_')}{i}"
                 shutil.copytree(work / "project", copy)
-                wall, cpu, last = one(python, copy, address, env)
+                wall, cpu, last = one(python, copy, address, env, args.timing)
                 seen[name].append((wall, cpu))
                 print(f"round {i + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU after the "
-                      f"last line ({last[:60]}…)", flush=True)  # fmt: skip
+                      f"last line ({last}…)", flush=True)  # fmt: skip
         for name, values in seen.items():
             walls, cpus = [w for w, _ in values], [c for _, c in values]
             print(f"{name}: median {statistics.median(walls):.2f} s wall, "
