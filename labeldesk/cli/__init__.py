@@ -195,7 +195,7 @@ def leave(code: int) -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    if not _ran_the_app():
+    if _loaded_a_large_library() and not _ran_the_app():
         # A command that loaded the model (PyTorch or ONNX Runtime, and for a Ray job
         # Ray, Ray Data and PyArrow) went on seconds after its last line while the
         # interpreter's last garbage collections went over all of that: after a Ray
@@ -205,9 +205,20 @@ def leave(code: int) -> NoReturn:
         # `with`), and the teardown itself still runs (atexit handlers, stdout and stderr
         # flushed, the exit code), without those scans: the objects alive at exit are
         # frozen out of them (at the exit itself, so that a caller that catches
-        # SystemExit, a test, goes on as before).
+        # SystemExit, a test, goes on as before). Only there: a command that loaded
+        # none of those libraries gains little from it and keeps the whole teardown, so
+        # an object only a collection would close (a file left open) is still closed.
         atexit.register(gc.freeze)
     sys.exit(code)
+
+
+LARGE_LIBRARIES = ("torch", "onnxruntime", "openvino", "ray")
+
+
+def _loaded_a_large_library() -> bool:
+    """Whether this process imported a library whose objects make the interpreter's
+    last garbage collections take seconds (the model's runtimes, Ray)."""
+    return any(name in sys.modules for name in LARGE_LIBRARIES)
 
 
 def _ran_the_app() -> bool:
