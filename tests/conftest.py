@@ -109,3 +109,19 @@ def as_user(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv("LABELDESK_USER", name)
 
     return switch
+
+
+@pytest.fixture
+def counted_sorts(monkeypatch):
+    """The lengths of the arrays np.argsort is asked to sort (a test counts the sorts)."""
+    import numpy as np
+
+    sizes: list[int] = []
+    argsort = np.argsort
+
+    def counting(a, *args, **kwargs):
+        sizes.append(len(a))
+        return argsort(a, *args, **kwargs)
+
+    monkeypatch.setattr(np, "argsort", counting)
+    return sizes

@@ -17,20 +17,6 @@ from tests.browse.test_catalog import fake_insights
 from tests.browse.test_catalog_sort_order import FILTERS, sorted_afresh
 
 
-@pytest.fixture
-def counted_sorts(monkeypatch):
-    """The lengths of the arrays np.argsort is asked to sort."""
-    sizes: list[int] = []
-    argsort = np.argsort
-
-    def counting(a, *args, **kwargs):
-        sizes.append(len(a))
-        return argsort(a, *args, **kwargs)
-
-    monkeypatch.setattr(np, "argsort", counting)
-    return sizes
-
-
 def tied(insights):
     """Scores with many ties (copies of one picture score alike): the order among equal
     values is the path order, whichever way the order was made."""

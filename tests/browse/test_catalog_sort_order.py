@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
@@ -29,20 +28,6 @@ def sorted_afresh(catalog: ImageCatalog, wanted: ImageFilter, values: np.ndarray
     shown = np.flatnonzero(catalog.matches(wanted))
     key = values[shown]
     return list(shown[np.argsort(np.where(np.isnan(key), np.inf, key), kind="stable")])
-
-
-@pytest.fixture
-def counted_sorts(monkeypatch):
-    """The lengths of the arrays np.argsort is asked to sort."""
-    sizes: list[int] = []
-    argsort = np.argsort
-
-    def counting(a, *args, **kwargs):
-        sizes.append(len(a))
-        return argsort(a, *args, **kwargs)
-
-    monkeypatch.setattr(np, "argsort", counting)
-    return sizes
 
 
 def test_each_sort_is_made_once_across_filter_changes(project, counted_sorts):
