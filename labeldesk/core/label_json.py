@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .errors import LabelFileError
+from .json_shown import json_shown
 from .json_stream import array_items, object_pairs, opening
 from .label_file_formats import (
     LABEL_COLUMNS,
@@ -132,8 +133,10 @@ def _json_lines(parsed: Parsed, lines: Iterable[str], columns: Columns) -> Itera
 class _Pairs(list[tuple[str, Any]]):
     """A JSON object as its (key, value) pairs: a key written twice is not silently lost."""
 
-    def __repr__(self) -> str:  # shown in problems as the object it was written as
-        return repr(dict(self))
+    json_object = True  # json_shown shows it as the object it was written as
+
+    def __repr__(self) -> str:
+        return json_shown(self)
 
 
 def _object_record(

@@ -24,6 +24,7 @@ from pathlib import Path
 from .batch_counts import BatchCounts
 from .display import NOT_UNICODE, not_unicode
 from .errors import LabelDeskError, LabelFileError
+from .json_shown import json_shown
 from .label_content import Hashes
 from .label_file_formats import (
     KEEP_LABEL,
@@ -214,7 +215,7 @@ def _row(
     if keep:
         pass
     elif label is not None and not isinstance(label, str):
-        problems.append(f"the label {label!r} must be text (or empty for unlabeled)")
+        problems.append(f"the label {json_shown(label)} must be text (or empty for unlabeled)")
     elif label and label.strip() == "-":  # `labeldesk label P PATH -` removes a label
         problems.append(
             "'-' is not a class: to remove the image's label in a labels file, leave its "
@@ -231,7 +232,7 @@ def _row(
             problems.append(problem)
     split_name: str | None = None
     if split is not None and not isinstance(split, str):
-        problems.append(f"the split {split!r} must be text")
+        problems.append(f"the split {json_shown(split)} must be text")
     elif split and split.strip():
         split_name = SPLIT_FOLDERS.get(split.strip().lower())
         if split_name is None:

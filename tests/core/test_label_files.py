@@ -69,11 +69,26 @@ def test_json_dict_list_and_lines(tmp_path):
     assert read_label_file(f).problems == [(1, "expected an object with 'path' and 'label'")]
     f.write_text('{"a.jpg": {"label": "cat"}}')
     assert read_label_file(f).problems == [
-        (1, "the label {'label': 'cat'} must be text (or empty for unlabeled)")
+        (1, 'the label {"label": "cat"} must be text (or empty for unlabeled)')
     ]
     f.write_text("42")
     with pytest.raises(LabelFileError, match="expected a JSON object"):
         read_label_file(f)
+
+
+def test_a_json_value_in_a_problem_is_shown_as_json(tmp_path):
+    # as the file has it (true, {"a": 1}), not as Python writes it (True, {'a': 1})
+    f = tmp_path / "l.jsonl"
+    f.write_text(
+        '{"path": "a.jpg", "label": true}\n'
+        '{"path": "b.jpg", "label": {"a": 1, "b": [null, false]}}\n'
+        '{"path": "c.jpg", "label": "cat", "split": false}\n'
+    )
+    assert read_label_file(f).problems == [
+        (1, "the label true must be text (or empty for unlabeled)"),
+        (2, 'the label {"a": 1, "b": [null, false]} must be text (or empty for unlabeled)'),
+        (3, "the split false must be text"),
+    ]
 
 
 def test_every_bad_row_is_kept_with_its_line(tmp_path):

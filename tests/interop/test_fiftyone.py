@@ -199,3 +199,15 @@ def test_a_status_word_it_does_not_know_is_not_read_and_said(tmp_path):
     _, rows = read_labels(tmp_path / "ds")
     assert [(r.label, r.status) for r in rows.rows] == [("cat", "")]
     assert "'ok'" in rows.status_note and "not read" in rows.status_note
+
+
+def test_an_odd_target_is_shown_as_the_json_has_it():
+    from labeldesk.interop.formats.fiftyone import _target
+
+    assert _target(True, ["cat"]) == (
+        None,
+        "the target true is not a class index, a label or null",
+    )
+    assert _target({"a": 1}, None)[1] == (
+        'the target {"a": 1} is not a class index, a label or null'
+    )

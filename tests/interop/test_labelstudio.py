@@ -462,3 +462,16 @@ def test_an_empty_choice_is_that_task_s_problem_not_an_unlabel(project, tmp_path
     _, rows = read_labels(f)
     assert [n for n, _ in rows.problems] == [1] and "empty choice" in rows.problems[0][1]
     assert [r.label for r in rows] == []
+
+
+def test_odd_choices_are_shown_as_the_json_has_them():
+    from labeldesk.interop.formats.labelstudio_min import _choice
+
+    several = {"type": "choices", "from_name": "choice", "value": {"choices": ["cat", "dog"]}}
+    assert result_label([several])[1] == (
+        'several choices ["cat", "dog"]: multi-label is not supported'
+    )
+    assert _choice(True) == (None, "the label true is not a class name")
+    assert _choice({"choices": [None, False]})[1] == (
+        "several choices [null, false]: multi-label is not supported"
+    )

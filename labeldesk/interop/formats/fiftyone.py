@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.file_kinds import is_present
+from labeldesk.core.json_shown import json_shown
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -289,7 +290,7 @@ def _target(target: Any, classes: list[str] | None) -> tuple[object, str | None]
         if not classes[target].strip():  # (a blank label means unlabeled: not by index)
             return None, f'class index {target} names no class in "classes" (it is blank)'
         return classes[target], None
-    return None, f"the target {str(target)[:60]!r} is not a class index, a label or null"
+    return None, f"the target {json_shown(target, 60)} is not a class index, a label or null"
 
 
 register_importer(

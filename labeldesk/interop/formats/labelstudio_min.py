@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.json_shown import json_shown
 from labeldesk.core.json_stream import opening
 from labeldesk.core.label_file_formats import KEEP_LABEL
 from labeldesk.core.label_files import LabelFile
@@ -155,8 +156,8 @@ def _choice(value: object) -> tuple[str | None, str | None]:
         value = value.get("choices")
     if isinstance(value, list):
         if len(value) > 1:
-            return None, f"several choices {value!r}: multi-label is not supported"
+            return None, f"several choices {json_shown(value)}: multi-label is not supported"
         value = value[0] if value else None
     if value is None or isinstance(value, str):
         return value or None, None
-    return None, f"the label {value!r} is not a class name"
+    return None, f"the label {json_shown(value)} is not a class name"

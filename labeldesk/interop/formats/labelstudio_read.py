@@ -47,6 +47,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.json_shown import json_shown
 from labeldesk.core.label_file_formats import KEEP_LABEL, Record
 from labeldesk.core.label_files import LabelFile
 
@@ -340,7 +341,7 @@ def result_label(result: object) -> tuple[str | None, str | None]:
         choices = named
     picked = choices[0]["value"]["choices"]
     if not isinstance(picked, list) or len(picked) > 1:
-        return None, f"several choices {picked!r}: multi-label is not supported"
+        return None, f"several choices {json_shown(picked)}: multi-label is not supported"
     if picked and isinstance(picked[0], str) and not picked[0].strip():
         return None, "an empty choice names no class (to unlabel an image, submit no choice)"
     return (picked[0] if picked else None), None
