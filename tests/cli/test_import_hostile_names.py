@@ -100,3 +100,29 @@ def test_an_exports_manifest_or_folder_names_the_file_to_import(proj, capsys, fm
         # the file to import is the advice: no "with --format NAME" tacked on after it
         assert said["error"].endswith("to read its labels"), said
     assert main(["import", str(proj), str(out / to_import)]) == 0  # as it says
+
+
+@pytest.mark.parametrize(
+    ("manifest", "wrong"),
+    [
+        ('{"format": ["imagefolder"]}', 'gives its "format" as ["imagefolder"], not as text'),
+        ('{"format": null}', 'gives its "format" as null, not as text'),
+        ('{"format": "tfrecord"}', 'names the format "tfrecord", which LabelDesk does not'),
+        ('{"version": 1}', 'has no "format"'),
+        ('["csv"]', 'is not a JSON object but ["csv"]'),
+        ("{not json", "is not valid JSON"),
+    ],
+)
+def test_an_exports_bad_manifest_is_named_not_the_folder_again(proj, capsys, manifest, wrong):
+    """A manifest whose format was a list said "OUT is a LabelDesk export (['imagefolder']),
+    not a label file: import OUT to read its labels": the folder it had just refused."""
+    out = proj.parent / "out"
+    assert main(["export", str(proj), str(out), "--format", "csv"]) == 0
+    (out / "labeldesk-export.json").write_text(manifest, encoding="utf-8")
+    capsys.readouterr()
+    for source in (out / "labeldesk-export.json", out):
+        code, said = _run(capsys, "import", str(proj), str(source))
+        assert code == 1 and said["kind"] != "InternalError", said
+        assert f"labeldesk-export.json {wrong}" in said["error"], said
+        assert f"import {out} " not in said["error"], said
+        assert "import the label file in it" in said["error"], said

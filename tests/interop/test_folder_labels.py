@@ -554,3 +554,14 @@ def test_a_split_folder_labeldesk_does_not_read_beside_train_is_a_bad_row(
     assert f"rename it {meant}/" in err
     with open_project(path) as p:
         assert (labels_of(p, files), p.classes()) == before
+
+
+def test_an_export_whose_folder_no_longer_reads_is_not_advised_to_itself(tmp_path):
+    # its class folders gone, an ImageFolder export said "import OUT to read its labels"
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "labeldesk-export.json").write_text('{"format": "imagefolder"}')
+    with pytest.raises(LabelDeskError) as caught:
+        detect_format(out)
+    assert "is not read as imagefolder: name its format (imagefolder)" in str(caught.value)
+    assert f"import {out}" not in str(caught.value)

@@ -24,6 +24,7 @@ from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.registry import Registry
 from labeldesk.core.staging import EXPORT_MANIFEST
 
+from .export_advice import export_advice
 from .export_paths import as_project_paths
 
 # The files a folder import reads its labels from (a Hugging Face dataset's metadata,
@@ -156,26 +157,6 @@ def refuse_project_files(path: Path) -> None:
     )
 
 
-# What to import of a LabelDesk export whose folder itself is not read as its format
-_EXPORT_LABELS = {"csv": "labels.csv", "parquet": "labels.parquet", "labelstudio": "tasks.json"}
-
-
-def export_advice(folder: Path, said: str) -> str:
-    """Where a LabelDesk export in ``folder`` keeps its labels, after ``said`` ("OUT is"):
-    its manifest records how others read the pictures, not the labels."""
-    import json
-
-    try:
-        fmt = str(json.loads((folder / EXPORT_MANIFEST).read_text("utf-8"))["format"])
-    except (OSError, ValueError, KeyError, TypeError):
-        fmt = ""
-    target = folder / _EXPORT_LABELS[fmt] if fmt in _EXPORT_LABELS else folder
-    return (
-        f"{said} a LabelDesk export ({fmt or 'format unknown'}), not a label file: "
-        f"import {target} to read its labels"
-    )
-
-
 # What an import reads, for a source that holds nothing to read
 WHAT_IMPORT_READS = (
     "import reads a label file (CSV, TSV, JSON, JSON Lines, Parquet, a Label Studio "
@@ -203,7 +184,7 @@ def detect_format(path: Path | str) -> str:
         if IMPORTERS[name].sniff(path):
             return name
     if (path / EXPORT_MANIFEST).is_file():
-        raise LabelDeskError(export_advice(path, f"{path} is"))
+        raise LabelDeskError(export_advice(path, f"{path} is", folder_refused=True))
     raise UnknownFormatError(
         f"{path}: not a label file LabelDesk recognises; name its format "
         f"({', '.join(IMPORTERS.names())})"
