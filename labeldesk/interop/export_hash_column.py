@@ -46,6 +46,15 @@ def hash_column_problems(folder: Path, manifest: dict[str, Any]) -> list[dict[st
                     "why": f"its content_hash {digest or '(empty)'} is not that of {path}, "
                            f"which the export wrote ({want})",
                 })  # fmt: skip
+    except NotText as exc:  # (a path cell's is said by the labels read back)
+        if exc.column == HASH:
+            found.append({
+                "path": f"{name} row {exc.row:,}",
+                "why": "its content_hash holds bytes that are not UTF-8 text, not the hash "
+                       "the export wrote: a script that reads the column fails or gets "
+                       "other text",
+            })  # fmt: skip
+        return found
     except (OSError, ValueError, csv.Error):
         return found
     except Exception as exc:  # (pyarrow's own errors: a damaged file, said elsewhere)
@@ -53,6 +62,14 @@ def hash_column_problems(folder: Path, manifest: dict[str, Any]) -> list[dict[st
             return found
         raise
     return found
+
+
+class NotText(ValueError):
+    """A Parquet cell of ``column`` (its ``row``, from 1) whose bytes are not UTF-8."""
+
+    def __init__(self, column: str, row: int) -> None:
+        super().__init__(f"row {row}: the {column!r} column holds bytes that are not UTF-8")
+        self.column, self.row = column, row
 
 
 def renamed_file_problems(
@@ -117,7 +134,24 @@ def _parquet_rows(file: Path) -> Iterator[tuple[str, str]]:
         parquet = pq.ParquetFile(raw)
         if not {PATH, HASH} <= set(parquet.schema_arrow.names):
             return
+        done = 0
         for batch in parquet.iter_batches(columns=[PATH, HASH], batch_size=65_536):
-            columns = batch.to_pydict()
-            for path, digest in zip(columns[PATH], columns[HASH], strict=True):
+            paths = _texts(batch.column(PATH), PATH, done)
+            digests = _texts(batch.column(HASH), HASH, done)
+            for path, digest in zip(paths, digests, strict=True):
                 yield str(path or ""), str(digest or "")
+            done += batch.num_rows
+
+
+def _texts(cells: Any, column: str, done: int) -> list[Any]:
+    """The cells' values; :class:`NotText` naming the first whose bytes are not UTF-8
+    (Arrow decodes a string cell as Python reads it)."""
+    try:
+        return list(cells.to_pylist())
+    except UnicodeDecodeError:
+        for i in range(len(cells)):
+            try:
+                cells[i].as_py()
+            except UnicodeDecodeError:
+                raise NotText(column, done + i + 1) from None
+        raise

@@ -144,3 +144,32 @@ def test_hugging_face_metadata_nested_too_deep_is_an_answer_not_an_internal_erro
     assert "internal error" not in said.out + said.err
     found = json.loads(said.out)
     assert code == 1 and found["intact"] is False
+
+
+@pytest.mark.parametrize("flipped", ["column name", "content_hash cell", "path cell"])
+def test_a_parquet_name_or_cell_that_is_not_utf8_is_said(project, tmp_path, capsys, flipped):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = export_v1(project, tmp_path, "parquet")
+    file = out / "labels.parquet"
+    table = pq.read_table(file)
+    if flipped == "column name":
+        table = table.add_column(table.num_columns, "QQQQnotes", pa.array(["x"] * len(table)))
+    else:
+        column = flipped.split()[0]
+        cells = ["QQQQ" + str(n) for n in range(len(table))]
+        at = table.schema.get_field_index(column)
+        table = table.set_column(at, column, pa.array(cells))
+    pq.write_table(table, file, compression="none", use_dictionary=False)
+    data = file.read_bytes()
+    assert b"QQQQ" in data
+    file.write_bytes(data.replace(b"QQQQ", b"\xff\xfeQQ"))  # as many bytes: offsets hold
+    resync(out)
+    code, found = verify(capsys, project, "v1", out)
+    assert code == 1 and not found["intact"], found
+    said = json.dumps(found)
+    assert "not UTF-8" in said, found  # the content_hash cell's passed as intact before
+    if flipped == "content_hash cell":
+        [row] = [f for f in found["files"] if f["path"] == "labels.parquet row 1"]
+        assert row["why"].startswith("its content_hash holds bytes that are not UTF-8")
