@@ -73,12 +73,15 @@ def cmd_label(args: argparse.Namespace) -> Output:
             from labeldesk.interop.formats.export_paths import as_project_paths
 
             rows = as_project_paths(args.csv, read_label_file(args.csv, columns))
+            file = f"{args.csv.name} ({rows.read_as or 'csv'})"  # as `import` names it
             try:
                 applied = apply_label_rows(
                     project,
                     rows,
+                    source="import",  # a file the person brings: a plain undo takes it back
+                    file=file,
                     create_classes=args.new_class,
-                    description=f"labels from {args.csv.name}",
+                    description=f"labels from {file}",
                 )
             except LabelFileError as exc:
                 raise unknown_classes_advised(exc, args.project) from None

@@ -76,6 +76,28 @@ def test_an_imported_file_is_listed_as_an_import_and_plain_undo_redo_take_it(
     assert label_of(proj, "train/cat/cat0.jpg") == "cat"
 
 
+def test_label_csv_is_recorded_as_an_import_and_plain_undo_redo_take_it(proj, tmp_path, capsys):
+    # `label --csv FILE` reads a file of labels the person brings, as `import` does: it
+    # was recorded as 'human', as if each label had been given by hand
+    f = tmp_path / "more.csv"
+    f.write_text("path,label\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,cat\n")
+    code, doc = run(capsys, "label", proj, "--csv", str(f))
+    assert code == 0 and doc["applied"] == 2
+    events = events_of(proj, capsys, doc["batch"])
+    assert len(events) == 2 and {e["source"] for e in events} == {"import"}
+
+    main(["undo", proj])  # a plain undo, as for the person's other changes
+    text = capsys.readouterr().out
+    assert "labels from more.csv (csv)" in text and "--include-imports" not in text
+    assert label_of(proj, "_unlabeled/u0.png") is None
+    code, redone = run(capsys, "redo", proj)
+    assert code == 0 and label_of(proj, "_unlabeled/u1.png") == "cat"
+    again = events_of(proj, capsys, redone["redo_batch"])
+    assert {e["source"] for e in again} == {"import"}
+    assert run(capsys, "undo", proj)[1]["undone_batch"] == redone["redo_batch"]
+    assert label_of(proj, "_unlabeled/u1.png") is None
+
+
 def test_a_read_only_project_of_schema_14_still_says_what_undo_would_take(
     proj, tmp_path, capsys, make_read_only
 ):
