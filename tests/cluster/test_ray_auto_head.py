@@ -65,7 +65,9 @@ def test_duplicates_ray_auto_names_the_head_it_found(monkeypatch, gcs):
     """The neighbour search's report (`duplicates --ray auto --json`'s cluster part)."""
     from labeldesk.cli.embeddings import reached
 
-    fake = SimpleNamespace(get_runtime_context=lambda: SimpleNamespace(gcs_address=gcs))
+    fake = SimpleNamespace(
+        get_runtime_context=lambda: SimpleNamespace(gcs_address=gcs), nodes=lambda: []
+    )
     monkeypatch.setattr(ray_graph, "prepare_import", lambda address: None)
     monkeypatch.setattr(ray_graph, "import_ray", lambda: fake)
     monkeypatch.setattr(ray_graph, "check_reachable", lambda address: None)
