@@ -138,14 +138,20 @@ def test_installed_pyside_keeps_references_to_none_and_true(qtbot, view):
         ping = Signal()
 
     probe = Probe()
+    # A bad install loses one reference per call: 5,000 calls lose 5,000. The counts are
+    # the process's, so the view's background jobs move them too as they free what they
+    # held (a drop of 407 was seen in a full run with 200 calls and a bound of 100): the
+    # bound is half the loss, far above that.
+    calls = 5000
     none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
-    for _ in range(200):
+    for i in range(calls):
         probe.setObjectName("probe")
         probe.ping.emit()
-        view.grid.viewport().repaint()
+        if i % 25 == 0:
+            view.grid.viewport().repaint()
     if sys.version_info < (3, 12):  # immortal from 3.12 on: counts are meaningless there
-        assert none_before - sys.getrefcount(None) < 100
-        assert true_before - sys.getrefcount(True) < 100
+        assert none_before - sys.getrefcount(None) < calls // 2
+        assert true_before - sys.getrefcount(True) < calls // 2
     assert view.model.rowCount() == 19
 
 
