@@ -7,6 +7,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO ?= .demo-project
+# Two test processes (pytest-xdist), each test file whole in one of them and the Ray
+# cluster tests all in one (tests/conftest.py): CI's 2 cores both busy. PYTEST_WORKERS=
+# runs the suite in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadgroup
 
 .PHONY: install run test test-install lint bench clean
 
@@ -28,7 +32,7 @@ test: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_WORKERS)
 
 test-install:
 	bash installer/test_install.sh
