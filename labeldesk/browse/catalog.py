@@ -8,25 +8,26 @@ model's values joined onto it by id (:func:`labeldesk.ml.image_values.insight_va
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from labeldesk.browse.catalog_orders import ModelOrders
 from labeldesk.browse.image_records import (
     SHOW_CHOICES,
-    SORT_CHOICES,
     ImageFilter,
     ImageInfo,
     Insight,
 )
-from labeldesk.browse.insight_columns import InsightColumns, insight_columns
-from labeldesk.browse.sort_orders import MODEL_SORTS, SortKeys, sort_order
+from labeldesk.browse.insight_swap import InsightSwap
+from labeldesk.browse.state_columns import StateColumns, value_codes
 from labeldesk.core.display import model_opinion
 from labeldesk.core.image_frame import image_frame
-from labeldesk.core.project import ImageState
 from labeldesk.core.vocab import EXCLUDED, SPLITS, STATUSES, VERIFIED, class_codes
+
+__all__ = ["NARROW_SHARE", "ImageCatalog", "StateColumns"]  # (StateColumns: moved, kept here)
 
 # a search typed on reads only the paths that held its start when they are at most this
 # share of all (taking the few out of a million costs more than it saves past that)
@@ -34,7 +35,6 @@ NARROW_SHARE = 4
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
-    from labeldesk.ml.insights import ImageInsights
 
 
 def _objects(series: pd.Series) -> np.ndarray:
@@ -44,50 +44,7 @@ def _objects(series: pd.Series) -> np.ndarray:
     return values
 
 
-def _codes(series: pd.Series, known: Sequence[str]) -> np.ndarray:
-    """Position of each value in ``known`` (-1: none or another value), as int8."""
-    return pd.Index(list(known), dtype=object).get_indexer(series.astype(object)).astype(np.int8)
-
-
-class StateCodes(NamedTuple):
-    """The codes of re-read states, made where they were read (a background job): at a
-    million rows looking the labels up cost 0.9 s of the GUI thread (select-all + a key)."""
-
-    classes: tuple[str, ...]  # the class list ``labels`` were coded against
-    labels: np.ndarray  # int64: the class's index, -1 unlabeled, -2 not a class
-    splits: np.ndarray  # int8: the place in SPLITS, -1 none or another
-    statuses: np.ndarray  # int8: the place in STATUSES, -1 none or another
-
-
-class StateColumns(NamedTuple):
-    """Re-read image states as one array per field (ids int64, the others objects), and
-    their codes when :meth:`of` was given the class list."""
-
-    ids: np.ndarray
-    labels: np.ndarray
-    splits: np.ndarray
-    statuses: np.ndarray
-    codes: StateCodes | None = None
-
-    @classmethod
-    def of(cls, states: Sequence[ImageState], classes: Sequence[str] | None = None) -> StateColumns:
-        # One list per field: zip(*states) over 100k tuples took several times longer.
-        labels = np.array([s.label for s in states], dtype=object)
-        splits = np.array([s.split for s in states], dtype=object)
-        statuses = np.array([s.status for s in states], dtype=object)
-        codes = None
-        if classes is not None:
-            codes = StateCodes(
-                tuple(classes),
-                class_codes(labels, classes, unknown=-2),
-                _codes(pd.Series(splits, dtype=object), SPLITS),
-                _codes(pd.Series(statuses, dtype=object), STATUSES),
-            )
-        ids = np.array([s.image_id for s in states], dtype=np.int64)
-        return cls(ids, labels, splits, statuses, codes)
-
-
-class ImageCatalog:
+class ImageCatalog(InsightSwap, ModelOrders):
     """The images of one project in path order, skipped files included (the grid shows
     them only when asked to), with the model's insights once they are computed."""
 
@@ -111,8 +68,8 @@ class ImageCatalog:
         self.statuses = _objects(frame["status"])
         # The same as small integers (the Categoricals' codes, -1 for none): comparing a
         # million objects after every key press cost ~100 ms; comparing codes costs ~1 ms.
-        self.split_codes = _codes(frame["split"], SPLITS)
-        self.status_codes = _codes(frame["status"], STATUSES)
+        self.split_codes = value_codes(frame["split"], SPLITS)
+        self.status_codes = value_codes(frame["status"], STATUSES)
         self.widths = frame["width"].fillna(0).to_numpy(dtype=np.int64)
         self.heights = frame["height"].fillna(0).to_numpy(dtype=np.int64)
         self.sizes = frame["size"].fillna(0).to_numpy(dtype=np.int64)
@@ -129,16 +86,7 @@ class ImageCatalog:
         # The generation in which a person's edit (label, split, status) last reached
         # each image, 0 if none: what left a list by an edit, not by a rescoring.
         self.edited_at = np.zeros(len(self.ids), dtype=np.int64)
-        # values begun off the GUI thread (begin_insights): their token, and the labels
-        # and statuses of the images edited since, as they were before the edit
-        self._pending: tuple[object, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] | None
-        self._pending = None
-        # The model's flags and the labels and statuses they were given for: an image
-        # a person looked at loses its flag, and gets it back when an undo returns it
-        # to that state (the status bar's count follows both ways).
-        self._judged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._guess_codes: tuple[np.ndarray, tuple[str, ...], np.ndarray] | None = None
-        self._no_insights()
+        self._no_insights()  # (the model's values: InsightSwap)
         self._lower_paths = frame["path"].str.lower().reset_index(drop=True)
         # the last search text and the paths holding it: a path search reads every path
         # (about 0.1 s at a million), and the browser filters again at each key press
@@ -159,176 +107,7 @@ class ImageCatalog:
     def usable_count(self) -> int:
         return int(self.usable.sum())
 
-    # -- insights ----------------------------------------------------------------
-    def _no_insights(self) -> None:
-        n = len(self.ids)
-        self.insights: ImageInsights | None = None
-        self._insight_row = np.full(n, -1, dtype=np.int64)  # position -> insights row
-        self.predicted = np.full(n, None, dtype=object)
-        self.confidence = np.full(n, np.nan)
-        self.issue_scores = np.full(n, np.nan)
-        self.flagged = np.zeros(n, dtype=bool)
-        self.suggested = np.full(n, None, dtype=object)
-        self.outlier_scores = np.full(n, np.nan)
-        self.guess = np.full(n, None, dtype=object)
-        self.guess_confidence = np.full(n, np.nan)
-        self._no_derived()
-
-    def _no_derived(self) -> None:
-        """What the model's values give besides their arrays, as before any."""
-        self._judged = None
-        self._guess_codes = None
-        self.expected_errors: int | None = None  # "about N likely wrong", once scored
-        # the labels counted in it, per image (None: known for the whole project only)
-        self.expected_wrong: np.ndarray | None = None
-        self.pixel_share = 0.0  # the pixel view's share in the predictions scored
-        self._orders: dict[str, np.ndarray] = {}  # sort -> every position in its order
-        # changed with every change of the values the orders sort by: orders made off the
-        # GUI thread (sort_orders) from older values are then not taken
-        self._orders_of = object()
-
-    def set_insights(self, insights: ImageInsights | None) -> None:
-        """Take the model's per-image values (None forgets them), made here: at a
-        million images :meth:`begin_insights` makes them off the GUI thread instead."""
-        if insights is None:
-            self._pending = None
-            self.generation += 1
-            self._no_insights()
-            return
-        self.take_insights(insight_columns(self._index, insights, self.classes))
-
-    def begin_insights(self, insights: ImageInsights) -> Callable[[], InsightColumns]:
-        """The work of taking ``insights``, to run off the GUI thread (it reads only the
-        ids, fixed, and arrays it copies); hand its result to :meth:`take_insights`.
-        Edits re-read meanwhile are noted, so the flags after the swap are those
-        :meth:`set_insights` now and the edits after it would leave. A later call, or
-        anything that changes the values (:meth:`set_insights`, :meth:`forget_insights`,
-        the classes), makes the swap refused."""
-        token: object = object()
-        self._pending = (token, [])
-        index, classes = self._index, tuple(self.classes)
-        labels, statuses = self.labels, self.statuses
-
-        def make() -> InsightColumns:
-            columns = insight_columns(index, insights, classes)
-            # (edits made while copying are put back as they were by the noted edits)
-            return columns._replace(token=token, judged=(labels.copy(), statuses.copy()))
-
-        return make
-
-    @property
-    def insights_pending(self) -> bool:
-        """Whether values begun with :meth:`begin_insights` are awaited."""
-        return self._pending is not None
-
-    def take_insights(self, columns: InsightColumns) -> bool:
-        """Swap in ``columns`` (:func:`insight_columns` of this catalog's ids, or
-        :meth:`begin_insights`' work); whether they were taken: not when made for other
-        ids or classes, or when begun and then superseded or cancelled."""
-        if columns.size != len(self.ids) or columns.classes != tuple(self.classes):
-            return False
-        edits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        if columns.token is not None:
-            if self._pending is None or self._pending[0] is not columns.token:
-                return False
-            edits = self._pending[1]
-        self._pending = None
-        self.generation += 1
-        self._no_derived()  # (the arrays are all replaced: not made anew first)
-        insights = self.insights = columns.insights
-        self._insight_row = columns.rows
-        self.predicted, self.suggested, self.guess = (
-            columns.predicted,
-            columns.suggested,
-            columns.guess,
-        )
-        self.confidence, self.issue_scores = columns.confidence, columns.issue_scores
-        self.outlier_scores = columns.outlier_scores
-        self.guess_confidence = columns.guess_confidence
-        self.flagged = columns.flagged
-        if columns.judged is None:
-            labels, statuses = self.labels.copy(), self.statuses.copy()
-        else:
-            labels, statuses = columns.judged
-        for positions, old_labels, old_statuses in reversed(edits):  # as they were
-            labels[positions], statuses[positions] = old_labels, old_statuses
-        self._judged = (self.flagged.copy(), labels, statuses)
-        if edits:  # a person looked at these since: their flags go (as apply_columns')
-            touched = np.unique(np.concatenate([e[0] for e in edits]))
-            self.flagged[touched] &= (self.labels[touched] == labels[touched]) & (
-                self.statuses[touched] == statuses[touched]
-            )
-        if insights.has_model:
-            self.expected_errors = int(insights.expected_errors)
-            self.pixel_share = float(insights.pixel_share)
-            self.expected_wrong = columns.expected_wrong
-        return True
-
-    def forget_insights(self, image_ids: Iterable[int]) -> None:
-        """These images' files hold other pictures now (a rescan found them edited or
-        replaced, keeping their ids): the model's values judged the old ones, so they
-        read as not computed until the insights are computed again."""
-        positions = self.positions_of(image_ids)
-        positions = positions[positions >= 0]
-        if not len(positions):
-            return
-        self.generation += 1
-        self._pending = None  # values begun before would bring them back
-        self._insight_row[positions] = -1
-        self.predicted[positions] = self.suggested[positions] = self.guess[positions] = None
-        for values in (self.confidence, self.issue_scores, self.outlier_scores):
-            values[positions] = np.nan
-        self.guess_confidence[positions] = np.nan
-        self._orders, self._orders_of = {}, object()  # (their values went last)
-        self.flagged[positions] = False
-        if self._judged is not None:
-            self._judged[0][positions] = False
-        if self.expected_wrong is not None:
-            self.expected_wrong[positions] = False
-        self._guess_codes = None  # the guesses changed in place
-
-    def follow_class_names(
-        self, renamed: Sequence[tuple[str, str]], merged: Sequence[tuple[str, str]] = ()
-    ) -> None:
-        """Classes renamed (old, new) or merged (source, into) since the model's values
-        came: they name the classes as now, before the relabeled rows are re-read, so a
-        rename keeps every flag (a label judged ``old`` and now ``new`` is as judged) and
-        a merge drops only the flags of images whose label the model now agrees with
-        (one labeled ``source`` it took for ``into``, or the other way round)."""
-        names = dict([*renamed, *merged])
-        if not names:
-            return
-        self.generation += 1
-        self._pending = None  # values begun before name the classes as before
-
-        def named_now(values: np.ndarray) -> np.ndarray:
-            out = values.copy()
-            for old, new in names.items():
-                out[values == old] = new
-            return out
-
-        before = (self.predicted, self._judged[1] if self._judged is not None else None)
-        self.predicted = named_now(self.predicted)
-        self.suggested = named_now(self.suggested)
-        self.guess = named_now(self.guess)
-        self._guess_codes = None
-        if self.insights is not None:
-            self.insights = self.insights.with_names(names)
-        if self._judged is None:
-            return
-        flags, labels, statuses = self._judged
-        labels = named_now(labels)
-        if merged:
-            sources = [source for source, _ in merged]
-            touched = (
-                pd.Series(before[0]).isin(sources).to_numpy()
-                | pd.Series(before[1]).isin(sources).to_numpy()
-            )
-            agrees = touched & (self.predicted == labels)
-            flags = flags & ~agrees
-            self.flagged &= ~agrees  # (those not relabeled are not re-read)
-        self._judged = (flags, labels, statuses)
-
+    # -- the model's values (set, joined and swapped in: insight_swap) ----------
     def guess_codes(self) -> np.ndarray:
         """The class index of each image's :attr:`guess` (-1: none, or not a class now),
         kept until the guesses or the classes change: Statistics asks five times per
@@ -486,56 +265,6 @@ class ImageCatalog:
             return self._status_mask(show)
         raise ValueError(f"unknown show choice {show!r}; use one of {SHOW_CHOICES}")
 
-    def _sorted(self, mask: np.ndarray, sort: str) -> np.ndarray:
-        """The positions ``mask`` takes, in ``sort``'s order (ties in path order; unknown
-        values last). Every position's order is sorted once per set of the model's values
-        and kept: a filter change (a class, a key typed in the search) then takes its
-        positions from it in one pass; sorting them anew took ~0.2 s of CPU at a million,
-        0.6-0.8 s on a busy machine, at each change."""
-        if sort == "path":
-            return np.flatnonzero(mask)
-        order = self._orders.get(sort)
-        if order is None:
-            order = self._orders[sort] = sort_order(self._sort_key(sort))
-        if mask.all():  # every image (no class, search, …): no gather of a million
-            return order.copy()
-        return order[mask[order]]
-
-    def _sort_key(self, sort: str) -> np.ndarray:
-        """What ``sort`` orders by, ascending (a new array: unknown values are +inf)."""
-        if sort == "issue":  # most likely mislabeled first
-            key = self.issue_scores
-        elif sort == "confidence":  # least sure first: where the model needs a person
-            key = self.confidence
-        elif sort == "outlier":  # most unusual first
-            key = -self.outlier_scores
-        else:
-            raise ValueError(f"unknown sort {sort!r}; use one of {SORT_CHOICES}")
-        return np.where(np.isnan(key), np.inf, key)
-
-    def sort_keys(self) -> SortKeys | None:
-        """The values of each model sort not ordered yet (copies), to be sorted off the
-        GUI thread by :func:`sort_orders` and handed back to :meth:`take_orders`: the
-        first sort by a model value then finds its order made (at a million images the
-        sort itself held the GUI thread 0.1-0.3 s). None before the model's values, or
-        when every order is kept already."""
-        if self.insights is None:
-            return None
-        wanted = [s for s in MODEL_SORTS if s not in self._orders]
-        if not wanted:
-            return None
-        return SortKeys(self._orders_of, {s: self._sort_key(s) for s in wanted})
-
-    def take_orders(self, keys: SortKeys, orders: Mapping[str, np.ndarray]) -> bool:
-        """Keep ``orders`` (:func:`sort_orders` of ``keys``) unless the values they sort
-        changed since ``keys`` were made; whether they were kept."""
-        if keys.token is not self._orders_of:
-            return False
-        for sort, order in orders.items():
-            if len(order) == len(self.ids):
-                self._orders.setdefault(sort, order)
-        return True
-
     def label_counts(self, split: str | None = None) -> dict[str | None, int]:
         """Images per class within ``split``: keys are class names, None for unlabeled.
 
@@ -629,15 +358,14 @@ class ImageCatalog:
                 statuses == judged_statuses[positions]
             )
             self.flagged[positions] = flags[positions] & as_judged
-        if self._pending is not None:  # values begun before: judged them as they were
-            self._pending[1].append((positions, self.labels[positions], self.statuses[positions]))
+        self._note_edit(positions)  # values begun before judged them as they were
         self.labels[positions] = labels
         self.splits[positions] = splits
         self.statuses[positions] = statuses
         codes = states.codes
         if codes is None:  # read on the GUI thread (a few rows): coded here
-            self.split_codes[positions] = _codes(pd.Series(splits, dtype=object), SPLITS)
-            self.status_codes[positions] = _codes(pd.Series(statuses, dtype=object), STATUSES)
+            self.split_codes[positions] = value_codes(pd.Series(splits, dtype=object), SPLITS)
+            self.status_codes[positions] = value_codes(pd.Series(statuses, dtype=object), STATUSES)
         else:
             self.split_codes[positions] = codes.splits[found]
             self.status_codes[positions] = codes.statuses[found]

@@ -23,7 +23,8 @@ from labeldesk.core.gone_files import files_gone
 from labeldesk.core.project import Project
 from labeldesk.gui import sort_ahead
 from labeldesk.gui.browser_place import ImageRestore
-from labeldesk.gui.detail_panel import DetailPanel, Neighbour
+from labeldesk.gui.detail_neighbours import Neighbour
+from labeldesk.gui.detail_panel import DetailPanel
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.more_like import (

@@ -3,20 +3,19 @@ nearest neighbours, and its label history.
 
 The preview decodes the original (through core's safe decoder) on a worker thread;
 a newer selection makes an older result stale, so fast arrowing never shows a wrong image.
-Neighbour thumbnails come from the grid's thumbnail loader (and its cache).
+Neighbour thumbnails come from the grid's thumbnail loader (and its cache); the strip
+is :mod:`~labeldesk.gui.detail_neighbours`, the wording :mod:`~labeldesk.gui.detail_words`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QIcon, QImage, QKeyEvent, QPalette, QPixmap, QResizeEvent
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -27,195 +26,36 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from labeldesk.browse.image_records import ImageInfo, Insight
-from labeldesk.core.display import SCORE_MEANING, format_score, format_similarity, model_opinion
+from labeldesk.core.display import SCORE_MEANING
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.gone_files import FILE_MISSING, FILE_MISSING_TIP
 from labeldesk.core.image_lookup import present
-from labeldesk.core.labels import LabelEvent
 from labeldesk.core.project import Project
 from labeldesk.gui.app_words import NO_LABEL
+from labeldesk.gui.detail_neighbours import Neighbour, NeighbourList
+from labeldesk.gui.detail_words import (
+    CHANGED_ON_DISK,
+    GONE_NOTE,
+    NO_LONGER_IN_PROJECT,
+    describe_event,
+    describe_insight,
+    format_bytes,
+    model_room,
+)
 from labeldesk.gui.image_display import ImageLoader, ImagePopup
 from labeldesk.gui.image_preview import ImagePreview
-from labeldesk.gui.missing_badge import with_missing_badge
-from labeldesk.gui.pixel_ratio import pixel_ratio, square_pixmap
+from labeldesk.gui.pixel_ratio import pixel_ratio
 from labeldesk.gui.steady_label import SteadyLabel
 from labeldesk.gui.thumbnails import ThumbnailLoader
-from labeldesk.gui.tile_caption import caption_lines, lines_needed
 from labeldesk.gui.word_joiner import unbroken_names
 
 log = logging.getLogger(__name__)
 
 PREVIEW_MAX_SIDE = 768
-NEIGHBOUR_ICON = 60
-_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-_OPEN_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """One tile of the neighbour strip."""
-
-    image_id: int
-    path: str
-    label: str | None
-    similarity: float
-    width: int = 0
-    height: int = 0
-    file_missing: bool = False  # gone from the image folder since the last scan
-
-
-CHANGED_ON_DISK = (
-    "⚠ This file changed on disk since the last scan (edited, replaced, moved or deleted): "
-    "what you see here may not be what a label goes to. Rescan (File → Rescan folder, F5) "
-    "before labeling it."
-)
-# A scan (this window's, or one in a terminal not read yet) found the image's file gone:
-# a key on it writes nothing, and its old path may hold another file by now.
-NO_LONGER_IN_PROJECT = "This image is no longer in the project"
-GONE_NOTE = (
-    "⚠ This image is no longer in the project: a scan found its file gone (deleted, or "
-    "moved out of the image folder). Keys do nothing to it; it leaves the list once the "
-    "scan is read."
-)
-
-
-def describe_insight(
-    insight: Insight | None,
-    label: str | None,
-    opinion: str = "",
-    skipped: bool = False,
-    scoring: bool = False,
-    read_only: bool = False,
-    embedding: bool = False,
-    stopped: bool = False,
-) -> tuple[str, str]:
-    """The "Model" line (``opinion``, see :meth:`ImageCatalog.opinion`) and the "Label
-    fit" line for one image (``skipped``: a file that is not a usable image; ``scoring``:
-    new scores are on their way, as for an image just added, whose embedding the drift
-    check or the app's embedding after a rescan stored, or for the images a Compute
-    embeddings run just embedded; ``stopped``: that run stopped part-way (cancelled, or
-    failed), so this image may not be among them; ``embedding``: Compute embeddings
-    runs, as after a new project's indexing)."""
-    if skipped:
-        return "none: the file is not a usable image", "–"
-    if insight is None and scoring and stopped:
-        return (
-            "being scored if the run embedded it before it stopped: the model's view "
-            "shows here in a moment",
-            "–",
-        )
-    if insight is None and scoring:
-        return "being scored: the model's view of it shows here in a moment", "–"
-    if insight is None and embedding:  # not "run Compute embeddings": it runs
-        return "not computed yet: the images are being embedded (the bar below)", "–"
-    if insight is None and read_only:  # Compute embeddings is greyed out there
-        return "not computed: the project is read-only, so its images cannot be embedded here", "–"
-    if insight is None:
-        return (
-            "not computed yet: the model scores images once they are embedded "
-            "(Tools → Compute embeddings, Ctrl+E)",
-            "–",
-        )
-    if insight.guess is None and insight.predicted is None:
-        return "no prediction yet: label a few images of each class", "–"
-    model = opinion.removeprefix("Model: ") or "–"
-    if label is None or insight.issue_score != insight.issue_score:  # NaN: not scored
-        return model, "–"
-    fit = format_score(insight.issue_score)
-    return model, (f"{fit} · flagged as likely mislabeled" if insight.flagged else fit)
-
-
-def model_room(classes: Sequence[str]) -> list[str]:
-    """The longest verdicts the Model line may say with these classes (the two longest
-    names, each way round), as :func:`~labeldesk.core.display.model_opinion` words them.
-
-    >>> model_room(["ant", "bee"])[0]
-    'almost surely ant (>99%) — label bee looks wrong'
-    """
-    longest = sorted(classes, key=len, reverse=True)[:2]
-    if len(longest) < 2:
-        return []
-    first, second = longest
-    return [
-        model_opinion(guess, 0.999, label, **verdict).removeprefix("Model: ")
-        for guess, label in ((first, second), (second, first))
-        for verdict in ({"flagged": True}, {"verified": True}, {})
-    ]
-
-
-def _format_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-def describe_event(event: LabelEvent) -> str:
-    """One history line: when, what changed, who/what did it."""
-    when = dt.datetime.fromtimestamp(event.created_at).strftime("%Y-%m-%d %H:%M")
-    parts = []
-    if event.old_label != event.new_label:
-        parts.append(f"{event.old_label or NO_LABEL} → {event.new_label or NO_LABEL}")
-    if event.old_status != event.new_status:
-        parts.append(f"{event.old_status or 'unreviewed'} → {event.new_status or 'unreviewed'}")
-    source = event.shown_source  # "redo" for a redo's batch, as `labeldesk history` says
-    who = f"{event.author}, {source}" if event.author else source
-    return f"{when}  {'; '.join(parts) or 'no change'}  ({who})"
-
-
-class NeighbourList(QListWidget):
-    """The neighbour strip: Enter, Return or Space on the current tile opens it, as a
-    click does (Tab reaches the strip, the arrows move in it)."""
-
-    opened = Signal(QListWidgetItem)
-
-    def __init__(self) -> None:
-        super().__init__()
-        # the blank under the last whole row (resizeEvent) in the list's own colour
-        self.setBackgroundRole(QPalette.ColorRole.Base)
-        self.setAutoFillBackground(True)
-
-    def _opens(self, event: QEvent) -> bool:
-        return (
-            isinstance(event, QKeyEvent)
-            and event.key() in _OPEN_KEYS
-            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-            and self.currentItem() is not None
-        )
-
-    def event(self, event: QEvent) -> bool:
-        # These keys are the strip's while it has focus, whatever a window shortcut says.
-        if event.type() == QEvent.Type.ShortcutOverride and self._opens(event):
-            event.accept()
-            return True
-        return super().event(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        item = self.currentItem()
-        if self._opens(event) and item is not None:
-            event.accept()
-            self.opened.emit(item)
-            return
-        super().keyPressEvent(event)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """Whole rows of tiles only; the room under the last one stays blank: a row cut
-        short looked broken (a sliver of pictures under the first row at 1280 × 720, a
-        second row cut across its captions at 1600 × 1000)."""
-        super().resizeEvent(event)
-        row = self.gridSize().height()
-        inner = self.height() - 2 * self.frameWidth()
-        spare = inner % row if row > 0 and inner > row else 0
-        if self.viewportMargins().bottom() != spare:
-            self.setViewportMargins(0, 0, 0, spare)
 
 
 class _Body(QWidget):
@@ -315,20 +155,9 @@ class DetailPanel(QWidget):
         layout.addLayout(form)
 
         layout.addWidget(QLabel("Nearest neighbours:"))
-        self.neighbours = NeighbourList()
+        self.neighbours = NeighbourList(loader)
         self.neighbours.setObjectName("neighbourStrip")
         self.neighbours.setAccessibleName("Nearest neighbours")
-        self.neighbours.setViewMode(QListView.ViewMode.IconMode)
-        self.neighbours.setIconSize(QSize(NEIGHBOUR_ICON, NEIGHBOUR_ICON))
-        self.neighbours.setResizeMode(QListView.ResizeMode.Adjust)
-        self.neighbours.setMovement(QListView.Movement.Static)
-        self.neighbours.setSpacing(0)
-        self.neighbours.setWordWrap(False)  # captions break where caption_lines says
-        self._caption_lines = 0
-        self._fit_caption_lines(1)
-        blank = QPixmap(NEIGHBOUR_ICON, NEIGHBOUR_ICON)
-        blank.fill(Qt.GlobalColor.transparent)
-        self._placeholder = QIcon(blank)
         self.neighbours.itemClicked.connect(self._open_neighbour)
         self.neighbours.opened.connect(self._open_neighbour)  # Enter, Return or Space
         layout.addWidget(self.neighbours, 1)
@@ -362,8 +191,6 @@ class DetailPanel(QWidget):
         self.history.setResizeMode(QListView.ResizeMode.Adjust)  # rewrap on a resize
         self.history.setMinimumHeight(44)  # two lines (its own hint asked 70 px)
         layout.addWidget(self.history, 1)
-        if loader is not None:
-            loader.ready.connect(self._thumbnail_ready)
         scroll.setMinimumWidth(body.minimumSizeHint().width())  # it scrolls down only
 
     def set_model_available(self, available: bool) -> None:
@@ -402,49 +229,10 @@ class DetailPanel(QWidget):
 
     def show_neighbours(self, neighbours: list[Neighbour]) -> None:
         """Fill the strip; thumbnails arrive from the loader as they are ready."""
-        self.neighbours.clear()
-        metrics, room = self.neighbours.fontMetrics(), self._caption_room()
-        names = [NO_LABEL, *self.project.classes(), *(n.label or NO_LABEL for n in neighbours)]
-        self._fit_caption_lines(lines_needed(names, metrics, room))
-        for n in neighbours:
-            # the similarity under the class (an exact copy reads 100%): only a hover
-            # told a copy leaking into another split from a look-alike
-            similarity = format_similarity(n.similarity)
-            lines = caption_lines(n.label or NO_LABEL, metrics, room)
-            blank = [""] * (self._caption_lines - len(lines))  # the similarities level
-            item = QListWidgetItem("\n".join([*lines, *blank, similarity]))
-            said = f"{n.label or NO_LABEL}, {similarity} similar"
-            said += f", {FILE_MISSING}" if n.file_missing else ""
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, said)
-            item.setData(_ID_ROLE, n.image_id)
-            tip = f"{n.path}\n{n.label or NO_LABEL} · similarity {similarity}"
-            item.setToolTip(tip + (f"\n{FILE_MISSING_TIP}" if n.file_missing else ""))
-            item.setSizeHint(self.neighbours.gridSize())
-            item.setIcon(self._placeholder)  # full size from the start: no relayout later
-            self._set_icon(item, n)
-            item.setData(_ID_ROLE + 1, (n.path, n.width, n.height, n.file_missing))
-            self.neighbours.addItem(item)
-
-    def _caption_room(self) -> int:
-        """The width a tile's caption is drawn in (the item view's text margins off)."""
-        style = self.neighbours.style()
-        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.neighbours)
-        return NEIGHBOUR_ICON + 10 - 2 * (margin + 1)
-
-    def _fit_caption_lines(self, lines: int) -> None:
-        """Tiles with room for ``lines`` lines of caption (a class name broken in two),
-        and the similarity's line under them."""
-        if lines == self._caption_lines:
-            return
-        self._caption_lines = lines
-        row = NEIGHBOUR_ICON + 22 + lines * self.neighbours.fontMetrics().lineSpacing()
-        self.neighbours.setGridSize(QSize(NEIGHBOUR_ICON + 10, row))
-        # one row at least, two or more where there is room: two rows at least kept the
-        # window from being shorter than 724 px (a 1280x720 laptop screen)
-        self.neighbours.setMinimumHeight(row + 8)
+        self.neighbours.show_tiles(neighbours, self.project.classes())
 
     def _open_neighbour(self, item: QListWidgetItem) -> None:
-        self.neighbourClicked.emit(int(item.data(_ID_ROLE)))
+        self.neighbourClicked.emit(self.neighbours.image_id(item))
 
     def _show_history(self, lines: list[str]) -> None:
         """One item a line, wrapped, each with its whole text as a tooltip."""
@@ -453,40 +241,13 @@ class DetailPanel(QWidget):
             item.setToolTip(line)
             self.history.addItem(item)
 
-    def _set_icon(self, item: QListWidgetItem, n: Neighbour) -> None:
-        if self.loader is None:
-            return
-        pixmap = self.loader.pixmap(n.image_id, n.path, n.width, n.height)
-        if pixmap is not None and not pixmap.isNull():
-            # Tiny images (28 px datasets) are blown up with hard pixel edges; at the
-            # screen's pixels (a HiDPI screen's too), not drawn larger and blurred.
-            ratio = pixel_ratio(self.neighbours)
-            pixmap = square_pixmap(pixmap, NEIGHBOUR_ICON, ratio)
-            if n.file_missing:
-                pixmap = with_missing_badge(pixmap, NEIGHBOUR_ICON)
-            item.setIcon(QIcon(pixmap))
-
     def follow_ratio(self) -> None:
-        """The window moved to a screen of another scale (the loader was emptied): the
-        neighbours' tiles load again at its pixels. Until they come a tile is blank,
-        never the old pixmap drawn stretched (or twice too small)."""
-        for i in range(self.neighbours.count()):
-            item = self.neighbours.item(i)
-            path, width, height, missing = item.data(_ID_ROLE + 1)
-            item.setIcon(self._placeholder)
-            shown = Neighbour(int(item.data(_ID_ROLE)), path, None, 0.0, width, height, missing)
-            self._set_icon(item, shown)
-
-    def _thumbnail_ready(self, image_id: int) -> None:
-        for i in range(self.neighbours.count()):
-            item = self.neighbours.item(i)
-            if item is not None and int(item.data(_ID_ROLE)) == image_id:
-                path, width, height, missing = item.data(_ID_ROLE + 1)
-                shown = Neighbour(image_id, path, None, 0.0, width, height, missing)
-                self._set_icon(item, shown)
+        """The window moved to a screen of another scale: the neighbours' tiles load
+        again at its pixels (see :meth:`NeighbourList.follow_ratio`)."""
+        self.neighbours.follow_ratio()
 
     def neighbour_ids(self) -> list[int]:
-        return [int(self.neighbours.item(i).data(_ID_ROLE)) for i in range(self.neighbours.count())]
+        return self.neighbours.ids()
 
     def _clear_fields(self) -> None:
         self.disk_note.hide()
@@ -523,7 +284,7 @@ class DetailPanel(QWidget):
         self.title.setText(Path(info.path).name)
         self.fields["Path"].setText(info.path)
         self.fields["Path"].setToolTip(info.path)
-        self.fields["Size"].setText(f"{info.width} × {info.height} px · {_format_bytes(info.size)}")
+        self.fields["Size"].setText(f"{info.width} × {info.height} px · {format_bytes(info.size)}")
         self.fields["Format"].setText(info.format)
         self.fields["Label"].setText(info.label or NO_LABEL)
         self.fields["Split"].setText(info.split or "none")

@@ -61,7 +61,7 @@ def main() -> None:
     # rows' first reads and scores, still coming, would show the selection's, none)
     view._update_detail = lambda: None
     view.detail.show_neighbours([Neighbour(far, "cat/b39.png", "cat", 0.9, 600, 450)])
-    placeholder = view.detail._placeholder.cacheKey()
+    placeholder = view.detail.neighbours.placeholder.cacheKey()
 
     def neighbour() -> int | None:
         """The neighbour tile's width in screen pixels (None: blank, not loaded)."""

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 def test_a_big_write_is_read_back_with_its_class_codes_made_in_the_job(qtbot, view, monkeypatch):
     from labeldesk.browse import catalog as catalog_module
+    from labeldesk.browse import state_columns
     from labeldesk.gui import labeling, row_refresh
 
     monkeypatch.setattr(labeling, "BACKGROUND_WRITE", 3)
@@ -22,7 +23,8 @@ def test_a_big_write_is_read_back_with_its_class_codes_made_in_the_job(qtbot, vi
         on_gui.append(threading.current_thread() is threading.main_thread())
         return real_class_codes(*args, **kwargs)
 
-    monkeypatch.setattr(catalog_module, "class_codes", watched_class_codes)
+    monkeypatch.setattr(catalog_module, "class_codes", watched_class_codes)  # (the rows')
+    monkeypatch.setattr(state_columns, "class_codes", watched_class_codes)  # (the read's)
     view.grid.setFocus()
     view.grid.selectAll()
     chosen = len(view.grid.selected_rows())

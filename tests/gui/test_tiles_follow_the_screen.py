@@ -47,7 +47,7 @@ def test_no_tile_of_the_old_side_is_shown_after_the_move(moved):
 def test_the_detail_panels_neighbour_tiles_follow_too(moved):
     """They kept the pixmaps made at the old scale until another image was selected:
     60-px tiles drawn at 120 screen pixels, soft (600 x 450 fitted in 60 layout px)."""
-    from labeldesk.gui.detail_panel import NEIGHBOUR_ICON
+    from labeldesk.gui.detail_neighbours import NEIGHBOUR_ICON
 
     assert moved["neighbour_first"] == NEIGHBOUR_ICON
     assert moved["neighbour_second"] == 2 * NEIGHBOUR_ICON

@@ -1,0 +1,214 @@
+"""The model's values in the catalog: taken on the spot (:meth:`InsightSwap.set_insights`)
+or joined off the GUI thread and swapped in (:meth:`InsightSwap.begin_insights` → its
+work in a job → :meth:`InsightSwap.take_insights`), forgotten for files edited since, and
+following classes renamed or merged. Mixed into
+:class:`~labeldesk.browse.catalog.ImageCatalog`; Qt-free."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from labeldesk.browse.insight_columns import InsightColumns, insight_columns
+
+if TYPE_CHECKING:
+    from labeldesk.ml.insights import ImageInsights
+
+# one edit a person made while values were joined: its positions, and their labels and
+# statuses before it
+Edit = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+class InsightSwap:
+    """The model's per-image values of an :class:`~labeldesk.browse.catalog.ImageCatalog`."""
+
+    if TYPE_CHECKING:  # the catalog's, as ImageCatalog sets and defines them
+        ids: np.ndarray
+        _index: pd.Index
+        classes: list[str]
+        labels: np.ndarray
+        statuses: np.ndarray
+        generation: int
+
+        def positions_of(self, image_ids: Iterable[int]) -> np.ndarray: ...
+        def _no_orders(self) -> None: ...
+
+    def _no_insights(self) -> None:
+        n = len(self.ids)
+        # values begun off the GUI thread (begin_insights): their token, and the labels
+        # and statuses of the images edited since, as they were before the edit
+        self._pending: tuple[object, list[Edit]] | None = None
+        self.insights: ImageInsights | None = None
+        self._insight_row = np.full(n, -1, dtype=np.int64)  # position -> insights row
+        self.predicted = np.full(n, None, dtype=object)
+        self.confidence = np.full(n, np.nan)
+        self.issue_scores = np.full(n, np.nan)
+        self.flagged = np.zeros(n, dtype=bool)
+        self.suggested = np.full(n, None, dtype=object)
+        self.outlier_scores = np.full(n, np.nan)
+        self.guess = np.full(n, None, dtype=object)
+        self.guess_confidence = np.full(n, np.nan)
+        self._no_derived()
+
+    def _no_derived(self) -> None:
+        """What the model's values give besides their arrays, as before any."""
+        # The model's flags and the labels and statuses they were given for: an image
+        # a person looked at loses its flag, and gets it back when an undo returns it
+        # to that state (the status bar's count follows both ways).
+        self._judged: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._guess_codes: tuple[np.ndarray, tuple[str, ...], np.ndarray] | None = None
+        self.expected_errors: int | None = None  # "about N likely wrong", once scored
+        # the labels counted in it, per image (None: known for the whole project only)
+        self.expected_wrong: np.ndarray | None = None
+        self.pixel_share = 0.0  # the pixel view's share in the predictions scored
+        self._no_orders()
+
+    def set_insights(self, insights: ImageInsights | None) -> None:
+        """Take the model's per-image values (None forgets them), made here: at a
+        million images :meth:`begin_insights` makes them off the GUI thread instead."""
+        if insights is None:
+            self.generation += 1
+            self._no_insights()
+            return
+        self.take_insights(insight_columns(self._index, insights, self.classes))
+
+    def begin_insights(self, insights: ImageInsights) -> Callable[[], InsightColumns]:
+        """The work of taking ``insights``, to run off the GUI thread (it reads only the
+        ids, fixed, and arrays it copies); hand its result to :meth:`take_insights`.
+        Edits re-read meanwhile are noted, so the flags after the swap are those
+        :meth:`set_insights` now and the edits after it would leave. A later call, or
+        anything that changes the values (:meth:`set_insights`, :meth:`forget_insights`,
+        the classes), makes the swap refused."""
+        token: object = object()
+        self._pending = (token, [])
+        index, classes = self._index, tuple(self.classes)
+        labels, statuses = self.labels, self.statuses
+
+        def make() -> InsightColumns:
+            columns = insight_columns(index, insights, classes)
+            # (edits made while copying are put back as they were by the noted edits)
+            return columns._replace(token=token, judged=(labels.copy(), statuses.copy()))
+
+        return make
+
+    @property
+    def insights_pending(self) -> bool:
+        """Whether values begun with :meth:`begin_insights` are awaited."""
+        return self._pending is not None
+
+    def _note_edit(self, positions: np.ndarray) -> None:
+        """A person's edit is about to reach ``positions``: values begun before judged
+        them as they are now."""
+        if self._pending is not None:
+            self._pending[1].append((positions, self.labels[positions], self.statuses[positions]))
+
+    def take_insights(self, columns: InsightColumns) -> bool:
+        """Swap in ``columns`` (:func:`insight_columns` of this catalog's ids, or
+        :meth:`begin_insights`' work); whether they were taken: not when made for other
+        ids or classes, or when begun and then superseded or cancelled."""
+        if columns.size != len(self.ids) or columns.classes != tuple(self.classes):
+            return False
+        edits: list[Edit] = []
+        if columns.token is not None:
+            if self._pending is None or self._pending[0] is not columns.token:
+                return False
+            edits = self._pending[1]
+        self._pending = None
+        self.generation += 1
+        self._no_derived()  # (the arrays are all replaced: not made anew first)
+        insights = self.insights = columns.insights
+        self._insight_row = columns.rows
+        self.predicted, self.suggested, self.guess = (
+            columns.predicted,
+            columns.suggested,
+            columns.guess,
+        )
+        self.confidence, self.issue_scores = columns.confidence, columns.issue_scores
+        self.outlier_scores = columns.outlier_scores
+        self.guess_confidence = columns.guess_confidence
+        self.flagged = columns.flagged
+        if columns.judged is None:
+            labels, statuses = self.labels.copy(), self.statuses.copy()
+        else:
+            labels, statuses = columns.judged
+        for positions, old_labels, old_statuses in reversed(edits):  # as they were
+            labels[positions], statuses[positions] = old_labels, old_statuses
+        self._judged = (self.flagged.copy(), labels, statuses)
+        if edits:  # a person looked at these since: their flags go (as apply_columns')
+            touched = np.unique(np.concatenate([e[0] for e in edits]))
+            self.flagged[touched] &= (self.labels[touched] == labels[touched]) & (
+                self.statuses[touched] == statuses[touched]
+            )
+        if insights.has_model:
+            self.expected_errors = int(insights.expected_errors)
+            self.pixel_share = float(insights.pixel_share)
+            self.expected_wrong = columns.expected_wrong
+        return True
+
+    def forget_insights(self, image_ids: Iterable[int]) -> None:
+        """These images' files hold other pictures now (a rescan found them edited or
+        replaced, keeping their ids): the model's values judged the old ones, so they
+        read as not computed until the insights are computed again."""
+        positions = self.positions_of(image_ids)
+        positions = positions[positions >= 0]
+        if not len(positions):
+            return
+        self.generation += 1
+        self._pending = None  # values begun before would bring them back
+        self._insight_row[positions] = -1
+        self.predicted[positions] = self.suggested[positions] = self.guess[positions] = None
+        for values in (self.confidence, self.issue_scores, self.outlier_scores):
+            values[positions] = np.nan
+        self.guess_confidence[positions] = np.nan
+        self._no_orders()  # (their values went last)
+        self.flagged[positions] = False
+        if self._judged is not None:
+            self._judged[0][positions] = False
+        if self.expected_wrong is not None:
+            self.expected_wrong[positions] = False
+        self._guess_codes = None  # the guesses changed in place
+
+    def follow_class_names(
+        self, renamed: Sequence[tuple[str, str]], merged: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Classes renamed (old, new) or merged (source, into) since the model's values
+        came: they name the classes as now, before the relabeled rows are re-read, so a
+        rename keeps every flag (a label judged ``old`` and now ``new`` is as judged) and
+        a merge drops only the flags of images whose label the model now agrees with
+        (one labeled ``source`` it took for ``into``, or the other way round)."""
+        names = dict([*renamed, *merged])
+        if not names:
+            return
+        self.generation += 1
+        self._pending = None  # values begun before name the classes as before
+
+        def named_now(values: np.ndarray) -> np.ndarray:
+            out = values.copy()
+            for old, new in names.items():
+                out[values == old] = new
+            return out
+
+        before = (self.predicted, self._judged[1] if self._judged is not None else None)
+        self.predicted = named_now(self.predicted)
+        self.suggested = named_now(self.suggested)
+        self.guess = named_now(self.guess)
+        self._guess_codes = None
+        if self.insights is not None:
+            self.insights = self.insights.with_names(names)
+        if self._judged is None:
+            return
+        flags, labels, statuses = self._judged
+        labels = named_now(labels)
+        if merged:
+            sources = [source for source, _ in merged]
+            touched = (
+                pd.Series(before[0]).isin(sources).to_numpy()
+                | pd.Series(before[1]).isin(sources).to_numpy()
+            )
+            agrees = touched & (self.predicted == labels)
+            flags = flags & ~agrees
+            self.flagged &= ~agrees  # (those not relabeled are not re-read)
+        self._judged = (flags, labels, statuses)
