@@ -105,8 +105,9 @@ class BrowserInsights:
                 self.catalog.opinion(position),
                 bool(info.skip_reason),
                 # the first scores since the project opened are on their way (embedded
-                # long ago, it is not "not computed yet"), or those of an image just added
-                scoring=self.feed.busy
+                # long ago, it is not "not computed yet"), or those of an image just added;
+                # computed, or being joined onto the images (at a million, in a job)
+                scoring=(self.feed.busy or self.catalog.insights_pending)
                 and (
                     not self._insights_seen
                     or info.path in self._awaiting_scores

@@ -52,3 +52,48 @@ def test_with_nothing_embedded_it_says_so_once_the_check_is_done(qtbot, view):
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
     view.grid.select_row(0)
     assert "Compute embeddings" in view.detail.fields["Model"].text()
+
+
+def test_it_says_being_scored_while_the_first_scores_are_joined(qtbot, clustered, monkeypatch):
+    """At a million images the feed's first scores are joined onto the images in a job
+    (``begin_insights``, then ``take_insights`` when it ends): the feed is no longer busy
+    then, and an image selected meanwhile said "not computed yet … Compute embeddings"
+    for about a second."""
+    from labeldesk.browse.catalog import ImageCatalog
+    from labeldesk.gui import sort_ahead
+
+    project, _ = clustered
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    release = threading.Event()
+    begin = ImageCatalog.begin_insights
+
+    def held_begin(catalog, insights):
+        make = begin(catalog, insights)
+
+        def held():  # the job's work, done once released
+            release.wait(30)
+            return make()
+
+        return held
+
+    monkeypatch.setattr(ImageCatalog, "begin_insights", held_begin)
+    view = ProjectView(project)
+    qtbot.addWidget(view)
+    try:
+        view.resize(1200, 800)
+        view.show()
+        qtbot.waitExposed(view)
+        qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=20000)
+        catalog = view.catalog
+        qtbot.waitUntil(lambda: catalog.insights_pending and not view.feed.busy, timeout=20000)
+        view.grid.select_row(1)  # an image chosen while the scores are joined
+        model_line = view.detail.fields["Model"].text()
+        assert model_line.startswith("being scored"), model_line
+        assert "Compute embeddings" not in model_line
+        release.set()
+        qtbot.waitUntil(lambda: catalog.insights is not None, timeout=20000)
+        model_line = view.detail.fields["Model"].text()
+        assert not model_line.startswith(("being scored", "not computed")), model_line
+    finally:
+        release.set()
+        view.shutdown()
