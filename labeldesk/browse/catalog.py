@@ -385,7 +385,7 @@ class ImageCatalog(InsightSwap, ModelOrders):
 
     def set_classes(self, classes: Sequence[str], colours: Mapping[str, int] | None = None) -> None:
         self.generation += 1
-        self._pending = None
+        self._classes_changed()  # values being joined named the classes as before
         self.classes = list(classes)
         if colours is not None:
             self.colours = dict(colours)

@@ -7,6 +7,7 @@ following classes renamed or merged. Mixed into
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,9 +18,24 @@ from labeldesk.browse.insight_columns import InsightColumns, insight_columns
 if TYPE_CHECKING:
     from labeldesk.ml.insights import ImageInsights
 
-# one edit a person made while values were joined: its positions, and their labels and
-# statuses before it
-Edit = tuple[np.ndarray, np.ndarray, np.ndarray]
+# what reached some images while values were joined: their positions, their labels and
+# statuses before it, and whether a person changed them (else a class renamed: the
+# labels it will re-read are the same labels under the new name)
+Edit = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
+
+
+@dataclass
+class _Join:
+    """Values being joined off the GUI thread (:meth:`InsightSwap.begin_insights`)."""
+
+    insights: ImageInsights  # (named as the classes are now)
+    token: object = field(default_factory=object)  # the mark of the work begun last
+    # what reached the images since the values were first begun, oldest first, their
+    # labels named as now: the swap puts them back to judge the flags
+    edits: list[Edit] = field(default_factory=list)
+    # the classes changed since the work was begun: it joined the names as they were,
+    # and is refused; begun again (begin_again) with the edits kept
+    stale: bool = False
 
 
 class InsightSwap:
@@ -38,9 +54,7 @@ class InsightSwap:
 
     def _no_insights(self) -> None:
         n = len(self.ids)
-        # values begun off the GUI thread (begin_insights): their token, and the labels
-        # and statuses of the images edited since, as they were before the edit
-        self._pending: tuple[object, list[Edit]] | None = None
+        self._pending: _Join | None = None  # values begun off the GUI thread
         self.insights: ImageInsights | None = None
         self._insight_row = np.full(n, -1, dtype=np.int64)  # position -> insights row
         self.predicted = np.full(n, None, dtype=object)
@@ -80,10 +94,26 @@ class InsightSwap:
         ids, fixed, and arrays it copies); hand its result to :meth:`take_insights`.
         Edits re-read meanwhile are noted, so the flags after the swap are those
         :meth:`set_insights` now and the edits after it would leave. A later call, or
-        anything that changes the values (:meth:`set_insights`, :meth:`forget_insights`,
-        the classes), makes the swap refused."""
-        token: object = object()
-        self._pending = (token, [])
+        anything that changes the values (:meth:`set_insights`, :meth:`forget_insights`),
+        makes the swap refused; so does a change of the classes, after which
+        :meth:`begin_again` begins it anew, the edits kept."""
+        self._pending = _Join(insights)
+        return self._begin(self._pending)
+
+    def begin_again(self, refused: InsightColumns) -> Callable[[], InsightColumns] | None:
+        """The work of the values begun last, begun anew when :meth:`take_insights`
+        refused it (``refused``) because the classes changed since (a rename, a class
+        added or removed: the names it joined are not today's); the edits noted since
+        they were first begun stay noted, so the flags of images a person relabeled
+        meanwhile stay off. None for other work (superseded, or not begun here)."""
+        join = self._pending
+        if join is None or not join.stale or refused.token is not join.token:
+            return None
+        join.token, join.stale = object(), False
+        return self._begin(join)
+
+    def _begin(self, join: _Join) -> Callable[[], InsightColumns]:
+        token, insights = join.token, join.insights
         index, classes = self._index, tuple(self.classes)
         labels, statuses = self.labels, self.statuses
 
@@ -99,11 +129,18 @@ class InsightSwap:
         """Whether values begun with :meth:`begin_insights` are awaited."""
         return self._pending is not None
 
+    def _classes_changed(self) -> None:
+        """The class list changed: values being joined are refused, and begun again
+        (:meth:`begin_again`)."""
+        if self._pending is not None:
+            self._pending.stale = True
+
     def _note_edit(self, positions: np.ndarray) -> None:
         """A person's edit is about to reach ``positions``: values begun before judged
         them as they are now."""
         if self._pending is not None:
-            self._pending[1].append((positions, self.labels[positions], self.statuses[positions]))
+            edit = (positions, self.labels[positions], self.statuses[positions], True)
+            self._pending.edits.append(edit)
 
     def take_insights(self, columns: InsightColumns) -> bool:
         """Swap in ``columns`` (:func:`insight_columns` of this catalog's ids, or
@@ -113,9 +150,10 @@ class InsightSwap:
             return False
         edits: list[Edit] = []
         if columns.token is not None:
-            if self._pending is None or self._pending[0] is not columns.token:
+            join = self._pending
+            if join is None or join.token is not columns.token or join.stale:
                 return False
-            edits = self._pending[1]
+            edits = join.edits
         self._pending = None
         self.generation += 1
         self._no_derived()  # (the arrays are all replaced: not made anew first)
@@ -134,11 +172,12 @@ class InsightSwap:
             labels, statuses = self.labels.copy(), self.statuses.copy()
         else:
             labels, statuses = columns.judged
-        for positions, old_labels, old_statuses in reversed(edits):  # as they were
+        for positions, old_labels, old_statuses, _ in reversed(edits):  # as they were
             labels[positions], statuses[positions] = old_labels, old_statuses
         self._judged = (self.flagged.copy(), labels, statuses)
-        if edits:  # a person looked at these since: their flags go (as apply_columns')
-            touched = np.unique(np.concatenate([e[0] for e in edits]))
+        looked_at = [e[0] for e in edits if e[3]]
+        if looked_at:  # a person looked at these since: their flags go (as apply_columns')
+            touched = np.unique(np.concatenate(looked_at))
             self.flagged[touched] &= (self.labels[touched] == labels[touched]) & (
                 self.statuses[touched] == statuses[touched]
             )
@@ -183,13 +222,21 @@ class InsightSwap:
         if not names:
             return
         self.generation += 1
-        self._pending = None  # values begun before name the classes as before
 
         def named_now(values: np.ndarray) -> np.ndarray:
             out = values.copy()
             for old, new in names.items():
                 out[values == old] = new
             return out
+
+        join = self._pending
+        if join is not None:  # values begun before name the classes as before: begun
+            join.stale = True  # again, the edits noted kept under the names as now
+            join.insights = join.insights.with_names(names)
+            join.edits = [(p, named_now(old), s, person) for p, old, s, person in join.edits]
+            # the labels of the renamed classes, as they are and will be re-read
+            held = np.flatnonzero(pd.Series(self.labels).isin(list(names)).to_numpy())
+            join.edits.append((held, named_now(self.labels[held]), self.statuses[held], False))
 
         before = (self.predicted, self._judged[1] if self._judged is not None else None)
         self.predicted = named_now(self.predicted)

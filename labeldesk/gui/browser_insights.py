@@ -10,6 +10,7 @@ them in one place, apart from reading images, counting and the browser's lifetim
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -146,7 +147,10 @@ class BrowserInsights:
         if insights is None or len(catalog) < sort_ahead.AHEAD_MIN_IMAGES:
             self._take_insights(catalog, insights)
             return
-        make = catalog.begin_insights(insights)
+        self._join(catalog, catalog.begin_insights(insights))
+
+    def _join(self, catalog: ImageCatalog, make: Callable[[], InsightColumns]) -> None:
+        """Run ``make`` (the catalog's work of joining new scores) in a job."""
         job = Job(lambda *, progress, cancel: make(), "Taking the model's scores")
         view = self
         assert isinstance(view, QObject)  # (the project view)
@@ -158,8 +162,10 @@ class BrowserInsights:
     def _insights_made(self, catalog: ImageCatalog, made: InsightColumns | None) -> None:
         """The job's arrays: swapped in, unless the catalog was replaced (a new one took
         the feed's latest scores when made) or newer scores are on their way. When the
-        values changed meanwhile (classes renamed, files edited) or the job failed, the
-        feed's latest scores are taken here, as before."""
+        classes changed meanwhile (a rename, a class added) the scores are joined again,
+        the edits made since kept (relabeled images stay unflagged); when other values
+        changed (files edited) or the job failed, the feed's latest scores are taken
+        here, as before."""
         if self._closed or self.model.catalog is not catalog:
             return
         if made is None:  # (failed)
@@ -169,6 +175,10 @@ class BrowserInsights:
         first = catalog.insights is None
         if catalog.take_insights(made):
             self._insights_taken(catalog, made.insights, before, first)
+            return
+        again = catalog.begin_again(made)
+        if again is not None:
+            self._join(catalog, again)
         elif not catalog.insights_pending:  # (else a later job's come)
             self._take_insights(catalog, self.feed.latest)
 

@@ -86,8 +86,52 @@ def test_work_superseded_or_overtaken_is_refused(project):
     assert catalog.insights is None and catalog.insights_pending
     made = newer()
     catalog.set_classes([*catalog.classes, "bird"])  # the names it joined changed
-    assert not catalog.take_insights(made) and not catalog.insights_pending
-    assert catalog.insights is None
+    assert not catalog.take_insights(made) and catalog.insights_pending
+    assert catalog.insights is None and catalog.begin_again(older()) is None
+    again = catalog.begin_again(made)  # begun again for the classes as now
+    assert again is not None and catalog.take_insights(again())
+    assert catalog.insights is not None and not catalog.insights_pending
+    catalog.set_insights(None)
     made = catalog.begin_insights(insights)()
     catalog.forget_insights([int(catalog.ids[0])])
     assert not catalog.take_insights(made) and not catalog.insights_pending
+
+
+def renamed(catalog: ImageCatalog, old: str, new: str) -> None:
+    """A class renamed, as the browser follows it: the names first, then the class list,
+    then the rows of the class re-read under the new name."""
+    catalog.follow_class_names([(old, new)])
+    catalog.set_classes([new if c == old else c for c in catalog.classes])
+    rows = np.flatnonzero(catalog.labels == old)
+    states = [
+        ImageState(int(catalog.ids[p]), new, catalog.splits[p], catalog.statuses[p]) for p in rows
+    ]
+    catalog.apply_columns(StateColumns.of(states, catalog.classes))
+
+
+def test_edits_made_while_the_job_ran_survive_a_rename_that_refuses_its_work(project):
+    """A rename while the job runs: its work named the classes as before and is refused;
+    begun again, it keeps the edits noted since it was first begun (the image relabeled
+    then stays unflagged) and the flags the rename keeps."""
+    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
+    insights = fake_insights(on_the_spot)
+    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
+    for catalog in (on_the_spot, ahead):
+        catalog.set_insights(insights)  # (the old scores, flags among them)
+    on_the_spot.set_insights(flipped)
+    edit = flagged_edit(on_the_spot)
+    on_the_spot.apply_columns(edit)
+    renamed(on_the_spot, "cat", "kitty")
+
+    make = ahead.begin_insights(flipped)
+    ahead.apply_columns(edit)  # a person relabels while the job runs, then renames
+    renamed(ahead, "cat", "kitty")
+    refused = make()
+    assert not ahead.take_insights(refused) and ahead.insights_pending  # (the old names)
+    again = ahead.begin_again(refused)
+    assert again is not None and ahead.begin_again(refused) is None  # (begun once)
+    assert ahead.take_insights(again()) and not ahead.insights_pending
+    assert shown(ahead) == shown(on_the_spot)
+    assert not ahead.flagged[ahead.positions_of(edit.ids[:1])].any()  # looked at
+    kitties = ahead.labels == "kitty"
+    assert (ahead.flagged & kitties).any()  # the rename kept the flags of its images

@@ -4,10 +4,13 @@ it took them on the spot, and keeps showing the old scores until the swap."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
+from PySide6.QtCore import Qt
 
+from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.gui import sort_ahead
 
@@ -39,3 +42,56 @@ def test_new_scores_from_a_job_show_what_scores_taken_at_once_show(qtbot, scored
     qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
     assert what_is_shown(view) == at_once
     assert at_once != before  # (the scores differ: a rescoring that changes the order)
+
+
+def test_a_relabel_made_while_scores_are_joined_stays_unflagged_through_a_rename(
+    qtbot, scored_view, clustered, monkeypatch
+):
+    """The person relabels a flagged image, then renames a class, while new scores are
+    joined in a job: the job's work named the classes as before, so it is refused. The
+    feed's scores were then taken on the spot, the relabel forgotten: the image got its
+    flag back. The work is begun again instead, the relabel kept; the rename keeps the
+    other flags, as it does when the scores are taken at once."""
+    project, flipped = clustered
+    view = scored_view
+    catalog = view.catalog
+    monkeypatch.setattr(view.feed, "labels_changed", lambda earlier=False: None)  # (no rescoring)
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    release = threading.Event()
+    begin = ImageCatalog.begin_insights
+
+    def held_begin(catalog, insights):
+        make = begin(catalog, insights)
+
+        def held():  # the job's work, done once released
+            release.wait(30)
+            return make()
+
+        return held
+
+    monkeypatch.setattr(ImageCatalog, "begin_insights", held_begin)
+    image_id = project.ids_for([flipped[0]])[flipped[0]]
+    position = int(catalog.positions_of([image_id])[0])
+    old_label = catalog.labels[position]
+    assert catalog.flagged[position] and old_label != "bee"
+    flags = int(catalog.flagged.sum())
+    try:
+        view._insights_updated(catalog.insights)  # new scores (the same), joined in a job
+        assert catalog.insights_pending
+        view.grid.select_row(view.model.row_of_id(image_id))
+        view.activateWindow()
+        view.grid.setFocus()
+        qtbot.keyClick(view.grid, Qt.Key.Key_2)  # bee, the true class
+        qtbot.waitUntil(lambda: catalog.labels[position] == "bee" and not view.rows.busy)
+        assert not catalog.flagged[position]
+        project.rename_class(old_label, f"{old_label}_renamed")
+        qtbot.waitUntil(lambda: f"{old_label}_renamed" in catalog.classes and not view.rows.busy)
+        release.set()
+        qtbot.waitUntil(lambda: not catalog.insights_pending, timeout=10000)
+        qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+    finally:
+        release.set()
+    assert view.catalog is catalog and catalog.insights is not None
+    assert not catalog.flagged[position]  # the person's relabel stays
+    assert int(catalog.flagged.sum()) == flags - 1  # the rename kept the others
+    assert not view.model.tile(view.model.row_of_id(image_id)).flagged
