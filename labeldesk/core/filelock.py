@@ -2,7 +2,9 @@
 
 Used where two LabelDesk processes may write the same files: the app and a CLI command
 embedding one project at once must take turns. The operating system drops the lock when
-its holder dies, so a killed process never leaves a project locked.
+its holder dies, so a killed process never leaves a project locked. A holder may remove
+the lock file before it lets go; who waited on the removed file then takes the one at the
+path instead (:func:`_still_at_path`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,21 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def _still_at_path(fd: int, path: Path) -> bool:
+    """Whether the file ``fd`` locks is still the one at ``path``. A holder may remove its
+    lock file as it lets go (:mod:`labeldesk.core.single_flight`: one per cached result);
+    one who had opened that file while it waited then locks a file nobody else can find,
+    while one who comes after the removal makes a new file at the path and locks that:
+    both would hold "the" lock. So a lock counts only on the file at the path (Windows
+    removes no open file)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        return True
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
 def _refuse_while_starting_a_worker(path: Path) -> None:
     """A spawned worker process imports its parent's main script again; a script without
     ``if __name__ == "__main__":`` then runs its LabelDesk calls once more in the worker,
@@ -84,7 +101,16 @@ class FileLock:
         started = time.monotonic()
         waited = False
         try:
-            while not _try_lock(fd):
+            while True:
+                if _try_lock(fd):
+                    if _still_at_path(fd, self.path):
+                        break
+                    # its holder removed it as it let go: the lock is the file at the path
+                    _unlock(fd)
+                    os.close(fd)
+                    fd = -1
+                    fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                    continue
                 _refuse_while_starting_a_worker(self.path)
                 if not waited and on_wait is not None:
                     on_wait()
@@ -95,7 +121,8 @@ class FileLock:
                     raise TimeoutError(f"{self.path} is held by another process")
                 time.sleep(self.poll_seconds)
         except BaseException:
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
             raise
         self._fd = fd
         return self

@@ -210,7 +210,9 @@ def _held(lock_file: Path, flight: _Flight) -> Iterator[None]:
     the result); go on without it where it cannot be made (a read-only project keeps no
     cache, so there is nothing to share). Removed as it is let go: each key has its own,
     and one computed is not computed again (a process still waiting on the removed file
-    gets it next and reads the cache)."""
+    locks it next, finds it gone from the path and takes the file there instead, made
+    anew if need be, so it never holds it alongside one who came after the removal:
+    :class:`FileLock`; then it reads the cache)."""
     if not os.access(lock_file.parent, os.W_OK | os.X_OK):  # as cachefiles judges it
         yield  # (a read-only project's folder is left exactly as it was)
         return
