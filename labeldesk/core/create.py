@@ -97,7 +97,7 @@ def _not_created(target: Path, exc: OSError | sqlite3.DatabaseError) -> ProjectE
         holding = holding.parent
     refused = write_refused(exc, holding)
     message = f"cannot create a project at {target}: {refused}; nothing was created"
-    return (DiskFull if is_disk_full(exc) else ProjectError)(message)
+    return DiskFull(message, disk=holding) if is_disk_full(exc) else ProjectError(message)
 
 
 def create_and_index(

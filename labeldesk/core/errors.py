@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 
 from .display import counted
 
@@ -44,7 +45,13 @@ class ProjectReadOnly(ProjectError):
 
 class DiskFull(ProjectError):
     """A new project could not be made, or a scratch file written, for want of space
-    (the kind a full disk reports everywhere else); nothing was changed."""
+    (the kind a full disk reports everywhere else); nothing was changed. ``disk``: a
+    folder on the disk that was full (None: not known), for the app to watch for room
+    (:func:`labeldesk.core.failures.full_disk_of`) rather than read it from the text."""
+
+    def __init__(self, message: str, *, disk: Path | None = None):
+        super().__init__(message)
+        self.disk = disk
 
 
 class ImageRootError(LabelDeskError):

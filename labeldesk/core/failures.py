@@ -39,7 +39,7 @@ from .disk_checks import (
     storage_problem,
     write_refused,
 )
-from .errors import LabelDeskError, ProjectBusyError
+from .errors import DiskFull, LabelDeskError, ProjectBusyError
 
 __all__ = [
     "DAMAGE_ADVICE",
@@ -53,6 +53,7 @@ __all__ = [
     "check_writable",
     "damaged_database",
     "describe",
+    "full_disk_of",
     "is_damage",
     "is_disk_full",
     "is_io_error",
@@ -66,6 +67,38 @@ __all__ = [
 # How a message about a full disk says it, wherever it comes from (a file, the project
 # database, a new project): see says_disk_full
 FULL_DISK_WORDS = ("no space left on the disk", "the disk quota is used up")
+
+
+def full_disk_of(exc: BaseException) -> Path | None:
+    """The place on the disk that ``exc`` says was full (a folder or a file there, made or
+    not yet), carried on the exception, never read from its text: a :class:`DiskFull`'s
+    ``disk``; an OSError's file being written (a copy's target; a ``.tmp-…`` file's
+    folder); a SQLite error's database file. Else the one of the error it was raised from
+    (``raise … from exc``); None where nothing full is named."""
+    seen: set[int] = set()
+    here: BaseException | None = exc
+    while here is not None and id(here) not in seen:
+        seen.add(id(here))
+        carried = getattr(here, "disk", None)
+        if isinstance(here, DiskFull) and isinstance(carried, Path):
+            return carried
+        if is_disk_full(here):
+            place = _written(here)
+            if place is not None:
+                return place
+        here = here.__cause__
+    return None
+
+
+def _written(exc: BaseException) -> Path | None:
+    if isinstance(exc, OSError):
+        where = exc.filename2 or exc.filename
+        if where is None or isinstance(where, int):
+            return None
+        written = Path(os.fsdecode(where))
+        return written.parent if written.name.startswith(".tmp-") else written
+    db_file = getattr(exc, DATABASE_FILE, None)
+    return db_file if isinstance(db_file, Path) else None
 
 
 def says_disk_full(message: str) -> bool:

@@ -469,7 +469,7 @@ def _open_error(folder: Path, db_file: Path, exc: sqlite3.DatabaseError, what: s
         record_damage(db_file, str(exc))
         return DatabaseDamaged(damaged_database(f"the project database {db_file}", str(exc)))
     if problem is not None and problem.startswith(NO_SPACE):  # as a full disk says elsewhere
-        return DiskFull(problem)
+        return DiskFull(problem, disk=folder)
     return ProjectError(problem or f"{db_file} {what}: {exc}")
 
 

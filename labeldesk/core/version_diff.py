@@ -17,6 +17,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .db import Database
@@ -229,7 +230,8 @@ def list_diff(db: Database, a: DatasetVersion | None, b: DatasetVersion | None) 
             raise DiskFull(
                 f"no space left in the temporary folder {temporary_folder()} for the "
                 "comparison's scratch file; free some space there, or set TMPDIR to a "
-                "folder on a disk with room, and run it again (nothing was changed)"
+                "folder on a disk with room, and run it again (nothing was changed)",
+                disk=Path(temporary_folder()),
             ) from exc
         raise
     except BaseException:

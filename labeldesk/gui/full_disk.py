@@ -13,17 +13,20 @@ while it is full): until then later full-disk failures on it go to the status ba
 the notice open or not. Once there is room the notice still open says so, and the next
 full disk is told again. The disk watched is the one the failure names (an export to a
 USB disk: that disk, not the project's, whose freed space would make the notice say
-"room again" untruly), else the project's (:func:`disk_named`).
+"room again" untruly), else the project's (:func:`disk_named`): the one its exception
+carries (:func:`said`), not read back from the message's text.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMessageBox
+
+from labeldesk.core.failures import full_disk_of
 
 ROOM_AGAIN = 8 << 20  # bytes freed since the notice that end it (not a job's own temporary)
 LOOK_MS = 2000
@@ -38,27 +41,40 @@ def free_bytes(folder: Path) -> int | None:
         return None
 
 
-# Where a full-disk message (as labeldesk.core.failures and disk_checks word it) names the
-# file or folder it could not write: "no space left on the disk: PATH; …", "… PATH (writing
-# NAME there); …", "no space left on the disk holding [the project database] PATH; …"
-_NAMED = re.compile(
-    r"(?:no space left on the disk|the disk quota is used up)"
-    r"(?::| holding(?: the project database)?) (.+?)(?: \(writing [^)]*\))?(?:;|\n|$)",
-    re.IGNORECASE,
-)
+# The disks that failures said lately were full, by the words the app said them in:
+# the words travel (a page's error signal carries text), the disk is the exception's
+_SAID: deque[tuple[str, Path]] = deque(maxlen=32)
+
+
+def said(message: str, exc: BaseException) -> str:
+    """``message``, what the app says for ``exc``, remembered with the disk ``exc``
+    carries as full (:func:`labeldesk.core.failures.full_disk_of`), if any, for
+    :func:`disk_named` when the message comes to be shown."""
+    place = full_disk_of(exc)
+    if place is not None and message:
+        _SAID.append((message, place))
+    return message
 
 
 def disk_named(message: str, project: Path | None) -> Path | None:
-    """A folder on the disk that the full-disk ``message`` names: the nearest existing
-    folder of the path it names (an export's folder is gone after it failed), not the
-    root; else ``project`` (the open project's folder, or None)."""
-    found = _NAMED.search(message.replace("\u200b", ""))  # (no break hints)
-    path = Path(found.group(1).strip()) if found else None
-    if path is not None and path.is_absolute():
-        for folder in (path, *path.parents[:-1]):
-            if folder.is_dir():
-                return folder
+    """A folder on the disk that the failure said in ``message`` found full (as
+    :func:`said` remembered it: never read from the text, where a path with a ``;`` in it
+    or the words of a full disk would mislead): the nearest existing folder of the place
+    it carries (an export's folder is gone after it failed), not the root; else
+    ``project`` (the open project's folder, or None)."""
+    for words, place in reversed(_SAID):
+        if words in message:
+            for folder in (place, *place.parents[:-1]):
+                if place.is_absolute() and folder.is_dir():
+                    return folder
+            break
     return project
+
+
+def carries_full_disk(message: str) -> bool:
+    """Whether ``message`` is one :func:`said` remembered with a full disk (a full disk
+    worded in a way of its own, as a comparison's scratch file says it)."""
+    return any(words in message for words, _ in _SAID)
 
 
 def _same_disk(one: Path, other: Path) -> bool:

@@ -41,7 +41,7 @@ from labeldesk.gui.damage_check import check_job, needs_check
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.focus_ring import FocusRings
-from labeldesk.gui.full_disk import FullDiskNotice, disk_named
+from labeldesk.gui.full_disk import FullDiskNotice, carries_full_disk, disk_named, said
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
@@ -213,7 +213,7 @@ class MainWindow(StackedPages, QMainWindow):
         try:
             project = open_project(path, checked)
         except LabelDeskError as exc:
-            self.notify_error(f"Cannot open {path}: {exc}", dialog=not quiet)
+            self.notify_error(said(f"Cannot open {path}: {exc}", exc), dialog=not quiet)
             if quiet:
                 settings.remove_recent_project(path)
             self.start_page.refresh()
@@ -340,7 +340,7 @@ class MainWindow(StackedPages, QMainWindow):
         try:
             path = create_empty(target, images)
         except LabelDeskError as exc:
-            self.notify_error(f"Cannot create a project at {target}: {exc}")
+            self.notify_error(said(f"Cannot create a project at {target}: {exc}", exc))
             return None
         if not self.open_project(path):
             return None
@@ -508,14 +508,15 @@ class MainWindow(StackedPages, QMainWindow):
     ) -> None:
         """An expected failure: one line in the status bar and, usually, one notice
         (with a button that does what it asks, given ``fix``: its words and command)."""
+        raw = message  # (as its failure was said: see full_disk.said)
         message = sentence_start(self._in_app_words(message))  # "Cannot …", not "cannot …"
         log.info("error shown to user: %s", message)
         self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
         if self.session is not None and self.session.check_damage():
             dialog = False  # the damage met: the read-only reopen's notice says it all
-        full = says_disk_full(message)
+        full = says_disk_full(message) or carries_full_disk(raw)
         project = None if self.project is None else self.project.path
-        folder = disk_named(message, project) if full else project  # the disk that was full
+        folder = disk_named(raw, project) if full else project  # the disk that was full
         if full and self.full_disk.told(folder):
             # One full disk, one notice: the jobs that follow a failed one (the model's
             # scores after an embedding kept its finished batches) meet it too

@@ -26,6 +26,7 @@ from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.failures import describe
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.gui.app_words import in_app_words
+from labeldesk.gui.full_disk import said
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class Job(QObject):
         expected = describe(exc)
         if expected is None:
             return f"{self.name} failed unexpectedly: {exc}"
-        return in_app_words(expected[0])
+        return said(in_app_words(expected[0]), exc)
 
     def start(self, pool: QThreadPool | None = None) -> Job:
         """Queue the job on ``pool`` (the global pool by default)."""
@@ -412,7 +413,7 @@ def write_failure(exc: Exception) -> str:
     refusal's own message (in the app's words), or :func:`unsaved_text` for a locked,
     read-only or full disk. A bug is raised again."""
     if isinstance(exc, LabelDeskError):
-        return in_app_words(str(exc))
+        return said(in_app_words(str(exc)), exc)
     text = unsaved_text(exc)
     if text is None:
         raise exc
@@ -426,4 +427,6 @@ def unsaved_text(exc: BaseException) -> str | None:
     before, the exception left the slot unseen and the key looked ignored. None for a
     bug (raise it)."""
     expected = describe(exc)
-    return None if expected is None else f"Nothing was saved: {in_app_words(expected[0])}"
+    return (
+        None if expected is None else said(f"Nothing was saved: {in_app_words(expected[0])}", exc)
+    )

@@ -15,7 +15,7 @@ from labeldesk.cli import main
 from labeldesk.core import staging
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import ProjectError
-from labeldesk.core.failures import says_disk_full
+from labeldesk.core.failures import full_disk_of, says_disk_full
 
 
 def _marker_write_fails(monkeypatch, code: int) -> None:
@@ -60,6 +60,7 @@ def test_a_full_disk_while_indexing_says_what_to_do(tmp_path, imagefolder, monke
     with pytest.raises(ProjectError, match="no space left on the disk holding") as e:
         create_and_index(tmp_path / "proj", root, workers=1)
     assert type(e.value).__name__ == "DiskFull"  # the kind a full disk has everywhere
+    assert full_disk_of(e.value) == tmp_path  # the disk carried (the nearest folder there)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images"]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from labeldesk.core import project as project_module
 from labeldesk.core.errors import ProjectError
-from labeldesk.core.failures import describe
+from labeldesk.core.failures import describe, full_disk_of
 from labeldesk.core.project import open_project
 
 Usage = namedtuple("Usage", "total used free")
@@ -40,6 +40,7 @@ def test_a_full_disk_is_named(closed_project, monkeypatch):
     # the kind every other full-disk failure has (`--json`: "kind": "DiskFull"), not
     # ProjectError: seen on a real full tmpfs, where opening is the first write that fails
     assert describe(e.value)[1] == "DiskFull"
+    assert full_disk_of(e.value) == closed_project  # carried, for the app's notice
 
 
 def test_a_read_only_disk_is_named(closed_project, monkeypatch):

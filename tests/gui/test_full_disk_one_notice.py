@@ -6,6 +6,9 @@ still get their notice, and after it is closed a full disk gets one again."""
 
 from __future__ import annotations
 
+import errno
+import os
+
 from PySide6.QtWidgets import QMessageBox
 
 FIRST = "no space left on the disk: /p/embeddings/x/vectors.f16; free some space"
@@ -36,9 +39,6 @@ def test_one_notice_for_a_full_disk(qtbot, window):
 
 
 def test_a_full_disk_notice_says_try_again_not_run_the_command():
-    import errno
-    import os
-
     from labeldesk.core.failures import describe
     from labeldesk.gui.app_words import in_app_words
 
@@ -100,6 +100,7 @@ def test_room_again_is_looked_for_on_the_disk_that_was_full(
     project's disk made the open notice say there was room again (it watched the project's
     disk whatever the failure named); the disk the failure names is the one watched."""
     from labeldesk.gui import full_disk
+    from labeldesk.gui.workers import Job
 
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -108,7 +109,8 @@ def test_room_again_is_looked_for_on_the_disk_that_was_full(
         full_disk, "free_bytes", lambda f: free["usb" if f.is_relative_to(usb) else "project"]
     )
     window.open_project(project.path)
-    window.notify_error(f"no space left on the disk: {usb / 'export'}; free some space")
+    failed = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(usb / "export" / "a.png"))
+    window.notify_error(f"Export: {Job(lambda **_: None, 'Export').describe(failed)}")
     notice = _notices(window)[0]
     free["project"] += 50 << 20  # space freed on the project's disk: not the full one
     window.full_disk._look()
@@ -119,18 +121,26 @@ def test_room_again_is_looked_for_on_the_disk_that_was_full(
     notice.close()
 
 
-def test_the_disk_a_full_disk_message_names():
-    from pathlib import Path
-
+def test_the_disk_is_the_one_the_failure_carries_not_read_from_its_words(tmp_path):
+    """The full disk was read back from the message's text: a folder with a ``;`` in its
+    name was cut there (the disk above it watched), and a full disk worded otherwise (a
+    comparison's scratch file) named none. The exception carries it now."""
+    from labeldesk.core.errors import DiskFull
     from labeldesk.gui.full_disk import disk_named
+    from labeldesk.gui.workers import write_failure
 
-    here = Path(__file__).parent
-    project = Path("/projects/p")
-    named = f"no space left on the disk: {here} (writing knn-1.npz there); free some space"
-    assert disk_named(named, project) == here
-    gone = f"the disk quota is used up: {here / 'export-1' / 'a.png'}; free some space"
-    assert disk_named(gone, project) == here  # the nearest folder that is there
-    assert disk_named("no space left on the disk; free some space", project) == project
-    assert disk_named("no space left on the disk: /no-such/x; free", project) == project
-    holding = f"no space left on the disk holding the project {here} (3 KiB free); free"
-    assert disk_named(holding, project) == project  # the project's own disk
+    project = tmp_path / "project"
+    usb = tmp_path / "usb; no space left on the disk: elsewhere"
+    usb.mkdir()
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(usb / "export-1" / "a.png"))
+    assert disk_named(write_failure(full), project) == usb  # before: tmp_path
+    from labeldesk.gui.full_disk import said
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    diff = DiskFull("no space left in the temporary folder …; free some", disk=scratch)
+    assert disk_named(f"Compare: {said(str(diff), diff)}", project) == scratch
+    denied = OSError(errno.EACCES, os.strerror(errno.EACCES), str(usb / "x"))
+    assert disk_named(write_failure(denied), project) == project  # nothing full carried
+    gone = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/no-such/x")
+    assert disk_named(write_failure(gone), project) == project  # no folder of it there
