@@ -34,7 +34,7 @@ from .ray_address import check_reachable, connected_to, parse_address, same_addr
 from .ray_auto import local_target
 from .ray_errors import ClusterError, ClusterLost, ClusterMismatch, ClusterUnavailable
 from .ray_head import CALL_LEAVE_S, CALL_POLL_S, HeadWatch
-from .ray_workdir import job_environment
+from .ray_workdir import job_environment, shadowed_message, shadowing_folders
 
 CONNECT_ATTEMPTS = 3  # Ray Client's per-job server can die as it starts (see connect)
 log = logging.getLogger(__name__)
@@ -65,7 +65,9 @@ def import_ray() -> Any:
 def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
     """Connect this process to the cluster at ``address``; False if it already was (a
     notebook's own connection is left open afterwards). Already connected elsewhere is
-    a :class:`ClusterError`: the job would run there while its report named ``address``.
+    a :class:`ClusterError`: the job would run there while its report named ``address``;
+    so is a connection that puts another LabelDesk first on its workers' module path
+    (:func:`~.ray_workdir.shadowing_folders`: a notebook started in a source tree).
 
     ``ray.init`` is watched (:func:`_watched_init`): a head that stops answering while
     it runs is :class:`ClusterLost` within seconds, and ``cancel`` (or Ctrl+C) ends the
@@ -78,6 +80,9 @@ def connect(ray: Any, address: str, cancel: CancelToken | None = None) -> bool:
                 f"{' / '.join(current) or 'another address'}, not {address}: ask for that "
                 "address, or disconnect first (ray.shutdown())"
             )
+        shadowing = shadowing_folders(ray)  # (the connection is the user's: left open)
+        if shadowing:
+            raise ClusterError(shadowed_message(shadowing))
         return False
     check_reachable(address)
     problem = ray_loopback.driver_mismatch(ray, local_target(address))

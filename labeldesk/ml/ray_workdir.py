@@ -13,17 +13,28 @@ its own (a ``working_dir`` in its runtime environment): the job is given an empt
 for the connection (Ray packs it as ``ray.init`` starts, and each node keeps the packed
 copy, a few hundred bytes, by its content: the same for every job) and removed when
 ``ray.init`` ends. The workers start in it; nothing of LabelDesk's reads their current
-folder (a relative ``--remote-root`` is refused before the job)."""
+folder (a relative ``--remote-root`` is refused before the job).
+
+A process already connected when LabelDesk is asked to run a job (a notebook's own
+``ray.init``) keeps the connection it made, folders and all: LabelDesk does not end a
+connection it did not start, and Ray takes a working directory only for the whole job,
+as it connects (a task's must be a URI, not a folder). Where that connection put a folder
+holding another LabelDesk first on the workers' path, the job is refused before it starts
+(:func:`shadowing_folders`), naming the folder and what to do."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 # Set by Ray's job manager for a driver started with `ray job submit`: its job's settings.
 SUBMITTED_JOB = "RAY_JOB_CONFIG_JSON_ENV_VAR"
@@ -47,6 +58,47 @@ def job_environment(address: str) -> Iterator[dict[str, Any] | None]:
     finally:
         _MADE.discard(empty)
         shutil.rmtree(empty, ignore_errors=True)
+
+
+def shadowing_folders(ray: Any) -> list[Path]:
+    """The folders this process's Ray connection puts first on its workers' module path
+    (the driver's current folder and script folder, as ``ray.init`` found them: its job's
+    ``py_driver_sys_path``) that hold a LabelDesk other than the one running here: the
+    workers on this machine would import that one. Empty where none does, or where Ray
+    does not say (then the nodes' version check still stops a job whose code differs)."""
+    try:
+        config = ray._private.worker.global_worker.core_worker.get_job_config()
+        folders = [str(f) for f in config.py_driver_sys_path]
+    except Exception:  # (Ray Client, another Ray: nothing of this machine is said)
+        log.info("cannot ask Ray which folders its workers import first", exc_info=True)
+        return []
+    ours = Path(__file__).resolve().parents[1]  # (the labeldesk package running here)
+    found: list[Path] = []
+    for folder in dict.fromkeys(folders):
+        package = Path(folder) / "labeldesk"
+        try:
+            other = (package / "__init__.py").is_file() and package.resolve() != ours
+            other = other or (Path(folder) / "labeldesk.py").is_file()
+        except OSError:
+            continue
+        if other:
+            found.append(Path(folder))
+    return found
+
+
+def shadowed_message(folders: list[Path]) -> str:
+    """What to tell a person whose own Ray connection would have the workers import the
+    LabelDesk in ``folders`` (:func:`shadowing_folders`)."""
+    shown = ", ".join(str(f) for f in folders)
+    return (
+        f"this process joined the Ray cluster itself (ray.init, before LabelDesk ran) from "
+        f"{shown}, which holds another LabelDesk (a labeldesk package): Ray puts that "
+        "folder first on its workers' module path, so the workers here would run that "
+        "code, not their node's LabelDesk; nothing was run. Call ray.shutdown() and let "
+        "LabelDesk join the cluster itself (it gives its jobs an empty working folder), or "
+        "call ray.init(..., runtime_env={'working_dir': EMPTY_FOLDER}), or start Python "
+        "in a folder without a labeldesk package"
+    )
 
 
 def remove_made() -> None:

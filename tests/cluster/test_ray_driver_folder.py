@@ -65,3 +65,49 @@ def test_the_workers_import_the_nodes_labeldesk_not_the_current_folders(ray_clus
     report = json.loads(done.stdout)
     assert report["engine"] == "ray" and report["embedded"] == count
     assert not list((tmp_path / "tmp").glob("labeldesk-ray-job-*"))  # its empty folder: removed
+
+
+NOTEBOOK = """
+import json, sys
+import ray
+
+from labeldesk.core.project import open_project
+from labeldesk.ml.ray_embed import embed_on_ray
+
+ray.init(address=sys.argv[1])  # the notebook's own connection, made in the checkout
+project = open_project(sys.argv[2])
+try:
+    said = {"embedded": embed_on_ray(project, address=sys.argv[1]).embedded}
+except Exception as exc:
+    said = {"error": f"{type(exc).__name__}: {exc}"}
+said["connected"] = ray.is_initialized()  # not LabelDesk's to end
+print(json.dumps(said))
+"""
+
+
+def test_a_connection_made_in_another_checkout_is_said_and_left_open(ray_cluster, tmp_path):
+    """A notebook started in a LabelDesk source tree joined the cluster itself
+    (``ray.init``): Ray put that folder first on the workers' path and LabelDesk, which
+    did not make the connection, ran the job there: the workers imported the tree's
+    code (stopped by the version check: "node … runs LabelDesk …", or not, where it
+    reads the same). The job is refused before it starts, naming the folder; the
+    notebook's connection stays open."""
+    project, _ = small_project(tmp_path, per_class=1)
+    checkout = another_checkout(tmp_path)
+    script = tmp_path / "notebook" / "cells.py"  # (its folder: LabelDesk's own import)
+    script.parent.mkdir()
+    script.write_text(NOTEBOOK)
+    done = subprocess.run(
+        [sys.executable, str(script), ray_cluster.address, str(project)],
+        cwd=checkout,
+        env={**ray_cluster.env, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert said["connected"] is True
+    assert said.get("error", "").startswith("ClusterError: "), said
+    assert f"from {checkout}, which holds another LabelDesk" in said["error"]
+    assert "nothing was run" in said["error"]
