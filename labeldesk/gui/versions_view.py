@@ -42,6 +42,7 @@ from labeldesk.core.versions import CURRENT
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.dialogs import show_in_front
+from labeldesk.gui.full_disk import said as remembered
 from labeldesk.gui.verify_dialog import (
     NOT_COLOR,
     VerifyDialog,
@@ -411,7 +412,7 @@ class VersionsView(QWidget):
             self.message.emit(head)
         else:
             said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
-            self.error.emit(said or job.describe(exc))
+            self.error.emit(remembered(said, exc) if said else job.describe(exc))
 
     def _verify_cancelled(self, job: Job) -> None:
         if not self._closed and job is self.verify_job:
@@ -431,7 +432,7 @@ class VersionsView(QWidget):
     def _create_failed(self, job: Job, exc: BaseException) -> None:
         if not self._closed:
             said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
-            self.error.emit(said or job.describe(exc))
+            self.error.emit(remembered(said, exc) if said else job.describe(exc))
 
     def _create_ended(self) -> None:
         if not self._closed:

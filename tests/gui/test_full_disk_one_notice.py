@@ -144,3 +144,21 @@ def test_the_disk_is_the_one_the_failure_carries_not_read_from_its_words(tmp_pat
     assert disk_named(write_failure(denied), project) == project  # nothing full carried
     gone = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/no-such/x")
     assert disk_named(write_failure(gone), project) == project  # no folder of it there
+
+
+def test_a_full_disk_worded_otherwise_is_told_and_watched_where_it_was(qtbot, window, tmp_path):
+    """`version diff`'s scratch file in a full temporary folder says "no space left in
+    the temporary folder …": not in the words of a full disk, it was not told as one."""
+    from labeldesk.core.errors import DiskFull
+    from labeldesk.gui.full_disk import said
+
+    window.show()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    full = DiskFull("no space left in the temporary folder …; free some space", disk=scratch)
+    window.notify_error(said(str(full), full))
+    assert len(_notices(window)) == 1
+    assert window.full_disk._folder == scratch
+    window.notify_error(said(str(full), full))  # met again: the status bar only
+    assert len(_notices(window)) == 1
+    _notices(window)[0].close()
