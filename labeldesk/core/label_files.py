@@ -22,6 +22,7 @@ from .display import KNOWN_CLASSES_SHOWN, quoted_names
 from .errors import LabelFileError, UnknownPathError
 from .exported_rows import copies_problem, follow_pictures, same_folder
 from .image_rows import live_paths, skipped_files
+from .label_bound import BoundStatuses
 from .label_content import Ambiguity, ByContent
 from .label_file_formats import LABEL_COLUMNS, PATH_COLUMNS, refuse_no_rows
 from .label_paths import Spellings, listed, spellings
@@ -133,6 +134,7 @@ def apply_label_rows(
     labels: dict[str, str | None] = {}
     splits: dict[str, str | None] = {}
     statuses: dict[str, str | None] = {}
+    bound = BoundStatuses(project)
     for path, held in chosen.items():
         row = found.rows[held] if isinstance(held, int) else held
         if not row.keep_label:
@@ -141,7 +143,10 @@ def apply_label_rows(
             splits[path] = row.split
         if row.status:
             statuses[path] = status_to_set(row.status)
+            bound.see(path, row)
     del chosen
+    bound.drop_stale(statuses)  # ("verified" for a label the image no longer has)
+    found.status_note = bound.noted(found.status_note)
     if dry_run:  # what would change, by kind, as ``applied`` says it once applied
         found.would_change = project.would_change_counts(labels, splits=splits, statuses=statuses)
         return found.would_change.images
@@ -271,12 +276,19 @@ def _chosen(
         if conflict:
             problems.append((row.line, f"{path!r} {conflict}"))
         elif first.keep_label and not row.keep_label:
+            # (a status taken from the other row keeps the label it was bound to)
+            status = row if row.status else first
             chosen[path] = row._replace(
-                split=row.split or first.split, status=row.status or first.status
+                split=row.split or first.split,
+                status=status.status,
+                verified_label=status.verified_label,
             )
         elif (row.split and not first.split) or (row.status and not first.status):
+            status = first if first.status else row
             chosen[path] = first._replace(
-                split=first.split or row.split, status=first.status or row.status
+                split=first.split or row.split,
+                status=status.status,
+                verified_label=status.verified_label,
             )
     if unmatched and not chosen:
         problems.extend(unmatched)  # nothing matches: not a file for this project

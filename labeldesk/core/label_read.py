@@ -40,7 +40,7 @@ from .label_file_formats import (
 )
 from .label_json import parse_json, parse_json_lines
 from .label_rows import LabelRow, Rows, RowTable
-from .label_status import StatusColumn
+from .label_status import StatusColumn, bound_label
 from .labels import validate_class_name
 from .layout import SPLIT_FOLDERS
 
@@ -174,7 +174,9 @@ def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
         status = statuses.word(record)
         row, found = _row(record, names)
         if row is not None:
-            rows.append(row._replace(status=status) if status else row)
+            if status:
+                row = row._replace(status=status, verified_label=bound_label(record, status))
+            rows.append(row)
         else:
             refused.extend(refused_path(record))
         if found:

@@ -23,6 +23,9 @@ class LabelRow(NamedTuple):  # a tuple: a million of them are made quickly
     line: int  # line where the row starts (JSON lists and objects: entry number)
     keep_label: bool = False  # a split only: the image keeps its label (``label`` unused)
     status: str = KEEP_STATUS  # verified / excluded / unreviewed; "": keep it (label_status)
+    # A row that keeps the image's label (``keep_label``) and says ``verified`` for a
+    # label: it verifies only an image that has that label when it is applied
+    verified_label: str | None = None
 
 
 class _Codes:
@@ -42,7 +45,8 @@ class _Codes:
 
 class RowTable(Sequence[LabelRow]):
     """:class:`LabelRow` s stored as columns: paths, and arrays of line numbers and of
-    codes for the label, split, status and keep-label flag."""
+    codes for the label, split, status and keep-label flag; the few rows' verified label
+    by row."""
 
     def __init__(self, rows: Iterable[LabelRow] = ()) -> None:
         self._paths: list[str] = []
@@ -51,6 +55,7 @@ class RowTable(Sequence[LabelRow]):
         self._splits = array("l")
         self._statuses = array("l")
         self._keep = bytearray()
+        self._bound: dict[int, str] = {}  # row -> its verified_label (few rows have one)
         self._label_values = _Codes(None)
         self._split_values = _Codes(None)
         self._status_values = _Codes(KEEP_STATUS)
@@ -63,6 +68,8 @@ class RowTable(Sequence[LabelRow]):
         self._splits.append(self._split_values.code(row.split))
         self._statuses.append(self._status_values.code(row.status))
         self._keep.append(1 if row.keep_label else 0)
+        if row.verified_label is not None:
+            self._bound[len(self._paths) - 1] = row.verified_label
 
     def extend(self, rows: Iterable[LabelRow]) -> None:
         for row in rows:
@@ -71,6 +78,7 @@ class RowTable(Sequence[LabelRow]):
     def clear_statuses(self) -> None:
         """Every row keeps its image's status (a status column that was not read)."""
         self._statuses = array("l", bytes(len(self._statuses) * self._statuses.itemsize))
+        self._bound.clear()
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -91,19 +99,23 @@ class RowTable(Sequence[LabelRow]):
             self._lines[index],
             bool(self._keep[index]),
             self._status_values.values[self._statuses[index]],  # type: ignore[arg-type]
+            self._bound.get(index % len(self) if index < 0 else index),
         )
 
     def __iter__(self) -> Iterator[LabelRow]:
         labels, splits = self._label_values.values, self._split_values.values
         statuses = self._status_values.values
-        for path, line, label, split, keep, status in zip(
-            self._paths,
-            self._lines,
-            self._labels,
-            self._splits,
-            self._keep,
-            self._statuses,
-            strict=True,
+        bound = self._bound
+        for i, (path, line, label, split, keep, status) in enumerate(
+            zip(
+                self._paths,
+                self._lines,
+                self._labels,
+                self._splits,
+                self._keep,
+                self._statuses,
+                strict=True,
+            )
         ):
             yield LabelRow(
                 path,
@@ -112,6 +124,7 @@ class RowTable(Sequence[LabelRow]):
                 line,
                 keep == 1,
                 statuses[status],
+                bound.get(i) if bound else None,
             )
 
     def __eq__(self, other: object) -> bool:  # (as a list of the same rows would be)

@@ -82,8 +82,21 @@ def verified_for_its_label(record: Record) -> bool:
     if given is None or (isinstance(given, str) and not given.strip()):
         return True
     label = record.label
-    if label is KEEP_LABEL:  # (the row keeps the image's label: it changes nothing)
-        return True
+    if label is KEEP_LABEL:  # (the row keeps the image's label: whether the image has the
+        return True  # label it names is known when it is applied, see bound_label)
     if label is None or (isinstance(label, str) and not label.strip()):
         return False  # unlabeled by the other tool: no label is verified
     return nfc(str(given).strip()) == nfc(str(label).strip())
+
+
+def bound_label(record: Record, status: str) -> str | None:
+    """The label that the ``verified`` (``status``, its word) of a record keeping its
+    image's label (a Label Studio task without an annotation: it gives no label) holds
+    for, or None: such a row verifies the image only if the image has that label when
+    the row is applied (it may have been relabeled since the export, and the task
+    decided nothing of the new label: :mod:`.label_bound`)."""
+    given = record.verified_label
+    if record.label is not KEEP_LABEL or status != VERIFIED or given is None:
+        return None
+    text = str(given).strip()
+    return text or None
