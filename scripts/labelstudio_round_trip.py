@@ -1,31 +1,58 @@
 """Round trip of LabelDesk's Label Studio export through a real Label Studio server.
 
-Not a test (it needs a running Label Studio, which the tests never start): the driver
-that captured ``tests/interop/fixtures/labelstudio_round_trip.json``. It logs in with a
-session (legacy API tokens are off in Label Studio 1.23), makes a project with the
-export's ``labeling_config.xml``, imports its ``tasks.json``, changes annotations as an
-annotator would through the API, and saves Label Studio's own JSON and JSON-MIN exports.
-Then ``labeldesk import PROJECT SAVED.json`` must bring exactly those changes back.
+Not a test, and never run by the tests (it needs a running Label Studio, which the tests
+never install or start): the driver that captured the fixtures
+``tests/interop/fixtures/labelstudio_round_trip*.json`` (session 47) and
+``labelstudio_verified*.json`` (session 49). Use it to check a Label Studio version, or
+your own export, by hand. It logs in with a session (legacy API tokens are off in Label
+Studio 1.23), makes a project with the export's ``labeling_config.xml`` and a *Local
+files* storage of its images, imports its ``tasks.json``, changes annotations as an
+annotator would through the API, and saves Label Studio's own exports. Only the standard
+library is used: run it with any Python 3.10 or newer.
 
-Start Label Studio serving the export's images first, e.g.::
+1. Export the project for Label Studio::
+
+    labeldesk export PROJECT OUT --format labelstudio
+
+2. Start Label Studio (in a virtual environment of its own, ``pip install label-studio
+   "sentry-sdk<3"``: Label Studio 1.23.2 asks for ``sentry-sdk>=2.16`` and does not
+   start with 3.0, *TypeError: Unknown option 'send_default_pii'*) serving the export's
+   images, e.g.::
 
     LABEL_STUDIO_LOCAL_FILES_SERVING_ENABLED=true \\
-    LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT=/path/to/OUT \\
+    LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT=/abs/path/to/OUT \\
     label-studio start --no-browser --host 127.0.0.1 --port 8093 \\
         --username ann@example.com --password Secret-pw-123
 
-then::
+   (the user is made on the first start; wait until ``http://127.0.0.1:8093`` answers)
+
+3. Write ``CHANGES.json``, what the annotator does, by the image's project path (the
+   task's ``data.path``)::
+
+    {"train/cat/a.png": {"label": "dog"},
+     "train/cat/b.png": {"label": "dog", "new": true},
+     "val/dog/c.png": {"skip": true},
+     "val/dog/d.png": {"delete": true}}
+
+   ``{"label": "dog"}`` edits the task's newest annotation (LabelDesk's export made one
+   of each labeled image) or, on a task without one, makes the first; ``"new": true``
+   adds a second annotation instead (the newest counts); ``{"skip": true}`` adds a
+   cancelled annotation (ignored on import: the older one counts); ``{"delete": true}``
+   deletes the task's annotations (the task gives no label).
+
+4. Run it, then import what Label Studio exported::
 
     python scripts/labelstudio_round_trip.py OUT CHANGES.json SAVED \\
         --url http://127.0.0.1:8093 --username ann@example.com --password Secret-pw-123
+    labeldesk import PROJECT SAVED/export.json
 
-``CHANGES.json`` maps an image's project path (the task's ``data.path``) to what the
-annotator does: ``{"label": "cat"}`` (a new annotation; on a task that has one, the
-annotation is edited instead unless ``"new": true``), ``{"skip": true}`` (a cancelled
-annotation, newer than the others), ``{"delete": true}`` (the task's annotations
-deleted). ``SAVED`` is a folder: ``export.json`` and ``export_min.json`` are written
-there, and ``images_served.json`` (each task's image URL and the HTTP status Label Studio
-answered it with). Only the standard library is used.
+``SAVED`` is a folder (made if needed) that receives ``export.json`` (Label Studio's JSON
+export: the tasks with an annotation, as its Export button gives them),
+``export_all.json`` (the same with every task, those without an annotation too:
+``download_all_tasks=true``), ``export_min.json`` (JSON-MIN) and
+``images_served.json`` (each task's image URL and the HTTP status Label Studio answered
+it with: 200 for each, or the images would not show to an annotator). Each run makes a
+new Label Studio project (``--title``).
 """
 
 from __future__ import annotations
@@ -50,10 +77,15 @@ class Session:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def _csrf(self) -> str:
-        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+        return next((c.value or "" for c in self.jar if c.name == "csrftoken"), "")
 
     def login(self, username: str, password: str) -> None:
-        self.opener.open(self.url + "/user/login/").read()
+        try:
+            self.opener.open(self.url + "/user/login/").read()
+        except (urllib.error.URLError, OSError) as exc:
+            raise SystemExit(
+                f"cannot reach Label Studio at {self.url} ({exc}): start it first (see --help)"
+            ) from exc
         form = urllib.parse.urlencode(
             {"csrfmiddlewaretoken": self._csrf(), "email": username, "password": password}
         ).encode()
@@ -129,7 +161,9 @@ def annotate(session: Session, task: dict[str, Any], change: dict[str, Any]) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("export", type=Path, help="LabelDesk's Label Studio export (OUT)")
     parser.add_argument("changes", type=Path, help="JSON: project path -> change")
     parser.add_argument("saved", type=Path, help="folder for Label Studio's exports")
@@ -139,6 +173,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default="LabelDesk round trip")
     args = parser.parse_args(argv)
 
+    for name in ("labeling_config.xml", "tasks.json"):
+        if not (args.export / name).is_file():
+            raise SystemExit(
+                f"{args.export} has no {name}: give the folder that "
+                "`labeldesk export PROJECT OUT --format labelstudio` wrote"
+            )
+    changes = json.loads(args.changes.read_text(encoding="utf-8"))
+    if not isinstance(changes, dict):
+        raise SystemExit(f"{args.changes}: expected an object, project path -> change")
+    for path, change in changes.items():
+        if not isinstance(change, dict) or not (
+            isinstance(change.get("label"), str) or change.get("skip") or change.get("delete")
+        ):
+            raise SystemExit(
+                f"{args.changes}: {path!r}: expected {{'label': CLASS}} (and 'new': true), "
+                f"{{'skip': true}} or {{'delete': true}}, not {change!r}"
+            )
     session = Session(args.url)
     session.login(args.username, args.password)
     config = (args.export / "labeling_config.xml").read_text(encoding="utf-8")
@@ -159,7 +210,6 @@ def main(argv: list[str] | None = None) -> int:
     stored = all_tasks(session, pid)
     by_path = {t["data"]["path"]: t for t in stored}
     served = {t["data"]["path"]: session.status(t["data"]["image"]) for t in stored}
-    changes = json.loads(args.changes.read_text(encoding="utf-8"))
     for path, change in changes.items():
         if path not in by_path:
             raise SystemExit(f"no task has data.path {path!r}")
@@ -167,8 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(changes)} tasks annotated")
 
     args.saved.mkdir(parents=True, exist_ok=True)
-    for kind, name in (("JSON", "export.json"), ("JSON_MIN", "export_min.json")):
-        exported = session.call("GET", f"/api/projects/{pid}/export?exportType={kind}")
+    for query, name in (
+        ("exportType=JSON", "export.json"),
+        ("exportType=JSON&download_all_tasks=true", "export_all.json"),
+        ("exportType=JSON_MIN", "export_min.json"),
+    ):
+        exported = session.call("GET", f"/api/projects/{pid}/export?{query}")
         text = json.dumps(exported, ensure_ascii=False, indent=1)
         (args.saved / name).write_text(text + "\n", encoding="utf-8")
     (args.saved / "images_served.json").write_text(
@@ -181,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     version = session.call("GET", "/api/version")
     print("label studio", (version or {}).get("release") or version)
+    print(f"saved in {args.saved}: now `labeldesk import PROJECT {args.saved / 'export.json'}`")
     return 0
 
 
