@@ -35,6 +35,7 @@ from labeldesk.cli import (
     labeling,
     models,
     review,
+    training,
     versions,
 )
 from labeldesk.cli._base import OptionsError, Output, with_project_as_typed
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         imports,
         embeddings,
         review,
+        training,
         models,
         export,
         versions,

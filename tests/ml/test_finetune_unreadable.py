@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import write_image
 
-from labeldesk.cli.review import _describe
+from labeldesk.cli.training import _describe
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.progress import CancelToken
