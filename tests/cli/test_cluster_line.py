@@ -3,14 +3,14 @@ on uneven nodes "3 workers x 8 CPUs" (the smallest) understated the 64-CPU head.
 
 from __future__ import annotations
 
-from labeldesk.cli.embeddings import _cluster_line
+from labeldesk.cli.cluster_text import cluster_line
 from labeldesk.ml.ray_graph import ClusterGraphReport
 
 
 def line(cpus: list[int]) -> str:
     report = ClusterGraphReport("10.0.0.1:6379", images=1000, mode="shipped", nodes=3)
     report.workers, report.cpus, report.threads = len(cpus), cpus, min(cpus)
-    return _cluster_line(report)
+    return cluster_line(report)
 
 
 def test_uneven_workers_list_each_ones_cpus():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from labeldesk.cli.dataset import stats_text
-from labeldesk.cli.embeddings import embedded_text
+from labeldesk.cli.embed import embedded_text
 from labeldesk.ml.embed import EmbedReport
 from labeldesk.ml.unfinished import stats_with_unfinished
 

@@ -63,7 +63,7 @@ def test_a_named_address_is_the_head(project, monkeypatch, capsys, gcs):
 
 def test_duplicates_ray_auto_names_the_head_it_found(monkeypatch, gcs):
     """The neighbour search's report (`duplicates --ray auto --json`'s cluster part)."""
-    from labeldesk.cli.embeddings import reached
+    from labeldesk.cli.cluster_text import reached
 
     fake = SimpleNamespace(
         get_runtime_context=lambda: SimpleNamespace(gcs_address=gcs), nodes=lambda: []

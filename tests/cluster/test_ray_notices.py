@@ -298,7 +298,7 @@ def test_duplicates_ray_says_a_worker_that_died_in_one_line(monkeypatch, capfd):
 
     import ray._private.worker  # noqa: F401  (Ray's driver, as connected)
 
-    from labeldesk.cli.embeddings import _cluster_line
+    from labeldesk.cli.cluster_text import cluster_line
     from labeldesk.ml import ray_graph
 
     fake = SimpleNamespace(
@@ -330,7 +330,7 @@ def test_duplicates_ray_says_a_worker_that_died_in_one_line(monkeypatch, capfd):
         "Ray started another and ran the unfinished batches again"
     )
     assert report.to_json()["notices"] == [died]
-    assert _cluster_line(report).endswith(f"\nnote: {died}")
+    assert cluster_line(report).endswith(f"\nnote: {died}")
 
 
 def test_two_jobs_at_once_both_take_the_notices_and_ray_prints_again_after(capfd):
