@@ -173,6 +173,29 @@ def made_project(tmp_path: Path, files: list[str], labels: dict[str, str | None]
     return path
 
 
+def cli_json(capsys, *args: str) -> tuple[int, dict]:
+    """``labeldesk ARGS --json``: (its exit code, its JSON document); an error is one JSON
+    document on stdout too, never a traceback on stderr."""
+    import json
+
+    from labeldesk.cli import main
+
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, json.loads(out.out)
+
+
+def imagefolder_project(tmp_path: Path, capsys) -> str:
+    """A project made with ``labeldesk new`` at tmp_path/p of :func:`make_imagefolder`'s
+    folder at tmp_path/images (one worker); its path."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    path = str(tmp_path / "p")
+    assert cli_json(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
+    return path
+
+
 def project_of_rows(tmp_path: Path, n: int):
     """A project (classes cat and dog) of ``n`` image rows without files, at
     ``train/img000000.jpg`` …: matching a label file needs none."""

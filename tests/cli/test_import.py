@@ -7,26 +7,15 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import make_imagefolder
+from helpers import cli_json, imagefolder_project, make_imagefolder
 
 from labeldesk.cli import main
 from labeldesk.core.project import open_project
 
 
-def run(capsys, *args: str) -> tuple[int, dict]:
-    code = main([*args, "--json"])
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, json.loads(out.out)  # an error is one JSON document on stdout too
-
-
 @pytest.fixture
 def proj(tmp_path: Path, capsys) -> str:
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    path = str(tmp_path / "p")
-    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
-    return path
+    return imagefolder_project(tmp_path, capsys)
 
 
 def labels_of(proj: str) -> dict[str, object]:
@@ -38,13 +27,13 @@ def labels_of(proj: str) -> dict[str, object]:
 def test_import_detects_the_format_and_applies_one_undoable_batch(proj, tmp_path, capsys):
     f = tmp_path / "train.csv"
     f.write_text("id,category\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,cat\n")
-    code, doc = run(
+    code, doc = cli_json(
         capsys, "import", proj, str(f), "--path-column", "id", "--label-column", "category"
     )
     assert code == 0 and doc["format"] == "csv" and doc["applied"] == 2
     labels = labels_of(proj)
     assert labels["_unlabeled/u0.png"] == "dog" and labels["_unlabeled/u1.png"] == "cat"
-    assert run(capsys, "undo", proj)[1]["events"] == 2
+    assert cli_json(capsys, "undo", proj)[1]["events"] == 2
     assert labels_of(proj)["_unlabeled/u0.png"] is None
 
 
@@ -52,7 +41,7 @@ def test_a_bad_row_stops_the_import_and_every_problem_is_listed(proj, tmp_path, 
     f = tmp_path / "labels.csv"
     f.write_text("path,label\n_unlabeled/u0.png,dog\n../../etc/passwd,cat\nnope.png,cat\n")
     before = labels_of(proj)
-    code, doc = run(capsys, "import", proj, str(f))
+    code, doc = cli_json(capsys, "import", proj, str(f))
     assert code == 1 and "line 3" in doc["error"] and "line 4" in doc["error"]
     assert labels_of(proj) == before  # nothing applied
 
@@ -60,7 +49,7 @@ def test_a_bad_row_stops_the_import_and_every_problem_is_listed(proj, tmp_path, 
 def test_skip_bad_rows_applies_the_good_ones_and_lists_the_rest(proj, tmp_path, capsys):
     f = tmp_path / "labels.csv"
     f.write_text("path,label\n_unlabeled/u0.png,dog\nnope.png,cat\n_unlabeled/u1.png,\n")
-    code, doc = run(capsys, "import", proj, str(f), "--skip-bad-rows")
+    code, doc = cli_json(capsys, "import", proj, str(f), "--skip-bad-rows")
     assert code == 0 and doc["applied"] == 1  # u1 was unlabeled already: no change
     assert len(doc["skipped"]) == 1 and doc["skipped"][0].startswith("line 3")
     assert labels_of(proj)["_unlabeled/u0.png"] == "dog"
@@ -71,7 +60,7 @@ def test_new_says_which_format_it_read(tmp_path, capsys):
     make_imagefolder(root)
     f = tmp_path / "labels.json"
     f.write_text(json.dumps({"_unlabeled/u0.png": "bird"}))
-    code, doc = run(
+    code, doc = cli_json(
         capsys, "new", str(tmp_path / "p"), "--images", str(root), "--labels", str(f),
         "--workers", "1",
     )  # fmt: skip
@@ -82,10 +71,10 @@ def test_new_says_which_format_it_read(tmp_path, capsys):
 def test_an_unrecognised_file_names_the_option_to_use(proj, tmp_path, capsys):
     f = tmp_path / "labels.xyz"
     f.write_bytes(b"\x00\x01\x02")
-    code, doc = run(capsys, "import", proj, str(f))
+    code, doc = cli_json(capsys, "import", proj, str(f))
     assert code == 1 and "with --format NAME" in doc["error"]
     missing = tmp_path / "nowhere.csv"
-    code, doc = run(capsys, "import", proj, str(missing))
+    code, doc = cli_json(capsys, "import", proj, str(missing))
     assert code == 1 and doc["error"] == f"{missing}: file not found"  # no format hint
 
 
@@ -100,7 +89,7 @@ def test_new_from_another_tools_export_takes_its_labels_not_its_folder_names(
         before = project.images(include_skipped=False)
         classes = project.classes()
     labels = {"labelstudio": "tasks.json", "parquet": "labels.parquet"}.get(fmt, "")
-    code, doc = run(
+    code, doc = cli_json(
         capsys, "new", str(tmp_path / "q"), "--images", str(tmp_path / "out"),
         "--labels", str(tmp_path / "out" / labels), "--workers", "1",
     )  # fmt: skip

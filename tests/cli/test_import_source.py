@@ -5,31 +5,19 @@ still left alone unless --include-imports."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import make_imagefolder
+from helpers import cli_json, imagefolder_project
 
 from labeldesk.cli import main
 from labeldesk.core.project import open_project
 
 
-def run(capsys, *args: str) -> tuple[int, dict]:
-    code = main([*args, "--json"])
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, json.loads(out.out)
-
-
 @pytest.fixture
 def proj(tmp_path: Path, capsys) -> str:
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    path = str(tmp_path / "p")
-    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
-    return path
+    return imagefolder_project(tmp_path, capsys)
 
 
 def label_of(proj: str, path: str) -> object:
@@ -39,7 +27,7 @@ def label_of(proj: str, path: str) -> object:
 
 
 def events_of(proj: str, capsys, batch: int) -> list[dict]:
-    doc = run(capsys, "history", proj, "-n", "0")[1]
+    doc = cli_json(capsys, "history", proj, "-n", "0")[1]
     return [e for e in doc if e["kind"] == "label" and e["batch"] == batch]
 
 
@@ -48,7 +36,7 @@ def test_an_imported_file_is_listed_as_an_import_and_plain_undo_redo_take_it(
 ):
     f = tmp_path / "more.csv"
     f.write_text("path,label\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,cat\n")
-    code, doc = run(capsys, "import", proj, str(f))
+    code, doc = cli_json(capsys, "import", proj, str(f))
     assert code == 0 and doc["applied"] == 2
     batch = doc["batch"]
     events = events_of(proj, capsys, batch)
@@ -62,16 +50,16 @@ def test_an_imported_file_is_listed_as_an_import_and_plain_undo_redo_take_it(
     text = capsys.readouterr().out
     assert "labels from more.csv (csv)" in text and "--include-imports" not in text
     assert label_of(proj, "_unlabeled/u0.png") is None
-    code, redone = run(capsys, "redo", proj)
+    code, redone = cli_json(capsys, "redo", proj)
     assert code == 0 and label_of(proj, "_unlabeled/u0.png") == "dog"
     again = events_of(proj, capsys, redone["redo_batch"])
     assert {e["source"] for e in again} == {"import"} and again[0]["redoes"]
     # ... and the redo's batch is the person's own as the import was
-    assert run(capsys, "undo", proj)[1]["undone_batch"] == redone["redo_batch"]
+    assert cli_json(capsys, "undo", proj)[1]["undone_batch"] == redone["redo_batch"]
     assert label_of(proj, "_unlabeled/u0.png") is None
 
     # the folder labels `new` gave stay imports, undone only on request
-    code, doc = run(capsys, "undo", proj)
+    code, doc = cli_json(capsys, "undo", proj)
     assert code != 0 and "--include-imports" in doc["error"]
     assert label_of(proj, "train/cat/cat0.jpg") == "cat"
 
@@ -81,7 +69,7 @@ def test_label_csv_is_recorded_as_an_import_and_plain_undo_redo_take_it(proj, tm
     # was recorded as 'human', as if each label had been given by hand
     f = tmp_path / "more.csv"
     f.write_text("path,label\n_unlabeled/u0.png,dog\n_unlabeled/u1.png,cat\n")
-    code, doc = run(capsys, "label", proj, "--csv", str(f))
+    code, doc = cli_json(capsys, "label", proj, "--csv", str(f))
     assert code == 0 and doc["applied"] == 2
     events = events_of(proj, capsys, doc["batch"])
     assert len(events) == 2 and {e["source"] for e in events} == {"import"}
@@ -90,11 +78,11 @@ def test_label_csv_is_recorded_as_an_import_and_plain_undo_redo_take_it(proj, tm
     text = capsys.readouterr().out
     assert "labels from more.csv (csv)" in text and "--include-imports" not in text
     assert label_of(proj, "_unlabeled/u0.png") is None
-    code, redone = run(capsys, "redo", proj)
+    code, redone = cli_json(capsys, "redo", proj)
     assert code == 0 and label_of(proj, "_unlabeled/u1.png") == "cat"
     again = events_of(proj, capsys, redone["redo_batch"])
     assert {e["source"] for e in again} == {"import"}
-    assert run(capsys, "undo", proj)[1]["undone_batch"] == redone["redo_batch"]
+    assert cli_json(capsys, "undo", proj)[1]["undone_batch"] == redone["redo_batch"]
     assert label_of(proj, "_unlabeled/u1.png") is None
 
 
@@ -105,7 +93,7 @@ def test_a_read_only_project_of_schema_14_still_says_what_undo_would_take(
 
     f = tmp_path / "more.csv"
     f.write_text("path,label\n_unlabeled/u0.png,dog\n")
-    assert run(capsys, "label", proj, "_unlabeled/u1.png", "cat")[0] == 0
+    assert cli_json(capsys, "label", proj, "_unlabeled/u1.png", "cat")[0] == 0
     conn = sqlite3.connect(Path(proj) / "labeldesk.db")  # as LabelDesk wrote it before 15
     conn.execute("ALTER TABLE label_batches DROP COLUMN file")
     conn.execute("PRAGMA user_version = 14")
