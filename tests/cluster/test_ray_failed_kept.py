@@ -18,17 +18,27 @@ from labeldesk.ml.ray_worker import MISSING
 from labeldesk.ml.store import project_vectors
 
 
-class KilledForMemory(StandIn):
-    """The job hands back ``take`` batches, then Ray's error for a relay the memory
-    monitor killed."""
+class EndsBadly(StandIn):
+    """The job hands back ``take`` batches of ``size`` images, then what :meth:`last`
+    makes of the next batch's images (an error it raises, or batches)."""
 
     def run_job(self, ray, items, spec, root, plan, watch=None, explain=None):
         def batches():
             for i in range(self.take):
                 yield batch(items[i * self.size : (i + 1) * self.size])
-            raise ActorDiedError(OOM)
+            yield from self.last(items[self.take * self.size : (self.take + 1) * self.size])
 
         return ray_results.Outputs(batches(), watch=watch, explain=lambda error: None)
+
+    def last(self, items) -> list[dict]:
+        raise NotImplementedError
+
+
+class KilledForMemory(EndsBadly):
+    """Then Ray's error for a relay the memory monitor killed."""
+
+    def last(self, items) -> list[dict]:
+        raise ActorDiedError(OOM)
 
 
 def failed(project) -> str:
@@ -58,22 +68,18 @@ def test_a_job_failing_mid_way_says_what_it_kept_and_what_is_left(embedded, monk
     assert len(project_vectors(project).paths) == 8  # the two batches, kept whole
 
 
-class MountGone(StandIn):
-    """The job hands back ``take`` batches, then one whose every image the workers did
-    not find (their mount of the image folder gone), while the images are here."""
+class MountGone(EndsBadly):
+    """Batches of :data:`~.ray_results.LOST_BATCH`, then one whose every image the workers
+    did not find (their mount of the image folder gone), while the images are here."""
 
-    def run_job(self, ray, items, spec, root, plan, watch=None, explain=None):
-        size = ray_results.LOST_BATCH
+    def __init__(self, monkeypatch, project, take: int):
+        super().__init__(monkeypatch, project, take, size=ray_results.LOST_BATCH)
 
-        def batches():
-            for i in range(self.take):
-                yield batch(items[i * size : (i + 1) * size])
-            lost = batch(items[self.take * size : (self.take + 1) * size])
-            lost["status"][:] = MISSING
-            lost["reason"][:] = "not found: /mnt/photos/a/1.png"
-            yield lost
-
-        return ray_results.Outputs(batches(), watch=watch, explain=lambda error: None)
+    def last(self, items) -> list[dict]:
+        lost = batch(items)
+        lost["status"][:] = MISSING
+        lost["reason"][:] = "not found: /mnt/photos/a/1.png"
+        return [lost]
 
 
 def missing_on_worker(project) -> str:
