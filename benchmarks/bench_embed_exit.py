@@ -18,44 +18,22 @@ between the two.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from exit_timing import after_last_line, print_medians
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "fashion"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pid: int) -> float:
-    """A running process's CPU so far (user + system), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def one(labeldesk: Path, project: Path) -> tuple[float, float, str]:
     """(wall s, CPU s) from the command's last line to its end, and that line."""
-    cmd = [str(labeldesk), "embed", str(project)]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=project.parent
-    )
-    assert proc.stdout is not None
-    last_at, last_cpu, last = time.time(), 0.0, ""
-    for line in proc.stdout:
-        last_at, last = time.time(), line.strip()
-        with contextlib.suppress(OSError):  # (ended already)
-            last_cpu = cpu_of(proc.pid)
-    _, status, usage = os.wait4(proc.pid, 0)
-    ended = time.time()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd} failed: {last}")
-    return ended - last_at, usage.ru_utime + usage.ru_stime - last_cpu, last
+    return after_last_line([str(labeldesk), "embed", str(project)], cwd=project.parent)
 
 
 def small_sample(target: Path, per_class: int) -> None:
@@ -94,10 +72,7 @@ def main() -> None:
                 seen[name].append((wall, cpu))
                 print(f"round {i + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU after the "
                       f"last line ({last[:60]}…)", flush=True)  # fmt: skip
-        for name, values in seen.items():
-            walls, cpus = [w for w, _ in values], [c for _, c in values]
-            print(f"{name}: median {statistics.median(walls):.2f} s wall, "
-                  f"{statistics.median(cpus):.2f} s CPU (of {len(values)})")  # fmt: skip
+        print_medians(seen)
         print(f"load {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

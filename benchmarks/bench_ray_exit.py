@@ -26,21 +26,19 @@ checking it, the first batch) in place of its last line.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import secrets
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "fashion"
 sys.path.insert(0, str(ROOT / "tests"))
-TICK = os.sysconf("SC_CLK_TCK")
+
+from exit_timing import after_last_line, print_medians  # noqa: E402
 
 CLUSTER = """
 import sys, time
@@ -55,12 +53,6 @@ finally:
 """
 
 
-def cpu_of(pid: int) -> float:
-    """A running process's CPU so far (user + system), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
 def one(
     python: Path, project: Path, address: str, env: dict[str, str], timing: bool = False
 ) -> tuple[float, float, str]:
@@ -68,28 +60,15 @@ def one(
     ``timing``, the start of the summary's "where the time went" instead)."""
     labeldesk = python.parent / "labeldesk"
     cmd = [str(labeldesk), "embed", str(project), "--ray", address, "--workers", "1"]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        cwd=project.parent,  # (Ray's workers import from the driver's folder too)
-    )  # fmt: skip
-    assert proc.stdout is not None
-    last_at, last_cpu, last = time.time(), 0.0, ""
-    went = ""
-    for line in proc.stdout:
-        last_at, last = time.time(), line.strip()
-        if last.startswith("where the time went: "):  # "1.2 s joining the cluster, …"
-            went = last.split(": ", 1)[1].split(" (", 1)[0]
-        with contextlib.suppress(OSError):  # (ended already)
-            last_cpu = cpu_of(proc.pid)
-    _, status, usage = os.wait4(proc.pid, 0)
-    ended = time.time()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd} failed: {last}")
-    return (
-        ended - last_at,
-        usage.ru_utime + usage.ru_stime - last_cpu,
-        went if timing else last[:60],
-    )
+    went: list[str] = []
+
+    def seen(line: str) -> None:
+        if line.startswith("where the time went: "):  # "1.2 s joining the cluster, …"
+            went[:] = [line.split(": ", 1)[1].split(" (", 1)[0]]
+
+    # (cwd: Ray's workers import from the driver's folder too)
+    wall, cpu, last = after_last_line(cmd, cwd=project.parent, env=env, seen=seen)
+    return wall, cpu, ("".join(went) if timing else last[:60])
 
 
 def main() -> None:
@@ -135,10 +114,7 @@ def main() -> None:
                 seen[name].append((wall, cpu))
                 print(f"round {i + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU after the "
                       f"last line ({last}…)", flush=True)  # fmt: skip
-        for name, values in seen.items():
-            walls, cpus = [w for w, _ in values], [c for _, c in values]
-            print(f"{name}: median {statistics.median(walls):.2f} s wall, "
-                  f"{statistics.median(cpus):.2f} s CPU (of {len(values)})")  # fmt: skip
+        print_medians(seen)
         print(f"load {os.getloadavg()[0]:.1f}")
     finally:
         for start, _, _ in clusters.values():
