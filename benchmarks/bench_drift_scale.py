@@ -31,10 +31,10 @@ import resource
 import shutil
 import subprocess
 import sys
-import threading
 import time
-import traceback
 from pathlib import Path
+
+from gil_watch import gil_holds
 
 SKIPPED = {"labeldesk.db-wal", "labeldesk.db-shm", "cache", "drift"}
 
@@ -90,34 +90,12 @@ def child(project: Path, folder: Path) -> None:
         return out
 
     vectors.VectorStore.gather = gathered  # type: ignore[method-assign]
-    main_id = threading.main_thread().ident
-    holds: list[tuple[float, str]] = []
-    done = threading.Event()
-
-    def watch() -> None:
-        last = time.perf_counter()
-        while not done.is_set():
-            time.sleep(0.01)
-            now = time.perf_counter()
-            if now - last > 0.1:
-                frame = sys._current_frames().get(main_id)  # type: ignore[arg-type]
-                stack = [
-                    f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                    for f in (traceback.extract_stack(frame) if frame is not None else [])
-                    if "labeldesk" in f.filename
-                ][-3:]
-                holds.append((now - last, " < ".join(reversed(stack))))
-            last = now
-
     with open_project(project) as proj:
         before = resource.getrusage(resource.RUSAGE_SELF)
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-        start = time.perf_counter()
-        report = drift_report(proj, folder)
-        wall = time.perf_counter() - start
-        done.set()
-        watcher.join()
+        with gil_holds(0.01, 0.1, 3) as holds:
+            start = time.perf_counter()
+            report = drift_report(proj, folder)
+            wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_SELF)
     holds.sort(reverse=True)
     out = report.outputs

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import threading
 import time
-import traceback
 from pathlib import Path
+
+from gil_watch import gil_holds
 
 
 def main() -> None:
@@ -37,34 +36,11 @@ def main() -> None:
     from labeldesk.browse.review_lists import compute_items
     from labeldesk.core.project import open_project
 
-    main_id = threading.main_thread().ident
-    holds: list[tuple[float, str]] = []
-    done = threading.Event()
-
-    def watch() -> None:
-        last = time.perf_counter()
-        while not done.is_set():
-            time.sleep(0.005)
-            now = time.perf_counter()
-            if now - last > args.over:
-                frame = sys._current_frames().get(main_id)  # type: ignore[arg-type]
-                stack = [
-                    f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                    for f in (traceback.extract_stack(frame) if frame is not None else [])
-                    if "labeldesk" in f.filename
-                ][-4:]
-                holds.append((now - last, " < ".join(reversed(stack))))
-            last = now
-
     print(f"labeldesk from {Path(labeldesk.__file__).parent}; load {os.getloadavg()[0]:.1f}")
-    with open_project(args.project) as project:
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
+    with open_project(args.project) as project, gil_holds(0.005, args.over, 4) as holds:
         start = time.perf_counter()
         found = compute_items(project, "issues")
         took = time.perf_counter() - start
-        done.set()
-        watcher.join()
     over = sum(g for g, _ in holds)
     print(f"{len(found.items):,} likely mislabels in {took:.1f} s; {len(holds)} holds over "
           f"{args.over:g} s, {over:.1f} s in all")  # fmt: skip
