@@ -16,10 +16,12 @@ from labeldesk.core.failures import with_project
 from labeldesk.core.progress_bar import TerminalProgress, postfix
 
 __all__ = [
+    "DEVICES",
     "IMAGE_PATH_HELP",
     "OptionsError",
     "Output",
     "TerminalProgress",
+    "add_device",
     "non_negative_int",
     "open_existing",
     "path_arg",
@@ -117,6 +119,13 @@ IMAGE_PATH_HELP = (
     "path from the current folder or its full path"
 )
 DEVICE_HELP = "where the model runs: auto (default) a GPU when there is one, else the CPU"
+# --device's names: labeldesk.ml.device.DEVICES (not imported here: it loads numpy)
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def add_device(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """The ``--device`` option of a command that runs a model."""
+    parser.add_argument("--device", default="auto", choices=DEVICES, help=help_text)
 
 
 def image_path(project: Project, text: str, *, current: bool = True) -> str:

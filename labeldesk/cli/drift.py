@@ -13,6 +13,7 @@ from labeldesk.cli._base import (
     OptionsError,
     Output,
     TerminalProgress,
+    add_device,
     non_negative_int,
     open_existing,
     path_arg,
@@ -58,9 +59,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         action="store_true",
         help="let --html replace an existing file that is not a drift report",
     )
-    p.add_argument(
-        "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help=DEVICE_HELP
-    )
+    add_device(p, DEVICE_HELP)
     p.add_argument(
         "--runtime", default="auto", choices=["auto", "torch", "openvino", "onnx"],
         help="engine that embeds the new images (as for embed)",

@@ -13,6 +13,7 @@ from labeldesk.cli._base import (
     PROJECT_HELP,
     Output,
     TerminalProgress,
+    add_device,
     open_existing,
     path_arg,
     positive_int,
@@ -49,9 +50,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "it on your data first), or auto (default): the size of the project's embeddings "
         "of this model, else the model's own",
     )
-    p.add_argument(
-        "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help=DEVICE_HELP
-    )
+    add_device(p, DEVICE_HELP)
     p.add_argument(
         "--batch-size",
         metavar="N",

@@ -14,6 +14,7 @@ from labeldesk.cli._base import (
     PROJECT_HELP,
     OptionsError,
     Output,
+    add_device,
     image_path,
     non_negative_int,
     open_existing,
@@ -75,8 +76,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         "errors between look-alike classes; minutes on a GPU, hours on a CPU; cached)",
     )
     p.add_argument("--refit", action="store_true", help="--crossfit: fit again, ignore the cache")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"],
-                   help="--crossfit: where to fine-tune")  # fmt: skip
+    add_device(p, "--crossfit: where to fine-tune")
     p.set_defaults(handler=cmd_issues)
 
     p = add("review", "act on a likely mislabel: accept, relabel, keep, exclude or include")

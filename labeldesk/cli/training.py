@@ -11,6 +11,7 @@ from labeldesk.cli._base import (
     PROJECT_HELP,
     OptionsError,
     Output,
+    add_device,
     non_negative_int,
     open_existing,
     path_arg,
@@ -49,9 +50,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
         action="store_true",
         help="finetune: do not re-embed the dataset with the fine-tuned backbone",
     )
-    p.add_argument(
-        "--device", default="auto", choices=["auto", "cpu", "cuda", "mps"], help=DEVICE_HELP
-    )
+    add_device(p, DEVICE_HELP)
     p.set_defaults(handler=cmd_train)
 
 
