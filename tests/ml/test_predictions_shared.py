@@ -72,6 +72,22 @@ def solo_fits(project, monkeypatch) -> int:
     return len(fits)
 
 
+def asked_on_a_thread(project, token) -> tuple[threading.Thread, list[object]]:
+    """The project's predictions asked for on a thread of its own with ``token``: the
+    thread (started) and the list that gets their answer, the predictions or Cancelled."""
+    outcome: list[object] = []
+
+    def ask():
+        try:
+            outcome.append(project_predictions(project, cancel=token))
+        except Cancelled as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    return thread, outcome
+
+
 def test_two_requests_at_once_fit_the_folds_once(clustered45, monkeypatch):
     project = clustered45
     alone = solo_fits(project, monkeypatch)
@@ -123,21 +139,12 @@ def test_a_cancelled_requester_leaves_the_other_its_result(clustered45, monkeypa
     alone = solo_fits(project, monkeypatch)
     first, second = CancelToken(), CancelToken()
     fits = counted_fits(monkeypatch, lambda n: first.cancel() if n == 2 else None)
-    outcome: dict[str, object] = {}
-
-    def ask(name, token):
-        try:
-            outcome[name] = project_predictions(project, cancel=token)
-        except Cancelled as exc:
-            outcome[name] = exc
-
-    threads = [threading.Thread(target=ask, args=a) for a in (("a", first), ("b", second))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert isinstance(outcome["a"], Cancelled)
-    assert not isinstance(outcome["b"], Cancelled)
+    a, outcome_a = asked_on_a_thread(project, first)
+    b, outcome_b = asked_on_a_thread(project, second)
+    a.join(60)
+    b.join(60)
+    assert isinstance(outcome_a[0], Cancelled)
+    assert not isinstance(outcome_b[0], Cancelled)
     assert len(fits) == alone
     assert cached_predictions(project) is not None
 
@@ -184,16 +191,7 @@ def test_a_cancelled_computation_goes_on_while_another_process_waits(clustered45
             go_on.wait(120)
 
     fits = counted_fits(monkeypatch, at_fit)
-    outcome: list[object] = []
-
-    def ask():
-        try:
-            outcome.append(project_predictions(project, cancel=token))
-        except Cancelled as exc:
-            outcome.append(exc)
-
-    here = threading.Thread(target=ask)
-    here.start()
+    here, outcome = asked_on_a_thread(project, token)
     assert first_fit.wait(60)
     child: dict[str, int] = {}
     there = threading.Thread(
@@ -251,16 +249,7 @@ def test_a_kept_computation_stops_once_the_labels_it_is_for_change(clustered45, 
             go_on.wait(120)
 
     fits = counted_fits(monkeypatch, at_fit)
-    outcome: list[object] = []
-
-    def ask():
-        try:
-            outcome.append(project_predictions(project, cancel=token))
-        except Cancelled as exc:
-            outcome.append(exc)
-
-    queue = threading.Thread(target=ask)
-    queue.start()
+    queue, outcome = asked_on_a_thread(project, token)
     assert first_fit.wait(60)
     project.set_label("train/cow/cow0.png", "bee")  # on the queue's page, then Esc:
     assert single_flight.hand_over(token, CancelToken()) == 1
