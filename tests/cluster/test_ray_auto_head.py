@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from cluster.graph_stand_in import graph_stand_in
 from cluster.test_ray_model_switch import StandIn
 from labeldesk.cli import main
 from labeldesk.ml import ray_embed, ray_graph
@@ -65,22 +66,8 @@ def test_duplicates_ray_auto_names_the_head_it_found(monkeypatch, gcs):
     """The neighbour search's report (`duplicates --ray auto --json`'s cluster part)."""
     from labeldesk.cli.cluster_text import reached
 
-    fake = SimpleNamespace(
-        get_runtime_context=lambda: SimpleNamespace(gcs_address=gcs), nodes=lambda: []
-    )
-    monkeypatch.setattr(ray_graph, "prepare_import", lambda address: None)
-    monkeypatch.setattr(ray_graph, "import_ray", lambda: fake)
-    monkeypatch.setattr(ray_graph, "check_reachable", lambda address: None)
-    monkeypatch.setattr(ray_graph, "connect", lambda ray, address, cancel=None: False)
-    monkeypatch.setattr(ray_graph, "on_every_node", lambda *a, **k: [])
-    monkeypatch.setattr(ray_graph, "prepare_job", lambda *a, **k: None)
     empty = (np.zeros((3, 1), np.float32), np.zeros((3, 1), np.int64))
-    monkeypatch.setattr(ray_graph, "run_graph", lambda *a, **k: empty)
-    vectors = SimpleNamespace(paths=["a", "b", "c"])
-    monkeypatch.setattr("labeldesk.ml.store.project_vectors", lambda project: vectors)
-    monkeypatch.setattr(ray_graph.neighbors, "graph_cache", lambda p, v: ("cache", 1))
-    monkeypatch.setattr(ray_graph.neighbors, "has_cached_graph", lambda p, v: False)
-    monkeypatch.setattr(ray_graph.neighbors, "save_graph", lambda *a: None)
+    graph_stand_in(monkeypatch, [], lambda *a, **k: empty, gcs=gcs)
     report = ray_graph.graph_on_ray(SimpleNamespace(), address="auto")
     assert report.to_json()["address"] == "auto" and report.to_json()["head"] == gcs
     assert reached(report) == f"{gcs} (found by --ray auto)"

@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pytest
 
+from cluster.graph_stand_in import graph_stand_in
 from cluster.test_ray_model_switch import StandIn, batch
 from labeldesk.cli import main
 from labeldesk.ml import ray_results
@@ -118,27 +119,13 @@ def test_duplicates_through_ray_client_says_a_worker_lost(monkeypatch):
     from labeldesk.ml import ray_graph
 
     asked = []
-    fake = SimpleNamespace(
-        get_runtime_context=lambda: SimpleNamespace(gcs_address="h:6379"),
-        nodes=lambda: [{"NodeID": "n1", "NodeManagerAddress": "10.0.0.1", "Alive": True}],
+    node = {"NodeID": "n1", "NodeManagerAddress": "10.0.0.1", "Alive": True}
+    graph_stand_in(
+        monkeypatch, [node], lambda *a, **k: (np.zeros((3, 1)), np.zeros((3, 1), np.int64))
     )
-    monkeypatch.setattr(ray_graph, "prepare_import", lambda address: None)
-    monkeypatch.setattr(ray_graph, "import_ray", lambda: fake)
-    monkeypatch.setattr(ray_graph, "check_reachable", lambda address: None)
-    monkeypatch.setattr(ray_graph, "connect", lambda ray, address, cancel=None: False)
-    monkeypatch.setattr(ray_graph, "on_every_node", lambda *a, **k: [])
-    monkeypatch.setattr(ray_graph, "prepare_job", lambda *a, **k: None)
     monkeypatch.setattr(
         ray_graph, "job_deaths", lambda ray, options: asked.append(options) or [("f4", "10.0.0.2")]
     )
-    monkeypatch.setattr(
-        ray_graph, "run_graph", lambda *a, **k: (np.zeros((3, 1)), np.zeros((3, 1), np.int64))
-    )
-    vectors = SimpleNamespace(paths=["a", "b", "c"])
-    monkeypatch.setattr("labeldesk.ml.store.project_vectors", lambda project: vectors)
-    monkeypatch.setattr(ray_graph.neighbors, "graph_cache", lambda p, v: ("cache", 1))
-    monkeypatch.setattr(ray_graph.neighbors, "has_cached_graph", lambda p, v: False)
-    monkeypatch.setattr(ray_graph.neighbors, "save_graph", lambda *a: None)
     for address, told in (("h:6379", []), ("ray://h:10001", [WORKER_DIED])):
         report = ray_graph.graph_on_ray(SimpleNamespace(), address=address)
         assert report.to_json()["notices"] == told
@@ -192,7 +179,6 @@ def graph_through_client(monkeypatch, run_graph) -> tuple[list, object]:
     """:func:`graph_on_ray` through Ray Client on a stand-in cluster whose list of nodes
     cannot be had once the search has run (the connection dropped at its end); the
     graphs saved, and the stand-in."""
-    from types import SimpleNamespace
 
     from labeldesk.ml import ray_graph
 
@@ -207,22 +193,7 @@ def graph_through_client(monkeypatch, run_graph) -> tuple[list, object]:
         state["searched"] = True
         return run_graph()
 
-    fake = SimpleNamespace(
-        get_runtime_context=lambda: SimpleNamespace(gcs_address="h:6379"), nodes=nodes
-    )
-    saved: list = []
-    monkeypatch.setattr(ray_graph, "prepare_import", lambda address: None)
-    monkeypatch.setattr(ray_graph, "import_ray", lambda: fake)
-    monkeypatch.setattr(ray_graph, "check_reachable", lambda address: None)
-    monkeypatch.setattr(ray_graph, "connect", lambda ray, address, cancel=None: False)
-    monkeypatch.setattr(ray_graph, "on_every_node", lambda *a, **k: [])
-    monkeypatch.setattr(ray_graph, "prepare_job", lambda *a, **k: None)
-    monkeypatch.setattr(ray_graph, "run_graph", searched)
-    vectors = SimpleNamespace(paths=["a", "b", "c"])
-    monkeypatch.setattr("labeldesk.ml.store.project_vectors", lambda project: vectors)
-    monkeypatch.setattr(ray_graph.neighbors, "graph_cache", lambda p, v: ("cache", 1))
-    monkeypatch.setattr(ray_graph.neighbors, "has_cached_graph", lambda p, v: False)
-    monkeypatch.setattr(ray_graph.neighbors, "save_graph", lambda *a: saved.append(a))
+    saved = graph_stand_in(monkeypatch, nodes, searched)
     return saved, ray_graph
 
 

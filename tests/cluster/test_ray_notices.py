@@ -17,6 +17,7 @@ import sys
 import numpy as np
 import pytest
 
+from cluster.graph_stand_in import graph_stand_in
 from cluster.test_ray_model_switch import StandIn, batch
 from labeldesk.cli import main
 from labeldesk.core.image_rows import usable_files
@@ -301,27 +302,12 @@ def test_duplicates_ray_says_a_worker_that_died_in_one_line(monkeypatch, capfd):
     from labeldesk.cli.cluster_text import cluster_line
     from labeldesk.ml import ray_graph
 
-    fake = SimpleNamespace(
-        get_runtime_context=lambda: SimpleNamespace(gcs_address="h:6379"),
-        nodes=lambda: [{"NodeID": "1e5d", "NodeManagerAddress": "10.0.0.2", "Alive": True}],
-    )
-    monkeypatch.setattr(ray_graph, "prepare_import", lambda address: None)
-    monkeypatch.setattr(ray_graph, "import_ray", lambda: fake)
-    monkeypatch.setattr(ray_graph, "check_reachable", lambda address: None)
-    monkeypatch.setattr(ray_graph, "connect", lambda ray, address, cancel=None: False)
-    monkeypatch.setattr(ray_graph, "on_every_node", lambda *a, **k: [])
-    monkeypatch.setattr(ray_graph, "prepare_job", lambda *a, **k: None)
-
     def run_graph(*args, **kwargs):
         ray_prints(WORKER_DIED, RETRIED)
         return np.zeros((3, 1), np.float32), np.zeros((3, 1), np.int64)
 
-    monkeypatch.setattr(ray_graph, "run_graph", run_graph)
-    vectors = SimpleNamespace(paths=["a", "b", "c"])
-    monkeypatch.setattr("labeldesk.ml.store.project_vectors", lambda project: vectors)
-    monkeypatch.setattr(ray_graph.neighbors, "graph_cache", lambda p, v: ("cache", 1))
-    monkeypatch.setattr(ray_graph.neighbors, "has_cached_graph", lambda p, v: False)
-    monkeypatch.setattr(ray_graph.neighbors, "save_graph", lambda *a: None)
+    node = {"NodeID": "1e5d", "NodeManagerAddress": "10.0.0.2", "Alive": True}
+    graph_stand_in(monkeypatch, [node], run_graph)
     report = ray_graph.graph_on_ray(SimpleNamespace(), address="h:6379")
     out, err = capfd.readouterr()
     assert "(raylet)" not in out + err
