@@ -36,6 +36,9 @@ class _Join:
     # the classes changed since the work was begun: it joined the names as they were,
     # and is refused; begun again (begin_again) with the edits kept
     stale: bool = False
+    # images a rescan found edited since (forget_insights): the values judged their old
+    # pictures, so they are forgotten again once swapped in
+    forgotten: list[np.ndarray] = field(default_factory=list)
 
 
 class InsightSwap:
@@ -93,10 +96,11 @@ class InsightSwap:
         """The work of taking ``insights``, to run off the GUI thread (it reads only the
         ids, fixed, and arrays it copies); hand its result to :meth:`take_insights`.
         Edits re-read meanwhile are noted, so the flags after the swap are those
-        :meth:`set_insights` now and the edits after it would leave. A later call, or
-        anything that changes the values (:meth:`set_insights`, :meth:`forget_insights`),
-        makes the swap refused; so does a change of the classes, after which
-        :meth:`begin_again` begins it anew, the edits kept."""
+        :meth:`set_insights` now and the edits after it would leave; so are images
+        forgotten meanwhile (:meth:`forget_insights`), forgotten again at the swap. A later
+        call, or values taken on the spot (:meth:`set_insights`), makes the swap refused;
+        so does a change of the classes, after which :meth:`begin_again` begins it anew,
+        the edits kept. A job that failed: :meth:`join_here`."""
         self._pending = _Join(insights)
         return self._begin(self._pending)
 
@@ -111,6 +115,24 @@ class InsightSwap:
             return None
         join.token, join.stale = object(), False
         return self._begin(join)
+
+    @property
+    def pending_mark(self) -> object | None:
+        """The mark of the work begun last (:meth:`begin_insights`, :meth:`begin_again`)
+        and not yet taken, for :meth:`join_here`; None when none is awaited."""
+        return self._pending.token if self._pending is not None else None
+
+    def join_here(self, mark: object) -> bool:
+        """The work marked ``mark`` (:attr:`pending_mark` when it was begun) failed off
+        the GUI thread: its values are joined and swapped in here, the edits noted since
+        they were first begun kept (an image a person relabeled meanwhile stays
+        unflagged). False, nothing done, when other work was begun since or values were
+        taken since (``mark`` is not the work awaited)."""
+        join = self._pending
+        if join is None or join.token is not mark:
+            return False
+        join.token, join.stale = object(), False
+        return self.take_insights(self._begin(join)())
 
     def _begin(self, join: _Join) -> Callable[[], InsightColumns]:
         token, insights = join.token, join.insights
@@ -149,11 +171,12 @@ class InsightSwap:
         if columns.size != len(self.ids) or columns.classes != tuple(self.classes):
             return False
         edits: list[Edit] = []
+        forgotten: list[np.ndarray] = []
         if columns.token is not None:
             join = self._pending
             if join is None or join.token is not columns.token or join.stale:
                 return False
-            edits = join.edits
+            edits, forgotten = join.edits, join.forgotten
         self._pending = None
         self.generation += 1
         self._no_derived()  # (the arrays are all replaced: not made anew first)
@@ -185,6 +208,8 @@ class InsightSwap:
             self.expected_errors = int(insights.expected_errors)
             self.pixel_share = float(insights.pixel_share)
             self.expected_wrong = columns.expected_wrong
+        for positions in forgotten:  # (their files changed while the values were joined)
+            self._forget(positions)
         return True
 
     def forget_insights(self, image_ids: Iterable[int]) -> None:
@@ -196,7 +221,11 @@ class InsightSwap:
         if not len(positions):
             return
         self.generation += 1
-        self._pending = None  # values begun before would bring them back
+        if self._pending is not None:  # values begun before would bring them back: they
+            self._pending.forgotten.append(positions)  # are forgotten again at the swap
+        self._forget(positions)
+
+    def _forget(self, positions: np.ndarray) -> None:
         self._insight_row[positions] = -1
         self.predicted[positions] = self.suggested[positions] = self.guess[positions] = None
         for values in (self.confidence, self.issue_scores, self.outlier_scores):

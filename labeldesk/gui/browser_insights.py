@@ -150,26 +150,23 @@ class BrowserInsights:
         self._join(catalog, catalog.begin_insights(insights))
 
     def _join(self, catalog: ImageCatalog, make: Callable[[], InsightColumns]) -> None:
-        """Run ``make`` (the catalog's work of joining new scores) in a job."""
+        """Run ``make`` (the catalog's work of joining new scores, begun last) in a job."""
+        mark = catalog.pending_mark
         job = Job(lambda *, progress, cancel: make(), "Taking the model's scores")
         view = self
         assert isinstance(view, QObject)  # (the project view)
         # (tied to the view: a job ending after it was deleted calls nothing on it)
         job.connect_while(view, job.finished, lambda made: self._insights_made(catalog, made))
-        job.connect_while(view, job.failed, lambda _: self._insights_made(catalog, None))
+        job.connect_while(view, job.failed, lambda _: self._join_failed(catalog, mark))
         self.runner.start(job)
 
-    def _insights_made(self, catalog: ImageCatalog, made: InsightColumns | None) -> None:
+    def _insights_made(self, catalog: ImageCatalog, made: InsightColumns) -> None:
         """The job's arrays: swapped in, unless the catalog was replaced (a new one took
         the feed's latest scores when made) or newer scores are on their way. When the
         classes changed meanwhile (a rename, a class added) the scores are joined again,
         the edits made since kept (relabeled images stay unflagged); when other values
-        changed (files edited) or the job failed, the feed's latest scores are taken
-        here, as before."""
+        were taken meanwhile, the feed's latest scores are taken here, as before."""
         if self._closed or self.model.catalog is not catalog:
-            return
-        if made is None:  # (failed)
-            self._take_insights(catalog, self.feed.latest)
             return
         before = self.model.rows_to_ids(self.grid.selected_rows())
         first = catalog.insights is None
@@ -181,6 +178,19 @@ class BrowserInsights:
             self._join(catalog, again)
         elif not catalog.insights_pending:  # (else a later job's come)
             self._take_insights(catalog, self.feed.latest)
+
+    def _join_failed(self, catalog: ImageCatalog, mark: object) -> None:
+        """The job joining the scores failed: they are joined here (as they were on the
+        spot below 50,000 images), the edits made meanwhile kept: the feed's latest scores
+        taken on the spot gave an image relabeled meanwhile its flag back. Nothing when
+        later scores are on their way or were taken since, or the catalog was replaced."""
+        if self._closed or self.model.catalog is not catalog:
+            return
+        before = self.model.rows_to_ids(self.grid.selected_rows())
+        first = catalog.insights is None
+        if catalog.join_here(mark):
+            assert catalog.insights is not None
+            self._insights_taken(catalog, catalog.insights, before, first)
 
     def _take_insights(self, catalog: ImageCatalog, insights: ImageInsights | None) -> None:
         before = self.model.rows_to_ids(self.grid.selected_rows())

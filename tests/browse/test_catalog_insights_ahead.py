@@ -93,7 +93,7 @@ def test_work_superseded_or_overtaken_is_refused(project):
     assert catalog.insights is not None and not catalog.insights_pending
     catalog.set_insights(None)
     made = catalog.begin_insights(insights)()
-    catalog.forget_insights([int(catalog.ids[0])])
+    catalog.set_insights(insights)  # values taken on the spot meanwhile
     assert not catalog.take_insights(made) and not catalog.insights_pending
 
 
@@ -135,3 +135,55 @@ def test_edits_made_while_the_job_ran_survive_a_rename_that_refuses_its_work(pro
     assert not ahead.flagged[ahead.positions_of(edit.ids[:1])].any()  # looked at
     kitties = ahead.labels == "kitty"
     assert (ahead.flagged & kitties).any()  # the rename kept the flags of its images
+
+
+def test_edits_made_while_the_job_ran_survive_files_forgotten_meanwhile(project):
+    """A rescan finds files edited while the job runs: the job's values judged their old
+    pictures, so they are forgotten at the swap too, and the edits noted stay (the work
+    was dropped and the feed's scores taken on the spot: the relabeled image flagged)."""
+    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
+    insights = fake_insights(on_the_spot)
+    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
+    for catalog in (on_the_spot, ahead):
+        catalog.set_insights(insights)  # (the old scores, flags among them)
+    on_the_spot.set_insights(flipped)
+    edit = flagged_edit(on_the_spot)
+    on_the_spot.apply_columns(edit)
+    flagged_ids = on_the_spot.ids[on_the_spot.flagged]
+    edited = [int(flagged_ids[~np.isin(flagged_ids, edit.ids)][0]), int(on_the_spot.ids[-1])]
+    on_the_spot.forget_insights(edited)
+
+    make = ahead.begin_insights(flipped)
+    ahead.apply_columns(edit)  # a person relabels while the job runs, then a rescan
+    ahead.forget_insights(edited)
+    assert ahead.insights_pending
+    assert ahead.take_insights(make()) and not ahead.insights_pending
+    assert shown(ahead) == shown(on_the_spot)
+    assert not ahead.flagged[ahead.positions_of(edit.ids[:1])].any()  # looked at
+    assert all(ahead.insight(int(p)) is None for p in ahead.positions_of(edited))
+
+
+def test_work_whose_job_failed_is_joined_here_with_the_edits_made_meanwhile(project):
+    """The job failed: the values are joined on the spot with the edits noted since they
+    were begun (the feed's scores taken on the spot judged today's labels: the image a
+    person relabeled meanwhile flagged again). Only the work awaited is joined."""
+    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
+    insights = fake_insights(on_the_spot)
+    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
+    for catalog in (on_the_spot, ahead):
+        catalog.set_insights(insights)
+    on_the_spot.set_insights(flipped)
+    edit = flagged_edit(on_the_spot)
+    on_the_spot.apply_columns(edit)
+
+    assert ahead.pending_mark is None
+    ahead.begin_insights(insights)
+    older = ahead.pending_mark
+    ahead.begin_insights(flipped)  # (newer scores: the older work's failure is moot)
+    mark = ahead.pending_mark
+    ahead.apply_columns(edit)  # a person relabels while the job runs; it fails
+    assert older is not None and not ahead.join_here(older) and ahead.insights_pending
+    assert ahead.join_here(mark) and not ahead.insights_pending
+    assert not ahead.join_here(mark)  # (taken once)
+    assert shown(ahead) == shown(on_the_spot)
+    assert not ahead.flagged[ahead.positions_of(edit.ids[:1])].any()  # looked at

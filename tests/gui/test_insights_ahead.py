@@ -95,3 +95,52 @@ def test_a_relabel_made_while_scores_are_joined_stays_unflagged_through_a_rename
     assert not catalog.flagged[position]  # the person's relabel stays
     assert int(catalog.flagged.sum()) == flags - 1  # the rename kept the others
     assert not view.model.tile(view.model.row_of_id(image_id)).flagged
+
+
+def test_a_relabel_made_while_scores_are_joined_stays_unflagged_when_the_job_fails(
+    qtbot, scored_view, clustered, monkeypatch
+):
+    """The person relabels a flagged image while new scores are joined in a job, and the
+    job fails: the feed's scores were taken on the spot, the relabel forgotten (the image
+    flagged again). The scores are joined here instead, the relabel kept."""
+    project, flipped = clustered
+    view = scored_view
+    catalog = view.catalog
+    monkeypatch.setattr(view.feed, "labels_changed", lambda earlier=False: None)  # (no rescoring)
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    release = threading.Event()
+    begin = ImageCatalog.begin_insights
+
+    def failing_begin(catalog, insights):
+        begin(catalog, insights)  # (noted as begun; its work done by the job fails)
+
+        def fails():  # the job's work, failing once released
+            release.wait(30)
+            raise MemoryError("no room for the scores' arrays")
+
+        return fails
+
+    monkeypatch.setattr(ImageCatalog, "begin_insights", failing_begin)
+    image_id = project.ids_for([flipped[0]])[flipped[0]]
+    position = int(catalog.positions_of([image_id])[0])
+    assert catalog.flagged[position] and catalog.labels[position] != "bee"
+    flags = int(catalog.flagged.sum())
+    insights = catalog.insights
+    try:
+        view._insights_updated(insights)  # new scores (the same), joined in a job
+        assert catalog.insights_pending
+        view.grid.select_row(view.model.row_of_id(image_id))
+        view.activateWindow()
+        view.grid.setFocus()
+        qtbot.keyClick(view.grid, Qt.Key.Key_2)  # bee, the true class
+        qtbot.waitUntil(lambda: catalog.labels[position] == "bee" and not view.rows.busy)
+        assert not catalog.flagged[position]
+        release.set()
+        qtbot.waitUntil(lambda: not catalog.insights_pending, timeout=10000)
+        qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+    finally:
+        release.set()
+    assert view.catalog is catalog and catalog.insights is insights
+    assert not catalog.flagged[position]  # the person's relabel stays
+    assert int(catalog.flagged.sum()) == flags - 1
+    assert not view.model.tile(view.model.row_of_id(image_id)).flagged
