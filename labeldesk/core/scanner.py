@@ -27,13 +27,8 @@ from .imageio import ProbeResult
 from .indexed_files import hash_file, racy_change_time
 from .probe_pool import probe_all
 from .progress import CancelToken, Progress, ProgressCallback, no_progress
-from .scan_writer import (
-    KnownRow,
-    ScanCounts,
-    ScanWriter,
-    folder_name_fine_now,
-    transient_reason,
-)
+from .scan_rows import KnownRow, ScanCounts, transient_reason
+from .scan_writer import ScanWriter, folder_name_fine_now
 from .sql_lists import IN_LIST, json_list
 from .thumbnail_temps import sweep
 from .walk import walk_images
