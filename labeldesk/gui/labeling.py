@@ -14,7 +14,7 @@ the labeling keys wait for it with a message instead of freezing the window.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,26 +22,18 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from labeldesk.core import redo as redo_store
-from labeldesk.core import undo as undo_store
 from labeldesk.core.classes import names_to_add
-from labeldesk.core.display import capitalised, counted, named_classes, quoted_names
-from labeldesk.core.errors import (
-    Cancelled,
-    LabelDeskError,
-    NothingToRedoError,
-    NothingToUndoError,
-    UnknownPathError,
-)
+from labeldesk.core.display import counted, named_classes, quoted_names
+from labeldesk.core.errors import Cancelled, LabelDeskError, UnknownPathError
 from labeldesk.core.image_lookup import present
 from labeldesk.core.portable_names import class_name_notes
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
-from labeldesk.core.redo import Redone
-from labeldesk.core.undo import Undone
 from labeldesk.core.vocab import EXCLUDED
 from labeldesk.gui import shortcuts
+from labeldesk.gui.class_keys import keys_moved
 from labeldesk.gui.image_model import ImageListModel
+from labeldesk.gui.labeling_undo import UndoRedo
 from labeldesk.gui.read_only_keys import BROWSER_WRITING_KEYS, read_only_key_text, refuse_keys
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.workers import Job, write_failure
@@ -53,8 +45,9 @@ BACKGROUND_WRITE = 5_000  # images; 100k took ~10 s of SQLite work on the GUI th
 Starter = Callable[[Job, str], Job]  # runs a job, shown with a title in the job bar
 
 
-class LabelingController(QObject):
-    """Owns the labeling actions of one project view (attached to its grid)."""
+class LabelingController(QObject, UndoRedo):
+    """Owns the labeling actions of one project view (attached to its grid); its undo
+    and redo: :class:`~labeldesk.gui.labeling_undo.UndoRedo`."""
 
     classesChanged = Signal(list)
     message = Signal(str)  # transient status-bar text
@@ -281,77 +274,6 @@ class LabelingController(QObject):
             if next_row < self.model.rowCount():
                 self.grid.select_row(next_row)
 
-    def undo(self) -> None:
-        """Take back this person's newest batch (in the background when it is big)."""
-        if self.refused():
-            return
-        size = undo_store.pending_size(self.project.db)
-        self.write(
-            self.project.undo,
-            size=size,
-            title=f"Undoing a change of {size:,} images",
-            done=self._undid,
-            failed=self._undo_failed,
-        )
-
-    def _undid(self, undone: Undone) -> None:
-        self.message.emit(capitalised(undone.summary()))
-        if undone.image_ids:
-            self.undoneImages.emit(list(undone.image_ids), not undone.classes_changed)
-
-    def redo(self) -> None:
-        """Make again what this person's newest undo took back, unless they changed
-        something since (in the background when it is big). The redo is itself a change
-        that :meth:`undo` takes back."""
-        if self.refused():
-            return
-        size = redo_store.pending_redo_size(self.project.db)
-        self.write(
-            self.project.redo,
-            size=size,
-            title=f"Redoing a change of {size:,} images",
-            done=self._redid,
-            failed=self._redo_failed,
-        )
-
-    def _redid(self, redone: Redone) -> None:
-        self.message.emit(capitalised(redone.summary()))
-        if redone.image_ids:
-            self.redoneImages.emit(list(redone.image_ids), not redone.classes_changed)
-
-    def _redo_failed(self, exc: LabelDeskError) -> None:
-        if isinstance(exc, NothingToRedoError):
-            self.message.emit(f"{capitalised(str(exc))} (a new change clears what Redo offers)")
-        else:
-            self.error.emit(str(exc))
-
-    def name_steps(self) -> None:
-        """Name in the Undo and Redo actions what each would do (read as the Edit menu
-        opens)."""
-        self.name_undo()
-        self.name_redo()
-
-    def name_undo(self) -> None:
-        """Name in the Undo action what it would take back (Ctrl+Z had undone an older
-        label unannounced when the newest step was one it did not take back)."""
-        what = _shortened(undo_store.pending_description(self.project.db))
-        # nothing of mine to take back: said, not an offer of a "label change" that a
-        # click then answers with "Nothing to undo"
-        text = "&Undo (nothing of yours to undo)" if what is None else f"&Undo “{what}”"
-        self.undo_action.setText(text)
-
-    def name_redo(self) -> None:
-        """Name in the Redo action what it would make again."""
-        what = _shortened(redo_store.pending_redo_description(self.project.db))
-        self.redo_action.setText("&Redo" if what is None else f"&Redo “{what}”")
-
-    def _undo_failed(self, exc: LabelDeskError) -> None:
-        if isinstance(exc, NothingToUndoError):
-            text = capitalised(str(exc))
-            self.message.emit(f"{text} (labels from the folder or a file stay)")
-        else:
-            self.error.emit(str(exc))
-
     def sync_classes(self) -> None:
         """Take the project's class list (and keys) when it changed."""
         classes = self.project.classes()
@@ -488,47 +410,6 @@ def where_now(project: Project, paths: Sequence[str], ids: np.ndarray) -> dict[s
     if gone:
         raise UnknownPathError(gone, "a scan removed them since they were shown: nothing written")
     return {now[int(i)].path: int(i) for i in ids}
-
-
-def _shortened(what: str | None, room: int = 40) -> str | None:
-    """A change's description as a menu entry shows it (long ones end in "…")."""
-    return what[: room - 1] + "…" if what is not None and len(what) > room else what
-
-
-def keys_moved(
-    before: Sequence[str], after: Sequence[str], known: Collection[str] = ()
-) -> str | None:
-    """What to tell a person when classes that had keys got others: new classes (a scan
-    found a class folder, an import added classes) took their keys (the classes are kept
-    in natural order, so ``accessory`` comes before ``bag``), or a class merged or removed
-    gave its key to the next (pullover merged into coat: sandal's 6 is now 5, and 6 is
-    shirt), or one came back (the undo of a removal or merge: ``known`` classes, not
-    called new). None when no class that had a key moved (a class added at the end, a
-    rename)."""
-    if not before:
-        return None
-    came = [c for c in after if c not in before]
-    added = [c for c in came if c not in known]
-    back = [c for c in came if c in known]
-    gone = [c for c in before if c not in after] if len(after) < len(before) else []
-    moved = [
-        (c, before.index(c), n) for n, c in enumerate(after) if c in before and before.index(c) != n
-    ]
-    if not (came or gone) or not moved:
-        return None
-    changes = ", ".join(
-        f"{c!r} is now {shortcuts.class_key(new) or 'without a key'} "
-        f"(was {shortcuts.class_key(old) or 'none'})"
-        for c, old, new in moved[:6]
-    )
-    more = f" and {len(moved) - 6} more" if len(moved) > 6 else ""
-    if added:
-        what = f"New class {quoted_names(added, limit=3)}"
-    elif back:  # (an undo of a removal or merge: the keys it moved move back)
-        what = f"Class {quoted_names(back, limit=3)} back"
-    else:
-        what = f"Class {quoted_names(gone, limit=3)} gone"
-    return f"{what}: class keys changed. {changes}{more}."
 
 
 def ask_yes(parent: QWidget | None, title: str, text: str) -> bool:
