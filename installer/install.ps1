@@ -32,7 +32,9 @@ Start-menu shortcut LabelDesk.lnk that is not the installer's (yours, or one you
 elsewhere) is never replaced or removed. The shortcut the installer writes carries a mark
 (its comment ends "(installed by LabelDesk's install.ps1)"): with the manifest gone (the
 folder deleted by hand) a run takes back only a marked shortcut that starts this
-installation, and -Uninstall removes nothing and names what it left. When the PyTorch
+installation, and -Uninstall removes nothing and names what it left. A listed shortcut is
+removed or replaced only while it still carries the mark and starts this installation: one
+of your own put in its place, even starting LabelDesk the same way, stays. When the PyTorch
 index asked for (or the one the installed build came from) cannot be reached, the run
 stops and changes nothing. While LabelDesk runs from this installation an upgrade or
 -Uninstall changes nothing: it names LabelDesk's processes and, run from a console, waits
@@ -92,9 +94,10 @@ function Fail([string]$Message) {
     exit 1
 }
 
-# One "KIND PATH" line per thing this installer created: file (in its own folder), shortcut
-# (removed only while it still starts this installation's LabelDesk), dir (removed when
-# empty) or tree (a folder wholly ours: the environment).
+# One "KIND PATH" line per thing this installer created: file (in its own folder),
+# shortcut:marked (removed only while it still carries the mark and starts this
+# installation's LabelDesk; plain "shortcut" from installers before the mark: by what it
+# starts only), dir (removed when empty) or tree (a folder wholly ours: the environment).
 function Add-Record([string]$Kind, [string]$Path) { $Created.Add("$Kind $Path") }
 
 function Get-RecordedKind([string]$Path) {
@@ -125,6 +128,15 @@ function Test-MarkedShortcut([string]$Path) {
     try { $existing = (New-Object -ComObject WScript.Shell).CreateShortcut($Path) }
     catch { return $false }
     return ([string]$existing.Description).EndsWith($ShortcutMark)
+}
+
+function Test-ListedShortcut([string]$Kind, [string]$Path) {
+    # Is the shortcut at $Path still the one the manifest's $Kind says the installer wrote?
+    # What it starts is no proof alone: a shortcut of the user's own put in its place may
+    # start LabelDesk the same way, and carries no mark.
+    if (-not (Test-OurShortcut $Path)) { return $false }
+    if ($Kind -eq 'shortcut:marked') { return (Test-MarkedShortcut $Path) }
+    return $true  # listed by an installer before the mark: by target and arguments
 }
 
 function Stop-Unlisted {
@@ -160,11 +172,16 @@ function New-Folder([string]$Path) {
 }
 
 function Save-Manifest {
+    # One line a path, its newest (a path listed again keeps its place, with its new kind).
     $lines = @()
     if (Test-Path -LiteralPath $Manifest) { $lines += Get-Content -LiteralPath $Manifest }
     $lines += $Created
-    $unique = @($lines | Select-Object -Unique)
-    Set-Content -LiteralPath $Manifest -Value $unique -Encoding UTF8
+    $last = [ordered]@{}
+    foreach ($line in $lines) {
+        $kind, $path = $line -split ' ', 2
+        if ($path) { $last[$path] = $line }
+    }
+    Set-Content -LiteralPath $Manifest -Value @($last.Values) -Encoding UTF8
 }
 
 function Invoke-Checked([string]$Exe, [string[]]$Arguments, [string]$What) {
@@ -217,13 +234,13 @@ function Remove-Installation {
     }
     Wait-UntilClosed '-Uninstall removes the files it runs from'
     Write-Host "Removing LabelDesk (what $Manifest lists)..."
-    $entries = @(Get-Content -LiteralPath $Manifest | Where-Object { $_ -match '^\w+ ' })
+    $entries = @(Get-Content -LiteralPath $Manifest | Where-Object { $_ -match '^[\w:]+ ' })
     foreach ($entry in $entries) {
         $kind, $path = $entry -split ' ', 2
         # an older installer listed the shortcut as a plain file
-        $isShortcut = ($kind -eq 'shortcut') -or ($kind -eq 'file' -and $path -like '*.lnk')
+        $isShortcut = ($kind -like 'shortcut*') -or ($kind -eq 'file' -and $path -like '*.lnk')
         if ($isShortcut -and (Test-Path -LiteralPath $path -PathType Leaf)) {
-            if (Test-OurShortcut $path) { Remove-Item -LiteralPath $path -Force }
+            if (Test-ListedShortcut $kind $path) { Remove-Item -LiteralPath $path -Force }
             else { Write-Host "  kept ${path}: changed since LabelDesk installed it" }
         }
         elseif ($kind -eq 'file' -and (Test-Path -LiteralPath $path -PathType Leaf)) {
@@ -493,7 +510,7 @@ try {
             Write-Host "  note: $Shortcut exists and is not LabelDesk's; left as it is"
             $writeShortcut = $false
         }
-        elseif (-not (Test-OurShortcut $Shortcut)) {
+        elseif (-not (Test-ListedShortcut $kind $Shortcut)) {
             Write-Host "  note: $Shortcut was changed since LabelDesk installed it; left as it is"
             $writeShortcut = $false
         }
@@ -507,7 +524,7 @@ try {
         $link.IconLocation = "$Icon,0"
         $link.Description = $ShortcutDescription
         $link.Save()
-        Add-Record 'shortcut' $Shortcut
+        Add-Record 'shortcut:marked' $Shortcut
     }
     Save-Manifest
     $script:Finished = $true

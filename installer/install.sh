@@ -41,6 +41,10 @@
 # it writes (the macOS .icns, which has no place for one: inside a LabelDesk.app whose
 # Info.plist carries it); a copy of LabelDesk's icons of your own carries none. --uninstall without a
 # manifest removes nothing and names what it left.
+# The command link is the installer's only while the manifest lists that very link (its
+# inode and change time with its target): a link of your own, even one to the same place,
+# or one you put in its place, is left, and so is one no manifest lists (the data folder
+# deleted by hand): a link has no room for a mark.
 set -euo pipefail
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -97,9 +101,10 @@ case "$home_dir" in *$'\n'*) die "the data folder's path holds a line break: $ho
 
 # --- the manifest: one "KIND PATH" line per thing this installer created -----------------
 # KIND is file:SHA256 (a file it wrote, with the checksum of what it wrote), file (a file
-# in its own data folder, or listed by an older installer), link:SHA256 (the command link,
-# with the checksum of its target; plain "link" from older installers), dir (removed when
-# empty) or tree (a folder wholly ours: the venv).
+# in its own data folder, or listed by an older installer), link:SHA256:ID (the command
+# link: the checksum of its target and the link's own identity, see link_id; link:SHA256
+# and plain "link" from older installers), dir (removed when empty) or tree (a folder
+# wholly ours: the venv).
 # Written for bash 3.2 too (macOS): no mapfile, and empty arrays expanded with ${a[@]+…}.
 created=()
 record() { created+=("$1 $2"); }
@@ -128,6 +133,32 @@ with_mark() {
 
 sha256() {  # of stdin
     if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -d' ' -f1; else shasum -a 256 | cut -d' ' -f1; fi
+}
+
+# The command link's own identity, not its target's: its inode and change time (to the
+# nanosecond with GNU stat; BSD stat on macOS gives seconds, and APFS does not reuse inode
+# numbers). A link made again at that place, by you or `ln -sf`, is another one, even
+# pointing at the same target. "" where stat answers neither way.
+link_id() {
+    stat -c '%i-%.9Z' -- "$1" 2>/dev/null || stat -f '%i-%c' -- "$1" 2>/dev/null || true
+}
+
+same_link_id() {  # $1 recorded, $2 now: equal, to the precision both have
+    [[ -n "$1" && "${1%%.*}" == "${2%%.*}" ]] && [[ "$1" != *.* || "$2" != *.* || "$1" == "$2" ]]
+}
+
+our_link() {  # is the link at $2 still the one manifest KIND $1 says the installer made?
+    local target id
+    [[ -L "$2" ]] || return 1
+    target="$(readlink "$2")"
+    case "$1" in
+        link:*:*)
+            id="${1#link:*:}"
+            [[ "${1%:"$id"}" == "link:$(printf '%s' "$target" | sha256)" ]] && same_link_id "$id" "$(link_id "$2")" ;;
+        link:*) [[ "$1" == "link:$(printf '%s' "$target" | sha256)" ]] ;;  # older installers:
+        link) [[ "$target" == "$venv/bin/labeldesk" ]] ;;  # by the target only
+        *) return 1 ;;
+    esac
 }
 
 recorded() {  # the manifest's KIND for a path ("" when not listed; this run's entries last)
@@ -261,18 +292,19 @@ left_unlisted() {
     fi
     if [[ -n "$link" ]]; then
         echo "  Left, listed in no manifest: the command link, which points into LabelDesk's" >&2
-        echo "  environment (gone with the data folder):" >&2
+        echo "  environment (gone with the data folder). No record says LabelDesk made it (a link" >&2
+        echo "  of your own to that place is the same), so no run removes it; delete it if it is" >&2
+        echo "  not yours:" >&2
         echo "    $link" >&2
     fi
     if ((${#others[@]})); then
         echo "  Left, without LabelDesk's installer mark (yours, or an older installer's):" >&2
         for path in "${others[@]}"; do echo "    $path" >&2; done
     fi
-    if [[ -n "$link" ]] || ((${#marked[@]})); then
+    if ((${#marked[@]})); then
         die "no LabelDesk installation found. To remove what its installer made: install again (it
   takes back each marked file that is exactly what it writes, the icon in its marked app
-  bundle too, and the command link), then
-  run the uninstall command it prints."
+  bundle too), then run the uninstall command it prints."
     fi
     die "no LabelDesk installation found; the files above are left as they are"
 }
@@ -284,7 +316,7 @@ uninstall() {
     fi
     wait_until_closed "--uninstall removes the files it runs from"
     say "Removing LabelDesk (what $manifest lists)…"
-    local entries kind path target icon_theme=""
+    local entries kind path icon_theme="" link_listed=""
     entries="$(cat "$manifest")"
     # Files, links and the environment first; each only if it is still what was made.
     while IFS= read -r entry; do
@@ -305,20 +337,24 @@ uninstall() {
                     say "  kept $path: changed since LabelDesk installed it"
                 fi ;;
             link | link:*)
-                if [[ -L "$path" ]]; then
-                    target="$(readlink "$path")"
-                    if [[ "$kind" == "link:$(printf '%s' "$target" | sha256)" ||
-                        ("$kind" == link && "$target" == "$venv/bin/labeldesk") ]]; then
-                        rm -f -- "$path"
-                    else
-                        say "  kept $path: it now points at $target, not at LabelDesk's"
-                    fi
+                if [[ "$path" == "$command_link" ]]; then link_listed=1; fi
+                if our_link "$kind" "$path"; then
+                    rm -f -- "$path"
+                elif [[ -L "$path" && "$(readlink "$path")" == "$venv/bin/labeldesk" ]]; then
+                    say "  kept $path: not the link LabelDesk made (made again since, by you or another program)"
+                elif [[ -L "$path" ]]; then
+                    say "  kept $path: it now points at $(readlink "$path"), not at LabelDesk's"
+                elif [[ -e "$path" ]]; then
+                    say "  kept $path: changed since LabelDesk installed it (no longer its link)"
                 fi ;;
             tree) if [[ -d "$path" || -L "$path" ]]; then rm -rf -- "$path"; fi ;;  # a link: itself
         esac
     done <<<"$entries"
     rm -f -- "$manifest"
     if [[ -n "$icon_theme" ]]; then icons_changed "$icon_theme"; fi
+    if [[ -z "$link_listed" && -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
+        say "  kept $command_link: no manifest line says LabelDesk made it; it points at nothing now (delete it if it is not yours)"
+    fi
     # Then the folders it created, deepest first, each only if nothing else is in it now.
     while IFS= read -r path; do
         if [[ -n "$path" ]]; then rmdir -- "$path" 2>/dev/null || true; fi
@@ -455,8 +491,10 @@ wait_until_closed "an upgrade replaces the files it runs from"
 
 # An environment without a manifest was made by install-linux.sh (before this installer):
 # adopt what it made, so that --uninstall removes it too.
+adopting=""
 if [[ -x "$venv/bin/python" && ! -L "$venv" && ! -f "$manifest" ]]; then
     say "  adopting the installation made by install-linux.sh"
+    adopting=1
     record dir "$home_dir"
     record tree "$venv"
     legacy_icon="$data/icons/hicolor/scalable/apps/labeldesk.svg"
@@ -807,15 +845,26 @@ exec_argument() {
 }
 
 # --- the command ----------------------------------------------------------------------------
+# Listed with its target's checksum and its own identity (link_id): --uninstall removes
+# only this very link. One already there is the installer's only where the manifest lists
+# it (or install-linux.sh, being adopted, made it: it always did, with ln -sf).
 make_dir "$bin_dir"
-link_kind="link:$(printf '%s' "$venv/bin/labeldesk" | sha256)"  # --uninstall checks the target
-if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
-    record "$link_kind" "$command_link"  # ours (already listed, or made by install-linux.sh)
+link_kind="link:$(printf '%s' "$venv/bin/labeldesk" | sha256)"
+kind="$(recorded "$command_link")"
+if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]] &&
+    { our_link "$kind" "$command_link" || [[ -n "$adopting" && -z "$kind" ]]; }; then
+    id="$(link_id "$command_link")"
+    record "$link_kind${id:+:$id}" "$command_link"
 elif [[ -e "$command_link" || -L "$command_link" ]]; then
-    say "  note: $command_link exists and is not LabelDesk's; left as it is"
+    if [[ -n "$kind" ]]; then
+        say "  note: $command_link was changed since LabelDesk made it (not its link now); left as it is"
+    else
+        say "  note: $command_link exists and is not LabelDesk's; left as it is"
+    fi
 else
     ln -s "$venv/bin/labeldesk" "$command_link"
-    record "$link_kind" "$command_link"
+    id="$(link_id "$command_link")"
+    record "$link_kind${id:+:$id}" "$command_link"
 fi
 place_own "$script" "$uninstaller"
 chmod +x "$uninstaller"

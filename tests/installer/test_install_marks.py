@@ -93,7 +93,9 @@ def test_every_file_it_places_carries_the_mark_and_is_still_valid(tmp_path, fake
 def test_a_data_folder_deleted_by_hand_leaves_nothing_after_a_reinstall(tmp_path, fake_python):
     """`rm -rf ~/.local/share/labeldesk` took the manifest: --uninstall removes nothing and
     names all eleven files it left (before: the entry only); installing again takes them
-    back (marked, and exactly what it writes), so that its --uninstall removes them."""
+    back (marked, and exactly what it writes), so that its --uninstall removes them. The
+    command link has no room for a mark: no manifest lists it, so it is named and left
+    (a link of the user's own to the same place is the same)."""
     home = tmp_path / "home"
     data = home / ".local/share"
     install(home, fake_python)
@@ -106,12 +108,15 @@ def test_a_data_folder_deleted_by_hand_leaves_nothing_after_a_reinstall(tmp_path
     for path in placed:
         assert f"\n    {path}\n" in marked[:link], path
     assert f"\n    {home / '.local/bin/labeldesk'}\n" in marked[link:]
-    assert "install again" in gone
+    assert "install again" in gone and "so no run removes it" in gone
     assert all(p.exists() for p in placed)
     said = install(home, fake_python)
-    assert "not LabelDesk's" not in said and "left as it is" not in said
-    uninstall(home)
+    link = home / ".local/bin/labeldesk"
+    notes = [line for line in said.splitlines() if "not LabelDesk's" in line or "left as" in line]
+    assert notes == [f"  note: {link} exists and is not LabelDesk's; left as it is"]
+    said = uninstall(home)
     assert [p for p in placed if p.exists()] == []
+    assert f"kept {link}: no manifest line says LabelDesk made it" in said and link.is_symlink()
 
 
 def test_uninstall_without_a_manifest_names_unmarked_files_as_not_its_own(tmp_path):

@@ -84,3 +84,29 @@ def test_a_shortcut_is_taken_back_only_with_the_installers_mark():
     assert "return ([string]$existing.Description).EndsWith($ShortcutMark)" in text
     removal = text[text.index("function Remove-Installation") :]
     assert removal.index("Stop-Unlisted") < removal.index("Remove-Item")
+
+
+def test_a_listed_shortcut_is_removed_or_replaced_only_while_marked():
+    """install.sh takes back only the very command link it made (a link of the user's own
+    to the same place stays); install.ps1 likewise for its shortcut: listed as
+    shortcut:marked, it is removed by -Uninstall, or replaced by an upgrade, only while it
+    starts this installation and carries the mark. Before, what it started was enough: a
+    shortcut of the user's own put in its place went. Read from the script."""
+    text = _ps1()
+    listed = text[text.index("function Test-ListedShortcut") :]
+    listed = listed[: listed.index("\n}\n")]
+    assert "if (-not (Test-OurShortcut $Path)) { return $false }" in listed
+    assert "if ($Kind -eq 'shortcut:marked') { return (Test-MarkedShortcut $Path) }" in listed
+    assert "Add-Record 'shortcut:marked' $Shortcut" in text
+    assert "Add-Record 'shortcut' " not in text
+    removal = text[text.index("function Remove-Installation") :]
+    removal = removal[: removal.index("\n}\n")]
+    assert "Where-Object { $_ -match '^[\\w:]+ ' }" in removal  # the kind has a colon
+    assert "if (Test-ListedShortcut $kind $path) { Remove-Item" in removal
+    assert "Test-OurShortcut" not in removal
+    writes = text[text.index("$writeShortcut = $true") : text.index("$link.Save()")]
+    assert "elseif (-not (Test-ListedShortcut $kind $Shortcut))" in writes
+    # one manifest line a path: an older "shortcut" line gives way to the new kind
+    save = text[text.index("function Save-Manifest") :]
+    save = save[: save.index("\n}\n")]
+    assert "Select-Object -Unique" not in save and "$last[$path] = $line" in save

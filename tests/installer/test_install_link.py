@@ -1,0 +1,100 @@
+"""What install.sh takes for its own besides the files it marks: the `labeldesk` command
+link. Before, the link was judged by its target alone (a link of the user's own, or one
+put in place of the installer's, pointing at the same place was listed and removed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .standin import install, linux_only, uninstall
+
+pytestmark = linux_only
+
+
+def _target(home: Path) -> Path:
+    return home / ".local/share/labeldesk/venv/bin/labeldesk"
+
+
+def test_a_link_of_the_users_own_to_the_same_place_is_never_taken(tmp_path, fake_python):
+    home = tmp_path / "home"
+    link = home / ".local/bin/labeldesk"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(_target(home))  # made by hand (or a dotfiles tool) before installing
+    said = install(home, fake_python)
+    assert f"note: {link} exists and is not LabelDesk's; left as it is" in said
+    manifest = (home / ".local/share/labeldesk/install-manifest.txt").read_text()
+    assert f" {link}\n" not in manifest
+    said = uninstall(home)
+    assert f"kept {link}: no manifest line says LabelDesk made it" in said
+    assert link.is_symlink() and os.readlink(link) == str(_target(home))
+
+
+def test_a_link_put_in_place_of_the_installers_is_kept(tmp_path, fake_python):
+    """The same target, but not the link the installer made: made again since (by hand,
+    `ln -sf`, a dotfiles tool). An upgrade leaves it, and so does --uninstall."""
+    home = tmp_path / "home"
+    link = home / ".local/bin/labeldesk"
+    install(home, fake_python)
+    made = os.lstat(link)
+    link.unlink()
+    link.symlink_to(_target(home))
+    assert os.readlink(link) == str(_target(home))
+    assert (made.st_ino, made.st_ctime_ns) != (os.lstat(link).st_ino, os.lstat(link).st_ctime_ns)
+    said = install(home, fake_python)
+    assert f"note: {link} was changed since LabelDesk made it" in said
+    said = uninstall(home)
+    assert f"kept {link}: not the link LabelDesk made" in said
+    assert link.is_symlink()
+
+
+def test_a_file_put_in_place_of_the_link_is_kept(tmp_path, fake_python):
+    home = tmp_path / "home"
+    link = home / ".local/bin/labeldesk"
+    install(home, fake_python)
+    link.unlink()
+    link.write_text(f'#!/bin/sh\nexec "{_target(home)}" "$@"\n')
+    said = install(home, fake_python)
+    assert f"note: {link} was changed since LabelDesk made it" in said
+    said = uninstall(home)
+    assert f"kept {link}: changed since LabelDesk installed it" in said
+    assert link.is_file() and not link.is_symlink()
+
+
+def test_the_installers_own_link_outlives_upgrades_and_goes_with_uninstall(tmp_path, fake_python):
+    home = tmp_path / "home"
+    link = home / ".local/bin/labeldesk"
+    install(home, fake_python)
+    manifest = home / ".local/share/labeldesk/install-manifest.txt"
+    [entry] = [line for line in manifest.read_text().splitlines() if line.endswith(f" {link}")]
+    assert entry.startswith("link:") and entry.count(":") == 2  # target checksum, the link's id
+    said = install(home, fake_python)
+    said += install(home, fake_python)
+    assert "note:" not in said
+    uninstall(home)
+    assert not link.exists() and not link.is_symlink()
+    assert not any(home.rglob("*"))
+
+
+def test_an_older_manifests_link_is_taken_by_its_target_and_listed_anew(tmp_path, fake_python):
+    """An installer before this one listed the link as link:SHA256 (its target only): an
+    upgrade, finding it still pointing there, lists it with its identity."""
+    home = tmp_path / "home"
+    link = home / ".local/bin/labeldesk"
+    install(home, fake_python)
+    manifest = home / ".local/share/labeldesk/install-manifest.txt"
+    lines = manifest.read_text().splitlines()
+    older = [
+        (line.split(" ", 1)[0].rsplit(":", 1)[0] + " " + line.split(" ", 1)[1])
+        if line.startswith("link:")
+        else line
+        for line in lines
+    ]
+    manifest.write_text("\n".join(older) + "\n")
+    assert any(line.startswith("link:") and line.count(":") == 1 for line in older)
+    said = install(home, fake_python)
+    assert "note:" not in said
+    [entry] = [line for line in manifest.read_text().splitlines() if line.endswith(f" {link}")]
+    assert entry.split(" ", 1)[0].count(":") == 2
+    uninstall(home)
+    assert not link.is_symlink()
