@@ -497,8 +497,13 @@ if [[ -x "$venv/bin/python" && ! -L "$venv" && ! -f "$manifest" ]]; then
     adopting=1
     record dir "$home_dir"
     record tree "$venv"
+    # its icon, only while it is the SVG that script copied (resources/labeldesk.svg, of
+    # which there has been one version): an icon of your own there stays
     legacy_icon="$data/icons/hicolor/scalable/apps/labeldesk.svg"
-    if [[ -f "$legacy_icon" ]]; then record file "$legacy_icon"; fi
+    if [[ -f "$legacy_icon" && ! -L "$legacy_icon" ]] &&
+        [[ "$(sha256 <"$legacy_icon")" == d0df5855400d274563792f7cc15716bfbed763548a9bdb3897f9908a9b04fa8f ]]; then
+        record "file:d0df5855400d274563792f7cc15716bfbed763548a9bdb3897f9908a9b04fa8f" "$legacy_icon"
+    fi
 fi
 had_manifest=""
 if [[ -f "$manifest" ]]; then had_manifest=1; fi
@@ -844,6 +849,24 @@ exec_argument() {
     printf '"%s"' "$out"
 }
 
+# The menu entry install-linux.sh wrote for this installation: its template (installer/
+# labeldesk.desktop, one version in its history) through its sed command.
+legacy_entry() {
+    sed "s|@LABELDESK@|$venv/bin/labeldesk|" <<'ENTRY'
+[Desktop Entry]
+Type=Application
+Name=LabelDesk
+GenericName=Image dataset curation
+Comment=Label images, find mislabels and export clean datasets, offline
+Exec=@LABELDESK@ gui
+Icon=labeldesk
+Terminal=false
+Categories=Graphics;Science;Development;
+Keywords=dataset;labels;annotation;machine learning;images;
+StartupWMClass=LabelDesk
+ENTRY
+}
+
 # --- the command ----------------------------------------------------------------------------
 # Listed with its target's checksum and its own identity (link_id): --uninstall removes
 # only this very link. One already there is the installer's only where the manifest lists
@@ -896,8 +919,19 @@ if [[ "$os" == Linux ]]; then
     with_mark "$share/$desktop_id.metainfo.xml" "$work/$desktop_id.metainfo.xml"
     place "$work/$desktop_id.metainfo.xml" "$data/metainfo/$desktop_id.metainfo.xml"
     # install-linux.sh (before this installer) wrote labeldesk.desktop: one entry is enough.
+    # Removed only when byte for byte what that script wrote for this installation (its
+    # template, the same in every version, with the path put in by the same sed): a
+    # launcher of your own with the same Exec= line, or that entry edited, stays.
     old="$data/applications/labeldesk.desktop"
-    if [[ -f "$old" ]] && grep -q "^Exec=$venv/bin/labeldesk" "$old"; then rm -f -- "$old"; fi
+    if [[ -f "$old" && ! -L "$old" ]]; then
+        legacy_entry >"$work/labeldesk.desktop" 2>/dev/null || true
+        if cmp -s -- "$work/labeldesk.desktop" "$old"; then
+            rm -f -- "$old"
+            say "  removed $old, the menu entry install-linux.sh wrote (replaced by $desktop_id.desktop)"
+        elif grep -qF -- "$venv/bin/labeldesk" "$old"; then
+            say "  note: $old starts LabelDesk but is not what install-linux.sh wrote (yours, or edited); left as it is"
+        fi
+    fi
     start_hint="LabelDesk in your applications menu"
 else
     app="$HOME/Applications/LabelDesk.app"

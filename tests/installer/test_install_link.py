@@ -1,15 +1,34 @@
 """What install.sh takes for its own besides the files it marks: the `labeldesk` command
-link. Before, the link was judged by its target alone (a link of the user's own, or one
-put in place of the installer's, pointing at the same place was listed and removed)."""
+link, and what the earlier install-linux.sh made. Before, the link was judged by its
+target alone (a link of the user's own, or one put in place of the installer's, pointing
+at the same place was listed and removed), and install-linux.sh's labeldesk.desktop by its
+Exec= line (a launcher of the user's own with that line was deleted)."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 from pathlib import Path
 
-from .standin import install, linux_only, uninstall
+from .standin import DESKTOP, REPO, install, linux_only, run, uninstall
 
 pytestmark = linux_only
+
+# installer/labeldesk.desktop as install-linux.sh had it (its only version, e7570a9a): the
+# script wrote it with @LABELDESK@ replaced by the path of its environment's command.
+OLD_TEMPLATE = """[Desktop Entry]
+Type=Application
+Name=LabelDesk
+GenericName=Image dataset curation
+Comment=Label images, find mislabels and export clean datasets, offline
+Exec=@LABELDESK@ gui
+Icon=labeldesk
+Terminal=false
+Categories=Graphics;Science;Development;
+Keywords=dataset;labels;annotation;machine learning;images;
+StartupWMClass=LabelDesk
+"""
 
 
 def _target(home: Path) -> Path:
@@ -98,3 +117,54 @@ def test_an_older_manifests_link_is_taken_by_its_target_and_listed_anew(tmp_path
     assert entry.split(" ", 1)[0].count(":") == 2
     uninstall(home)
     assert not link.is_symlink()
+
+
+def _install_linux_sh_made(home: Path, fake_python: Path) -> dict[str, Path]:
+    """What install-linux.sh (e7570a9a) left: its environment, the command link, the SVG
+    icon and labeldesk.desktop from its template, as that script wrote them."""
+    data = home / ".local/share"
+    venv = data / "labeldesk/venv"
+    run(home, "-m", "venv", str(venv), script=fake_python)  # (the stand-in makes a venv)
+    (venv / "lib").mkdir()
+    (venv / "lib/labeldesk").touch()
+    link = home / ".local/bin/labeldesk"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(venv / "bin/labeldesk")
+    icon = data / "icons/hicolor/scalable/apps/labeldesk.svg"
+    icon.parent.mkdir(parents=True)
+    shutil.copyfile(REPO / "resources/labeldesk.svg", icon)
+    entry = data / "applications/labeldesk.desktop"
+    entry.parent.mkdir(parents=True)
+    entry.write_text(OLD_TEMPLATE.replace("@LABELDESK@", str(venv / "bin/labeldesk")))
+    return {"link": link, "icon": icon, "entry": entry}
+
+
+def test_what_install_linux_sh_made_is_adopted_and_uninstalled(tmp_path, fake_python):
+    home = tmp_path / "home"
+    made = _install_linux_sh_made(home, fake_python)
+    said = install(home, fake_python)
+    assert "adopting the installation made by install-linux.sh" in said
+    assert f"removed {made['entry']}, the menu entry install-linux.sh wrote" in said
+    assert not made["entry"].exists() and "note:" not in said
+    assert (home / ".local/share/applications" / DESKTOP).is_file()
+    uninstall(home)
+    assert not made["link"].is_symlink() and not made["icon"].exists()
+    assert not (home / ".local/share/labeldesk").exists()
+
+
+def test_a_launcher_of_the_users_own_with_the_same_exec_line_stays(tmp_path, fake_python):
+    """labeldesk.desktop that starts this installation as install-linux.sh's did, but is not
+    what that script wrote (the user's own, or its entry edited), and an icon of the user's
+    own where that script put its icon: neither is taken by the adopting install."""
+    home = tmp_path / "home"
+    made = _install_linux_sh_made(home, fake_python)
+    mine = made["entry"].read_text().replace("Name=LabelDesk\n", "Name=LabelDesk (mine)\n")
+    made["entry"].write_text(mine)
+    made["icon"].write_text("<svg><!-- my icon --></svg>\n")
+    said = install(home, fake_python)
+    assert f"note: {made['entry']} starts LabelDesk but is not what install-linux.sh wrote" in said
+    assert f"note: {made['icon']} exists and is not LabelDesk's; left as it is" in said
+    uninstall(home)
+    assert made["entry"].read_text() == mine
+    assert made["icon"].read_text() == "<svg><!-- my icon --></svg>\n"
+    assert stat.S_ISREG(os.lstat(made["entry"]).st_mode)
