@@ -939,20 +939,29 @@ else
     # left when its data folder (and manifest) went. Its folders are listed again (removed
     # by --uninstall only when empty), and its .icns, which has no place for a mark, is
     # taken back when it is exactly what this run writes.
+    # ~/Applications, when the installer made it, is listed (removed by --uninstall when
+    # empty) and said in the Info.plist's mark, so that a run without the manifest lists it
+    # again; one that was there before is never listed.
+    apps="$HOME/Applications"
+    apps_said="$mark (it made ~/Applications)"
     icns_mark=""
     if has_mark "$app/Contents/Info.plist" && [[ -z "$(recorded "$app/Contents/Info.plist")" ]]; then
         icns_mark=bundle
         for dir in "$app" "$app/Contents" "$app/Contents/MacOS" "$app/Contents/Resources"; do
             if [[ -d "$dir" && ! -L "$dir" && -z "$(recorded "$dir")" ]]; then record dir "$dir"; fi
         done
+        if grep -qF -- "$apps_said" "$app/Contents/Info.plist" && [[ -d "$apps" && ! -L "$apps" &&
+            -z "$(recorded "$apps")" ]]; then record dir "$apps"; fi
     fi
     make_dir "$app/Contents/MacOS"
     make_dir "$app/Contents/Resources"
+    plist_mark="$mark"
+    if [[ "$(recorded "$apps")" == dir ]]; then plist_mark="$apps_said"; fi
     version="$("$vpython" -c 'import labeldesk; print(labeldesk.__version__)')"
     cat >"$work/Info.plist" <<PLIST
 <?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<!-- $mark -->
+<!-- $plist_mark -->
 <plist version="1.0">
 <dict>
     <key>CFBundleName</key><string>LabelDesk</string>

@@ -25,6 +25,7 @@ MAC_PYTHON = FAKE_PYTHON.replace(
 )
 ICNS = REPO / "resources/labeldesk.icns"
 DATA = "Library/Application Support"  # the installer's data folder is DATA/LabelDesk
+MARK = "X-LabelDesk-Installer=install.sh"
 
 
 def _mac(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
@@ -69,3 +70,42 @@ def test_an_icns_in_a_bundle_without_the_mark_stays(tmp_path):
     assert f"note: {icns} exists and is not LabelDesk's; left as it is" in said
     run(home, "--uninstall", script=home / DATA / "LabelDesk/install.sh", **env)
     assert icns.read_bytes() == ICNS.read_bytes() and plist.exists()
+
+
+def test_applications_made_by_the_installer_goes_with_it_even_without_the_manifest(tmp_path):
+    """~/Applications, made by the installer (a Mac has none at first), is removed by
+    --uninstall when empty. Its manifest line went with a data folder deleted by hand:
+    before, the reinstall that took the bundle back did not list it, and it stayed."""
+    home, python, env = _mac(tmp_path)
+    home.mkdir()
+    install(home, python, **env)
+    plist = home / "Applications/LabelDesk.app/Contents/Info.plist"
+    assert f"<!-- {MARK} (it made ~/Applications) -->" in plist.read_text()
+    shutil.rmtree(home / DATA / "LabelDesk")
+    install(home, python, **env)
+    run(home, "--uninstall", script=home / DATA / "LabelDesk/install.sh", **env)
+    assert not (home / "Applications").exists()
+
+
+def test_applications_that_was_there_before_stays_even_empty(tmp_path):
+    home, python, env = _mac(tmp_path)
+    (home / "Applications").mkdir(parents=True)
+    install(home, python, **env)
+    plist = home / "Applications/LabelDesk.app/Contents/Info.plist"
+    assert "made ~/Applications" not in plist.read_text()
+    shutil.rmtree(home / DATA / "LabelDesk")
+    install(home, python, **env)  # without the manifest, too
+    run(home, "--uninstall", script=home / DATA / "LabelDesk/install.sh", **env)
+    assert (home / "Applications").is_dir() and not any((home / "Applications").iterdir())
+
+
+def test_applications_made_by_the_installer_stays_while_an_app_of_yours_is_in_it(tmp_path):
+    """A folder the installer made is removed only when empty: an app of one's own put in
+    ~/Applications since keeps it."""
+    home, python, env = _mac(tmp_path)
+    home.mkdir()
+    install(home, python, **env)
+    mine = home / "Applications/Mine.app"
+    mine.mkdir()
+    run(home, "--uninstall", script=home / DATA / "LabelDesk/install.sh", **env)
+    assert mine.is_dir() and not (home / "Applications/LabelDesk.app").exists()
