@@ -212,7 +212,9 @@ def _held(lock_file: Path, flight: _Flight) -> Iterator[None]:
     and one computed is not computed again (a process still waiting on the removed file
     locks it next, finds it gone from the path and takes the file there instead, made
     anew if need be, so it never holds it alongside one who came after the removal:
-    :class:`FileLock`; then it reads the cache)."""
+    :class:`FileLock`; then it reads the cache). The ``.want`` file goes with it only
+    where nobody waits on it any more (:func:`_remove_unawaited`): a waiter's mark must
+    stay at the path for the next holder's stop check."""
     if not os.access(lock_file.parent, os.W_OK | os.X_OK):  # as cachefiles judges it
         yield  # (a read-only project's folder is left exactly as it was)
         return
@@ -224,49 +226,73 @@ def _held(lock_file: Path, flight: _Flight) -> Iterator[None]:
             lock.acquire(cancel=_Unwanted(flight))
     finally:
         if mark is not None:
-            if not lock.held:  # (a holder removes it as it lets go)
+            if not lock.held:  # (a holder looks as it lets go)
                 _remove_unawaited(mark, want_file)
             os.close(mark)  # (its shared lock goes with it)
     try:
         yield
     finally:
         if lock.held:
-            for path in (want_file, lock_file):
-                with contextlib.suppress(OSError):  # (Windows will not remove an open file)
-                    os.unlink(path)
+            _remove_want_file(want_file)
+            with contextlib.suppress(OSError):  # (Windows will not remove an open file)
+                os.unlink(lock_file)
             lock.release()
 
 
+MARK_TRIES = 100  # how often a wait mark is made again when its file was just removed
+
+
 def _mark_waiting(want_file: Path) -> int | None:
-    """A handle holding a shared lock on ``want_file``: this process awaits the result
-    (None where it cannot be made, or on Windows: then nobody elsewhere is known to)."""
+    """A handle holding a shared lock on ``want_file``, the file at that path: this
+    process awaits the result (None where it cannot be made, or on Windows: then nobody
+    elsewhere is known to). A file is only removed under an exclusive lock: one opened
+    just before its removal is locked here only after it, found gone from the path, and
+    the mark made again on the file there (anew if need be), where others look for it."""
     if sys.platform == "win32":  # pragma: no cover - Windows only
         return None
-    try:
-        fd = os.open(want_file, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH)  # (an exclusive one is only ever held for a look)
-    except OSError:
+    for _ in range(MARK_TRIES):
+        try:
+            fd = os.open(want_file, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)  # (an exclusive one is only held for a look)
+            if os.path.samestat(os.fstat(fd), os.stat(want_file)):
+                return fd
+        except OSError:  # (FileNotFoundError: removed meanwhile, made again next)
+            pass
         os.close(fd)
-        return None
-    return fd
+    return None
 
 
 def _remove_unawaited(mark: int, want_file: Path) -> None:
-    """Remove ``want_file`` (its handle ``mark``) as a process leaves without the lock
-    (cancelled while it waited, or no lock to be had), when nobody else awaits the result
-    and it is still the file ``mark`` holds. The holder removes it as it lets go, but one
-    who came just after that made it anew, found the lock still held, and left: nobody
-    would remove that one (it stayed, a stale ``.want``, until the key came again)."""
+    """Remove ``want_file`` (its handle ``mark``) when nobody else awaits the result and
+    it is still the file ``mark`` holds. A process leaving without the lock (cancelled
+    while it waited, or no lock to be had) and a holder letting go both look: the last
+    of them removes it. Removed only under this exclusive lock, so a mark is never left
+    on a removed file (:func:`_mark_waiting`)."""
     try:
         fcntl.flock(mark, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        return  # another process waits: it, or the holder, removes it
+        return  # another process waits: it, or the holder after it, removes it
     with contextlib.suppress(OSError):  # (gone, or another process's newer one: kept)
         if os.path.samestat(os.fstat(mark), os.stat(want_file)):
             os.unlink(want_file)
+
+
+def _remove_want_file(want_file: Path) -> None:
+    """As a holder lets go: remove ``want_file`` unless another process still waits on
+    it (its mark must stay where the next holder's stop check looks)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        return  # (no wait marks made there)
+    try:
+        fd = os.open(want_file, os.O_RDWR)
+    except OSError:
+        return  # (none: nobody waited)
+    try:
+        _remove_unawaited(fd, want_file)
+    finally:
+        os.close(fd)
 
 
 def _awaited_elsewhere(want_file: Path) -> bool:
