@@ -36,6 +36,7 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.imageio import load_rgb
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.gui.elided_label import ElidedLabel
+from labeldesk.gui.full_disk import said
 from labeldesk.gui.pixel_ratio import pixel_ratio
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.thumbnails import ThumbnailLoader, ThumbRequest, pil_to_qimage
@@ -380,7 +381,7 @@ class DriftPage(QWidget):
         try:
             check_source(project, folder)
         except LabelDeskError as exc:
-            self.error.emit(f"Nothing added: {exc}")
+            self.error.emit(said(f"Nothing added: {exc}", exc))  # (with the disk it carries)
             return None
         batch = batch_folder_name(folder)
 

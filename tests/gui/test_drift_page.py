@@ -82,6 +82,29 @@ def test_adding_from_a_folder_inside_the_image_folder_is_refused(qtbot, page):
     assert not (page.project.root / "_unlabeled").exists()
 
 
+def test_a_refused_add_says_the_disk_its_failure_carries(page, tmp_path, monkeypatch):
+    """ "Nothing added: …" was said as plain text: a full disk it met was watched on the
+    project's disk (:func:`labeldesk.gui.full_disk.disk_named`), not the one it carried.
+    (The check before adding refuses for other reasons today; the words keep the disk
+    whatever it meets.)"""
+    from labeldesk.core import add_images
+    from labeldesk.core.errors import DiskFull
+    from labeldesk.gui.full_disk import disk_named
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+
+    def full(project, source) -> None:
+        raise DiskFull(f"no space left on the disk: {usb}; free some space", disk=usb)
+
+    monkeypatch.setattr(add_images, "check_source", full)
+    page.folder = usb
+    errors: list[str] = []
+    page.error.connect(errors.append)
+    assert page.add_to_project(["a.png"]) is None
+    assert disk_named(errors[0], page.project.path) == usb  # before: the project's
+
+
 def test_cancelling_an_add_adds_nothing_and_says_so(qtbot, page, tmp_path):
     folder, _ = new_folder(tmp_path / "new", per_class=3, new_class=3, seed=4)
     rels = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.png"))
