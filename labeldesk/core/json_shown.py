@@ -25,6 +25,20 @@ def json_shown(value: object, limit: int = SHOWN_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def quoted(text: str, as_json: bool) -> str:
+    """A path, label or key of a file in a message, whole: as JSON writes it when it was
+    read from a JSON file (``"a\\b"``, as the person finds it there), else as Python's
+    repr (a CSV or Parquet file's ``'a\\b'``, as LabelDesk's messages have said it)."""
+    if not as_json:
+        return repr(text)
+    shown = json.dumps(text, ensure_ascii=False)
+    try:
+        shown.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: escaped, as the file may have it
+        return json.dumps(text)
+    return shown
+
+
 def _plain(value: object) -> object:
     if isinstance(value, list) and getattr(value, "json_object", False):
         return {str(key): _plain(item) for key, item in value}

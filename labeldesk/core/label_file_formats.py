@@ -89,6 +89,8 @@ class Parsed:
     refused: list[tuple[int, str]] = field(default_factory=list)
     # Why a status column there is was not read (two of them, say), or ""
     status_note: str = ""
+    # read from JSON: its paths and labels are shown in messages as JSON writes them
+    json: bool = False
 
 
 MAX_LABEL_FILE_BYTES = 512 * 1024 * 1024  # larger is refused: no tool writes one this big

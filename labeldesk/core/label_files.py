@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -182,7 +182,7 @@ def _chosen(
             project.db,
             found,
             lambda p: _candidates(project.root, p),
-            lambda p: _unknown(project, p),
+            lambda p: _unknown(project, p, found.quoted),
             progress,
             cancel,
         )
@@ -241,7 +241,7 @@ def _chosen(
             # A new class, unless it differs from a class (or an earlier row's) in case.
             problem = case_twin_problem(row.label, classes, new_classes if create_classes else {})
             if problem or not create_classes:
-                problems.append((row.line, problem or f"unknown class {row.label!r}"))
+                problems.append((row.line, problem or f"unknown class {found.quoted(row.label)}"))
                 lacking.update({} if problem else {row.label: None})
         if by_content is not None:
             path, problem = by_content.image(i, image_of, _ambiguity(suffixes, stems))
@@ -263,7 +263,7 @@ def _chosen(
                     uploads.ambiguity(listed(candidates)) if upload else None
                 )
                 missing = unmatched if found.unmatched_ok and not ambiguity else problems
-                missing.append((row.line, ambiguity or _unknown(project, row.path)))
+                missing.append((row.line, ambiguity or _unknown(project, row.path, found.quoted)))
                 continue
         entry = i if row is read else row
         held = chosen.setdefault(path, entry)
@@ -272,9 +272,9 @@ def _chosen(
         first = found.rows[held] if isinstance(held, int) else held
         # (the image's first row is still as it was read: rows are merged from the second)
         lines_of.setdefault(path, [first.line]).append(row.line)
-        conflict = _conflict(first, row, found.unit)
+        conflict = _conflict(first, row, found)
         if conflict:
-            problems.append((row.line, f"{path!r} {conflict}"))
+            problems.append((row.line, f"{found.quoted(path)} {conflict}"))
         elif first.keep_label and not row.keep_label:
             # (a status taken from the other row keeps the label it was bound to)
             status = row if row.status else first
@@ -321,7 +321,7 @@ def _chosen(
         }
         # a good row of an image a bad row names is left out too, and said so
         with_bad = [
-            (n, f"{p!r} left out with the bad row of that image")
+            (n, f"{found.quoted(p)} left out with the bad row of that image")
             for p, r in chosen.items()
             if p not in kept
             for n in lines(p, r)
@@ -351,7 +351,7 @@ def _leave_out_unusable(
     for path in [p for p in chosen if p in reasons]:
         held = chosen.pop(path)
         row = found.rows[held] if isinstance(held, int) else held
-        text = f"{path!r}: {reasons[path]}"  # (as the scan says it)
+        text = f"{found.quoted(path)}: {reasons[path]}"  # (as the scan says it)
         left_out += [(n, text) for n in lines_of.get(path) or (row.line,)]
     found.unusable = found.describe(left_out)
 
@@ -410,16 +410,18 @@ def _in_source_project(found: LabelFile, project: Project) -> None:
     found.exported_from = None
 
 
-def _conflict(first: LabelRow, row: LabelRow, unit: str) -> str | None:
-    """Why ``row`` contradicts an earlier row for the same image, or None."""
+def _conflict(first: LabelRow, row: LabelRow, found: LabelFile) -> str | None:
+    """Why ``row`` contradicts an earlier row for the same image (of ``found``), or None."""
+    unit, shown = found.unit, found.quoted
     keep = first.keep_label or row.keep_label  # a split-only row says nothing of labels
     # (one class in either Unicode form)
     if not keep and nfc(first.label or "") != nfc(row.label or ""):
-        given = repr(row.label) if row.label else "unlabeled"
-        earlier = repr(first.label) if first.label else "unlabeled"
+        given = shown(row.label) if row.label else "unlabeled"
+        earlier = shown(first.label) if first.label else "unlabeled"
         return f"is labeled {given} here but {earlier} on {unit} {first.line}"
     if first.split and row.split and first.split != row.split:
-        return f"is in split {row.split!r} here but {first.split!r} on {unit} {first.line}"
+        split, earlier_split = shown(row.split), shown(first.split)
+        return f"is in split {split} here but {earlier_split} on {unit} {first.line}"
     if first.status and row.status and first.status != row.status:
         return f"is marked {row.status} here but {first.status} on {unit} {first.line}"
     return None
@@ -431,14 +433,15 @@ def _known_classes(project: Project) -> str:
     return f"known classes: {quoted_names(project.classes(), KNOWN_CLASSES_SHOWN) or 'none yet'}"
 
 
-def _unknown(project: Project, path: str) -> str:
+def _unknown(project: Project, path: str, shown: Callable[[str], str] = repr) -> str:
+    """Why ``path`` names no image (``shown``: how the file's paths are quoted)."""
     local = (_file_uri_path(path) if _is_file_uri(path) else path).strip()
     if Path(local).is_absolute() and _relative(project.root, local) is None:
-        return f"{path!r} is outside the image folder {project.root}"
+        return f"{shown(path)} is outside the image folder {project.root}"
     if len(local) > 2 and local[0].isalpha() and local[1] == ":" and local[2] in "\\/":
         return (
-            f"{path!r} is a Windows path with a drive, which is never matched by its ending: "
+            f"{shown(path)} is a Windows path with a drive, which is never matched by its ending: "
             f"name the image by its path in the image folder {project.root}, the drive and "
             "the folders above it taken off"
         )
-    return f"{path!r} is not an image in the project"
+    return f"{shown(path)} is not an image in the project"

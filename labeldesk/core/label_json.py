@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .errors import LabelFileError
-from .json_shown import json_shown
+from .json_shown import json_shown, quoted
 from .json_stream import array_items, object_pairs, opening
 from .label_file_formats import (
     LABEL_COLUMNS,
@@ -43,13 +43,13 @@ def parse_json(text: str, source: str, columns: Columns = USUAL_COLUMNS) -> Pars
     decoder = json.JSONDecoder(object_pairs_hook=_Pairs)
     first = opening(text)
     if first == "{":  # {path: label}; a path given twice is kept twice
-        pairs = Parsed([], [], "entry")
+        pairs = Parsed([], [], "entry", json=True)
         entries = enumerate(_whole_on_error(object_pairs(text, decoder), text, source), 1)
         pairs.records = _json_entries(pairs, entries, columns, pairs=True)
         return pairs
     if first != "[":
         _json_document(text, source)  # (raises: not JSON, or not a list or an object)
-    parsed = Parsed([], [], "entry")
+    parsed = Parsed([], [], "entry", json=True)
     items = enumerate(_whole_on_error(array_items(text, decoder), text, source), start=1)
     parsed.records = _json_entries(parsed, items, columns)
     return parsed
@@ -106,7 +106,7 @@ def parse_json_lines(
     """One ``{"path": ..., "label": ...}`` object per line (keys named by ``columns``).
     ``stream``: the same text as lines (a file opened with ``newline=""``), read instead
     of ``text`` as ``Parsed.records`` is iterated (once), as :func:`parse_csv` does."""
-    parsed = Parsed([], [], "line")
+    parsed = Parsed([], [], "line", json=True)
     lines = text_lines(text) if stream is None else (line.rstrip("\r\n") for line in stream)
     parsed.records = _json_lines(parsed, lines, columns)
     return parsed
@@ -144,27 +144,28 @@ def _object_record(
 ) -> Record | None:
     """The record of a JSON object, or None with its problem in ``parsed.problems``."""
     if not isinstance(item, _Pairs):
-        parsed.problems.append((n, "expected an object with 'path' and 'label'"))
+        parsed.problems.append((n, 'expected an object with "path" and "label"'))
         return None
     keys = [key.strip().lower() for key, _ in item]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
-        parsed.problems.append((n, f"key {repeated[0]!r} is given twice"))
+        parsed.problems.append((n, f"key {quoted(repeated[0], True)} is given twice"))
         return None
     values = dict(zip(keys, (value for _, value in item), strict=True))
     missing = [name for name in columns if name is not None and name.strip().lower() not in values]
     if missing:
-        names = ", ".join(repr(key) for key in keys[:20])
-        parsed.problems.append((n, f"no key {' or '.join(map(repr, missing))} (keys: {names})"))
+        names = ", ".join(quoted(key, True) for key in keys[:20])
+        wanted = " or ".join(quoted(name, True) for name in missing)
+        parsed.problems.append((n, f"no key {wanted} (keys: {names})"))
         return None
     path_key = _key(values, columns.path, PATH_COLUMNS)
     label_key = _key(values, columns.label, LABEL_COLUMNS)
     if path_key is None:
-        parsed.problems.append((n, "expected an object with 'path' and 'label'"))
+        parsed.problems.append((n, 'expected an object with "path" and "label"'))
         return None
     if label_key is None:  # a misspelt key must not unlabel the image: null does that
-        names = ", ".join(repr(key) for key in keys[:20])
-        usual = " or ".join(repr(name) for name in LABEL_COLUMNS)
+        names = ", ".join(quoted(key, True) for key in keys[:20])
+        usual = " or ".join(quoted(name, True) for name in LABEL_COLUMNS)
         parsed.problems.append((n, f"no label key ({usual}; null unlabels) (keys: {names})"))
         return None
     label = values[label_key]

@@ -24,7 +24,7 @@ from pathlib import Path
 from .batch_counts import BatchCounts
 from .display import NOT_UNICODE, not_unicode
 from .errors import LabelDeskError, LabelFileError
-from .json_shown import json_shown
+from .json_shown import json_shown, quoted
 from .label_content import Hashes
 from .label_file_formats import (
     KEEP_LABEL,
@@ -106,12 +106,20 @@ class LabelFile:
     read_as: str = ""
     # Why the file's status column was not read (another tool's words), or ""
     status_note: str = ""
+    # Read from JSON (a JSON or JSON lines label file, Label Studio, FiftyOne): its paths
+    # and labels are shown in messages as JSON writes them (``"a\\b"``), a CSV's and a
+    # Parquet file's as Python does (``'a\\b'``)
+    json: bool = False
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def quoted(self, text: str) -> str:
+        """A path or label of this file, in a message (:func:`.json_shown.quoted`)."""
+        return quoted(text, self.json)
 
     def describe(self, problems: Sequence[tuple[int, str]]) -> list[str]:
         """``problems`` sorted by line, as "line 3: ..." texts."""
@@ -172,7 +180,7 @@ def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
     statuses = StatusColumn(parsed.unit)
     for record in parsed.records:
         status = statuses.word(record)
-        row, found = _row(record, names)
+        row, found = _row(record, names, parsed.json)
         if row is not None:
             if status:
                 row = row._replace(status=status, verified_label=bound_label(record, status))
@@ -196,14 +204,16 @@ def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
     notes = (parsed.status_note or statuses.note, relabeled)
     result.status_note = "; ".join(note for note in notes if note)
     result.read_as = read_as
+    result.json = parsed.json
     return result
 
 
 def _row(
-    record: Record, names: dict[str, tuple[str | None, str | None]]
+    record: Record, names: dict[str, tuple[str | None, str | None]], as_json: bool = False
 ) -> tuple[LabelRow | None, list[str]]:
     """A valid row, or what is wrong with it (every problem, not just the first).
-    ``names`` remembers each label text's (class name, problem)."""
+    ``names`` remembers each label text's (class name, problem); ``as_json``: the record
+    was read from JSON (its split shown so)."""
     problems: list[str] = []
     path, label, split = record.path, record.label, record.split
     if not isinstance(path, str):
@@ -238,7 +248,7 @@ def _row(
     elif split and split.strip():
         split_name = SPLIT_FOLDERS.get(split.strip().lower())
         if split_name is None:
-            problems.append(f"unknown split {split!r} (use train, val or test)")
+            problems.append(f"unknown split {quoted(split, as_json)} (use train, val or test)")
     if problems:
         return None, problems
     assert isinstance(path, str)

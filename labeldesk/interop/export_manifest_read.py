@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from labeldesk.core.display import shown_path
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.file_kinds import is_present, special_kind
+from labeldesk.core.json_shown import json_shown
 
 from .export_target import MANIFEST, export_manifest
 
@@ -98,7 +99,7 @@ def known_since(project: Project, folder: Path, since: object) -> None:
     except VersionError:
         pass
     raise DamagedManifest(
-        f"{shown_path(str(folder))} was exported with --since {since!r}, which is no "
+        f"{shown_path(str(folder))} was exported with --since {json_shown(since)}, which is no "
         "version of this project: it is another project's export, or its manifest was "
         "edited"
     )

@@ -20,6 +20,8 @@ import posixpath
 import re
 from typing import Any
 
+from labeldesk.core.json_shown import json_shown
+
 from .export_target import MANIFEST
 
 # the formats whose images are files of their own in the export (WebDataset's are in
@@ -61,18 +63,19 @@ def renamed_entry_problems(
     for file, led in sorted(recorded.items(), key=lambda entry: str(entry[0])):
         if not isinstance(led, str):
             found.append({"path": MANIFEST, "why": (
-                f"its renamed map leads {file!r} to {led!r}, not to a path: {EDITED}"
+                f"its renamed map leads {json_shown(file)} to {json_shown(led)}, not to a "
+                f"path: {EDITED}"
             )})  # fmt: skip
             continue
         if outside(file):
             found.append({"path": MANIFEST, "why": (
-                f"its renamed map names {file!r}, a path outside the export (it names only "
-                f"files it wrote in it), and leads it to {led!r}: {EDITED}"
+                f"its renamed map names {json_shown(file)}, a path outside the export (it "
+                f"names only files it wrote in it), and leads it to {json_shown(led)}: {EDITED}"
             )})  # fmt: skip
             continue
         if outside(led):
             found.append({"path": file, "why": (
-                f"the manifest's renamed map leads it to {led!r}, a path outside the "
+                f"the manifest's renamed map leads it to {json_shown(led)}, a path outside the "
                 "project's image folder (the export records each file's path in the "
                 f"version): {EDITED}; labeldesk import would lead its row there"
             )})  # fmt: skip

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.json_shown import json_shown
 
 from .formats.fiftyone import DATA, LABELS
 from .formats.json_input import list_items, load_json, load_json_text
@@ -84,7 +85,7 @@ def task_path_problems(
         if problem is not None or not wrote or data.get("path") in wrote:
             continue
         own = data.get("path")
-        gives = f"gives data.path {own!r}" if "path" in data else "has no data.path"
+        gives = f"gives data.path {json_shown(own)}" if "path" in data else "has no data.path"
         found.append({"path": TASKS, "why": (
             f"the task of {file} {gives}, not the version's path of its picture that the "
             f"export wrote ({wrote[0]}): labeldesk import matches a task by data.path, so "

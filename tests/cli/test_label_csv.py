@@ -56,7 +56,7 @@ def test_an_unknown_class_in_the_file_names_the_known_classes(project, tmp_path,
     f.write_text('[{"path": "_unlabeled/u0.png", "label": "fox"}]')  # a JSON file, --json
     assert main(["label", str(project.path), "--csv", str(f), "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
-    assert "unknown class 'fox'" in document["error"]
+    assert 'unknown class "fox"' in document["error"]  # (as the JSON file writes it)
     assert "known classes: 'cat', 'dog'\nadd it first" in document["error"]
     assert main(["history", str(project.path), "--json"]) == 0
     assert not [e for e in json.loads(capsys.readouterr().out) if "u0" in e["path"]]

@@ -230,7 +230,7 @@ def test_an_out_that_is_no_export_folder_says_what_it_is(project, tmp_path, caps
     manifest.write_text(json.dumps({**data, "options": {**data["options"], "since": "v9"}}))
     found = error(out)
     assert found["kind"] == "DamagedManifest"
-    assert "exported with --since 'v9', which is no version of this project" in found["error"]
+    assert 'exported with --since "v9", which is no version of this project' in found["error"]
 
 
 def test_an_export_of_part_of_the_version_says_which_options_chose_it(project, tmp_path, capsys):

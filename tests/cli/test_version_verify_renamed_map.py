@@ -77,7 +77,7 @@ def test_an_entry_leading_outside_the_image_folder_is_found(project, tmp_path, c
     assert code == 1 and found["labels"] == []
     [said] = found["files"]  # (once: a CSV's name check leaves it to this line)
     assert said == {"path": CAT0[fmt], "why": (
-        f"the manifest's renamed map leads it to {led!r}, a path outside the project's "
+        f"the manifest's renamed map leads it to {json.dumps(led)}, a path outside the project's "
         "image folder (the export records each file's path in the version): "
         f"{EDITED}; labeldesk import would lead its row there"
     )}  # fmt: skip
@@ -91,11 +91,11 @@ def test_entries_naming_paths_outside_the_export_are_found(project, tmp_path, ca
     assert code == 1 and found["labels"] == []
     assert [f["path"] for f in found["files"]] == ["labeldesk-export.json"] * 3
     assert sorted(f["why"] for f in found["files"]) == [
-        f"its renamed map leads {CAT0[fmt]!r} to 5, not to a path: {EDITED}",
-        "its renamed map names '../x.png', a path outside the export (it names only "
-        f"files it wrote in it), and leads it to 'train/cat/cat0.jpg': {EDITED}",
-        "its renamed map names '/abs.png', a path outside the export (it names only "
-        f"files it wrote in it), and leads it to 'a.png': {EDITED}",
+        f"its renamed map leads {json.dumps(CAT0[fmt])} to 5, not to a path: {EDITED}",
+        'its renamed map names "../x.png", a path outside the export (it names only '
+        f'files it wrote in it), and leads it to "train/cat/cat0.jpg": {EDITED}',
+        'its renamed map names "/abs.png", a path outside the export (it names only '
+        f'files it wrote in it), and leads it to "a.png": {EDITED}',
     ]
 
 

@@ -41,13 +41,13 @@ def test_a_task_whose_data_path_names_another_image_is_found(project, tmp_path, 
     code, found = verify(capsys, project, "v1", out)
     assert code == 1 and not found["intact"]
     assert found["files"] == [{"path": "tasks.json", "why": (
-        f"the task of {file} gives data.path {other!r}, not the version's path of its "
+        f"the task of {file} gives data.path {json.dumps(other)}, not the version's path of its "
         f"picture that the export wrote ({path}): labeldesk import matches a task by "
         "data.path, so its label would go to another image, or to none; the task was "
         "edited since"
     )}]  # fmt: skip
     assert main(["version", str(project.path), "verify", "v1", str(out)]) == 1
-    assert f"the task of {file} gives data.path {other!r}" in capsys.readouterr().out
+    assert f"the task of {file} gives data.path {json.dumps(other)}" in capsys.readouterr().out
 
 
 def test_a_task_whose_data_path_was_removed_is_found(project, tmp_path, capsys):

@@ -52,7 +52,7 @@ def test_json_objects_use_the_named_keys(tmp_path):
     f.write_text('{"id": "a", "breed": "cat"}\n{"breed": "dog"}\n')
     found = read_label_file(f, Columns(path="id", label="breed"))
     assert [(r.path, r.label) for r in found] == [("a", "cat")]
-    assert found.problems[0][0] == 2 and "'id'" in found.problems[0][1]
+    assert found.problems[0][0] == 2 and '"id"' in found.problems[0][1]
 
 
 def test_hostile_cells_are_refused_row_by_row(tmp_path):

@@ -66,7 +66,7 @@ def test_json_dict_list_and_lines(tmp_path):
     ]
     f = tmp_path / "l.json"
     f.write_text("[42]")
-    assert read_label_file(f).problems == [(1, "expected an object with 'path' and 'label'")]
+    assert read_label_file(f).problems == [(1, 'expected an object with "path" and "label"')]
     f.write_text('{"a.jpg": {"label": "cat"}}')
     assert read_label_file(f).problems == [
         (1, 'the label {"label": "cat"} must be text (or empty for unlabeled)')
@@ -182,8 +182,8 @@ def test_json_conflicts_and_repeated_keys_are_listed_by_entry(project, tmp_path)
     f = tmp_path / "l.json"
     f.write_text('{"_unlabeled/u0.png": "cat", "./_unlabeled/u0.png": "dog", "x.png": "cat"}')
     assert rejected(project, f) == [
-        "entry 2: '_unlabeled/u0.png' is labeled 'dog' here but 'cat' on entry 1",
-        "entry 3: 'x.png' is not an image in the project",
+        'entry 2: "_unlabeled/u0.png" is labeled "dog" here but "cat" on entry 1',
+        'entry 3: "x.png" is not an image in the project',
     ]
     f.write_text(
         '{"_unlabeled/u0.png": "cat", "_unlabeled/u0.png": "dog"}'
@@ -359,7 +359,7 @@ def test_an_object_without_a_label_key_is_refused_not_unlabeled(project, tmp_pat
     f.write_text("\n".join(lines) if suffix == ".jsonl" else f"[{', '.join(lines)}]")
     problems = rejected(project, f)
     where = "line 1" if suffix == ".jsonl" else "entry 1"
-    assert len(problems) == 1 and problems[0].startswith(f"{where}: no label key ('label'")
+    assert len(problems) == 1 and problems[0].startswith(f'{where}: no label key ("label"')
     assert "'lable'" in problems[0]  # the keys it has, to see the typo
     objects[0]["label"] = "dog"
     lines = [json.dumps(o) for o in objects]

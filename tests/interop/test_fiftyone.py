@@ -147,7 +147,7 @@ def test_an_image_given_twice_in_labels_json_is_refused_not_last_wins(tmp_path):
     write_image(data / "a.jpg", seed=1)
     labels = tmp_path / "ds" / "labels.json"
     labels.write_text('{"classes": ["cat", "dog"], "labels": {"a": 1, "a": 0}}')
-    with pytest.raises(LabelFileError, match="'a' is written twice"):
+    with pytest.raises(LabelFileError, match='"a" is written twice'):
         read_labels(labels)
 
 

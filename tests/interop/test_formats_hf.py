@@ -232,7 +232,7 @@ def test_hostile_metadata_rows_are_refused_with_their_lines(tmp_path):
     assert "leads out of the folder" in problems[2]
     assert "relative to its folder" in problems[3] and "relative to its folder" in problems[4]
     assert "5,000 characters" in problems[5] and "unknown split" in problems[6]
-    assert "'file_name'" in problems[7]
+    assert '"file_name"' in problems[7]
 
 
 def test_two_metadata_files_in_one_folder_are_refused(tmp_path):

@@ -142,7 +142,7 @@ def _sample(tmp_path: Path, project, record: bytes) -> Path:
 @pytest.mark.parametrize(
     ("record", "problem"),
     [
-        (b'{"label": "dog", "label": "cat"}', "the key 'label' is written twice"),
+        (b'{"label": "dog", "label": "cat"}', 'the key "label" is written twice'),
         (b'{"label": ' + b"9" * 5000 + b"}", "too many digits"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ],

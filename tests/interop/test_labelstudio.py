@@ -62,7 +62,7 @@ def test_the_export_applies_by_path_suffix_and_lists_the_unmatched(project):
         "train",
     )
     assert frame.label["val/dog/dog1.jpg"] == "dog"
-    assert rows.unmatched == ["entry 5: 'images/train/cow/cow0.png' is not an image in the project"]
+    assert rows.unmatched == ['entry 5: "images/train/cow/cow0.png" is not an image in the project']
     assert rows.by_name == 1  # only the upload was found by its file name alone
 
 
@@ -260,7 +260,7 @@ def test_labeldesk_import_detects_the_export_and_lists_the_unmatched(project, tm
     out = capsys.readouterr().out
     assert "as labelstudio: 3 labels applied" in out  # what changed
     assert "1 row names no image in this project:" in out
-    assert "entry 5: 'images/train/cow/cow0.png'" in out
+    assert 'entry 5: "images/train/cow/cow0.png"' in out
     assert "1 image was found by file name alone" in out
     assert main(["undo", str(project.path)]) == 0
     capsys.readouterr()
@@ -269,7 +269,7 @@ def test_labeldesk_import_detects_the_export_and_lists_the_unmatched(project, tm
     doc = json.loads(capsys.readouterr().out)
     assert (doc["format"], doc["applied"]) == ("labelstudio", 4)  # u0, u1, u2, cat0
     assert doc["unmatched"] == [
-        "entry 5: 'images/train/cow/cow0.png' is not an image in the project"
+        'entry 5: "images/train/cow/cow0.png" is not an image in the project'
     ]
     assert doc["matched_by_file_name"] == 0  # the upload task has no prediction
 
@@ -343,7 +343,7 @@ def test_a_malformed_url_is_that_task_s_problem_not_a_crash(project, tmp_path):
 def test_a_key_written_twice_is_refused_not_half_read(project, tmp_path, text):
     f = tmp_path / "tasks.json"
     f.write_text(text)
-    with pytest.raises(LabelFileError, match="'image' is written twice"):
+    with pytest.raises(LabelFileError, match='"image" is written twice'):
         read_labels(f)
 
 

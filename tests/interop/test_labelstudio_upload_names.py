@@ -83,5 +83,5 @@ def test_only_an_upload_is_read_as_a_safe_name(tmp_path, capsys, ref):
     tasks = [task(ref, "cat", 1), task("/data/upload/3/1a2b3c4d-b.png", "cat", 2)]
     code, doc = import_json(capsys, path, tasks, tmp_path)
     assert code == 0 and doc["unmatched"] == [
-        "entry 1: 'photo_1.jpg' is not an image in the project"
+        'entry 1: "photo_1.jpg" is not an image in the project'
     ]

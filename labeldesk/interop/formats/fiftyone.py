@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.file_kinds import is_present
-from labeldesk.core.json_shown import json_shown
+from labeldesk.core.json_shown import json_shown, quoted
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.layout import SPLIT_FOLDERS
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -240,7 +240,7 @@ def _read_one(
         if problem is None and len(matches) != 1:
             problem = _missing(key, matches)
         if problem is not None:
-            maker.problem(entry, f"{where}{key[:120]!r}: {problem}")
+            maker.problem(entry, f"{where}{quoted(key[:120], True)}: {problem}")
         else:  # its path from the folder read, matched by suffix: in a project of that
             # folder, or in the one LabelDesk exported it from (data/ keeps its folders)
             path = matches[0].relative_to(root).as_posix()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.json_shown import quoted
 from labeldesk.core.json_stream import array_items
 from labeldesk.core.label_file_formats import (
     Parsed,
@@ -71,7 +72,8 @@ def strict_json(text: str, source: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_no_repeated_keys)
     except _RepeatedKey as exc:
-        reason = f"the key {exc.key[:200]!r} is written twice in one object: which is meant?"
+        key = quoted(exc.key[:200], True)
+        reason = f"the key {key} is written twice in one object: which is meant?"
     except RecursionError:  # load_json's depth check makes this unreachable there
         reason = "the JSON is nested too deeply to be a label file"
     except json.JSONDecodeError as exc:
@@ -145,7 +147,7 @@ class RowMaker:
 
     def __init__(self, source: str):
         self.source = source
-        self.parsed = Parsed([], [], "entry")
+        self.parsed = Parsed([], [], "entry", json=True)
 
     def problem(self, entry: int, text: str, *, path: str | None = None) -> None:
         """Entry ``entry`` is bad; ``path``: the image it names, when it names one."""

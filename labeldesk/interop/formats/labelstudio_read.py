@@ -47,7 +47,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.json_shown import json_shown
+from labeldesk.core.json_shown import json_shown, quoted
 from labeldesk.core.label_file_formats import KEEP_LABEL, Record
 from labeldesk.core.label_files import LabelFile
 
@@ -253,7 +253,7 @@ def reference_path(ref: str) -> tuple[str, str | None]:
     try:
         parts = urlsplit(ref)
     except ValueError as exc:  # "http://[bucket/a.jpg": that task's problem, not the file's
-        return "", f"not a valid URL ({exc}): {ref[:200]!r}"
+        return "", f"not a valid URL ({exc}): {quoted(ref[:200], True)}"
     path = unquote(parts.path)
     if "/data/upload/" in f"/{path.lstrip('/')}":
         name = posixpath.basename(path)
