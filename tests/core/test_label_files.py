@@ -360,7 +360,7 @@ def test_an_object_without_a_label_key_is_refused_not_unlabeled(project, tmp_pat
     problems = rejected(project, f)
     where = "line 1" if suffix == ".jsonl" else "entry 1"
     assert len(problems) == 1 and problems[0].startswith(f'{where}: no label key ("label"')
-    assert "'lable'" in problems[0]  # the keys it has, to see the typo
+    assert '"lable"' in problems[0]  # the keys it has, to see the typo
     objects[0]["label"] = "dog"
     lines = [json.dumps(o) for o in objects]
     f.write_text("\n".join(lines) if suffix == ".jsonl" else f"[{', '.join(lines)}]")
