@@ -26,6 +26,7 @@ from labeldesk.cli.imports import (
     describe_skipped,
     describe_unusable,
     read_label_source,
+    reading_notes,
     unknown_classes_advised,
 )
 from labeldesk.core.classes import split_names
@@ -210,6 +211,7 @@ _LABEL_FILE_OPTIONS = {
     "split_column": "--split-column",
     "skip_bad_rows": "--skip-bad-rows",
     "new_class": "--new-class",
+    "empty_labels": "--empty-labels",
 }
 
 
@@ -264,10 +266,12 @@ def _new(args: argparse.Namespace) -> Output:
             "unmatched": rows.unmatched,
             "skipped_files": rows.unusable,  # rows naming a file the scan skips
             "status_note": rows.status_note,
+            "notes": reading_notes(rows),
         }
         found = [
             f"labels read from {args.labels} as {rows.read_as or fmt}: {rows.applied.describe()}"
         ]
+        found += reading_notes(rows)
         if rows.status_note:
             found.append(rows.status_note)
         if rows.unmatched:

@@ -24,6 +24,7 @@ from labeldesk.cli._base import (
     undo_hint,
 )
 from labeldesk.core.display import counted
+from labeldesk.core.empty_labels import EMPTY_LABELS_FLAG, empty_labels_note
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import rows_named, unusable_rows_note
 
@@ -56,12 +57,29 @@ def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None
         help="CSV/Parquet: the column with splits (a 'status' column, verified or "
         "excluded, is read too)",
     )
+    add_empty_labels_argument(p, "CSV/Parquet: ")
     p.add_argument(
         "--skip-bad-rows",
         action="store_true",
         help="apply the good rows and list the bad ones; an image a bad row names is left "
         "out (default: nothing unless all are good)",
     )
+
+
+def add_empty_labels_argument(p: argparse.ArgumentParser, where: str = "") -> None:
+    p.add_argument(
+        EMPTY_LABELS_FLAG,
+        action="store_true",
+        help=f"{where}apply a label column that is empty in every row, which unlabels "
+        "every image it names (default: refused, naming the columns that hold values)",
+    )
+
+
+def reading_notes(rows: LabelFile) -> list[str]:
+    """What the summary says of how the file was read: a column chosen by its exact
+    case, a label column empty in most rows."""
+    note = empty_labels_note(rows)
+    return [*rows.column_notes, *([note] if note else [])]
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -118,8 +136,11 @@ def read_label_source(
         predictions=bool(getattr(args, "predictions", False)),
     )
     if progress is None:
-        return read_labels(path, fmt, options)
-    return read_labels(path, fmt, options, progress=progress)
+        fmt, rows = read_labels(path, fmt, options)
+    else:
+        fmt, rows = read_labels(path, fmt, options, progress=progress)
+    rows.empty_labels_ok = bool(getattr(args, "empty_labels", False))
+    return fmt, rows
 
 
 ADVISED_NAMES = 10  # unknown classes a `classes --add` in the advice names, at most
@@ -193,9 +214,12 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "status_note": rows.status_note,
         "changed": rows.applied.by_kind(),
         "old_class_names": rows.old_names,
+        "empty_labels": rows.empty_labels,  # rows whose label cell is empty: unlabeled
+        "notes": reading_notes(rows),
     }
     lines = [f"read {args.file} as {rows.read_as or fmt}: {rows.applied.describe()}"]
     lines[0] += undo_hint(args.project, rows.applied.batch)
+    lines += reading_notes(rows)
     lines += describe_skipped(skipped or [])
     lines += describe_unusable(rows.unusable)
     if rows.status_note:

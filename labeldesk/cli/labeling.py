@@ -16,6 +16,7 @@ from labeldesk.cli._base import (
     path_arg,
     undo_hint,
 )
+from labeldesk.cli.imports import add_empty_labels_argument
 from labeldesk.core.classes import names_to_add
 from labeldesk.core.display import counted, quoted_names
 from labeldesk.core.errors import LabelDeskError
@@ -39,6 +40,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
             metavar="COL",
             help=f"with --csv: the column with {what}, when the header names it otherwise",
         )
+    add_empty_labels_argument(p, "with --csv: ")
     p.add_argument("--new-class", action="store_true", help="allow labels that add classes")
     p.set_defaults(handler=cmd_label)
 
@@ -57,7 +59,7 @@ def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
 
 
 def cmd_label(args: argparse.Namespace) -> Output:
-    from labeldesk.cli.imports import describe_unusable, unknown_classes_advised
+    from labeldesk.cli.imports import describe_unusable, reading_notes, unknown_classes_advised
     from labeldesk.core.classes import class_name_problem
     from labeldesk.core.errors import CaseTwinError, LabelFileError, UnknownClassError
     from labeldesk.core.label_file_formats import Columns, old_names_note
@@ -73,6 +75,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
             from labeldesk.interop.formats.export_paths import as_project_paths
 
             rows = as_project_paths(args.csv, read_label_file(args.csv, columns))
+            rows.empty_labels_ok = args.empty_labels
             file = f"{args.csv.name} ({rows.read_as or 'csv'})"  # as `import` names it
             try:
                 applied = apply_label_rows(
@@ -88,7 +91,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
             text = rows.applied.describe() + undo_hint(args.project, rows.applied.batch)
             text += f"; {rows.status_note}" if rows.status_note else ""
             text += f"; {old_names_note(rows.old_names)}" if rows.old_names else ""
-            text = "\n".join([text, *describe_unusable(rows.unusable)])
+            text = "\n".join([text, *reading_notes(rows), *describe_unusable(rows.unusable)])
             data = {
                 "applied": applied,
                 "batch": rows.applied.batch,  # what `labeldesk undo` takes back (None: none)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .display import counted, not_unicode
+from .empty_labels import FilledColumns
 from .errors import LabelFileError
 from .file_kinds import special_kind
 from .spreadsheet import restore
@@ -91,6 +92,10 @@ class Parsed:
     status_note: str = ""
     # read from JSON: its paths and labels are shown in messages as JSON writes them
     json: bool = False
+    # a table's label column, as its header names it ("": none, or no header), and which
+    # of its columns hold values (:mod:`.empty_labels`)
+    label_column: str = ""
+    filled: FilledColumns | None = None
 
 
 MAX_LABEL_FILE_BYTES = 512 * 1024 * 1024  # larger is refused: no tool writes one this big
@@ -258,6 +263,9 @@ def parse_csv(
         bound_col = None
     body = records if has_header else itertools.chain([started], records)
     parsed = Parsed([], [], "line", status_note=status_note)
+    if has_header:
+        parsed.label_column = first[label_col].strip()
+        parsed.filled = FilledColumns(first, label_col)
     width = len(first) if has_header else None
     cols = _Cols(path_col, label_col, split_col, status_col, width, bound_col)
     parsed.records = _csv_body(parsed, body, cols, delimiter)
@@ -279,9 +287,12 @@ def _csv_body(
     """The good records of ``body``; the problems of the others go to ``parsed``."""
     needed = max(cols.path, cols.label) + 1
     split_col, status_col, width = cols.split, cols.status, cols.width
+    filled = parsed.filled  # (None once a label is seen: then no column needs naming)
     for line, last, cells in body:
         if not "".join(cells).strip():
             continue  # blank line
+        if filled is not None and filled.see(cells):
+            filled = None
         if len(cells) < needed:
             found = f"{len(cells)} column{'s' if len(cells) != 1 else ''}"
             parsed.problems.append((line, f"expected at least {needed} columns, found {found}"))

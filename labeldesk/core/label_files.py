@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from .batch_counts import BatchCounts, batch_counts
 from .classes import NameIndex, case_twin_problem, nfc
 from .display import KNOWN_CLASSES_SHOWN, quoted_names
+from .empty_labels import refuse_empty_label_column
 from .errors import LabelFileError, UnknownPathError
 from .exported_rows import copies_problem, follow_pictures, same_folder
 from .image_rows import live_paths, skipped_files
@@ -123,6 +124,7 @@ def apply_label_rows(
     """
     if isinstance(rows, LabelFile):  # a file of no rows: refused, not "0 labels applied"
         refuse_no_rows(rows.source, rows.rows, rows.problems, rows.refused, rows.content_files)
+        refuse_empty_label_column(rows)  # (a wrong --label-column would unlabel them all)
     found = rows if isinstance(rows, LabelFile) else LabelFile("labels", list(rows))
     _in_source_project(found, project)
     in_another_project(found, project.db, lambda paths: _known(project, paths), project.root)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .batch_counts import BatchCounts
 from .display import NOT_UNICODE, not_unicode
+from .empty_labels import all_labels_empty, is_empty_label
 from .errors import LabelDeskError, LabelFileError
 from .json_shown import json_shown, quoted
 from .label_content import Hashes
@@ -110,6 +111,17 @@ class LabelFile:
     # and labels are shown in messages as JSON writes them (``"a\\b"``), a CSV's and a
     # Parquet file's as Python does (``'a\\b'``)
     json: bool = False
+    # A table's label column (as its header names it; "": none), how many rows give a
+    # label cell and how many of those are empty; when all are, the columns that hold
+    # values. Such a column is refused unless ``empty_labels_ok`` (:mod:`.empty_labels`)
+    label_column: str = ""
+    label_rows: int = 0
+    empty_labels: int = 0
+    filled_columns: list[str] = field(default_factory=list)
+    empty_labels_ok: bool = False
+    # How the file's columns were chosen, when that needs saying (a column named with
+    # --path-column beside another of its name in other case), for the summary
+    column_notes: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[LabelRow]:
         return iter(self.rows)
@@ -178,7 +190,13 @@ def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
     refused: list[tuple[int, str]] = []
     names: dict[str, tuple[str | None, str | None]] = {}  # a label file repeats its classes
     statuses = StatusColumn(parsed.unit)
+    label_rows = empty_labels = 0
     for record in parsed.records:
+        label = record.label
+        if label is not KEEP_LABEL:  # (inline: a million rows are counted)
+            label_rows += 1
+            if label is None or label == "" or (label.__class__ is str and label[0].isspace()):
+                empty_labels += is_empty_label(label)
         status = statuses.word(record)
         row, found = _row(record, names, parsed.json)
         if row is not None:
@@ -205,6 +223,10 @@ def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
     result.status_note = "; ".join(note for note in notes if note)
     result.read_as = read_as
     result.json = parsed.json
+    result.label_column, result.label_rows = parsed.label_column, label_rows
+    result.empty_labels = empty_labels
+    if parsed.filled is not None and all_labels_empty(result):
+        result.filled_columns = parsed.filled.names_filled()
     return result
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labeldesk.core.empty_labels import FilledColumns, all_labels_empty
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_file_formats import (
     MAX_LABEL_FILE_BYTES,
@@ -82,9 +83,28 @@ def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
     made: a million rows are never held as Python lists of cells beside them."""
     source = str(path)
     names, parquet, status_note = _open_columns(path, columns)
-    parsed = Parsed([], [], "row", status_note=status_note)
+    parsed = Parsed([], [], "row", status_note=status_note, label_column=names[1])
     parsed.records = _records(parsed, parquet, names, source)
-    return checked_rows(parsed, source)
+    rows = checked_rows(parsed, source)
+    if all_labels_empty(rows):  # (read only then: which columns hold values, for the error)
+        rows.filled_columns = _filled_columns(parquet, source)
+    return rows
+
+
+def _filled_columns(parquet: pq.ParquetFile, source: str) -> list[str]:
+    """The columns of ``parquet`` with a value (not null, not blank text) in some row."""
+    import pyarrow as pa
+
+    filled = FilledColumns(parquet.schema_arrow.names)
+    try:
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+            for i in range(batch.num_columns):
+                column = batch.column(i)
+                if column.null_count < len(column):
+                    filled.see_column(i, column.to_pylist())
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+        raise LabelFileError(source, [f"cannot read its columns: {exc}"]) from None
+    return filled.names_filled()
 
 
 BATCH_ROWS = 65_536

@@ -1,0 +1,109 @@
+"""A label column with no label in any row (``--label-column status`` on LabelDesk's own
+export, whose status cells are empty) is refused, naming the column and the columns that
+hold values: before, every image the file names was unlabeled in one silent batch.
+``--empty-labels`` applies it all the same; a column empty in most rows is said."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+from labeldesk.core.project import open_project
+
+
+def run(capsys, *args: str) -> tuple[int, dict]:
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, json.loads(out.out)
+
+
+@pytest.fixture
+def proj(tmp_path: Path, capsys) -> str:
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    path = str(tmp_path / "p")
+    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
+    return path
+
+
+def labels_of(proj: str) -> dict[str, object]:
+    with open_project(proj) as project:
+        frame = project.images().set_index("path")
+        return {p: (lab if isinstance(lab, str) else None) for p, lab in frame.label.items()}
+
+
+ROWS = [
+    ("train/cat/cat0.jpg", "cat", "train"),
+    ("train/cat/cat1.jpg", "cat", "train"),
+    ("train/dog/dog0.jpg", "dog", "train"),
+]
+
+
+def test_an_empty_label_column_of_a_csv_is_refused_and_changes_nothing(proj, tmp_path, capsys):
+    f = tmp_path / "labels.csv"
+    body = "".join(f"{p},{lab},{s},,\n" for p, lab, s in ROWS)
+    f.write_text("path,label,split,status,comment\n" + body)
+    before = labels_of(proj)
+    code, doc = run(capsys, "import", proj, str(f), "--label-column", "status")
+    assert code == 1 and labels_of(proj) == before
+    error = doc["error"]
+    assert "the label column 'status' is empty in all 3 rows" in error
+    assert "the columns with values are 'path', 'label', 'split'" in error
+    assert "--empty-labels" in error and "'comment'" not in error
+
+    code, doc = run(capsys, "import", proj, str(f), "--label-column", "status", "--empty-labels")
+    assert code == 0 and doc["applied"] == 3
+    assert all(labels_of(proj)[p] is None for p, _, _ in ROWS)
+    assert doc["empty_labels"] == 3
+    assert doc["notes"] == ["the label column 'status' is empty in 3 of 3 rows: those rows "
+                            "unlabel their images"]  # fmt: skip
+
+
+def test_an_empty_label_column_of_a_parquet_file_is_refused(proj, tmp_path, capsys):
+    f = tmp_path / "labels.parquet"
+    table = {
+        "path": [p for p, _, _ in ROWS],
+        "label": [None, "", "  "],
+        "split": [s for _, _, s in ROWS],
+        "content_hash": [None, None, None],
+    }
+    pq.write_table(pa.table(table, schema=pa.schema([(k, pa.string()) for k in table])), f)
+    before = labels_of(proj)
+    code, doc = run(capsys, "import", proj, str(f))
+    assert code == 1 and labels_of(proj) == before
+    assert "the label column 'label' is empty in all 3 rows" in doc["error"]
+    assert "the columns with values are 'path', 'split' (" in doc["error"]
+
+
+def test_a_mostly_empty_label_column_is_applied_and_said(proj, tmp_path, capsys):
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\ntrain/cat/cat0.jpg,\ntrain/cat/cat1.jpg,\ntrain/dog/dog0.jpg,dog\n")
+    main(["import", proj, str(f)])
+    out = capsys.readouterr().out
+    assert "the label column 'label' is empty in 2 of 3 rows: those rows unlabel" in out
+    assert labels_of(proj)["train/cat/cat0.jpg"] is None
+
+
+def test_label_and_new_refuse_it_too_and_label_takes_the_flag(proj, tmp_path, capsys):
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\ntrain/cat/cat0.jpg,\ntrain/cat/cat1.jpg,\n")
+    code, doc = run(capsys, "label", proj, "--csv", str(f))
+    assert code == 1 and "is empty in all 2 rows" in doc["error"]
+    assert labels_of(proj)["train/cat/cat0.jpg"] == "cat"
+    assert run(capsys, "label", proj, "--csv", str(f), "--empty-labels")[0] == 0
+    assert labels_of(proj)["train/cat/cat0.jpg"] is None
+    f.write_text("path,label\ntrain/dog/dog0.jpg,\n")  # one row: how a file unlabels one
+    assert run(capsys, "label", proj, "--csv", str(f))[0] == 0
+    assert labels_of(proj)["train/dog/dog0.jpg"] is None
+    f.write_text("path,label\ntrain/dog/dog0.jpg,\ntrain/dog/dog1.jpg,\n")
+    images = tmp_path / "images"
+    code, doc = run(capsys, "new", str(tmp_path / "q"), "--images", str(images), "--labels", str(f))
+    assert code == 1 and "is empty in all 2 rows" in doc["error"]
+    assert not (tmp_path / "q").exists()  # (no project made)
