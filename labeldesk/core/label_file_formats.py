@@ -96,6 +96,8 @@ class Parsed:
     # of its columns hold values (:mod:`.empty_labels`)
     label_column: str = ""
     filled: FilledColumns | None = None
+    # how its columns were chosen, when that needs saying (:func:`find_columns`)
+    column_notes: list[str] = field(default_factory=list)
 
 
 MAX_LABEL_FILE_BYTES = 512 * 1024 * 1024  # larger is refused: no tool writes one this big
@@ -243,8 +245,9 @@ def parse_csv(
         status_col = None  # which of the two is meant cannot be told: not read
         status_note = TWO_STATUS_COLUMNS
     has_header = True
+    notes: list[str] = []
     if any(columns):
-        path_col, label_col, split_col = find_columns(first, columns, source, at)
+        path_col, label_col, split_col = find_columns(first, columns, source, at, notes)
     elif path_col is None or label_col is None:
         if path_col is not None or label_col is not None:
             raise LabelFileError(
@@ -262,7 +265,7 @@ def parse_csv(
     if status_col is None or bound_col in (path_col, label_col, split_col):
         bound_col = None
     body = records if has_header else itertools.chain([started], records)
-    parsed = Parsed([], [], "line", status_note=status_note)
+    parsed = Parsed([], [], "line", status_note=status_note, column_notes=notes)
     if has_header:
         parsed.label_column = first[label_col].strip()
         parsed.filled = FilledColumns(first, label_col)
@@ -322,8 +325,12 @@ def _extra_cells(cells: list[str], width: int | None, delimiter: str) -> list[st
 
 
 def _check_unique(header: list[str], used: tuple[int | None, ...], source: str, where: str) -> None:
-    """Refuse a header that names a column it reads twice (``path,label,label``): which
-    of the two was meant cannot be told."""
+    """Refuse a header that names a column it reads twice (``path,label,label``, or
+    ``path,PATH,label``, names that differ only in case): which of the two was meant
+    cannot be told."""
+    for at, role in zip(used, ("path", "label", "split"), strict=False):
+        if at is not None and case_twins(header, at):
+            raise LabelFileError(source, [f"{where}{case_twins_problem(header, at, role)}"])
     names = [cell.strip().lower() for cell in header]
     twice = [header[i].strip() for i in used if i is not None and names.count(names[i]) > 1]
     if twice:
@@ -337,12 +344,20 @@ def _find(header: list[str], names: tuple[str, ...]) -> int | None:
 
 
 def find_columns(
-    names: list[str], columns: Columns, source: str, where: str = ""
+    names: list[str],
+    columns: Columns,
+    source: str,
+    where: str = "",
+    notes: list[str] | None = None,
 ) -> tuple[int, int, int | None]:
     """Positions of the path, label and split columns among a header's ``names``: those
     ``columns`` names (exactly, else ignoring case and outer spaces), the others by their
     usual names. A named column that is missing, or no path or label column, is an error
-    of the whole file that lists the columns there are (``where``: "line 1: ")."""
+    of the whole file that lists the columns there are (``where``: "line 1: ").
+
+    Columns whose names differ only in case (``path`` and ``PATH``): a column named
+    exactly as one is written is that one, said in ``notes``; else which one is meant
+    cannot be told, and the file is refused naming both."""
     plain = [name.strip() for name in names]
     lowered = [name.lower() for name in plain]
 
@@ -358,9 +373,21 @@ def find_columns(
             source,
             [f"{where}no column {' or '.join(repr(m) for m in missing)}; {_named(names)}"],
         )
-    path = named(columns.path) if columns.path else _find(lowered, PATH_COLUMNS)
-    label = named(columns.label) if columns.label else _find(lowered, LABEL_COLUMNS)
-    split = named(columns.split) if columns.split else _find(lowered, SPLIT_COLUMNS)
+    chosen: list[int | None] = []
+    for role, name, usual in (
+        ("path", columns.path, PATH_COLUMNS),
+        ("label", columns.label, LABEL_COLUMNS),
+        ("split", columns.split, SPLIT_COLUMNS),
+    ):
+        at = named(name) if name else _find(lowered, usual)
+        twins = [] if at is None else case_twins(names, at)
+        if twins and name is not None and name in names:  # named exactly as written
+            if notes is not None:
+                notes.append(_exact_note(role, name, twins))
+        elif twins and at is not None:
+            raise LabelFileError(source, [f"{where}{case_twins_problem(names, at, role)}"])
+        chosen.append(at)
+    path, label, split = chosen
     for found, role in ((path, "path"), (label, "label")):
         if found is None:
             raise LabelFileError(
@@ -369,6 +396,34 @@ def find_columns(
             )
     assert path is not None and label is not None
     return path, label, split
+
+
+def case_twins(names: Sequence[str], at: int) -> list[str]:
+    """The other spellings among ``names`` of column ``at``'s name, that differ from it
+    only in case (or outer spaces): ``PATH`` beside ``path``."""
+    own = names[at].strip()
+    return list(
+        dict.fromkeys(
+            n.strip() for n in names if n.strip() != own and n.strip().lower() == own.lower()
+        )
+    )
+
+
+def case_twins_problem(names: Sequence[str], at: int, role: str) -> str:
+    """Why a table whose column ``at`` (the ``role`` column) has a case twin is refused."""
+    shown = " and ".join(repr(n[:60]) for n in [names[at].strip(), *case_twins(names, at)])
+    return (
+        f"the columns {shown} differ only in case: which one holds the {role}s is not "
+        f"clear (name it with --{role}-column, exactly as it is written)"
+    )
+
+
+def _exact_note(role: str, name: str, twins: list[str]) -> str:
+    others = " and ".join(repr(n[:60]) for n in twins)
+    return (
+        f"--{role}-column {name}: read the column {name!r}, named exactly so, not {others} "
+        "(their names differ only in case)"
+    )
 
 
 def _named(names: list[str]) -> str:

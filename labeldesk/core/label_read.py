@@ -225,6 +225,7 @@ def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
     result.json = parsed.json
     result.label_column, result.label_rows = parsed.label_column, label_rows
     result.empty_labels = empty_labels
+    result.column_notes = parsed.column_notes
     if parsed.filled is not None and all_labels_empty(result):
         result.filled_columns = parsed.filled.names_filled()
     return result

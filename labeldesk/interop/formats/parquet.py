@@ -82,8 +82,10 @@ def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
     :data:`BATCH_ROWS` rows at a time (``ParquetFile.iter_batches``) as the rows are
     made: a million rows are never held as Python lists of cells beside them."""
     source = str(path)
-    names, parquet, status_note = _open_columns(path, columns)
+    notes: list[str] = []
+    names, parquet, status_note = _open_columns(path, columns, notes)
     parsed = Parsed([], [], "row", status_note=status_note, label_column=names[1])
+    parsed.column_notes = notes
     parsed.records = _records(parsed, parquet, names, source)
     rows = checked_rows(parsed, source)
     if all_labels_empty(rows):  # (read only then: which columns hold values, for the error)
@@ -179,7 +181,7 @@ def _utf8(data: bytes) -> bool:
 
 
 def _open_columns(
-    path: Path, columns: Columns
+    path: Path, columns: Columns, notes: list[str] | None = None
 ) -> tuple[tuple[str, str, str | None, str | None, str | None], pq.ParquetFile, str]:
     """(path, label, split, status, verified label column names) and the file to read
     them from; a whole-file error for an unreadable file, missing or non-text columns, or
@@ -198,7 +200,7 @@ def _open_columns(
     except UnicodeDecodeError:  # (Arrow decodes the names in the file's footer)
         raise LabelFileError(source, [NAME_NOT_UTF8]) from None
     names = list(schema.names)
-    p, lab, s = find_columns(names, columns, source)
+    p, lab, s = find_columns(names, columns, source, notes=notes)
     lowered = [name.strip().lower() for name in names]
     st = next((i for i, name in enumerate(lowered) if name in STATUS_COLUMNS), None)
     status_note = ""

@@ -1,0 +1,90 @@
+"""Columns whose names differ only in case (``path`` and ``PATH``): the importer matches a
+column named with --path-column exactly as written first, else ignoring case, so a
+column named exactly is that one, and the summary says so; one found by its usual name,
+or named in neither spelling, cannot be told apart and the file is refused naming both.
+Before, a Parquet file (and a CSV file with a column named) used the first silently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from helpers import make_imagefolder
+
+from labeldesk.cli import main
+from labeldesk.core.project import open_project
+
+
+def run(capsys, *args: str) -> tuple[int, dict]:
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, json.loads(out.out)
+
+
+@pytest.fixture
+def proj(tmp_path: Path, capsys) -> str:
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    path = str(tmp_path / "p")
+    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
+    return path
+
+
+def labels_of(proj: str) -> dict[str, object]:
+    with open_project(proj) as project:
+        frame = project.images().set_index("path")
+        return {p: (lab if isinstance(lab, str) else None) for p, lab in frame.label.items()}
+
+
+# "path" names images, "PATH" other ones: a silent pick labels one set or the other
+TABLE = {
+    "path": ["train/cat/cat0.jpg", "train/cat/cat1.jpg"],
+    "PATH": ["train/dog/dog0.jpg", "train/dog/dog1.jpg"],
+    "label": ["dog", "dog"],
+}
+
+
+def parquet(tmp_path: Path) -> Path:
+    f = tmp_path / "labels.parquet"
+    pq.write_table(pa.table(TABLE), f)
+    return f
+
+
+def csv(tmp_path: Path) -> Path:
+    f = tmp_path / "labels.csv"
+    rows = zip(*TABLE.values(), strict=True)
+    f.write_text(",".join(TABLE) + "\n" + "".join(",".join(r) + "\n" for r in rows))
+    return f
+
+
+@pytest.mark.parametrize("make", [parquet, csv])
+def test_columns_found_by_their_usual_name_are_refused_naming_both(proj, tmp_path, capsys, make):
+    before = labels_of(proj)
+    code, doc = run(capsys, "import", proj, str(make(tmp_path)))
+    assert code == 1 and labels_of(proj) == before
+    assert "the columns 'path' and 'PATH' differ only in case" in doc["error"]
+    assert "--path-column" in doc["error"]
+
+
+@pytest.mark.parametrize("make", [parquet, csv])
+def test_a_column_named_in_neither_spelling_is_refused(proj, tmp_path, capsys, make):
+    before = labels_of(proj)
+    code, doc = run(capsys, "import", proj, str(make(tmp_path)), "--path-column", "Path")
+    assert code == 1 and labels_of(proj) == before
+    assert "the columns 'path' and 'PATH' differ only in case" in doc["error"]
+
+
+@pytest.mark.parametrize("make", [parquet, csv])
+def test_a_column_named_exactly_is_read_and_said(proj, tmp_path, capsys, make):
+    code, doc = run(capsys, "import", proj, str(make(tmp_path)), "--path-column", "PATH")
+    assert code == 0, doc
+    labels = labels_of(proj)
+    assert labels["train/dog/dog0.jpg"] == "dog" and labels["train/cat/cat0.jpg"] == "cat"
+    assert doc["notes"] == [
+        "--path-column PATH: read the column 'PATH', named exactly so, not 'path' (their "
+        "names differ only in case)"
+    ]
