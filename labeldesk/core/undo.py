@@ -533,9 +533,11 @@ def _scanned_into(
     conn: sqlite3.Connection, old: str, new: str | None, since: int = 0
 ) -> list[tuple[int, object]]:
     """(id, status) of the images labeled ``new`` (None: unlabeled) whose newest label
-    came from a scan or a labels file (no person gave it), after batch ``since``, and
+    came from a scan or ``new --labels`` (no person gave it), after batch ``since``, and
     whose class folder is named ``old``: a scan filed them under ``new`` because a rename
-    or a merge made ``old`` lead there, or unlabeled them because ``old`` was removed."""
+    or a merge made ``old`` lead there, or unlabeled them because ``old`` was removed.
+    A label file a person imported (a batch with its ``file``) is their own change, as
+    :func:`.labels.undo_source` counts it: its images stay as they left them."""
     form = class_table.nfc(old)
     # only paths holding a folder of that name (in either Unicode form) are read
     folder = "instr('/' || i.path, '/' || ? || '/') > 0"
@@ -544,7 +546,7 @@ def _scanned_into(
         "JOIN label_events e ON e.id = "
         "(SELECT MAX(x.id) FROM label_events x WHERE x.image_id = i.id) "
         "JOIN label_batches b ON b.id = e.batch_id "
-        "WHERE i.label IS ? AND i.removed_at IS NULL AND b.source = 'import' "
+        f"WHERE i.label IS ? AND i.removed_at IS NULL AND {undo_source(conn)} = 'import' "
         f"AND e.batch_id > ? AND ({folder} OR {folder})",
         (new, since, form, unicodedata.normalize("NFD", form)),
     ).fetchall()
