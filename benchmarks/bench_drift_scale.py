@@ -53,7 +53,7 @@ def fresh_copy(project: Path, dest: Path) -> Path:
         if entry.name == "embeddings":  # the vectors, not what was computed from them
             shutil.copytree(
                 entry, dest / entry.name, copy_function=os.link,
-                ignore=shutil.ignore_patterns("predictions-*", "knn-*"),
+                ignore=shutil.ignore_patterns("predictions-*", "knn-*", "drift-*"),
             )  # fmt: skip
         elif entry.is_dir():
             shutil.copytree(entry, dest / entry.name, symlinks=True)

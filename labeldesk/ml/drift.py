@@ -212,9 +212,11 @@ def drift_report(
     )  # fmt: skip
     cancel.raise_if_cancelled()
     progress(Progress(2, 4, "checking the model's outputs", STEPS))
+    # against the tests' reference sample: its rows' predictions are all a first check
+    # makes (drift_predictions), not a million rows' for a sample's test
     outputs = model_outputs(
         project, vectors, statuses, new.vectors[distinct], near.project_sims,
-        near.project_rows, reference=distinct_labeled,
+        near.project_rows, reference=reference,
     )  # fmt: skip
     progress(Progress(3, 4, "looking for copies of project images", STEPS))
     near_each = replace(

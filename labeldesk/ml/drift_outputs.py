@@ -6,11 +6,12 @@ outputs detect shift about as well as tests on representations, and say more abo
 changed. Three are reported:
 
 - the predicted-class histogram of the new images against that of the labeled project
-  images (chi-square test of homogeneity);
+  images (the report's reference sample; chi-square test of homogeneity);
 - per predicted class, the model's confidence on new against reference images
   (Mann-Whitney U, Bonferroni over classes);
 - the share of new images below the confidence at which the model was 90 % right on its
-  test split (val, or out-of-fold train predictions, when the project has no test split).
+  test split (val, or out-of-fold train predictions, when the project has no test split;
+  a sample of 10,000 of them in a bigger project: :mod:`.drift_predictions`).
 
 Both sides are scored by one model: the linear probe mixed with the vote of the nearest
 labeled project images (:mod:`labeldesk.ml.predictions`), never a trained head, which
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from .store import ProjectVectors
 
 TARGET_ACCURACY = 0.9
-MIN_EVAL = 10  # fewer evaluation images than this: try the next source
 MIN_PER_CLASS = 5  # images on each side for a per-class confidence test
 
 
@@ -182,24 +182,16 @@ def model_outputs(
     every labeled row not excluded)."""
     from labeldesk.core.vocab import EXCLUDED, known_class_codes
 
+    from .drift_predictions import project_side
     from .drift_sample import MAX_PROBE_ROWS, stratified_sample
-    from .predictions import knn_votes, predictions_if_cached, project_predictions, training_mask
+    from .predictions import KNN_WEIGHT, knn_votes, training_mask
     from .probe import probe_probabilities
-    from .store import vectors_for_every_row
 
     classes = project.classes()
     labels = known_class_codes(vectors.labels, classes, vectors.paths)
     trainable = training_mask(labels, vectors.splits, statuses)
     if len(np.unique(labels[trainable])) < 2:
         return None
-    # Without the pixel view (the new images have no place in its cache or its probe) and
-    # without a trained head (the new images are not scored by it)
-    # (from their cache, reading no vector, after the first check; made, reading every
-    # vector, when not made yet)
-    preds = predictions_if_cached(project, vectors, pixels=False, head=False)
-    if preds is None:
-        every = vectors_for_every_row(vectors)
-        preds = project_predictions(project, every, pixels=False, head=False)
     # The new images as the project's held-out images are predicted (the probe fit on the
     # train labels, mixed with the kNN vote), not by a trained head: the two sides of
     # each test, and the confidence threshold, come from the same model.
@@ -212,30 +204,16 @@ def model_outputs(
     mask = np.r_[np.ones(len(train_rows), bool), np.zeros(len(new_vectors), bool)]
     probs = probe_probabilities(features, codes, mask, len(classes)).probs[len(train_rows) :]
     votes, evidence = knn_votes(neighbour_sims, neighbour_rows, labels, trainable, len(classes))
-    from .predictions import KNN_WEIGHT
-
     weight = KNN_WEIGHT * evidence[:, None]
     probs = (1 - weight) * probs + weight * votes
     if reference is None:
-        reference = (labels >= 0) & np.array([s != EXCLUDED for s in statuses], dtype=bool)
-    source, rows = _evaluation_rows(preds.labels, preds.splits, preds.out_of_fold)
-    correct = preds.predicted[rows] == preds.labels[rows]
+        excluded = np.array([s == EXCLUDED for s in statuses], dtype=bool)
+        reference = np.flatnonzero((labels >= 0) & ~excluded)
+    # Without the pixel view (the new images have no place in its cache or its probe) and
+    # without a trained head (the new images are not scored by it); the predictions of
+    # the rows compared only (cached after the first check)
+    side = project_side(project, vectors, reference)
     return compare_outputs(
-        classes, preds.probs[reference], probs, preds.confidence[rows], correct, source
-    )
-
-
-def _evaluation_rows(
-    labels: np.ndarray, splits: list[str | None], out_of_fold: np.ndarray
-) -> tuple[str, np.ndarray]:
-    """Labeled rows whose predictions came from a model that never saw their label: the
-    test split, else val, else the out-of-fold train predictions."""
-    split = np.array([s or "" for s in splits])
-    for name, rows in (
-        ("test", np.flatnonzero((labels >= 0) & (split == "test") & ~out_of_fold)),
-        ("val", np.flatnonzero((labels >= 0) & (split == "val") & ~out_of_fold)),
-        ("out-of-fold train", np.flatnonzero((labels >= 0) & out_of_fold)),
-    ):
-        if len(rows) >= MIN_EVAL:
-            return name, rows
-    return "none", np.zeros(0, dtype=np.int64)
+        classes, side.reference_probs, probs, side.eval_confidence, side.eval_correct,
+        side.eval_source,
+    )  # fmt: skip

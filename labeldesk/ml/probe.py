@@ -20,6 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -152,7 +153,68 @@ def _predict(coef: np.ndarray | None, x: np.ndarray, n_classes: int, only: int =
     return probs / probs.sum(axis=1, keepdims=True)
 
 
+@dataclass
+class FittedProbe:
+    """The probe's fits over a set of rows: one per fold (predicting that fold's held-out
+    train rows) and, made when first needed, one on every fit label (predicting the rest).
+    :meth:`probabilities` of a few rows costs their product, not a prediction of all."""
+
+    x: np.ndarray  # the reduced features of every row
+    n_classes: int
+    fold_of: np.ndarray  # (N,) the fold whose model predicts the row out of fold, else -1
+    coefs: list[np.ndarray]  # one per fold, in fold order (None-fits left out: -1 there)
+    everything: Callable[[], tuple[np.ndarray | None, int]]  # the fit on all, and its class
+    uniform: bool = False  # no label to learn from: every class alike everywhere
+
+    @property
+    def out_of_fold(self) -> np.ndarray:
+        return self.fold_of >= 0
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """The probabilities of ``rows`` (as :func:`probe_probabilities` gives them)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.uniform:
+            return np.full((len(rows), self.n_classes), 1.0 / max(self.n_classes, 1))
+        probs = np.zeros((len(rows), self.n_classes))
+        fold = self.fold_of[rows]
+        for f, coef in enumerate(self.coefs):
+            mine = np.flatnonzero(fold == f)
+            if len(mine):
+                probs[mine] = _predict(coef, self.x[rows[mine]], self.n_classes)
+        rest = np.flatnonzero(fold < 0)
+        if len(rest):
+            last, only = self.everything()
+            probs[rest] = _predict(last, self.x[rows[rest]], self.n_classes, only)
+        return probs
+
+
 def probe_probabilities(
+    features: np.ndarray,
+    labels: np.ndarray,
+    train_mask: np.ndarray,
+    n_classes: int,
+    **options: Any,
+) -> ProbeOutput:
+    """Probabilities for all rows. ``labels`` holds class indices (-1: unlabeled);
+    rows with ``train_mask`` and a label are predicted out-of-fold; ``options`` as
+    :func:`fit_probe` takes them."""
+    fitted = fit_probe(features, labels, train_mask, n_classes, **options)
+    n = len(fitted.x)
+    if fitted.uniform:
+        return ProbeOutput(fitted.probabilities(np.arange(n)), fitted.out_of_fold)
+    probs = np.zeros((n, n_classes))
+    for f, coef in enumerate(fitted.coefs):  # each fold's rows at once, as they were
+        held = np.flatnonzero(fitted.fold_of == f)
+        if len(held):
+            probs[held] = _predict(coef, fitted.x[held], n_classes)
+    rest = np.flatnonzero(fitted.fold_of < 0)
+    if len(rest):
+        last, only = fitted.everything()
+        probs[rest] = _predict(last, fitted.x[rest], n_classes, only)
+    return ProbeOutput(probs, fitted.out_of_fold)
+
+
+def fit_probe(
     features: np.ndarray,
     labels: np.ndarray,
     train_mask: np.ndarray,
@@ -164,9 +226,9 @@ def probe_probabilities(
     c_reg: float | None = None,
     fold_keys: np.ndarray | None = None,
     before_fit: Callable[[], None] | None = None,
-) -> ProbeOutput:
-    """Probabilities for all rows. ``labels`` holds class indices (-1: unlabeled);
-    rows with ``train_mask`` and a label are predicted out-of-fold.
+) -> FittedProbe:
+    """The probe's fits (:class:`FittedProbe`); rows with ``train_mask`` and a label are
+    predicted out-of-fold.
 
     ``fit_mask`` (default: every such row) narrows which of them the models learn from,
     e.g. to leave out labels that look wrong; the rows left out are still predicted out of
@@ -183,11 +245,10 @@ def probe_probabilities(
     x = reduce(features, seed=seed)
     labels = np.asarray(labels)
     fit_rows = np.flatnonzero(train_mask & (labels >= 0))
-    probs = np.zeros((len(x), n_classes))
-    oof = np.zeros(len(x), dtype=bool)
+    fold_of = np.full(len(x), -1, dtype=np.int64)
+    coefs: list[np.ndarray] = []
     if len(fit_rows) == 0:
-        probs[:] = 1.0 / max(n_classes, 1)
-        return ProbeOutput(probs, oof)
+        return FittedProbe(x, n_classes, fold_of, coefs, lambda: (None, 0), uniform=True)
     y = labels[fit_rows]
     learn = np.ones(len(fit_rows), dtype=bool) if fit_mask is None else fit_mask[fit_rows]
     smallest = np.bincount(y)[np.bincount(y) > 0].min()
@@ -207,13 +268,17 @@ def probe_probabilities(
             coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes, c)
             if coef is None:  # a fold that saw one class says nothing about its held-out rows
                 continue
-            probs[fit_rows[held_idx]] = _predict(coef, x[fit_rows[held_idx]], n_classes)
-            oof[fit_rows[held_idx]] = True
-    rest = np.setdiff1d(np.arange(len(x)), fit_rows[oof[fit_rows]])
-    if len(rest):
-        if before_fit is not None:
-            before_fit()
-        every = capped(np.flatnonzero(learn), y, seed)
-        coef = _fit(x[fit_rows[every]], y[every], n_classes, c)
-        probs[rest] = _predict(coef, x[rest], n_classes, int(y[every[0]]) if len(every) else 0)
-    return ProbeOutput(probs, oof)
+            fold_of[fit_rows[held_idx]] = len(coefs)
+            coefs.append(coef)
+    made: list[tuple[np.ndarray | None, int]] = []
+
+    def everything() -> tuple[np.ndarray | None, int]:
+        if not made:
+            if before_fit is not None:
+                before_fit()
+            every = capped(np.flatnonzero(learn), y, seed)
+            coef = _fit(x[fit_rows[every]], y[every], n_classes, c)
+            made.append((coef, int(y[every[0]]) if len(every) else 0))
+        return made[0]
+
+    return FittedProbe(x, n_classes, fold_of, coefs, everything)

@@ -272,13 +272,21 @@ def graph_rows(
     """The graph's rows ``first`` .. ``first + len(queries)`` (``queries`` are those rows'
     vectors): one batch of :func:`graph_from`, also run on a cluster's workers
     (:mod:`labeldesk.ml.ray_graph`), which split the rows into blocks."""
+    return graph_rows_of(index, queries, k, np.arange(first, first + len(queries)))
+
+
+def graph_rows_of(
+    index: Any, queries: np.ndarray, k: int, own: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The graph's rows ``own`` (any rows; ``queries`` are their vectors), as
+    :func:`graph_from` finds them: a few rows' neighbours without searching all rows'."""
     q = np.asarray(queries, dtype=np.float32)
     s, r = index.search(q, k + 1, nprobe=GRAPH_NPROBE, rerank=max(GRAPH_RERANK, k + 1))
     if r.shape[1] < k + 1:  # fewer vectors than k + 1
         pad = k + 1 - r.shape[1]
         r = np.pad(r, ((0, 0), (0, pad)), constant_values=-1)
         s = np.pad(s, ((0, 0), (0, pad)), constant_values=-1.0)
-    is_self = r == np.arange(first, first + len(q))[:, None]
+    is_self = r == np.asarray(own)[:, None]
     order = np.argsort(is_self, axis=1, kind="stable")[:, :k]  # self moves to the end
     rows = np.take_along_axis(r, order, axis=1)
     sims = np.take_along_axis(s, order, axis=1).astype(np.float32)

@@ -56,7 +56,7 @@ FORMAT = 2
 # What other modules compute from the vectors and cache beside them (kNN graph,
 # predictions, 2-D maps, search index). Their names follow the images they cover, not
 # the vectors, so a rebuild deletes them: they must not outlive the vectors they came from.
-DERIVED = ("knn-*.npz", "predictions-*.npz", "map-*.np[yz]", "ivf-*.faiss")
+DERIVED = ("knn-*.npz", "predictions-*.npz", "drift-*.npz", "map-*.np[yz]", "ivf-*.faiss")
 
 
 class UnreadableIdentity(NoEmbeddings):
