@@ -51,11 +51,13 @@ def test_rows_read_from_the_project_vectors_stay_under_the_caps(project, tmp_pat
     """Once its predictions are made (the first check, or the app), a check reads the
     vectors of the rows it samples and of no other: no read takes every row."""
     folder, _ = new_folder(tmp_path / "same", per_class=20, seed=3)
-    drift_report(project, folder, **RUN)  # warm: embeds the folder, caches the predictions
-    rows = len(store.project_vectors(project).paths)
-    store.forget_shared_vectors()
     monkeypatch.setattr(drift, "MAX_REFERENCE", 50, raising=False)
     monkeypatch.setattr(drift_sample, "MAX_PROBE_ROWS", 40, raising=False)
+    # warm: embeds the folder, caches the predictions of the rows compared (the sample's:
+    # they are kept for the rows they were made for)
+    drift_report(project, folder, **RUN)
+    rows = len(store.project_vectors(project).paths)
+    store.forget_shared_vectors()
     reads = _counting(monkeypatch)
     report = drift_report(project, folder, **RUN)
     new = report.images  # the new images' own vectors, read from the store
