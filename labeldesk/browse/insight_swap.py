@@ -132,7 +132,12 @@ class InsightSwap:
         if join is None or join.token is not mark:
             return False
         join.token, join.stale = object(), False
-        return self.take_insights(self._begin(join)())
+        try:
+            columns = self._begin(join)()
+        except Exception:  # (failed here too: out of memory, say) nothing is awaited now
+            self._pending = None
+            raise
+        return self.take_insights(columns)
 
     def _begin(self, join: _Join) -> Callable[[], InsightColumns]:
         token, insights = join.token, join.insights

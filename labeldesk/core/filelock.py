@@ -100,6 +100,7 @@ class FileLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         started = time.monotonic()
         waited = False
+        reopened = 0
         try:
             while True:
                 if _try_lock(fd):
@@ -110,11 +111,14 @@ class FileLock:
                     os.close(fd)
                     fd = -1
                     fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-                    continue
-                _refuse_while_starting_a_worker(self.path)
-                if not waited and on_wait is not None:
-                    on_wait()
-                waited = True
+                    reopened += 1
+                    if reopened <= 3:  # (at once: the common hand-over; then as a wait,
+                        continue  # cancel and timeout heard, should the path keep changing)
+                else:
+                    _refuse_while_starting_a_worker(self.path)
+                    if not waited and on_wait is not None:
+                        on_wait()
+                    waited = True
                 if cancel is not None and cancel.cancelled:
                     raise Cancelled("cancelled while waiting for another run to finish")
                 if timeout is not None and time.monotonic() - started > timeout:

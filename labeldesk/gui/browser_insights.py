@@ -157,7 +157,7 @@ class BrowserInsights:
         assert isinstance(view, QObject)  # (the project view)
         # (tied to the view: a job ending after it was deleted calls nothing on it)
         job.connect_while(view, job.finished, lambda made: self._insights_made(catalog, made))
-        job.connect_while(view, job.failed, lambda _: self._join_failed(catalog, mark))
+        job.connect_while(view, job.failed, lambda exc: self._join_failed(catalog, mark, exc))
         self.runner.start(job)
 
     def _insights_made(self, catalog: ImageCatalog, made: InsightColumns) -> None:
@@ -179,16 +179,25 @@ class BrowserInsights:
         elif not catalog.insights_pending:  # (else a later job's come)
             self._take_insights(catalog, self.feed.latest)
 
-    def _join_failed(self, catalog: ImageCatalog, mark: object) -> None:
+    def _join_failed(self, catalog: ImageCatalog, mark: object, exc: BaseException) -> None:
         """The job joining the scores failed: they are joined here (as they were on the
         spot below 50,000 images), the edits made meanwhile kept: the feed's latest scores
         taken on the spot gave an image relabeled meanwhile its flag back. Nothing when
-        later scores are on their way or were taken since, or the catalog was replaced."""
+        later scores are on their way or were taken since, or the catalog was replaced.
+        Should it fail here too, the error is said and the scores shown stay as they
+        were (none awaited: the detail panel no longer says they are on their way)."""
         if self._closed or self.model.catalog is not catalog:
             return
         before = self.model.rows_to_ids(self.grid.selected_rows())
         first = catalog.insights is None
-        if catalog.join_here(mark):
+        try:
+            joined = catalog.join_here(mark)
+        except Exception as again:
+            said = str(again) or ("not enough memory" if isinstance(again, MemoryError) else "")
+            self.error.emit(f"Taking the model's scores failed: {said or type(again).__name__}")
+            self._update_detail()
+            return
+        if joined:
             assert catalog.insights is not None
             self._insights_taken(catalog, catalog.insights, before, first)
 

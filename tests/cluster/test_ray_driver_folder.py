@@ -48,6 +48,8 @@ def another_checkout(tmp_path: Path) -> Path:
     return checkout
 
 
+# (its commands may take minutes on a busy machine: the suite's 300 s is too short)
+@pytest.mark.timeout(900)
 def test_the_workers_import_the_nodes_labeldesk_not_the_current_folders(ray_cluster, tmp_path):
     project, count = small_project(tmp_path)
     checkout = another_checkout(tmp_path)
@@ -85,6 +87,8 @@ print(json.dumps(said))
 """
 
 
+# (its commands may take minutes on a busy machine: the suite's 300 s is too short)
+@pytest.mark.timeout(900)
 def test_a_connection_made_in_another_checkout_is_said_and_left_open(ray_cluster, tmp_path):
     """A notebook started in a LabelDesk source tree joined the cluster itself
     (``ray.init``): Ray put that folder first on the workers' path and LabelDesk, which

@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import Qt
 
+from labeldesk.browse import insight_swap
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.gui import sort_ahead
@@ -30,7 +31,7 @@ def test_new_scores_from_a_job_show_what_scores_taken_at_once_show(qtbot, scored
     view._insights_updated(fresh)  # a small project: taken at once
     at_once = what_is_shown(view)
     view._insights_updated(insights)
-    qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+    qtbot.waitUntil(lambda: not view.runner.active, timeout=30000)
     before = what_is_shown(view)
 
     monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
@@ -38,8 +39,8 @@ def test_new_scores_from_a_job_show_what_scores_taken_at_once_show(qtbot, scored
     view._insights_updated(fresh)
     assert catalog.insights is insights and catalog.insights_pending  # (old ones shown)
     assert what_is_shown(view) == before
-    qtbot.waitUntil(lambda: catalog.insights is fresh, timeout=10000)
-    qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+    qtbot.waitUntil(lambda: catalog.insights is fresh, timeout=30000)
+    qtbot.waitUntil(lambda: not view.runner.active, timeout=30000)
     assert what_is_shown(view) == at_once
     assert at_once != before  # (the scores differ: a rescoring that changes the order)
 
@@ -82,13 +83,18 @@ def test_a_relabel_made_while_scores_are_joined_stays_unflagged_through_a_rename
         view.activateWindow()
         view.grid.setFocus()
         qtbot.keyClick(view.grid, Qt.Key.Key_2)  # bee, the true class
-        qtbot.waitUntil(lambda: catalog.labels[position] == "bee" and not view.rows.busy)
+        qtbot.waitUntil(
+            lambda: catalog.labels[position] == "bee" and not view.rows.busy, timeout=30000
+        )
         assert not catalog.flagged[position]
         project.rename_class(old_label, f"{old_label}_renamed")
-        qtbot.waitUntil(lambda: f"{old_label}_renamed" in catalog.classes and not view.rows.busy)
+        qtbot.waitUntil(
+            lambda: f"{old_label}_renamed" in catalog.classes and not view.rows.busy,
+            timeout=30000,
+        )
         release.set()
-        qtbot.waitUntil(lambda: not catalog.insights_pending, timeout=10000)
-        qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+        qtbot.waitUntil(lambda: not catalog.insights_pending, timeout=30000)
+        qtbot.waitUntil(lambda: not view.runner.active, timeout=30000)
     finally:
         release.set()
     assert view.catalog is catalog and catalog.insights is not None
@@ -133,14 +139,44 @@ def test_a_relabel_made_while_scores_are_joined_stays_unflagged_when_the_job_fai
         view.activateWindow()
         view.grid.setFocus()
         qtbot.keyClick(view.grid, Qt.Key.Key_2)  # bee, the true class
-        qtbot.waitUntil(lambda: catalog.labels[position] == "bee" and not view.rows.busy)
+        qtbot.waitUntil(
+            lambda: catalog.labels[position] == "bee" and not view.rows.busy, timeout=30000
+        )
         assert not catalog.flagged[position]
         release.set()
-        qtbot.waitUntil(lambda: not catalog.insights_pending, timeout=10000)
-        qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+        qtbot.waitUntil(lambda: not catalog.insights_pending, timeout=30000)
+        qtbot.waitUntil(lambda: not view.runner.active, timeout=30000)
     finally:
         release.set()
     assert view.catalog is catalog and catalog.insights is insights
     assert not catalog.flagged[position]  # the person's relabel stays
     assert int(catalog.flagged.sum()) == flags - 1
     assert not view.model.tile(view.model.row_of_id(image_id)).flagged
+
+
+def test_a_join_failing_again_here_says_so_and_awaits_nothing(qtbot, scored_view, monkeypatch):
+    """The job joining new scores fails, and so does the join made here in its place (no
+    room for the arrays, every time): the error is said, the scores shown stay, and the
+    catalog awaits nothing more (the detail panel said "being scored" for good)."""
+    view = scored_view
+    catalog = view.catalog
+    monkeypatch.setattr(view.feed, "labels_changed", lambda earlier=False: None)
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)
+    release = threading.Event()
+
+    def no_room(*args, **kwargs):
+        release.wait(30)
+        raise MemoryError()
+
+    monkeypatch.setattr(insight_swap, "insight_columns", no_room)
+    errors: list[str] = []
+    view.error.connect(errors.append)
+    insights = catalog.insights
+    view._insights_updated(insights)
+    assert catalog.insights_pending
+    release.set()
+    qtbot.waitUntil(lambda: not view.runner.active, timeout=30000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=30000)
+    assert errors == ["Taking the model's scores failed: not enough memory"]
+    assert not catalog.insights_pending
+    assert catalog.insights is insights
