@@ -30,7 +30,8 @@ one image with `labeldesk label`), statistics, map, duplicates, key_with_dups_op
 label key in the browser with the Duplicates window open), versions, create_version,
 busy_key (a key while another process holds the write lock for --hold seconds),
 key_in_import (a key while an import job of the window writes every image), then the
-pages (gui_stall_pages.py): rescore (new scores for every image), search_key_1..N (each
+pages (gui_stall_pages.py): sort_before_scores (the first scores arriving with the
+browser sorted by label fit), rescore (new scores for every image), search_key_1..N (each
 keystroke of --search-typed in the filter box) and search_key_clear, sort_issue,
 sort_confidence, class_sorted, all_sorted, search_sorted_1..2 (a class, all, two keys
 of the search, sorted by confidence), select_all_label_2, dups_open,

@@ -1,13 +1,16 @@
-"""New scores arriving for every image (a rescoring), the first sort of the browser by a model
-value, and the map opened, at a million images: this checkout against the code before,
-in turns, in one run.
+"""The first scores arriving with the browser sorted by label fit, new scores arriving for
+every image (a rescoring), the first sort of the browser by a model value, and the map
+opened, at a million images: this checkout against the code before, in turns, in one run.
 
-Each round runs ``bench_gui_stalls.py PROJECT --actions`` rescore,sort_issue,sort_confidence,
-map_open once per checkout, in its own process (the app opened offscreen until idle, its scores and
-map read from the project's caches; then ``rescore``: the insights feed hands over new
-scores for every image, as after a label fit; then the browser sorted by label fit and by
-confidence, each the first sort by that value since the scores came; then a new map page
-over the cached projection), the checkouts' order swapped every round, and prints per
+Each round runs ``bench_gui_stalls.py PROJECT --actions`` sort_before_scores,rescore,
+sort_issue,sort_confidence,map_open once per checkout, in its own process (the app opened
+offscreen until idle, its scores and map read from the project's caches; then
+``sort_before_scores``: the scores forgotten and the browser sorted by label fit, as when
+a project opens with that sort kept, then the first scores handed over; ``rescore``: the
+insights feed hands over new scores for every image, as after a label fit; then the
+browser sorted by label fit and by confidence, each the first sort by that value since
+the scores came; then a new map page over the cached projection), the checkouts' order
+swapped every round, and prints per
 action the longest GUI-thread stall, the call's own time and the GUI thread's CPU time
 (the call's, and in the longest stall: on a busy machine a stall is mostly waiting for a
 core, so the CPU figures are the ones to compare).
@@ -33,7 +36,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ACTIONS = ("rescore", "sort_issue", "sort_confidence", "map_open")
+ACTIONS = ("sort_before_scores", "rescore", "sort_issue", "sort_confidence", "map_open")
 LINE = re.compile(
     r"^(?P<name>\w+)\s+call\s+(?P<call>[\d.]+) s\s+max gap\s+(?P<gap>[\d.]+) s.*?"
     r"\(CPU: call (?P<cpu>[\d.]+) s, longest gap (?P<gap_cpu>[\d.]+) s\)"

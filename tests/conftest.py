@@ -142,3 +142,23 @@ def counted_sorts(monkeypatch):
 
     monkeypatch.setattr(np, "argsort", counting)
     return sizes
+
+
+@pytest.fixture
+def gui_thread_sorts(monkeypatch):
+    """The lengths of the arrays np.argsort is asked to sort on the main thread (the GUI
+    thread: a job's sorts on its worker thread are not counted)."""
+    import threading
+
+    import numpy as np
+
+    sizes: list[int] = []
+    argsort = np.argsort
+
+    def counting(a, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            sizes.append(len(a))
+        return argsort(a, *args, **kwargs)
+
+    monkeypatch.setattr(np, "argsort", counting)
+    return sizes

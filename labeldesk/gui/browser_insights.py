@@ -65,6 +65,7 @@ class BrowserInsights:
         _closed: bool
         _detail_stale: bool
         _insights_seen: bool
+        _sorting: Job | None  # the first scores' order being made (sort_ahead.sort_when_made)
         _awaiting_scores: set[str]
         embedding: bool  # Compute embeddings runs (see set_embedding)
         embedded_run: str  # its vectors are being scored: "whole", "stopped", "" (none)
@@ -218,21 +219,47 @@ class BrowserInsights:
         self.sidebar.set_model_available(insights is not None)
         self.detail.set_model_available(insights is not None)
         wanted = self.model.image_filter
+        view = self
+        assert isinstance(view, QObject)  # (the project view)
+        sorting: Job | None = None  # a job started here to make the order first
         if insights is None and (wanted.sort in NEEDS_MODEL or wanted.show in NEEDS_MODEL):
             # a choice kept from an earlier session, which had scores: back to the default
             show = "all" if wanted.show in NEEDS_MODEL else wanted.show
             self.sidebar.show_filter(replace(wanted, sort="path", show=show))
         elif first and (wanted.sort != "path" or wanted.show == "flagged"):
-            self.apply_filter(wanted)  # the order or selection waited for these scores
-        else:  # keep rows where they are under the person's eyes; repaint the badges
-            self.grid.viewport().update()  # tiles read the catalog as they paint
-            self.refresh_counts()
-            self._update_detail()
+            # the order or selection waited for these scores; at a million images its
+            # order is made by a job first (sorted here it held the window 0.1-0.3 s),
+            # the rows shown as they are until then
+            sorting = sort_ahead.sort_when_made(
+                view, self.runner, catalog, wanted.sort, lambda: self._sorted(catalog, wanted)
+            )
+            self._sorting = sorting
+            if sorting is None:
+                self.apply_filter(wanted)
+            else:
+                self._show_scores()
+        else:  # keep rows where they are under the person's eyes
+            self._show_scores()
         self._insights_seen = True
         self.restoring.resume(before, settled=self._settled())
-        view = self
-        assert isinstance(view, QObject)  # (the project view)
-        order_ahead(view, self.runner, catalog)  # the model's sorts, made before chosen
+        if sorting is None:  # (else that job makes them)
+            order_ahead(view, self.runner, catalog)  # the model's sorts, made before chosen
+
+    def _show_scores(self) -> None:
+        """The rows as they are with new values: the badges, counts and detail."""
+        self.grid.viewport().update()  # tiles read the catalog as they paint
+        self.refresh_counts()
+        self._update_detail()
+
+    def _sorted(self, catalog: ImageCatalog, wanted: ImageFilter) -> None:
+        """The order the first scores' filter waited for was made (or its job ended):
+        the grid shows it, unless the person chose another filter meanwhile."""
+        self._sorting = None
+        if self._closed or self.model.catalog is not catalog or self.model.image_filter != wanted:
+            return
+        before = self.model.rows_to_ids(self.grid.selected_rows())
+        self.apply_filter(wanted)  # (sorted here only if newer values came meanwhile)
+        self.restoring.resume(before, settled=self._settled())
 
     def jump_to(self, image_id: int) -> None:
         """Select ``image_id`` in the grid, widening the filter to every image if needed."""

@@ -22,7 +22,7 @@ from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.changes import Changes
 from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
-from labeldesk.gui import settings, shortcuts
+from labeldesk.gui import settings, shortcuts, sort_ahead
 from labeldesk.gui.browser_counts import BrowserCounts
 from labeldesk.gui.browser_insights import BrowserInsights
 from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, saved_place
@@ -36,7 +36,6 @@ from labeldesk.gui.labeling import LabelingController
 from labeldesk.gui.row_refresh import RowRefresh
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.sidebar import FilterSidebar
-from labeldesk.gui.sort_ahead import order_ahead
 from labeldesk.gui.thumb_ratio import TileSide
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
 from labeldesk.gui.thumbnails import ThumbnailLoader, project_image_loader
@@ -107,6 +106,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         self._closed = False  # after shutdown(): late signals must not touch the project
         self.restoring = ImageRestore(self.grid, self.model)  # a reopened project's image
         self._insights_seen = False  # the first scores (or None) arrived
+        self._sorting: Job | None = None  # the order they wait for, being made (a job)
         self._awaiting_scores: set[str] = set()  # paths added with embeddings, not scored
         self.embedding = False  # Compute embeddings runs (set by the window's jobs)
         self.embedded_run = ""  # a run ended, its vectors being scored (embedding_ended)
@@ -210,6 +210,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         def load(*, progress: object, cancel: object) -> tuple[ImageCatalog, np.ndarray]:
             catalog = ImageCatalog.load(project)
             catalog.set_insights(latest)  # (here, not on the GUI thread: 0.4 s at 1M)
+            sort_ahead.make_orders(catalog)  # (a sort by score shown: not sorted there)
             edited = catalog.edited_since(older) if older is not None else np.zeros(0, int)
             return catalog, edited
 
@@ -243,7 +244,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
             catalog.forget_insights(edited)
             self.feed.refresh(quiet=True)
         self.model.set_catalog(catalog)
-        order_ahead(self, self.runner, catalog)  # the model's sorts, made before chosen
+        sort_ahead.order_ahead(self, self.runner, catalog)  # the model's sorts, made before chosen
         self.labeling.sync_classes()  # a class edit made while it read stays too
         changed, self._changed_in_fill = sorted(self._changed_in_fill), set()
         self.rows.refresh(changed)  # edits made while it read stay
@@ -491,9 +492,9 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
 
     def _settled(self) -> bool:
         """Whether the browser is done moving the selection by itself: the whole list
-        is read and the first scores have arrived."""
+        is read and the first scores have arrived (and the order they wait for made)."""
         reading = self.fill_job is not None and self.fill_job.running
-        return not reading and self._insights_seen
+        return not reading and self._insights_seen and self._sorting is None
 
     # -- lifetime ------------------------------------------------------------------
     def save_state(self) -> None:

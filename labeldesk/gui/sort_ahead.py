@@ -3,16 +3,21 @@
 Sorting a million images by "likely mislabeled", confidence or outlier score is one NumPy
 sort each (~0.1 s of CPU, 0.2-0.3 s on a busy machine), which the first choice of that
 sort did on the GUI thread. NumPy sorts without Python's lock, so a job makes them as
-soon as the catalog has the values: the choice then finds its order made. A choice made
-before the job ends sorts on the spot, as before; the same order either way
-(:func:`~labeldesk.browse.catalog.sort_order`)."""
+soon as the catalog has the values: the choice then finds its order made. A sort chosen
+before the values came (kept from the last session, say) waits for its order the same
+way (:func:`sort_when_made`: the grid shows its rows as they are until then), and the
+re-read of every image makes them with the values it joins (:func:`make_orders`). A
+choice made after the values came but before the job ends sorts on the spot, as before;
+the same order either way (:func:`~labeldesk.browse.sort_orders.sort_order`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
 from labeldesk.browse.catalog import ImageCatalog
-from labeldesk.browse.sort_orders import sort_orders
+from labeldesk.browse.sort_orders import MODEL_SORTS, SortKeys, sort_orders
 from labeldesk.gui.workers import Job, JobRunner
 
 # below this many images a sort takes a few milliseconds: made when first chosen
@@ -27,7 +32,41 @@ def order_ahead(owner: QObject, runner: JobRunner, catalog: ImageCatalog) -> Job
     keys = catalog.sort_keys()
     if keys is None:
         return None
+    return _start(owner, runner, catalog, keys, None)
+
+
+def sort_when_made(
+    owner: QObject, runner: JobRunner, catalog: ImageCatalog, sort: str, then: Callable[[], None]
+) -> Job | None:
+    """Where showing ``catalog`` by ``sort`` would sort it on the GUI thread (a model
+    sort not made yet, at :data:`AHEAD_MIN_IMAGES` or more), start making the model's
+    orders and call ``then`` once the job ended (made, failed or cancelled: ``then``
+    looks again); None where there is nothing to wait for (``then`` is not called)."""
+    if sort not in MODEL_SORTS or len(catalog) < AHEAD_MIN_IMAGES:
+        return None
+    keys = catalog.sort_keys()
+    if keys is None or sort not in keys.keys:
+        return None
+    return _start(owner, runner, catalog, keys, then)
+
+
+def _start(
+    owner: QObject,
+    runner: JobRunner,
+    catalog: ImageCatalog,
+    keys: SortKeys,
+    then: Callable[[], None] | None,
+) -> Job:
     job = Job(lambda *, progress, cancel: sort_orders(keys), "Sorting by the model's values")
     # (tied to ``owner``: a job ending after the view was closed calls nothing)
     job.connect_while(owner, job.finished, lambda orders: catalog.take_orders(keys, orders))
+    if then is not None:  # (after the orders are taken: connected in that order)
+        job.connect_while(owner, job.ended, then)
     return runner.start(job)
+
+
+def make_orders(catalog: ImageCatalog) -> None:
+    """Make ``catalog``'s model orders here (in a job that made the catalog, before any
+    other thread sees it), where it is big enough for them to be made ahead."""
+    if len(catalog) >= AHEAD_MIN_IMAGES and (keys := catalog.sort_keys()) is not None:
+        catalog.take_orders(keys, sort_orders(keys))

@@ -215,3 +215,30 @@ def test_closed_before_the_rest_is_read_keeps_the_image(qtbot, window, project, 
     window.close_project()
     place = saved_place(project.path)
     assert place is not None and place.image_id == chosen  # not the first image's
+
+
+def test_a_big_project_sorted_by_score_comes_back_once_its_order_is_made(
+    qtbot, window, clustered, monkeypatch
+):
+    """At a million images the order the first scores bring is made by a job after they
+    arrive (gui/sort_ahead.py): the image kept is chosen once the grid is re-sorted,
+    not left for the first image the re-sort selects."""
+    from labeldesk.gui import sort_ahead
+
+    project, _ = clustered
+    assert window.open_project(project.path)
+    view = window.view
+    qtbot.waitUntil(lambda: view.catalog.insights is not None, timeout=20000)
+    view.sidebar.select_sort("issue")
+    view.grid.select_row(6)
+    chosen = current_id(window)
+    window.close_project()
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    assert window.open_project(project.path)
+    view = window.view
+    qtbot.waitUntil(
+        lambda: view.catalog.insights is not None and view._settled() and not view.runner.active,
+        timeout=20000,
+    )
+    assert current_id(window) == chosen
+    assert list(view.grid.selected_rows()) == [6]  # in score order, as left

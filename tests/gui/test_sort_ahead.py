@@ -5,6 +5,8 @@ same order either way."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from labeldesk.browse.image_records import ImageFilter
@@ -35,3 +37,59 @@ def test_small_projects_sort_when_chosen(qtbot, scored_view, counted_sorts):
     counted_sorts.clear()
     view.sidebar.select_sort("confidence")
     assert len(view.catalog) in counted_sorts
+
+
+def test_a_sort_kept_from_before_the_first_scores_waits_for_its_order_from_a_job(
+    qtbot, scored_view, gui_thread_sorts, monkeypatch
+):
+    """Sorted by label fit before any scores (the place kept from the last session), the
+    first scores' arrival sorted a million images on the GUI thread (0.1-0.3 s): the
+    order is made by a job, the grid showing its rows as they were until then."""
+    view = scored_view
+    catalog = view.catalog
+    insights = catalog.insights
+    expected = catalog.filter(ImageFilter(sort="issue")).tolist()
+    catalog.set_insights(None)  # as when the project opened: no scores yet
+    view.sidebar.show_filter(ImageFilter(sort="issue"))
+    shown_before = view.model.positions(np.arange(view.model.rowCount())).tolist()
+    assert shown_before != expected  # (no scores: in path order)
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    gate, sorting = threading.Event(), sort_ahead.sort_orders
+
+    def held_sort(keys):  # the job's sort waits: what the grid shows meanwhile
+        assert gate.wait(10)
+        return sorting(keys)
+
+    monkeypatch.setattr(sort_ahead, "sort_orders", held_sort)
+    gui_thread_sorts.clear()
+    view._insights_updated(insights)  # the first scores arrive (taken by a job too)
+    qtbot.waitUntil(lambda: catalog.insights is insights, timeout=10000)
+    assert len(catalog) not in gui_thread_sorts  # the window sorted nothing itself
+    shown = view.model.positions(np.arange(view.model.rowCount())).tolist()
+    assert shown == shown_before and view.runner.active
+    gate.set()
+    qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+    shown = view.model.positions(np.arange(view.model.rowCount())).tolist()
+    assert shown == expected
+    assert view.sidebar.current_filter().sort == "issue"
+    assert len(catalog) not in gui_thread_sorts
+    counted = len(gui_thread_sorts)
+    view.sidebar.select_sort("confidence")  # the others were made by that job too
+    assert len(catalog) not in gui_thread_sorts[counted:]
+
+
+def test_the_images_read_again_come_with_the_orders_by_score(
+    qtbot, scored_view, gui_thread_sorts, monkeypatch
+):
+    """Sorted by confidence when every image is read again (a big project's rest after
+    it opened, a rescan): the read's job makes the orders; the GUI thread sorted them."""
+    view = scored_view
+    view.sidebar.select_sort("confidence")
+    expected = view.model.positions(np.arange(view.model.rowCount())).tolist()
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    before = view.catalog
+    gui_thread_sorts.clear()
+    view.fill_in()
+    qtbot.waitUntil(lambda: view.catalog is not before and not view.runner.active, timeout=20000)
+    assert len(view.catalog) not in gui_thread_sorts
+    assert view.model.positions(np.arange(view.model.rowCount())).tolist() == expected
