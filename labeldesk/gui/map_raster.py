@@ -6,10 +6,12 @@ pan, a zoom step or a hover card's move cost 0.3–0.6 s of the GUI thread and a
 4–5 s. Above the threshold the points are rasterised with numpy into one image at the
 view's own pixels instead (each a dot of the scatter's size in its colour, later points
 of the drawing order over earlier ones, selected ones ringed in the highlight's colour)
-and that image is
-what a repaint draws: a few milliseconds. The image is made again, throttled, when the
-view moves or is resized (meanwhile the last one is drawn moved or scaled with it), and
-recoloured from the pixels' owners alone when only colours or the selection change.
+and that image is what a repaint draws: a few milliseconds. The image is made again,
+throttled, when the view moves or is resized (meanwhile the last one is drawn moved or
+scaled with it), and recoloured from the pixels' owners alone when only colours or the
+selection change. A new map's first picture is worked out by a job
+(:func:`~.map_pixels.owners`; at a million points it held the window 0.05 s of CPU,
+0.7 s on a busy machine) and drawn when it ends; the picture before stays meanwhile.
 
 Both paths draw the points in the same fixed pseudo-random order (:class:`DrawOrder`, by
 a hash of each image's id), not in row order: rows follow the folders, that is the
@@ -23,12 +25,16 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
+
+from labeldesk.gui.map_pixels import Geometry, Owners, grow, owners
+from labeldesk.gui.workers import Job, JobRunner
 
 # at 100k points the scatter's pan costs ~50 ms of the GUI thread and a recolour ~0.35 s
 # (50k: 29 ms, 0.21 s; benchmarks/bench_map_draw.py on 2 cores): from there, an image
@@ -82,47 +88,20 @@ class DrawOrder:
         return DrawOrder.of_rows(self.ids, self.rows[np.argsort(depth, kind="stable")])
 
 
+class Pending(NamedTuple):
+    """A new map's picture being worked out by a job (:func:`~.map_pixels.owners`): its
+    points, their colours and order, the view it is made for, and which job it is."""
+
+    xy: np.ndarray
+    colors: np.ndarray
+    order: DrawOrder
+    geometry: Geometry
+    job: Job
+
+
 def rasterized(points: int) -> bool:
     """Whether a map of this many points is drawn as an image."""
     return points >= RASTER_MIN_POINTS
-
-
-def disc(radius: float) -> list[tuple[int, int]]:
-    """A disc of pixels (offsets within ``radius`` of the centre) as half-widths and
-    half-heights of the rectangles whose union it is, none inside another."""
-    spans = [(a, math.isqrt(int(radius * radius - a * a))) for a in range(int(radius) + 1)]
-    return [
-        (a, b) for a, b in spans if not any(c >= a and d >= b for c, d in spans if (c, d) != (a, b))
-    ]
-
-
-def spread(image: np.ndarray, half: int, axis: int) -> np.ndarray:
-    """Each pixel the largest value within ``half`` pixels of it along ``axis``: shifted
-    maxima, the reach doubling each step (numpy slices; scipy's filter was 2-5x slower)."""
-    out = image.copy()
-    reach = 0
-    while reach < half:
-        step = min(reach + 1, half - reach)
-        before = out.copy()
-        later = (slice(None),) * axis + (slice(step, None),)
-        earlier = (slice(None),) * axis + (slice(None, -step),)
-        np.maximum(out[later], before[earlier], out=out[later])
-        np.maximum(out[earlier], before[later], out=out[earlier])
-        reach += step
-    return out
-
-
-def grow(image: np.ndarray, radius: float) -> np.ndarray:
-    """Each pixel the largest value within ``radius`` of it (a disc), so that every value
-    spreads to a dot: the maximum over the disc's rectangles."""
-    out: np.ndarray | None = None
-    wide: dict[int, np.ndarray] = {}
-    for a, b in disc(radius):
-        wide[a] = wide[a] if a in wide else spread(image, a, axis=1)
-        rect = spread(wide[a], b, axis=0)
-        out = rect if out is None else np.maximum(out, rect, out=out)
-    assert out is not None
-    return out
 
 
 class MapRaster(QGraphicsObject):
@@ -130,15 +109,22 @@ class MapRaster(QGraphicsObject):
     the image (many), :meth:`highlight` rings the selected ones on either."""
 
     def __init__(
-        self, viewbox: pg.ViewBox, scatter: pg.ScatterPlotItem, highlight: pg.ScatterPlotItem
+        self,
+        viewbox: pg.ViewBox,
+        scatter: pg.ScatterPlotItem,
+        highlight: pg.ScatterPlotItem,
+        runner: JobRunner | None = None,
     ):
         super().__init__()
         self._viewbox, self._scatter, self._highlight = viewbox, scatter, highlight
+        # works out a new map's first picture (None: here, on the GUI thread)
+        self._runner = runner
+        self.pending: Pending | None = None  # that picture, until it is drawn
         self._xy: np.ndarray | None = None  # the points drawn as the image (None: none)
         self.order: DrawOrder | None = None  # the drawing order of the points drawn
         self._colors = np.zeros(1, dtype=np.uint32)  # ARGB of each point, after a 0 (none)
         self._selected = EMPTY
-        self._geometry: tuple[float, float, float, float, int, int, float] | None = None
+        self._geometry: Geometry | None = None
         self._owner: np.ndarray | None = None  # (H, W): the row + 1 drawn at each pixel
         self._ring: np.ndarray | None = None  # (H, W) bool: the selection's rings
         # the rows near the view (None: all) and each one's pixel in the grid with margins
@@ -162,7 +148,8 @@ class MapRaster(QGraphicsObject):
         """Draw ``xy`` (N, 2) with each point's ``codes`` index into ``palette`` (QBrushes),
         in ``order``: as the scatter (its spots in that order), or above the threshold as
         the image (the scatter emptied). The same points again (a restyle) only recolour
-        the image."""
+        the image. New points' picture is worked out by a job (with a runner): the
+        picture drawn before (or none) stays until it ends."""
         if not rasterized(len(xy)):
             rows = order.rows
             self._scatter.setData(
@@ -175,6 +162,14 @@ class MapRaster(QGraphicsObject):
             self._scatter.clear()
         rgba = np.array([0, *(b.color().rgba() for b in palette)], dtype=np.uint32)
         colors = rgba[np.concatenate([[-1], codes]) + 1]  # (a 0 first: no point)
+        pending = self.pending
+        if pending is not None and pending.xy is xy and pending.order is order:
+            self.pending = pending._replace(colors=colors)  # (coloured when it is made)
+            return
+        if self._runner is not None and self._xy is not xy and not self._stopped:
+            self._work_out(xy, colors, order)
+            return
+        self._drop_pending()
         same = self._xy is xy and self.order is order and self._owner is not None
         self._xy, self._colors, self.order = xy, colors, order
         if same and self._geometry == self._view_geometry():
@@ -207,6 +202,7 @@ class MapRaster(QGraphicsObject):
         after the close)."""
         self._stopped = True
         self._timer.stop()
+        self._drop_pending()
 
     def in_row_order(self, spots: np.ndarray) -> np.ndarray:
         """Values of the scatter's spots (drawn in :attr:`order`) by row of the map."""
@@ -214,6 +210,7 @@ class MapRaster(QGraphicsObject):
 
     def clear(self) -> None:
         """Draw no image (the scatter draws the points)."""
+        self._drop_pending()
         self.order = None
         if self._xy is not None or self._qimage is not None:
             self.prepareGeometryChange()
@@ -230,8 +227,47 @@ class MapRaster(QGraphicsObject):
         sx, sy = self.rect.width() / width, self.rect.height() / height
         return int((y1 - y) / sy), int((x - x0) / sx)
 
+    # -- a new map's picture, worked out by a job --------------------------------------
+    def _work_out(self, xy: np.ndarray, colors: np.ndarray, order: DrawOrder) -> None:
+        """Start the job that works out ``xy``'s picture for the view as it is now."""
+        self._drop_pending()
+        geometry = self._view_geometry()
+        dot, _, _, margin = self._sizes(geometry[-1])
+
+        def work(*, progress: object, cancel: object) -> Owners | None:
+            return owners(xy, order.rank, order.row_of_rank, geometry, dot, margin)
+
+        job = Job(work, "Drawing the map")
+        self.pending = Pending(xy, colors, order, geometry, job)
+        # (tied to this item: a job ending after the page was deleted calls nothing)
+        job.connect_while(self, job.finished, lambda made: self._worked_out(job, made))
+        job.connect_while(self, job.failed, lambda _: self._worked_out(job, None))
+        assert self._runner is not None
+        self._runner.start(job)
+
+    def _drop_pending(self) -> None:
+        if self.pending is not None:
+            self.pending.job.cancel()
+            self.pending = None
+
+    def _worked_out(self, job: Job, made: Owners | None) -> None:
+        """The job's picture: drawn, with the colours and selection of now (made here
+        where the job failed or the view had no size); made again for the view where
+        it moved meanwhile."""
+        pending = self.pending
+        if pending is None or pending.job is not job or self._stopped:
+            return
+        self.pending = None
+        self._xy, self._colors, self.order = pending.xy, pending.colors, pending.order
+        if made is None:
+            self._rasterize()
+            return
+        self._take(made, pending.geometry)
+        if self._geometry != self._view_geometry():
+            self.schedule()
+
     # -- making the image --------------------------------------------------------------
-    def _view_geometry(self) -> tuple[float, float, float, float, int, int, float]:
+    def _view_geometry(self) -> Geometry:
         """The view's range, its size in device pixels and their ratio to Qt's."""
         (x0, x1), (y0, y1) = self._viewbox.viewRange()
         views = self.scene().views() if self.scene() is not None else []
@@ -242,6 +278,8 @@ class MapRaster(QGraphicsObject):
         return float(x0), float(x1), float(y1), float(y0), width, height, ratio
 
     def _view_moved(self) -> None:
+        if self.pending is not None:  # (a new map's picture: made for the view as it ends)
+            return
         if self._xy is not None and self._geometry != self._view_geometry():
             self._rasterize()
 
@@ -259,39 +297,25 @@ class MapRaster(QGraphicsObject):
         assert self._xy is not None and self.order is not None
         start = time.perf_counter()
         geometry = self._view_geometry()
-        x0, x1, y1, y0, width, height, ratio = geometry
-        dot, _, _, margin = self._sizes(ratio)
-        sx, sy = (x1 - x0) / width, (y1 - y0) / height
-        if sx <= 0 or sy <= 0:
+        dot, _, _, margin = self._sizes(geometry[-1])
+        made = owners(self._xy, self.order.rank, self.order.row_of_rank, geometry, dot, margin)
+        if made is None:
             return
-        wide, high = width + 2 * margin, height + 2 * margin
-        # float32 at 1M points (half the memory and time), from the view's corner rounded
-        # to float32 and corrected by what that rounding moved (zoomed far in, pixels)
-        left, top = np.float32(x0), np.float32(y1)
-        du, dv = margin + (float(left) - x0) / sx, margin + (y1 - float(top)) / sy
-        u = (self._xy[:, 0] - left) * np.float32(1 / sx) + np.float32(du)
-        v = (top - self._xy[:, 1]) * np.float32(1 / sy) + np.float32(dv)
-        inside = (u >= 0) & (u < wide) & (v >= 0) & (v < high)
-        rows: np.ndarray | None = None
-        if not inside.all():  # (zoomed in: only the points in view and near it)
-            rows = np.flatnonzero(inside)
-            u, v = u[rows], v[rows]
-        pixel = v.astype(np.int32) * np.int32(wide) + u.astype(np.int32)
-        owner = np.zeros(wide * high, dtype=np.int32)
-        rank = self.order.rank if rows is None else self.order.rank[rows]
-        np.maximum.at(owner, pixel, rank + np.int32(1))  # the last in the order on top
-        owner = grow(owner.reshape(high, wide), dot)
-        inner = owner[margin : margin + height, margin : margin + width]
-        self._owner = self.order.row_of_rank[inner]  # rows + 1: recoloured by row
-        self._where = (rows, pixel)
+        self._take(made, geometry)
+        busy_ms = 2000 * (time.perf_counter() - start)  # at most half the time when moving
+        self._timer.setInterval(max(REDRAW_MS, round(busy_ms)))
+
+    def _take(self, made: Owners, geometry: Geometry) -> None:
+        """Show the picture ``made`` for ``geometry``, coloured, the selection ringed."""
+        self._owner = made.owner
+        self._where = (made.rows, made.pixel)
+        x0, x1, y1, y0 = geometry[:4]
         self.prepareGeometryChange()
         self.rect = QRectF(x0, y0, x1 - x0, y1 - y0)
         self._geometry = geometry
         self._ring = self._rings()
         self._compose()
         self.images_made += 1
-        busy_ms = 2000 * (time.perf_counter() - start)  # at most half the time when moving
-        self._timer.setInterval(max(REDRAW_MS, round(busy_ms)))
 
     def _rings(self) -> np.ndarray | None:
         """The pixels of the rings around the selected points (None: nothing selected)."""

@@ -38,5 +38,11 @@ def map_showing(qtbot, project, points: MapPoints) -> MapView:
     qtbot.waitExposed(widget)
     widget._set_points(points, keep_view=False)  # as a read of the map does
     widget.recolor()
+    wait_drawn(qtbot, widget)
     qtbot.wait(100)  # (the view's first range changes: made again, throttled)
     return widget
+
+
+def wait_drawn(qtbot, widget: MapView) -> None:
+    """Wait until a new map's picture (many points), worked out by a job, is drawn."""
+    qtbot.waitUntil(lambda: widget.raster.pending is None, timeout=15000)
