@@ -200,8 +200,7 @@ class InsightSwap:
             labels, statuses = self.labels.copy(), self.statuses.copy()
         else:
             labels, statuses = columns.judged
-        for positions, old_labels, old_statuses, _ in reversed(edits):  # as they were
-            labels[positions], statuses[positions] = old_labels, old_statuses
+        _put_back(labels, statuses, edits)
         self._judged = (self.flagged.copy(), labels, statuses)
         looked_at = [e[0] for e in edits if e[3]]
         if looked_at:  # a person looked at these since: their flags go (as apply_columns')
@@ -216,6 +215,52 @@ class InsightSwap:
         for positions in forgotten:  # (their files changed while the values were joined)
             self._forget(positions)
         return True
+
+    def keep_judgement(self, older: InsightSwap) -> None:
+        """This catalog read ``older``'s images again (a rescan's fill-in) and took the
+        same values of the model (:attr:`insights`, or renamed since): what ``older`` knew
+        of the images both hold is kept. The flags judged the labels and statuses of when
+        the values came (or were begun to be joined, the edits noted since put back), not
+        those read now: an image a person relabeled since stays unflagged (it was flagged
+        again until a rescoring), a flag a merge dropped stays dropped, and values
+        forgotten for files a rescan found edited stay forgotten. Nothing when ``older``
+        knew other values."""
+        known = older._judgement_of(self.insights)
+        if known is None or self._judged is None:
+            return
+        flags, labels, statuses, forgotten = known
+        before = older._index.get_indexer(self.ids)
+        shared = np.flatnonzero(before >= 0)
+        was = before[shared]
+        judged_flags, judged_labels, judged_statuses = self._judged
+        if flags is not None:
+            judged_flags[shared] = flags[was]
+        judged_labels[shared], judged_statuses[shared] = labels[was], statuses[was]
+        self.generation += 1
+        self.flagged = judged_flags & np.asarray(
+            (self.labels == judged_labels) & (self.statuses == judged_statuses), dtype=bool
+        )
+        gone = shared[forgotten[was] & (self._insight_row[shared] >= 0)]
+        if len(gone):
+            self._forget(gone)
+
+    def _judgement_of(
+        self, insights: ImageInsights | None
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray] | None:
+        """What this catalog knows of ``insights``' values over its images, if they are
+        those it holds or is joining: their flags (None: as the values have them), the
+        labels and statuses they judged, and where they are forgotten."""
+        join = self._pending
+        if join is not None and _same_values(join.insights, insights):
+            labels, statuses = self.labels.copy(), self.statuses.copy()
+            _put_back(labels, statuses, join.edits)
+            forgotten = np.zeros(len(self.ids), dtype=bool)
+            for positions in join.forgotten:
+                forgotten[positions] = True
+            return None, labels, statuses, forgotten
+        if self._judged is not None and _same_values(self.insights, insights):
+            return (*self._judged, self._insight_row < 0)
+        return None
 
     def forget_insights(self, image_ids: Iterable[int]) -> None:
         """These images' files hold other pictures now (a rescan found them edited or
@@ -293,3 +338,17 @@ class InsightSwap:
             flags = flags & ~agrees
             self.flagged &= ~agrees  # (those not relabeled are not re-read)
         self._judged = (flags, labels, statuses)
+
+
+def _same_values(held: ImageInsights | None, taken: ImageInsights | None) -> bool:
+    """Whether two values of the model are the same values (one may name the classes as
+    renamed since: :meth:`~labeldesk.ml.insights.ImageInsights.with_names`)."""
+    return held is taken or (
+        held is not None and taken is not None and held.flagged is taken.flagged
+    )
+
+
+def _put_back(labels: np.ndarray, statuses: np.ndarray, edits: list[Edit]) -> None:
+    """``labels`` and ``statuses`` as they were before ``edits`` (oldest first)."""
+    for positions, old_labels, old_statuses, _ in reversed(edits):
+        labels[positions], statuses[positions] = old_labels, old_statuses

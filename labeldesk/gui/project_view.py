@@ -240,6 +240,8 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         scroll = self.grid.verticalScrollBar().value()
         if catalog.insights is not self.feed.latest:  # new scores, or renamed, meanwhile
             catalog.set_insights(self.feed.latest)
+        if older is not None:  # what it knew of those scores: a relabel keeps its flag off
+            catalog.keep_judgement(older)
         if len(edited):  # the model judged their old pictures: computed again
             catalog.forget_insights(edited)
             self.feed.refresh(quiet=True)
