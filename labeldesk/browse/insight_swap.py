@@ -1,44 +1,24 @@
 """The model's values in the catalog: taken on the spot (:meth:`InsightSwap.set_insights`)
 or joined off the GUI thread and swapped in (:meth:`InsightSwap.begin_insights` → its
-work in a job → :meth:`InsightSwap.take_insights`), forgotten for files edited since, and
-following classes renamed or merged. Mixed into
+work in a job → :meth:`InsightSwap.take_insights`), forgotten for files edited since,
+following classes renamed or merged, and kept by a catalog that reads the images again
+(:meth:`InsightSwap.keep_judgement`); what a join notes is in
+:mod:`~labeldesk.browse.insight_join`. Mixed into
 :class:`~labeldesk.browse.catalog.ImageCatalog`; Qt-free."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from labeldesk.browse.insight_columns import InsightColumns, insight_columns
+from labeldesk.browse.insight_join import Edit, Join, put_back, same_values
 
 if TYPE_CHECKING:
     from labeldesk.ml.insights import ImageInsights
-
-# what reached some images while values were joined: their positions, their labels and
-# statuses before it, and whether a person changed them (else a class renamed: the
-# labels it will re-read are the same labels under the new name)
-Edit = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
-
-
-@dataclass
-class _Join:
-    """Values being joined off the GUI thread (:meth:`InsightSwap.begin_insights`)."""
-
-    insights: ImageInsights  # (named as the classes are now)
-    token: object = field(default_factory=object)  # the mark of the work begun last
-    # what reached the images since the values were first begun, oldest first, their
-    # labels named as now: the swap puts them back to judge the flags
-    edits: list[Edit] = field(default_factory=list)
-    # the classes changed since the work was begun: it joined the names as they were,
-    # and is refused; begun again (begin_again) with the edits kept
-    stale: bool = False
-    # images a rescan found edited since (forget_insights): the values judged their old
-    # pictures, so they are forgotten again once swapped in
-    forgotten: list[np.ndarray] = field(default_factory=list)
 
 
 class InsightSwap:
@@ -57,7 +37,7 @@ class InsightSwap:
 
     def _no_insights(self) -> None:
         n = len(self.ids)
-        self._pending: _Join | None = None  # values begun off the GUI thread
+        self._pending: Join | None = None  # values begun off the GUI thread
         self.insights: ImageInsights | None = None
         self._insight_row = np.full(n, -1, dtype=np.int64)  # position -> insights row
         self.predicted = np.full(n, None, dtype=object)
@@ -101,7 +81,7 @@ class InsightSwap:
         call, or values taken on the spot (:meth:`set_insights`), makes the swap refused;
         so does a change of the classes, after which :meth:`begin_again` begins it anew,
         the edits kept. A job that failed: :meth:`join_here`."""
-        self._pending = _Join(insights)
+        self._pending = Join(insights)
         return self._begin(self._pending)
 
     def begin_again(self, refused: InsightColumns) -> Callable[[], InsightColumns] | None:
@@ -139,7 +119,7 @@ class InsightSwap:
             raise
         return self.take_insights(columns)
 
-    def _begin(self, join: _Join) -> Callable[[], InsightColumns]:
+    def _begin(self, join: Join) -> Callable[[], InsightColumns]:
         token, insights = join.token, join.insights
         index, classes = self._index, tuple(self.classes)
         labels, statuses = self.labels, self.statuses
@@ -200,7 +180,7 @@ class InsightSwap:
             labels, statuses = self.labels.copy(), self.statuses.copy()
         else:
             labels, statuses = columns.judged
-        _put_back(labels, statuses, edits)
+        put_back(labels, statuses, edits)
         self._judged = (self.flagged.copy(), labels, statuses)
         looked_at = [e[0] for e in edits if e[3]]
         if looked_at:  # a person looked at these since: their flags go (as apply_columns')
@@ -251,14 +231,14 @@ class InsightSwap:
         those it holds or is joining: their flags (None: as the values have them), the
         labels and statuses they judged, and where they are forgotten."""
         join = self._pending
-        if join is not None and _same_values(join.insights, insights):
+        if join is not None and same_values(join.insights, insights):
             labels, statuses = self.labels.copy(), self.statuses.copy()
-            _put_back(labels, statuses, join.edits)
+            put_back(labels, statuses, join.edits)
             forgotten = np.zeros(len(self.ids), dtype=bool)
             for positions in join.forgotten:
                 forgotten[positions] = True
             return None, labels, statuses, forgotten
-        if self._judged is not None and _same_values(self.insights, insights):
+        if self._judged is not None and same_values(self.insights, insights):
             return (*self._judged, self._insight_row < 0)
         return None
 
@@ -338,17 +318,3 @@ class InsightSwap:
             flags = flags & ~agrees
             self.flagged &= ~agrees  # (those not relabeled are not re-read)
         self._judged = (flags, labels, statuses)
-
-
-def _same_values(held: ImageInsights | None, taken: ImageInsights | None) -> bool:
-    """Whether two values of the model are the same values (one may name the classes as
-    renamed since: :meth:`~labeldesk.ml.insights.ImageInsights.with_names`)."""
-    return held is taken or (
-        held is not None and taken is not None and held.flagged is taken.flagged
-    )
-
-
-def _put_back(labels: np.ndarray, statuses: np.ndarray, edits: list[Edit]) -> None:
-    """``labels`` and ``statuses`` as they were before ``edits`` (oldest first)."""
-    for positions, old_labels, old_statuses, _ in reversed(edits):
-        labels[positions], statuses[positions] = old_labels, old_statuses
