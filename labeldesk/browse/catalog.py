@@ -375,10 +375,16 @@ class ImageCatalog(InsightSwap, ModelOrders):
             self._recode(positions)
         return positions
 
-    def edited_since(self, older: ImageCatalog) -> np.ndarray:
+    def positions_in(self, older: ImageCatalog) -> np.ndarray:
+        """Each image's position in ``older`` (-1: not there): a lookup by id, ~0.09 s
+        at a million images (the re-read's job makes it, for :meth:`keep_judgement`)."""
+        return older._index.get_indexer(self.ids)
+
+    def edited_since(self, older: ImageCatalog, before: np.ndarray | None = None) -> np.ndarray:
         """Ids of images in both catalogs whose content (hash) differs: files a rescan
-        found edited in place keep their id, so caches keyed by id must drop them."""
-        before = older._index.get_indexer(self.ids)
+        found edited in place keep their id, so caches keyed by id must drop them
+        (``before``: :meth:`positions_in` ``older``, when made already)."""
+        before = self.positions_in(older) if before is None else before
         kept = np.flatnonzero(before >= 0)
         edited = older.hashes[before[kept]] != self.hashes[kept]
         return self.ids[kept[np.asarray(edited, dtype=bool)]]

@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from labeldesk.browse.catalog import ImageCatalog, StateColumns
+from labeldesk.core.image_frame import image_frame
 from labeldesk.core.project import ImageState
 from tests.browse.test_catalog import fake_insights
 
@@ -27,7 +29,16 @@ def relabel_flagged(project, catalog: ImageCatalog) -> int:
     return position
 
 
-def test_a_catalog_read_again_keeps_the_relabels_and_forgotten_values_of_the_same_scores(project):
+def read_again(project, *, one_gone: bool) -> ImageCatalog:
+    """The project's images read again (``one_gone``: its first image removed since)."""
+    frame = image_frame(project, include_skipped=True)
+    return ImageCatalog(frame.iloc[1:] if one_gone else frame, frame.attrs["classes"])
+
+
+@pytest.mark.parametrize("one_gone", [False, True])
+def test_a_catalog_read_again_keeps_the_relabels_and_forgotten_values_of_the_same_scores(
+    project, one_gone
+):
     older = ImageCatalog.load(project)
     insights = fake_insights(older)
     older.set_insights(insights)
@@ -36,8 +47,9 @@ def test_a_catalog_read_again_keeps_the_relabels_and_forgotten_values_of_the_sam
     forgotten = int(np.flatnonzero(older.flagged)[0])  # a file a rescan found edited
     older.forget_insights([int(older.ids[forgotten])])
 
-    again = ImageCatalog.load(project)
+    again = read_again(project, one_gone=one_gone)
     again.set_insights(insights)
+    relabeled, forgotten = again.positions_of(older.ids[[relabeled, forgotten]])
     assert again.flagged[relabeled] and again.flagged[forgotten]  # (judged afresh)
     again.keep_judgement(older)
     assert not again.flagged[relabeled] and not again.flagged[forgotten]
