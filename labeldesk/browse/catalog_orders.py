@@ -75,6 +75,10 @@ class ModelOrders:
             return None
         return SortKeys(self._orders_of, {s: self._sort_key(s) for s in wanted})
 
+    def order_pending(self, sort: str) -> bool:
+        """Whether showing ``sort`` would sort by a model value here (its order not kept)."""
+        return sort in MODEL_SORTS and self.insights is not None and sort not in self._orders
+
     def take_orders(self, keys: SortKeys, orders: Mapping[str, np.ndarray]) -> bool:
         """Keep ``orders`` (:func:`sort_orders` of ``keys``) unless the values they sort
         changed since ``keys`` were made; whether they were kept."""

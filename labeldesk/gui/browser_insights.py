@@ -66,6 +66,7 @@ class BrowserInsights:
         _detail_stale: bool
         _insights_seen: bool
         _sorting: Job | None  # the first scores' order being made (sort_ahead.sort_when_made)
+        chosen_sort: sort_ahead.ChosenSort
         _awaiting_scores: set[str]
         embedding: bool  # Compute embeddings runs (see set_embedding)
         embedded_run: str  # its vectors are being scored: "whole", "stopped", "" (none)
@@ -234,6 +235,7 @@ class BrowserInsights:
                 view, self.runner, catalog, wanted.sort, lambda: self._sorted(catalog, wanted)
             )
             self._sorting = sorting
+            self.chosen_sort.made_by(sorting)  # (a sort chosen meanwhile waits for it too)
             if sorting is None:
                 self.apply_filter(wanted)
             else:
@@ -243,7 +245,8 @@ class BrowserInsights:
         self._insights_seen = True
         self.restoring.resume(before, settled=self._settled())
         if sorting is None:  # (else that job makes them)
-            order_ahead(view, self.runner, catalog)  # the model's sorts, made before chosen
+            # the model's sorts, made before chosen
+            self.chosen_sort.made_by(order_ahead(view, self.runner, catalog))
 
     def _show_scores(self) -> None:
         """The rows as they are with new values: the badges, counts and detail."""
@@ -253,9 +256,12 @@ class BrowserInsights:
 
     def _sorted(self, catalog: ImageCatalog, wanted: ImageFilter) -> None:
         """The order the first scores' filter waited for was made (or its job ended):
-        the grid shows it, unless the person chose another filter meanwhile."""
+        the grid shows it, unless the person chose another filter meanwhile (a sort chosen
+        meanwhile is shown by :class:`~labeldesk.gui.sort_ahead.ChosenSort`)."""
         self._sorting = None
         if self._closed or self.model.catalog is not catalog or self.model.image_filter != wanted:
+            return
+        if self.chosen_sort.waiting is not None:
             return
         before = self.model.rows_to_ids(self.grid.selected_rows())
         self.apply_filter(wanted)  # (sorted here only if newer values came meanwhile)

@@ -110,6 +110,10 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         self.restoring = ImageRestore(self.grid, self.model)  # a reopened project's image
         self._insights_seen = False  # the first scores (or None) arrived
         self._sorting: Job | None = None  # the order they wait for, being made (a job)
+        # a model sort chosen while its order is made: shown when made (not sorted here)
+        self.chosen_sort = sort_ahead.ChosenSort(
+            self, lambda wanted: None if self._closed else self.apply_filter(wanted)
+        )
         self._awaiting_scores: set[str] = set()  # paths added with embeddings, not scored
         self.embedding = False  # Compute embeddings runs (set by the window's jobs)
         self.embedded_run = ""  # a run ended, its vectors being scored (embedding_ended)
@@ -252,7 +256,8 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
             catalog.forget_insights(edited)
             self.feed.refresh(quiet=True)
         self.model.set_catalog(catalog)
-        sort_ahead.order_ahead(self, self.runner, catalog)  # the model's sorts, made before chosen
+        # the model's sorts, made before chosen
+        self.chosen_sort.made_by(sort_ahead.order_ahead(self, self.runner, catalog))
         self.labeling.sync_classes()  # a class edit made while it read stays too
         changed, self._changed_in_fill = sorted(self._changed_in_fill), set()
         self.rows.refresh(changed)  # edits made while it read stay
@@ -299,6 +304,9 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         self.grid.setFocus()
 
     def apply_filter(self, wanted: ImageFilter) -> None:
+        shown = self.model.image_filter
+        if self.model.catalog is not None and self.chosen_sort.wait(self.catalog, shown, wanted):
+            return  # (the grid keeps its order until the job made the one chosen)
         self.model.set_filter(wanted)
         self._selection = wanted if wanted.selection else None
         self._count_selection()
@@ -337,7 +345,8 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
             return
         current = self.grid.currentIndex()
         on = int(self.model.rows_to_ids([current.row()])[0]) if current.isValid() else None
-        self.apply_filter(self.model.image_filter)  # counts again: the line hides
+        # counts again: the line hides (a sort chosen meanwhile still waits for its order)
+        self.apply_filter(self.chosen_sort.waiting or self.model.image_filter)
         row = self.model.row_of_id(on) if on is not None else -1
         if row >= 0:
             self.grid.select_row(row)

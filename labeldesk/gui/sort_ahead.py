@@ -7,16 +7,19 @@ soon as the catalog has the values: the choice then finds its order made. A sort
 before the values came (kept from the last session, say) waits for its order the same
 way (:func:`sort_when_made`: the grid shows its rows as they are until then), and the
 re-read of every image makes them with the values it joins (:func:`make_orders`). A
-choice made after the values came but before the job ends sorts on the spot, as before;
-the same order either way (:func:`~labeldesk.browse.sort_orders.sort_order`)."""
+sort the person chooses after the values came but before the job ends waits for it too
+(:class:`ChosenSort`: the grid keeps its order, the Sort control shows the choice); the
+same order either way (:func:`~labeldesk.browse.sort_orders.sort_order`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject
 
 from labeldesk.browse.catalog import ImageCatalog
+from labeldesk.browse.image_records import ImageFilter
 from labeldesk.browse.sort_orders import MODEL_SORTS, SortKeys, sort_orders
 from labeldesk.gui.workers import Job, JobRunner
 
@@ -70,3 +73,43 @@ def make_orders(catalog: ImageCatalog) -> None:
     other thread sees it), where it is big enough for them to be made ahead."""
     if len(catalog) >= AHEAD_MIN_IMAGES and (keys := catalog.sort_keys()) is not None:
         catalog.take_orders(keys, sort_orders(keys))
+
+
+class ChosenSort:
+    """A model sort chosen while the job making its order runs is shown when the job
+    ends (at a million images, sorted on the spot it held the GUI thread 0.1-0.3 s):
+    until then the grid keeps its order and the sidebar shows the choice. Only a change
+    of the sort waits; any other filter change is shown at once (and drops the wait)."""
+
+    def __init__(self, owner: QObject, show: Callable[[ImageFilter], None]) -> None:
+        self._owner, self._show = owner, show
+        self._job: Job | None = None  # the latest job making the model's orders
+        self.waiting: ImageFilter | None = None  # the filter chosen, shown when it ends
+
+    def made_by(self, job: Job | None) -> None:
+        """``job`` (when one was started) makes the model's orders: choices wait for it."""
+        if job is not None:
+            self._job = job
+
+    def wait(self, catalog: ImageCatalog, shown: ImageFilter, wanted: ImageFilter) -> bool:
+        """Whether ``wanted`` (``shown``: the grid's filter) waits for the job's order."""
+        base = self.waiting or shown
+        job = self._job
+        if (
+            job is None
+            or not job.running
+            or len(catalog) < AHEAD_MIN_IMAGES
+            or not catalog.order_pending(wanted.sort)
+            or replace(wanted, sort=base.sort) != base
+        ):
+            self.waiting = None
+            return False
+        if self.waiting is None:
+            job.connect_while(self._owner, job.ended, self._ended)
+        self.waiting = wanted
+        return True
+
+    def _ended(self) -> None:
+        wanted, self.waiting = self.waiting, None
+        if wanted is not None:  # (shown again: a newer job's order may be awaited)
+            self._show(wanted)

@@ -93,3 +93,40 @@ def test_the_images_read_again_come_with_the_orders_by_score(
     qtbot.waitUntil(lambda: view.catalog is not before and not view.runner.active, timeout=20000)
     assert len(view.catalog) not in gui_thread_sorts
     assert view.model.positions(np.arange(view.model.rowCount())).tolist() == expected
+
+
+def test_a_sort_chosen_while_its_order_is_made_waits_for_the_job(
+    qtbot, scored_view, gui_thread_sorts, monkeypatch
+):
+    """Sorted by confidence a moment after new scores came, before the job making the
+    orders ended: the choice sorted a million images on the GUI thread (0.1-0.3 s). It
+    waits for the job instead, the grid in its order and the Sort control showing it."""
+    view = scored_view
+    catalog = view.catalog
+    expected = catalog.filter(ImageFilter(sort="confidence")).tolist()
+    shown_before = view.model.positions(np.arange(view.model.rowCount())).tolist()
+    assert shown_before != expected  # (in path order)
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    gate, begun, sorting = threading.Event(), threading.Event(), sort_ahead.sort_orders
+
+    def held_sort(keys):  # the job's sort waits: the person chooses meanwhile
+        begun.set()
+        assert gate.wait(10)
+        return sorting(keys)
+
+    monkeypatch.setattr(sort_ahead, "sort_orders", held_sort)
+    view._insights_updated(catalog.insights)  # new scores: their orders made by a job
+    qtbot.waitUntil(begun.is_set, timeout=10000)
+    gui_thread_sorts.clear()
+    view.sidebar.select_sort("confidence")
+    assert len(catalog) not in gui_thread_sorts  # the window sorted nothing itself
+    assert view.model.positions(np.arange(view.model.rowCount())).tolist() == shown_before
+    assert view.sidebar.current_filter().sort == "confidence"
+    view.sidebar.select_sort("outlier")  # chosen again while it waits: the latest is shown
+    view.sidebar.select_sort("confidence")
+    assert len(catalog) not in gui_thread_sorts
+    gate.set()
+    qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+    assert view.model.positions(np.arange(view.model.rowCount())).tolist() == expected
+    assert view.model.image_filter.sort == "confidence"
+    assert len(catalog) not in gui_thread_sorts
