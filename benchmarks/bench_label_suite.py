@@ -215,7 +215,7 @@ from suite_views import (  # noqa: E402
     size_view,
 )
 
-from labeldesk.ml import predictions, probe  # noqa: E402
+from labeldesk.ml import out_of_sample, probe  # noqa: E402
 from labeldesk.ml.pixel_view import PROBE_C as PIXEL_C  # noqa: E402
 from labeldesk.ml.pixel_view import PROBE_DIMS as PIXEL_DIMS  # noqa: E402
 from labeldesk.ml.pixel_view import VERSION as PIXEL_VERSION  # noqa: E402
@@ -295,7 +295,7 @@ def probs_with(
     """The project's predictions with ``clean_rounds`` of cleaning (suspects counted with
     clear disagreements at ``ratio``), on the set's vectors (or a feature view from
     :func:`feature_views`); ``gated``: only where the project cleans (enough labels per
-    class, predictions.enough_to_clean), as the project does; otherwise always.
+    class, out_of_sample.enough_to_clean), as the project does; otherwise always.
     ``stable``: folds from a number fixed
     per image (probe.stable_folds, as the project makes them from content hashes), drawn
     by the run's seed."""
@@ -305,10 +305,10 @@ def probs_with(
         return clean_rounds if not gated or enough_to_clean(run.labels, trainable) else 0
 
     def probs(s: EmbeddedSet, given: np.ndarray, seed: int) -> np.ndarray:
-        predictions.CLEAN_CLEAR_RATIO = ratio
-        predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS if gated else 0
+        out_of_sample.CLEAN_CLEAR_RATIO = ratio
+        out_of_sample.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS if gated else 0
         probe.C_REG = C_REG if c_reg is None else c_reg
-        predictions.PIXEL_C = pixel_c
+        out_of_sample.PIXEL_C = pixel_c
         vectors = s.vectors if not view else VIEWS[(s.name.split(":")[0], view)][set_rows(s)]
         trainable = (given >= 0) & (np.array(s.splits) == "train")
         sims, rows = knn_graph(vectors, KNN_K)
@@ -321,10 +321,10 @@ def probs_with(
             vectors, given, trainable, len(s.classes), sims, rows, seed=seed,
             clean_rounds=clean_rounds, pixels=pixel_rows, fold_keys=keys,
         )  # fmt: skip
-        predictions.CLEAN_CLEAR_RATIO = CLEAN_CLEAR_RATIO
-        predictions.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS
+        out_of_sample.CLEAN_CLEAR_RATIO = CLEAN_CLEAR_RATIO
+        out_of_sample.CLEAN_MIN_PER_CLASS = CLEAN_MIN_PER_CLASS
         probe.C_REG = C_REG
-        predictions.PIXEL_C = PIXEL_C
+        out_of_sample.PIXEL_C = PIXEL_C
         return out
 
     def key(run: Run) -> str:

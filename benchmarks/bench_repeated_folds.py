@@ -82,7 +82,7 @@ from bench_flag_count import plant_noise  # noqa: E402
 from embedded_sets import EmbeddedSet  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
-from labeldesk.ml import predictions  # noqa: E402
+from labeldesk.ml import out_of_sample  # noqa: E402
 from labeldesk.ml.predictions import KNN_K, out_of_sample_probs  # noqa: E402
 from labeldesk.ml.probe import ProbeOutput  # noqa: E402
 from labeldesk.ml.search import knn_graph  # noqa: E402
@@ -98,18 +98,18 @@ def averaged_probe(extra: list[np.ndarray]) -> Iterator[None]:
     """Every probe fit of the pipeline averaged over its own fold keys and ``extra``
     key arrays (each a number per row, other draws); a row is out of fold when it is in
     every draw."""
-    shipped = predictions.probe_probabilities
+    shipped = out_of_sample.probe_probabilities
 
     def probe(*args: Any, fold_keys: np.ndarray | None = None, **kwargs: Any) -> ProbeOutput:
         outs = [shipped(*args, fold_keys=k, **kwargs) for k in (fold_keys, *extra)]
         oof = np.logical_and.reduce([o.out_of_fold for o in outs])
         return ProbeOutput(np.mean([o.probs for o in outs], axis=0), oof)
 
-    predictions.probe_probabilities = probe  # type: ignore[assignment]
+    out_of_sample.probe_probabilities = probe  # type: ignore[assignment]
     try:
         yield
     finally:
-        predictions.probe_probabilities = shipped
+        out_of_sample.probe_probabilities = shipped
 
 
 class Scorer:

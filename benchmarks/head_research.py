@@ -120,7 +120,7 @@ import bench_label_suite as suite  # noqa: E402
 from suite_metrics import print_table, ranking, worst_cases  # noqa: E402
 from suite_views import pixel_views  # noqa: E402
 
-from labeldesk.ml import predictions, probe  # noqa: E402
+from labeldesk.ml import out_of_sample, probe  # noqa: E402
 from labeldesk.quality import label_quality_scores  # noqa: E402
 
 CEILING_GROUPS = (("imbalanced", 0.05), ("pairs", 0.2), ("imbalanced", 0.2))
@@ -261,7 +261,7 @@ HEADS: dict[str, Callable[..., Model] | None] = {
 FINAL_ONLY = {"mlp-final", "ens-final"}  # stage 2 only: where the project cleans, the first
 # call cleans
 ORIGINAL_FIT, ORIGINAL_PREDICT = probe._fit, probe._predict
-ORIGINAL_PROBS = predictions.probe_probabilities
+ORIGINAL_PROBS = out_of_sample.probe_probabilities
 
 
 @contextmanager
@@ -293,7 +293,7 @@ def head_in_place(name: str, seed: int) -> Iterator[None]:
         if c_reg is not None or (id(args[0]) != embedding[0] and not pixels_too):
             return ORIGINAL_PROBS(*args, c_reg=c_reg, **kwargs)  # the pixel view's probe
         calls[0] += 1
-        cleaning = calls[0] == 1 and predictions.enough_to_clean(args[1], args[2])
+        cleaning = calls[0] == 1 and out_of_sample.enough_to_clean(args[1], args[2])
         if name.removesuffix("+px") in FINAL_ONLY and cleaning:
             return ORIGINAL_PROBS(*args, **kwargs)
         probe._fit, probe._predict = fit, predict  # type: ignore[assignment]
@@ -302,11 +302,11 @@ def head_in_place(name: str, seed: int) -> Iterator[None]:
         finally:
             probe._fit, probe._predict = ORIGINAL_FIT, ORIGINAL_PREDICT
 
-    predictions.probe_probabilities = probs  # type: ignore[assignment]
+    out_of_sample.probe_probabilities = probs  # type: ignore[assignment]
     try:
         yield
     finally:
-        predictions.probe_probabilities = ORIGINAL_PROBS
+        out_of_sample.probe_probabilities = ORIGINAL_PROBS
 
 
 # The pixel view's probe is called with c_reg=None (pixel_view.PROBE_C), so session 45's
@@ -357,11 +357,11 @@ def noise_estimate(inner: suite.ProbMethod) -> suite.ProbMethod:
                 masks.append(kwargs["fit_mask"] & args[2] & (args[1] >= 0))
             return ORIGINAL_PROBS(*args, **kwargs)
 
-        predictions.probe_probabilities = capture  # type: ignore[assignment]
+        out_of_sample.probe_probabilities = capture  # type: ignore[assignment]
         try:
             inner(s, given, seed)
         finally:
-            predictions.probe_probabilities = ORIGINAL_PROBS
+            out_of_sample.probe_probabilities = ORIGINAL_PROBS
         if len(masks) < 2:
             return np.array([[np.nan]])
         return np.array([[1 - masks[1].sum() / max(masks[0].sum(), 1)]])

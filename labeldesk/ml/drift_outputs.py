@@ -184,7 +184,8 @@ def model_outputs(
 
     from .drift_predictions import project_side
     from .drift_sample import MAX_PROBE_ROWS, stratified_sample
-    from .predictions import KNN_WEIGHT, knn_votes, training_mask
+    from .out_of_sample import KNN_WEIGHT, knn_votes
+    from .predictions import training_mask
     from .probe import probe_probabilities
 
     classes = project.classes()

@@ -105,14 +105,8 @@ def _computed(
 ) -> tuple[str, np.ndarray, np.ndarray]:
     """(evaluation source, its rows, the probabilities of ``reference`` then those rows),
     as :func:`~.predictions.project_predictions` (plain) would give them."""
-    from .predictions import (
-        KNN_WEIGHT,
-        fold_keys,
-        knn_votes,
-        one_blas_thread,
-        reduced_features,
-        training_mask,
-    )
+    from .out_of_sample import KNN_WEIGHT, knn_votes, one_blas_thread, reduced_features
+    from .predictions import fold_keys, training_mask
     from .probe import fit_probe
     from .store import vectors_for_every_row
 

@@ -11,6 +11,7 @@ import pytest
 import labeldesk.ml.drift as drift
 import labeldesk.ml.drift_predictions as drift_predictions
 import labeldesk.ml.neighbors as neighbors
+import labeldesk.ml.out_of_sample as out_of_sample
 import labeldesk.ml.predictions as predictions
 from labeldesk.ml.drift import drift_report
 from labeldesk.ml.store import (
@@ -93,7 +94,7 @@ def test_a_first_check_predicts_the_compared_rows_only_with_the_same_figures(
     assert _outputs(rows_only) == _outputs(full)
     assert not list(embeddings_dir(project).rglob("predictions-plain-*.npz"))
     # cached: the next check reads them (no neighbour searched, no probe fitted)
-    monkeypatch.setattr(predictions, "reduced_features", _refused)
+    monkeypatch.setattr(out_of_sample, "reduced_features", _refused)
     monkeypatch.setattr(drift_predictions, "neighbours_of", _refused)
     assert _outputs(drift_report(project, folder, **RUN)) == _outputs(full)
 
@@ -126,7 +127,7 @@ def test_a_relabel_keeps_the_cache_and_the_outputs_follow_the_labels(project, fo
     project.set_labels({p: "c0" for p in images})  # back
     drift_report(project, folder, **RUN)  # the labels before again
     with monkeypatch.context() as trap:
-        trap.setattr(predictions, "reduced_features", _refused)
+        trap.setattr(out_of_sample, "reduced_features", _refused)
         trap.setattr(drift_predictions, "neighbours_of", _refused)
         assert _outputs(drift_report(project, folder, **RUN)) == before
         project.set_labels({p: "c1" for p in images})  # and the relabel's

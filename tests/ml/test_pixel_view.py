@@ -13,9 +13,9 @@ from PIL import Image
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.indexed_files import thumbnail_path
+from labeldesk.ml import out_of_sample, predictions_cache
 from labeldesk.ml import pixel_view as pv
 from labeldesk.ml import predictions as pred_mod
-from labeldesk.ml import predictions_cache
 from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.predictions import KNN_K, out_of_sample_probs, project_predictions
 from labeldesk.ml.search import knn_graph
@@ -206,7 +206,7 @@ def test_too_few_labels_decode_no_thumbnails(pixel_project, monkeypatch):
     """Below the bar (CLEAN_MIN_PER_CLASS labels per class) out_of_sample_probs drops
     the pixels; project_predictions still builds the view first: every thumbnail decoded
     (0.3-0.8 ms each, minutes at 200k), the cache read and written, for nothing."""
-    monkeypatch.setattr(pred_mod, "CLEAN_MIN_PER_CLASS", 1000)  # 45 a class: too few
+    monkeypatch.setattr(out_of_sample, "CLEAN_MIN_PER_CLASS", 1000)  # 45 a class: too few
     decoded = []
     real = pv.read_pixels
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 
-from labeldesk.ml import predictions, probe
-from labeldesk.ml.predictions import out_of_sample_probs
+from labeldesk.ml import out_of_sample, probe
+from labeldesk.ml.out_of_sample import out_of_sample_probs
 
 
 def copying_reduce(features: np.ndarray, dims: int = probe.PCA_DIMS, seed: int = 0):
@@ -61,7 +61,7 @@ def test_the_predictions_are_the_ones_the_copying_pca_gave(monkeypatch):
     sims = np.ones((700, 1), dtype=np.float32)
     near = ((np.arange(700) + 1) % 700)[:, None]
     probs, oof = out_of_sample_probs(x, labels, trainable, 4, sims, near)
-    monkeypatch.setattr(predictions, "reduce", copying_reduce)
+    monkeypatch.setattr(out_of_sample, "reduce", copying_reduce)
     old_probs, old_oof = out_of_sample_probs(x, labels, trainable, 4, sims, near)
     np.testing.assert_array_equal(oof, old_oof)
     np.testing.assert_allclose(probs, old_probs, rtol=0, atol=1e-12)

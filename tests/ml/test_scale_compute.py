@@ -9,7 +9,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from labeldesk.ml import pca_chunks, predictions, probe, store
+from labeldesk.ml import out_of_sample, pca_chunks, probe, store
 from labeldesk.ml.backbones import ModelIdentity
 from labeldesk.ml.strategies import auto
 from labeldesk.ml.strategies.base import QueryContext
@@ -65,19 +65,19 @@ def test_out_of_sample_probs_reduces_once_for_both_rounds(monkeypatch, big):
     x, truth = blobs(600, 40, k=3, seed=3)
     calls = []
     name = "pca_reduce" if big else "reduce"
-    real = getattr(predictions, name)
+    real = getattr(out_of_sample, name)
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(predictions, name, counted)
-    monkeypatch.setattr(predictions, "PCA_FIT_MAX", 300 if big else 10_000)
+    monkeypatch.setattr(out_of_sample, name, counted)
+    monkeypatch.setattr(out_of_sample, "PCA_FIT_MAX", 300 if big else 10_000)
     sims = np.zeros((len(x), 3), np.float32)
     rows = np.full((len(x), 3), -1)
     train = np.ones(len(x), bool)
-    probs, oof = predictions.out_of_sample_probs(x, truth, train, 3, sims, rows, clean_rounds=1)
-    assert predictions.enough_to_clean(truth, train)  # so there were two rounds
+    probs, oof = out_of_sample.out_of_sample_probs(x, truth, train, 3, sims, rows, clean_rounds=1)
+    assert out_of_sample.enough_to_clean(truth, train)  # so there were two rounds
     assert len(calls) == 1 and oof.all()
     assert (probs.argmax(1) == truth).mean() > 0.9
 
@@ -89,13 +89,13 @@ def test_knn_votes_match_a_plain_loop():
     sims = rng.uniform(0.5, 1.0, (n, k)).astype(np.float32)
     labels = rng.integers(-1, c, n)
     trainable = rng.random(n) < 0.7
-    votes, evidence = predictions.knn_votes(sims, rows, labels, trainable, c, k=k)
+    votes, evidence = out_of_sample.knn_votes(sims, rows, labels, trainable, c, k=k)
     for i in range(n):
         want = np.zeros(c)
         voters = 0
         for s, r in zip(sims[i], rows[i], strict=True):
             if r >= 0 and trainable[r]:
-                want[max(labels[r], 0)] += np.exp((s - 1) / predictions.KNN_TEMPERATURE)
+                want[max(labels[r], 0)] += np.exp((s - 1) / out_of_sample.KNN_TEMPERATURE)
                 voters += 1
         want = want / want.sum() if want.sum() > 0 else np.full(c, 1 / c)
         np.testing.assert_allclose(votes[i], want, rtol=1e-6)
@@ -175,15 +175,15 @@ def test_the_probe_fits_with_one_blas_thread(monkeypatch):
     from threadpoolctl import threadpool_info
 
     seen = []
-    real = predictions.probe_probabilities
+    real = out_of_sample.probe_probabilities
 
     def recording(*args, **kwargs):
         seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(predictions, "probe_probabilities", recording)
+    monkeypatch.setattr(out_of_sample, "probe_probabilities", recording)
     x, truth = blobs(400, 20, k=3, seed=7)
     sims = np.zeros((len(x), 3), np.float32)
     rows = np.full((len(x), 3), -1)
-    predictions.out_of_sample_probs(x, truth, np.ones(len(x), bool), 3, sims, rows)
+    out_of_sample.out_of_sample_probs(x, truth, np.ones(len(x), bool), 3, sims, rows)
     assert seen and all(threads <= {1} for threads in seen)
