@@ -16,6 +16,7 @@ from typing import Protocol
 
 from .display import counted
 from .errors import LabelFileError
+from .json_shown import quoted
 
 EMPTY_LABELS_FLAG = "--empty-labels"
 
@@ -27,6 +28,7 @@ class LabelFile(Protocol):  # (:class:`.label_read.LabelFile`, which reads this 
     empty_labels: int  # of them, those whose label cell is empty
     filled_columns: list[str]  # (only when every label cell is empty)
     empty_labels_ok: bool
+    json: bool  # read from JSON: its names are quoted as JSON writes them
 
 
 class FilledColumns:
@@ -44,22 +46,22 @@ class FilledColumns:
         """Note a row's ``cells``; whether no further row needs to be seen."""
         width = len(cells)
         label = self._label
-        if label is not None and label < width and _has_value(cells[label]):
+        if label is not None and label < width and has_value(cells[label]):
             return True  # (the label column has a label: no column needs naming)
-        filled = [i for i in self._empty if i < width and _has_value(cells[i])]
+        filled = [i for i in self._empty if i < width and has_value(cells[i])]
         self._empty.difference_update(filled)
         return not self._empty
 
     def see_column(self, i: int, cells: Iterable[object]) -> None:
         """``cells`` are column ``i``'s (a table read by column)."""
-        if i in self._empty and any(_has_value(cell) for cell in cells):
+        if i in self._empty and any(has_value(cell) for cell in cells):
             self._empty.discard(i)
 
     def names_filled(self) -> list[str]:
         return [name for i, name in enumerate(self.names) if i not in self._empty]
 
 
-def _has_value(cell: object) -> bool:
+def has_value(cell: object) -> bool:
     return cell is not None and (not isinstance(cell, str) or bool(cell.strip()))
 
 
@@ -83,13 +85,14 @@ def refuse_empty_label_column(found: LabelFile) -> None:
     if found.empty_labels_ok or not all_labels_empty(found):
         return
     filled = [name for name in found.filled_columns if name != found.label_column]
-    shown = ", ".join(repr(name[:60]) for name in filled[:20])
+    shown = ", ".join(quoted(name[:60], found.json) for name in filled[:20])
     more = f" and {len(filled) - 20} more" if len(filled) > 20 else ""
     holding = f"the columns with values are {shown}{more}" if filled else "no column has values"
+    column = quoted(found.label_column, found.json)
     raise LabelFileError(
         found.source,
         [
-            f"the label column {found.label_column!r} is empty in all {found.label_rows:,} "
+            f"the label column {column} is empty in all {found.label_rows:,} "
             f"rows: reading it would unlabel every image they name; {holding} (name the "
             f"label column with "
             f"--label-column COL, or give {EMPTY_LABELS_FLAG} to unlabel them)"
@@ -104,6 +107,6 @@ def empty_labels_note(found: LabelFile) -> str:
     if not found.label_column or not rows or empty * 2 <= rows:
         return ""
     return (
-        f"the label column {found.label_column!r} is empty in {empty:,} of "
+        f"the label column {quoted(found.label_column, found.json)} is empty in {empty:,} of "
         f"{counted(rows, 'row')}: those rows unlabel their images"
     )

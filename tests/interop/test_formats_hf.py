@@ -198,7 +198,7 @@ def test_metadata_csv_with_a_named_label_column(tmp_path):
 
 def test_a_jsonl_without_a_label_key_names_its_keys(tmp_path):
     root = dataset(tmp_path / "ds", {"metadata.jsonl": '{"file_name": "a.png", "text": "hi"}\n'})
-    with pytest.raises(LabelFileError, match=r"no label key.*'file_name', 'text'"):
+    with pytest.raises(LabelFileError, match=r'no label key.*"file_name", "text"'):
         read_labels(root)
 
 

@@ -27,10 +27,13 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+from dataclasses import replace
 from pathlib import Path
 
+from labeldesk.core.empty_labels import has_value
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.file_kinds import is_present
+from labeldesk.core.json_shown import quoted
 from labeldesk.core.label_file_formats import (
     LABEL_COLUMNS,
     decode,
@@ -99,9 +102,9 @@ def read_metadata(path: Path, options: ImportOptions) -> LabelFile:
         found = _read_one(files[0], options)
         place = files[0].parent.relative_to(root).as_posix()
         rows, problems, refused = _placed(found, "" if place == "." else place, files[0].parent)
-        result = LabelFile(str(path), rows, problems, found.unit, refused=refused)
-        result.status_note = found.status_note
-        return _by_content(result, root)
+        # (the file's other findings kept: its quoting, its label column's empty cells)
+        placed = replace(found, source=str(path), rows=rows, problems=problems, refused=refused)
+        return _by_content(placed, root)
     return _by_content(_several(root, files, options), root)
 
 
@@ -129,9 +132,10 @@ def _several(root: Path, files: list[Path], options: ImportOptions) -> LabelFile
     of the same line with it); a problem names its file and line there too."""
     combined = LabelFile(str(root), [], [], "row")
     offset = 0
-    for file in files:
+    found_all = [_read_one(file, options) for file in files]
+    _label_columns(combined, found_all)
+    for file, found in zip(files, found_all, strict=True):
         place = file.parent.relative_to(root).as_posix()
-        found = _read_one(file, options)
         rows, problems, refused = _placed(found, "" if place == "." else place, file.parent)
         combined.rows.extend(row._replace(line=row.line + offset) for row in rows)
         combined.refused.extend((line + offset, named) for line, named in refused)
@@ -145,6 +149,20 @@ def _several(root: Path, files: list[Path], options: ImportOptions) -> LabelFile
         lines = [row.line for row in rows] + [line for line, _ in problems + refused]
         offset += max([*lines, 0])
     return combined
+
+
+def _label_columns(combined: LabelFile, found_all: list[LabelFile]) -> None:
+    """What ``combined`` says of its files' label columns: quoted as JSON when every file
+    is JSON lines, and counted together, so that a label column empty in every row of
+    every file is refused (:mod:`labeldesk.core.empty_labels`) as one file's is."""
+    combined.json = all(found.json for found in found_all)
+    combined.label_column = next((f.label_column for f in found_all if f.label_column), "")
+    combined.label_rows = sum(found.label_rows for found in found_all)
+    combined.empty_labels = sum(found.empty_labels for found in found_all)
+    filled = (name for found in found_all for name in found.filled_columns)
+    combined.filled_columns = list(dict.fromkeys(filled))
+    notes = (note for found in found_all for note in found.column_notes)
+    combined.column_notes = list(dict.fromkeys(notes))
 
 
 def _one_per_folder(files: list[Path]) -> None:
@@ -169,7 +187,26 @@ def _read_one(file: Path, options: ImportOptions) -> LabelFile:
         return checked_rows(parse_csv(text, source, columns), source)
     if columns.label is None:
         columns = columns._replace(label=_label_key(text, source))
-    return checked_rows(parse_json_lines(text, source, columns), source)
+    found = checked_rows(parse_json_lines(text, source, columns), source)
+    found.label_column = columns.label or ""  # (a key of every row, as a table's column)
+    if found.label_rows == found.empty_labels > 0:  # (read only then: for the error, which
+        # keys hold values; a file of one row too, as one of several metadata files)
+        found.filled_columns = _filled_keys(text)
+    return found
+
+
+def _filled_keys(text: str) -> list[str]:
+    """The keys of a JSON lines file with a value (not null, not blank text) in some
+    object, in the order they are first met."""
+    filled: dict[str, None] = {}
+    for line in text_lines(text):
+        try:
+            item = json.loads(line) if line.strip() else None
+        except (ValueError, RecursionError):
+            continue  # (its problem is the parser's)
+        if isinstance(item, dict):
+            filled.update((str(k), None) for k, v in item.items() if has_value(v))
+    return list(filled)
 
 
 def _label_key(text: str, source: str) -> str:
@@ -183,7 +220,7 @@ def _label_key(text: str, source: str) -> str:
     lowered = [str(key).strip().lower() for key in keys]
     found = next((name for name in LABEL_COLUMNS if name in lowered), None)
     if found is None and keys:
-        shown = ", ".join(repr(key) for key in keys[:20])
+        shown = ", ".join(quoted(str(key), True) for key in keys[:20])
         raise LabelFileError(
             source, [f"line 1: no label key; name it with --label-column (keys: {shown})"]
         )
@@ -215,7 +252,10 @@ def _placed(
         path = _within(place, row.path, folder)
         if path is None:
             problems.append(
-                (row.line, f"file_name {row.path!r} must be a path relative to its folder")
+                (
+                    row.line,
+                    f"file_name {found.quoted(row.path)} must be a path relative to its folder",
+                )
             )
             continue
         if unread and not row.split:  # dev/metadata.jsonl: a split LabelDesk does not read
