@@ -26,7 +26,7 @@ from labeldesk.cli._base import (
 from labeldesk.core.display import counted
 from labeldesk.core.empty_labels import EMPTY_LABELS_FLAG, empty_labels_note
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_file_formats import rows_named, unusable_rows_note
+from labeldesk.core.label_notes import rows_named, unusable_rows_note
 
 if TYPE_CHECKING:
     from labeldesk.core.label_files import LabelFile
@@ -183,8 +183,8 @@ def describe_unusable(unusable: list[str]) -> list[str]:
 
 
 def cmd_import(args: argparse.Namespace) -> Output:
-    from labeldesk.core.label_file_formats import by_name_notice, old_names_note
     from labeldesk.core.label_files import apply_label_rows
+    from labeldesk.core.label_notes import by_name_notice, old_names_note
 
     skipped: list[str] | None = [] if args.skip_bad_rows else None
     with open_existing(args.project) as project, TerminalProgress() as progress:

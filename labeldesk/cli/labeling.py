@@ -62,8 +62,9 @@ def cmd_label(args: argparse.Namespace) -> Output:
     from labeldesk.cli.imports import describe_unusable, reading_notes, unknown_classes_advised
     from labeldesk.core.classes import class_name_problem
     from labeldesk.core.errors import CaseTwinError, LabelFileError, UnknownClassError
-    from labeldesk.core.label_file_formats import Columns, old_names_note
+    from labeldesk.core.label_file_formats import Columns
     from labeldesk.core.label_files import apply_label_rows, read_label_file
+    from labeldesk.core.label_notes import old_names_note
 
     columns = Columns(args.path_column, args.label_column, args.split_column)
     if any(columns) and not args.csv:  # (a column of PATH LABEL means nothing)

@@ -4,12 +4,13 @@ Only the shape of the file is judged here: whether it is text, CSV or JSON, and 
 record starts. A problem that makes the whole file unreadable raises
 :class:`~labeldesk.core.errors.LabelFileError` at once; a problem with one record is
 returned with that record's line (or JSON entry number), so every one can be listed.
-JSON documents and JSON lines are read into records by :mod:`.label_json`.
+JSON documents and JSON lines are read into records by :mod:`.label_json`; the file's bytes
+are read and decoded by :mod:`.label_bytes`, and what the import says of its rows is in
+:mod:`.label_notes`.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import itertools
@@ -17,13 +18,11 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
-from .display import counted, not_unicode
+from .display import not_unicode
 from .empty_labels import FilledColumns
 from .errors import LabelFileError
-from .file_kinds import special_kind
 from .spreadsheet import restore
 
 PATH_COLUMNS = ("path", "file", "filename", "file_name", "image", "image_path", "filepath")
@@ -34,7 +33,6 @@ STATUS_COLUMNS = ("status",)  # verified / excluded: LabelDesk's own manifests w
 VERIFIED_LABEL_COLUMNS = ("verified_label",)
 TWO_STATUS_COLUMNS = "two columns are named status: neither is read, and no image's status changes"
 NO_ROWS = "the file has no rows"  # a header alone, [], an empty table: nothing to apply
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
@@ -49,7 +47,6 @@ def text_lines(text: str) -> list[str]:
     return lines
 
 
-BINARY_SHARE = 0.1  # more control characters than this in the first 64 KB: not text
 KEEP_LABEL = object()  # a record's label when it sets only the split (Label Studio: a task
 # without an annotation): the image keeps its label
 MAX_CELL_CHARS = 4096  # a path, label or split longer than this is not one (a hostile file)
@@ -98,92 +95,6 @@ class Parsed:
     filled: FilledColumns | None = None
     # how its columns were chosen, when that needs saying (:func:`find_columns`)
     column_notes: list[str] = field(default_factory=list)
-
-
-MAX_LABEL_FILE_BYTES = 512 * 1024 * 1024  # larger is refused: no tool writes one this big
-
-
-def check_size(path: Path) -> None:
-    """Refuse a file larger than :data:`MAX_LABEL_FILE_BYTES` before reading it (and a
-    missing one, or a folder, with the reason)."""
-    source = str(path)
-    if not path.is_file():
-        raise LabelFileError(source, [_not_a_file(path)])
-    size = path.stat().st_size
-    if size > MAX_LABEL_FILE_BYTES:
-        raise LabelFileError(
-            source,
-            [f"the file is {size:,} bytes; label files over {MAX_LABEL_FILE_BYTES:,} are refused"],
-        )
-
-
-def _not_a_file(path: Path) -> str:
-    if not path.exists():
-        return "file not found"
-    if path.is_dir():
-        return "not a file"
-    return f"not a regular file: {special_kind(path.stat().st_mode)} (not opened)"
-
-
-def read_label_bytes(path: Path) -> bytes:
-    """The bytes of the label file ``path``, refused as :func:`check_size` refuses it, or
-    with the reason it cannot be read ("cannot read it: Permission denied")."""
-    check_size(path)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise LabelFileError(str(path), [f"cannot read it: {exc.strerror or exc}"]) from None
-
-
-def decode(data: bytes, source: str) -> str:
-    """The file's text; refuses empty, binary, UTF-16, UTF-32 and non-UTF-8 files with a
-    reason."""
-    wide = wide_encoding(data)
-    if wide:
-        raise LabelFileError(source, [f"the file is {wide} text; save it as UTF-8"])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if b"\x00" in data[:65536]:
-            raise LabelFileError(source, [_BINARY]) from None
-        at = bad_byte_at(data, exc)
-        line = data.count(b"\n", 0, at) + 1
-        raise LabelFileError(
-            source, [f"line {line}: byte 0x{data[at]:02X} is not UTF-8; save the file as UTF-8"]
-        ) from None
-    if not text or text.isspace():  # (as `not text.strip()`, without a copy of the text)
-        raise LabelFileError(source, ["the file is empty"])
-    head = text[:65536]
-    if len(_CONTROL.findall(head)) > BINARY_SHARE * len(head):
-        raise LabelFileError(source, [_BINARY])
-    return text
-
-
-def bad_byte_at(data: bytes, exc: UnicodeDecodeError) -> int:
-    """Where in ``data`` the byte is that ``data.decode("utf-8-sig")`` stopped at: the
-    codec counts from after a byte-order mark."""
-    return exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
-
-
-def wide_encoding(data: bytes) -> str:
-    """ "UTF-32" or "UTF-16" for text in those encodings (by the byte-order mark, or for
-    UTF-16 without one, by a zero byte beside nearly every character of Latin text, as
-    some Windows tools write it), else ""."""
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "UTF-32"  # (before UTF-16: UTF-32's little-endian mark starts with its)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "UTF-16"
-    head = data[: 65536 & ~1]
-    if len(head) < 4 or b"\x00" not in head:
-        return ""
-    even, odd = head[0::2], head[1::2]
-    for zeros, text in ((odd, even), (even, odd)):  # little-endian, big-endian
-        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) == 0:
-            return "UTF-16"
-    return ""
-
-
-_BINARY = "this looks like a binary file, not a CSV or JSON label file"
 
 
 def undo_neutralising(cell: str) -> str:
@@ -503,55 +414,3 @@ def _csv_records(
             raise LabelFileError(source, [f"line {start}: {reason}"]) from None
         yield start, reader.line_num, cells
         start = reader.line_num + 1
-
-
-def rows_named(problems: Sequence[str]) -> int:
-    """How many rows (lines, entries) ``problems`` ("line 3: …" texts) are about: one row
-    may have several."""
-    named = {m.group(0) for text in problems if (m := _ROW.match(text))}
-    return len(named) + sum(1 for text in problems if not _ROW.match(text))
-
-
-_ROW = re.compile(r"\S+ \d+:")
-
-
-def unusable_rows_note(unusable: Sequence[str], shown: int, more: str = "") -> list[str]:
-    """The lines that list the rows not applied because they name a file the scan skips
-    (``rows.unusable``, each with the scan's reason: a label there would count nowhere),
-    for ``labeldesk import`` and the app's import form alike: the first ``shown`` of
-    them, then "… and N more" followed by ``more`` (the command line's " (see --json)")."""
-    if not unusable:
-        return []
-    n = rows_named(unusable)
-    lines = [
-        f"{counted(n, 'row')} {'names' if n == 1 else 'name'} a file the scan skips (not applied):"
-    ]
-    lines += [f"  {problem}" for problem in unusable[:shown]]
-    if len(unusable) > shown:
-        lines.append(f"  … and {len(unusable) - shown:,} more{more}")
-    return lines
-
-
-def old_names_note(old_names: dict[str, str]) -> str:
-    """What to tell a person whose rows named classes by their old names ("" if none)."""
-    if not old_names:
-        return ""
-    shown = ", ".join(f"{old!r} → {new!r}" for old, new in sorted(old_names.items())[:10])
-    more = f" and {len(old_names) - 10} more" if len(old_names) > 10 else ""
-    return (
-        f"{counted(len(old_names), 'class name')} in the file "
-        f"{'is an old name' if len(old_names) == 1 else 'are old names'} of renamed or merged "
-        f"classes, applied to the class each became: {shown}{more}"
-    )
-
-
-def by_name_notice(count: int) -> str:
-    """What to tell a person whose rows matched images by file name alone."""
-    one = count == 1
-    its, each = ("its", "it is") if one else ("their", "each is")
-    return (
-        f"{counted(count, 'image')} {'was' if one else 'were'} found by file name alone, "
-        f"not by {its} folder in the project or {its} bytes (a Label Studio upload names "
-        f"no folder, a re-encoded copy has other bytes): {each} the project's one image of "
-        f"that name; if the labels mix datasets, check {'that image' if one else 'those images'}"
-    )

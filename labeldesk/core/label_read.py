@@ -26,6 +26,7 @@ from .display import NOT_UNICODE, not_unicode
 from .empty_labels import all_labels_empty, is_empty_label
 from .errors import LabelDeskError, LabelFileError
 from .json_shown import json_shown, quoted
+from .label_bytes import decode, read_label_bytes
 from .label_content import Hashes
 from .label_file_formats import (
     KEEP_LABEL,
@@ -34,9 +35,7 @@ from .label_file_formats import (
     Parsed,
     Record,
     csv_head,
-    decode,
     parse_csv,
-    read_label_bytes,
     refused_path,
 )
 from .label_json import parse_json, parse_json_lines

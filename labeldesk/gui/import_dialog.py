@@ -30,13 +30,13 @@ from PySide6.QtWidgets import (
 from labeldesk.core.batch_counts import REMOVED_WHY, BatchCounts
 from labeldesk.core.display import capitalised, counted
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_file_formats import (
+from labeldesk.core.label_files import LabelFile, apply_label_rows
+from labeldesk.core.label_notes import (
     by_name_notice,
     old_names_note,
     rows_named,
     unusable_rows_note,
 )
-from labeldesk.core.label_files import LabelFile, apply_label_rows
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.gui.app_words import in_app_words

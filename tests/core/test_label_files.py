@@ -7,8 +7,9 @@ import pytest
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_file_formats import Columns, unusable_rows_note
+from labeldesk.core.label_file_formats import Columns
 from labeldesk.core.label_files import apply_label_rows, normalise_path, read_label_file
+from labeldesk.core.label_notes import unusable_rows_note
 
 
 def rejected(project, f, **kwargs) -> list[str]:
@@ -461,11 +462,11 @@ def test_a_file_uri_inside_the_image_folder_names_its_image(project, imagefolder
 def test_a_huge_labels_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     """`labeldesk label --csv` and `new --labels` read through here: they once read a
     file of any size whole."""
-    from labeldesk.core import label_file_formats
+    from labeldesk.core import label_bytes
 
     f = tmp_path / "labels.csv"
     f.write_text("path,label\na.png,cat\n")
-    monkeypatch.setattr(label_file_formats, "MAX_LABEL_FILE_BYTES", 10)
+    monkeypatch.setattr(label_bytes, "MAX_LABEL_FILE_BYTES", 10)
     with pytest.raises(LabelFileError, match="label files over 10 are refused"):
         read_label_file(f)
 

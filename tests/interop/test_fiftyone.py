@@ -133,9 +133,9 @@ def test_files_that_are_not_fiftyone_datasets_are_refused(tmp_path, monkeypatch)
     f.write_text('{"labels": []}')
     with pytest.raises(LabelFileError, match="expected"):
         read_labels(f)
-    from labeldesk.core import label_file_formats
+    from labeldesk.core import label_bytes
 
-    monkeypatch.setattr(label_file_formats, "MAX_LABEL_FILE_BYTES", 10)
+    monkeypatch.setattr(label_bytes, "MAX_LABEL_FILE_BYTES", 10)
     with pytest.raises(LabelFileError, match="over 10 are refused"):
         read_labels(f)
     with pytest.raises(LabelFileError, match="no labels"):

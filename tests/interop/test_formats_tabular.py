@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from labeldesk.core import label_file_formats
+from labeldesk.core import label_bytes
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_files import apply_label_rows
@@ -160,7 +160,7 @@ def test_bad_parquet_rows_are_listed_by_row_and_nothing_is_applied(project, tmp_
 def test_oversized_files_are_refused_before_they_are_read(tmp_path, monkeypatch):
     f = tmp_path / "labels.csv"
     f.write_text("path,label\na.png,cat\n")
-    monkeypatch.setattr(label_file_formats, "MAX_LABEL_FILE_BYTES", 10)
+    monkeypatch.setattr(label_bytes, "MAX_LABEL_FILE_BYTES", 10)
     monkeypatch.setattr(parquet, "MAX_LABEL_FILE_BYTES", 10)
     with pytest.raises(LabelFileError, match="bytes; label files over 10 are refused"):
         read_labels(f)

@@ -170,9 +170,9 @@ def test_hostile_json_is_refused_before_parsing(tmp_path, monkeypatch):
     deep.write_text("[" * 5000 + "]" * 5000)
     with pytest.raises(LabelFileError, match="nests 5000 levels"):
         read_labels(deep, "labelstudio")
-    from labeldesk.core import label_file_formats
+    from labeldesk.core import label_bytes
 
-    monkeypatch.setattr(label_file_formats, "MAX_LABEL_FILE_BYTES", 1000)
+    monkeypatch.setattr(label_bytes, "MAX_LABEL_FILE_BYTES", 1000)
     with pytest.raises(LabelFileError, match="bytes; label files over 1,000"):
         read_labels(FIXTURE, "labelstudio")
 

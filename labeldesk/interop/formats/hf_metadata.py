@@ -34,13 +34,8 @@ from labeldesk.core.empty_labels import has_value
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.file_kinds import is_present
 from labeldesk.core.json_shown import quoted
-from labeldesk.core.label_file_formats import (
-    LABEL_COLUMNS,
-    decode,
-    parse_csv,
-    read_label_bytes,
-    text_lines,
-)
+from labeldesk.core.label_bytes import decode, read_label_bytes
+from labeldesk.core.label_file_formats import LABEL_COLUMNS, parse_csv, text_lines
 from labeldesk.core.label_files import LabelFile, LabelRow, checked_rows
 from labeldesk.core.label_json import parse_json_lines
 from labeldesk.core.layout import SPLIT_FOLDERS, UNREAD_SPLIT_FOLDERS, unread_split_advice

@@ -16,14 +16,8 @@ from typing import Any
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.json_shown import quoted
 from labeldesk.core.json_stream import array_items
-from labeldesk.core.label_file_formats import (
-    Parsed,
-    Record,
-    admit,
-    decode,
-    read_label_bytes,
-    refused_path,
-)
+from labeldesk.core.label_bytes import decode, read_label_bytes
+from labeldesk.core.label_file_formats import Parsed, Record, admit, refused_path
 from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.label_json import TOO_LONG_NUMBER
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.empty_labels import FilledColumns, all_labels_empty
 from labeldesk.core.errors import LabelFileError
+from labeldesk.core.label_bytes import MAX_LABEL_FILE_BYTES, check_size
 from labeldesk.core.label_file_formats import (
-    MAX_LABEL_FILE_BYTES,
     STATUS_COLUMNS,
     TWO_STATUS_COLUMNS,
     VERIFIED_LABEL_COLUMNS,
@@ -29,7 +29,6 @@ from labeldesk.core.label_file_formats import (
     Parsed,
     Record,
     admit,
-    check_size,
     find_columns,
 )
 from labeldesk.core.label_files import LabelFile, checked_rows

@@ -42,14 +42,8 @@ from typing import IO, Self
 from labeldesk.core.errors import Cancelled, LabelFileError
 from labeldesk.core.file_kinds import NotRegularFile, is_present, open_regular
 from labeldesk.core.indexed_files import content_hash
-from labeldesk.core.label_file_formats import (
-    Parsed,
-    Record,
-    bad_byte_at,
-    decode,
-    read_label_bytes,
-    text_lines,
-)
+from labeldesk.core.label_bytes import bad_byte_at, decode, read_label_bytes
+from labeldesk.core.label_file_formats import Parsed, Record, text_lines
 from labeldesk.core.label_files import LabelFile, checked_rows
 from labeldesk.core.layout import SPLIT_FOLDERS, UNREAD_SPLIT_FOLDERS, unread_split_note
 from labeldesk.core.progress import CancelToken, Progress

@@ -1,0 +1,62 @@
+"""What an import says of its rows, for ``labeldesk import`` and the app's import form
+alike: the rows its problems are about, the rows naming a file the scan skips, class
+names applied by their old names, images found by file name alone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .display import counted
+
+
+def rows_named(problems: Sequence[str]) -> int:
+    """How many rows (lines, entries) ``problems`` ("line 3: …" texts) are about: one row
+    may have several."""
+    named = {m.group(0) for text in problems if (m := _ROW.match(text))}
+    return len(named) + sum(1 for text in problems if not _ROW.match(text))
+
+
+_ROW = re.compile(r"\S+ \d+:")
+
+
+def unusable_rows_note(unusable: Sequence[str], shown: int, more: str = "") -> list[str]:
+    """The lines that list the rows not applied because they name a file the scan skips
+    (``rows.unusable``, each with the scan's reason: a label there would count nowhere),
+    for ``labeldesk import`` and the app's import form alike: the first ``shown`` of
+    them, then "… and N more" followed by ``more`` (the command line's " (see --json)")."""
+    if not unusable:
+        return []
+    n = rows_named(unusable)
+    lines = [
+        f"{counted(n, 'row')} {'names' if n == 1 else 'name'} a file the scan skips (not applied):"
+    ]
+    lines += [f"  {problem}" for problem in unusable[:shown]]
+    if len(unusable) > shown:
+        lines.append(f"  … and {len(unusable) - shown:,} more{more}")
+    return lines
+
+
+def old_names_note(old_names: dict[str, str]) -> str:
+    """What to tell a person whose rows named classes by their old names ("" if none)."""
+    if not old_names:
+        return ""
+    shown = ", ".join(f"{old!r} → {new!r}" for old, new in sorted(old_names.items())[:10])
+    more = f" and {len(old_names) - 10} more" if len(old_names) > 10 else ""
+    return (
+        f"{counted(len(old_names), 'class name')} in the file "
+        f"{'is an old name' if len(old_names) == 1 else 'are old names'} of renamed or merged "
+        f"classes, applied to the class each became: {shown}{more}"
+    )
+
+
+def by_name_notice(count: int) -> str:
+    """What to tell a person whose rows matched images by file name alone."""
+    one = count == 1
+    its, each = ("its", "it is") if one else ("their", "each is")
+    return (
+        f"{counted(count, 'image')} {'was' if one else 'were'} found by file name alone, "
+        f"not by {its} folder in the project or {its} bytes (a Label Studio upload names "
+        f"no folder, a re-encoded copy has other bytes): {each} the project's one image of "
+        f"that name; if the labels mix datasets, check {'that image' if one else 'those images'}"
+    )
