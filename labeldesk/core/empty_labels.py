@@ -72,6 +72,13 @@ def is_empty_label(label: object) -> bool:
     return isinstance(label, str) and label[0].isspace() and not label.strip()
 
 
+def no_label_in(found: LabelFile) -> bool:
+    """Whether ``found`` read a label column and no row of it holds a label, one row
+    included: then the columns with values are found, for :func:`refuse_empty_label_column`
+    (one of a dataset's metadata files is counted with the others)."""
+    return bool(found.label_column) and 0 < found.label_rows == found.empty_labels
+
+
 def all_labels_empty(found: LabelFile) -> bool:
     """Whether ``found`` read a label column and no row of it holds a label, in a file of
     more than one row (a row that unlabels its one image is how a file removes a label,

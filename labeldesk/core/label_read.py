@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .batch_counts import BatchCounts
 from .display import NOT_UNICODE, not_unicode
-from .empty_labels import all_labels_empty, is_empty_label
+from .empty_labels import is_empty_label, no_label_in
 from .errors import LabelDeskError, LabelFileError
 from .json_shown import json_shown, quoted
 from .label_bytes import decode, read_label_bytes
@@ -225,7 +225,7 @@ def _checked(parsed: Parsed, source: str, read_as: str = "") -> LabelFile:
     result.label_column, result.label_rows = parsed.label_column, label_rows
     result.empty_labels = empty_labels
     result.column_notes = parsed.column_notes
-    if parsed.filled is not None and all_labels_empty(result):
+    if parsed.filled is not None and no_label_in(result):
         result.filled_columns = parsed.filled.names_filled()
     return result
 

@@ -113,3 +113,13 @@ def test_several_metadata_files_empty_in_every_row_are_refused(proj, tmp_path, c
     code, doc = run(capsys, "import", proj, str(data), "--format", "hf")
     assert code == 0 and doc["empty_labels"] == 3
     assert labels_of(proj)["val/cat/cat0.jpg"] == "dog"
+
+
+def test_split_metadata_csvs_of_one_row_each_name_the_columns_with_values(proj, tmp_path, capsys):
+    data = tmp_path / "ds"
+    for split, name in (("train", "cat0"), ("test", "cat1")):
+        (data / split).mkdir(parents=True)
+        (data / split / "metadata.csv").write_text(f"file_name,label,note\ncat/{name}.jpg,,x\n")
+    code, doc = run(capsys, "import", proj, str(data), "--format", "hf")
+    assert code == 1 and "is empty in all 2 rows" in doc["error"]
+    assert "the columns with values are 'file_name', 'note' (" in doc["error"]

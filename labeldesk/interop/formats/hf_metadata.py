@@ -30,7 +30,7 @@ import posixpath
 from dataclasses import replace
 from pathlib import Path
 
-from labeldesk.core.empty_labels import has_value
+from labeldesk.core.empty_labels import has_value, no_label_in
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.file_kinds import is_present
 from labeldesk.core.json_shown import quoted
@@ -184,8 +184,7 @@ def _read_one(file: Path, options: ImportOptions) -> LabelFile:
         columns = columns._replace(label=_label_key(text, source))
     found = checked_rows(parse_json_lines(text, source, columns), source)
     found.label_column = columns.label or ""  # (a key of every row, as a table's column)
-    if found.label_rows == found.empty_labels > 0:  # (read only then: for the error, which
-        # keys hold values; a file of one row too, as one of several metadata files)
+    if no_label_in(found):  # (read only then: which keys hold values, for the error)
         found.filled_columns = _filled_keys(text)
     return found
 

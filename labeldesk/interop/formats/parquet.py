@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labeldesk.core.empty_labels import FilledColumns, all_labels_empty
+from labeldesk.core.empty_labels import FilledColumns, no_label_in
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_bytes import MAX_LABEL_FILE_BYTES, check_size
 from labeldesk.core.label_file_formats import (
@@ -87,7 +87,7 @@ def read_parquet_rows(path: Path, columns: Columns) -> LabelFile:
     parsed.column_notes = notes
     parsed.records = _records(parsed, parquet, names, source)
     rows = checked_rows(parsed, source)
-    if all_labels_empty(rows):  # (read only then: which columns hold values, for the error)
+    if no_label_in(rows):  # (read only then: which columns hold values, for the error)
         rows.filled_columns = _filled_columns(parquet, source)
     return rows
 
