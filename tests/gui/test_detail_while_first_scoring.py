@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from labeldesk.gui.project_view import ProjectView
+from gui.held_join import hold_joins, shown_view
 
 
 def test_the_model_line_says_being_scored_until_the_first_scores_come(
@@ -25,12 +25,7 @@ def test_the_model_line_says_being_scored_until_the_first_scores_come(
         return compute(*args, **kwargs)
 
     monkeypatch.setattr(insights, "insights_if_embedded", held)
-    view = ProjectView(project)
-    qtbot.addWidget(view)
-    try:
-        view.resize(1200, 800)
-        view.show()
-        qtbot.waitExposed(view)
+    with shown_view(qtbot, project, release) as view:
         qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=20000)
         view.grid.select_row(0)
         assert view.feed.busy
@@ -41,9 +36,6 @@ def test_the_model_line_says_being_scored_until_the_first_scores_come(
         qtbot.waitUntil(lambda: view.catalog.insights is not None, timeout=20000)
         model_line = view.detail.fields["Model"].text()
         assert not model_line.startswith(("being scored", "not computed")), model_line
-    finally:
-        release.set()
-        view.shutdown()
 
 
 def test_with_nothing_embedded_it_says_so_once_the_check_is_done(qtbot, view):
@@ -59,30 +51,9 @@ def test_it_says_being_scored_while_the_first_scores_are_joined(qtbot, clustered
     (``begin_insights``, then ``take_insights`` when it ends): the feed is no longer busy
     then, and an image selected meanwhile said "not computed yet … Compute embeddings"
     for about a second."""
-    from labeldesk.browse.catalog import ImageCatalog
-    from labeldesk.gui import sort_ahead
-
     project, _ = clustered
-    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
-    release = threading.Event()
-    begin = ImageCatalog.begin_insights
-
-    def held_begin(catalog, insights):
-        make = begin(catalog, insights)
-
-        def held():  # the job's work, done once released
-            release.wait(30)
-            return make()
-
-        return held
-
-    monkeypatch.setattr(ImageCatalog, "begin_insights", held_begin)
-    view = ProjectView(project)
-    qtbot.addWidget(view)
-    try:
-        view.resize(1200, 800)
-        view.show()
-        qtbot.waitExposed(view)
+    release = hold_joins(monkeypatch)
+    with shown_view(qtbot, project, release) as view:
         qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=20000)
         catalog = view.catalog
         qtbot.waitUntil(lambda: catalog.insights_pending and not view.feed.busy, timeout=20000)
@@ -94,6 +65,3 @@ def test_it_says_being_scored_while_the_first_scores_are_joined(qtbot, clustered
         qtbot.waitUntil(lambda: catalog.insights is not None, timeout=20000)
         model_line = view.detail.fields["Model"].text()
         assert not model_line.startswith(("being scored", "not computed")), model_line
-    finally:
-        release.set()
-        view.shutdown()

@@ -6,28 +6,8 @@ scores being joined in a job."""
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import Qt
-
+from gui.held_join import hold_joins, relabel_flagged
 from labeldesk.browse.catalog import ImageCatalog
-from labeldesk.gui import sort_ahead
-
-
-def relabel_flagged(qtbot, view, project, path) -> tuple[int, int]:
-    """Press the key of bee (the true class) on the flagged image at ``path``: its id and
-    its position in the catalog."""
-    catalog = view.catalog
-    image_id = project.ids_for([path])[path]
-    position = int(catalog.positions_of([image_id])[0])
-    assert catalog.flagged[position] and catalog.labels[position] != "bee"
-    view.grid.select_row(view.model.row_of_id(image_id))
-    view.activateWindow()
-    view.grid.setFocus()
-    qtbot.keyClick(view.grid, Qt.Key.Key_2)
-    qtbot.waitUntil(lambda: catalog.labels[position] == "bee" and not view.rows.busy)
-    assert not catalog.flagged[position]
-    return image_id, position
 
 
 def filled_in(qtbot, view) -> ImageCatalog:
@@ -70,20 +50,7 @@ def test_a_relabel_made_while_scores_are_joined_stays_unflagged_after_a_fill_in(
     view = scored_view
     old = view.catalog
     monkeypatch.setattr(view.feed, "labels_changed", lambda earlier=False: None)  # (no rescoring)
-    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
-    release = threading.Event()
-    begin = ImageCatalog.begin_insights
-
-    def held_begin(catalog, insights):
-        make = begin(catalog, insights)
-
-        def held():  # the job's work, done once released
-            release.wait(30)
-            return make()
-
-        return held
-
-    monkeypatch.setattr(ImageCatalog, "begin_insights", held_begin)
+    release = hold_joins(monkeypatch)
     flags = int(old.flagged.sum())
     try:
         view._insights_updated(old.insights)  # new scores (the same), joined in a job

@@ -8,8 +8,8 @@ import threading
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import Qt
 
+from gui.held_join import flagged_image, hold_joins, press_bee
 from labeldesk.browse import insight_swap
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
@@ -57,36 +57,14 @@ def test_a_relabel_made_while_scores_are_joined_stays_unflagged_through_a_rename
     view = scored_view
     catalog = view.catalog
     monkeypatch.setattr(view.feed, "labels_changed", lambda earlier=False: None)  # (no rescoring)
-    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
-    release = threading.Event()
-    begin = ImageCatalog.begin_insights
-
-    def held_begin(catalog, insights):
-        make = begin(catalog, insights)
-
-        def held():  # the job's work, done once released
-            release.wait(30)
-            return make()
-
-        return held
-
-    monkeypatch.setattr(ImageCatalog, "begin_insights", held_begin)
-    image_id = project.ids_for([flipped[0]])[flipped[0]]
-    position = int(catalog.positions_of([image_id])[0])
+    release = hold_joins(monkeypatch)
+    image_id, position = flagged_image(view, project, flipped[0])
     old_label = catalog.labels[position]
-    assert catalog.flagged[position] and old_label != "bee"
     flags = int(catalog.flagged.sum())
     try:
         view._insights_updated(catalog.insights)  # new scores (the same), joined in a job
         assert catalog.insights_pending
-        view.grid.select_row(view.model.row_of_id(image_id))
-        view.activateWindow()
-        view.grid.setFocus()
-        qtbot.keyClick(view.grid, Qt.Key.Key_2)  # bee, the true class
-        qtbot.waitUntil(
-            lambda: catalog.labels[position] == "bee" and not view.rows.busy, timeout=30000
-        )
-        assert not catalog.flagged[position]
+        press_bee(qtbot, view, image_id, position, timeout=30000)
         project.rename_class(old_label, f"{old_label}_renamed")
         qtbot.waitUntil(
             lambda: f"{old_label}_renamed" in catalog.classes and not view.rows.busy,
@@ -127,22 +105,13 @@ def test_a_relabel_made_while_scores_are_joined_stays_unflagged_when_the_job_fai
         return fails
 
     monkeypatch.setattr(ImageCatalog, "begin_insights", failing_begin)
-    image_id = project.ids_for([flipped[0]])[flipped[0]]
-    position = int(catalog.positions_of([image_id])[0])
-    assert catalog.flagged[position] and catalog.labels[position] != "bee"
+    image_id, position = flagged_image(view, project, flipped[0])
     flags = int(catalog.flagged.sum())
     insights = catalog.insights
     try:
         view._insights_updated(insights)  # new scores (the same), joined in a job
         assert catalog.insights_pending
-        view.grid.select_row(view.model.row_of_id(image_id))
-        view.activateWindow()
-        view.grid.setFocus()
-        qtbot.keyClick(view.grid, Qt.Key.Key_2)  # bee, the true class
-        qtbot.waitUntil(
-            lambda: catalog.labels[position] == "bee" and not view.rows.busy, timeout=30000
-        )
-        assert not catalog.flagged[position]
+        press_bee(qtbot, view, image_id, position, timeout=30000)
         release.set()
         qtbot.waitUntil(lambda: not catalog.insights_pending, timeout=30000)
         qtbot.waitUntil(lambda: not view.runner.active, timeout=30000)
