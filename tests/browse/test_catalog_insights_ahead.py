@@ -6,12 +6,14 @@ and work superseded or overtaken by a change of the values is refused."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
 from labeldesk.browse.catalog import ImageCatalog, StateColumns
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.project import ImageState
+from labeldesk.ml.insights import ImageInsights
 from tests.browse.test_catalog import fake_insights
 from tests.browse.test_catalog_sort_order import FILTERS
 
@@ -47,6 +49,29 @@ def flagged_edit(catalog: ImageCatalog) -> StateColumns:
     return StateColumns.of(states, catalog.classes)
 
 
+class Relabeled(NamedTuple):
+    """Two catalogs with the same old scores: ``on_the_spot`` took ``flipped`` (the flags
+    reversed) at once, then ``edit``; ``ahead`` has taken neither yet."""
+
+    on_the_spot: ImageCatalog
+    ahead: ImageCatalog
+    insights: ImageInsights
+    flipped: ImageInsights
+    edit: StateColumns
+
+
+def relabeled_on_the_spot(project) -> Relabeled:
+    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
+    insights = fake_insights(on_the_spot)
+    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
+    for catalog in (on_the_spot, ahead):
+        catalog.set_insights(insights)  # (the old scores, flags among them)
+    on_the_spot.set_insights(flipped)
+    edit = flagged_edit(on_the_spot)
+    on_the_spot.apply_columns(edit)
+    return Relabeled(on_the_spot, ahead, insights, flipped, edit)
+
+
 def test_scores_taken_from_a_job_show_what_set_insights_shows(project):
     on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
     insights = fake_insights(on_the_spot)
@@ -62,14 +87,7 @@ def test_scores_taken_from_a_job_show_what_set_insights_shows(project):
 
 
 def test_edits_made_while_the_job_ran_count_as_made_after_the_scores(project):
-    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
-    insights = fake_insights(on_the_spot)
-    on_the_spot.set_insights(insights)
-    ahead.set_insights(insights)  # (the old scores, flags among them)
-    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
-    on_the_spot.set_insights(flipped)
-    edit = flagged_edit(on_the_spot)
-    on_the_spot.apply_columns(edit)
+    on_the_spot, ahead, _, flipped, edit = relabeled_on_the_spot(project)
     make = ahead.begin_insights(flipped)
     ahead.apply_columns(edit)  # a person relabels while the job runs
     assert ahead.take_insights(make())
@@ -113,14 +131,7 @@ def test_edits_made_while_the_job_ran_survive_a_rename_that_refuses_its_work(pro
     """A rename while the job runs: its work named the classes as before and is refused;
     begun again, it keeps the edits noted since it was first begun (the image relabeled
     then stays unflagged) and the flags the rename keeps."""
-    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
-    insights = fake_insights(on_the_spot)
-    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
-    for catalog in (on_the_spot, ahead):
-        catalog.set_insights(insights)  # (the old scores, flags among them)
-    on_the_spot.set_insights(flipped)
-    edit = flagged_edit(on_the_spot)
-    on_the_spot.apply_columns(edit)
+    on_the_spot, ahead, _, flipped, edit = relabeled_on_the_spot(project)
     renamed(on_the_spot, "cat", "kitty")
 
     make = ahead.begin_insights(flipped)
@@ -141,14 +152,7 @@ def test_edits_made_while_the_job_ran_survive_files_forgotten_meanwhile(project)
     """A rescan finds files edited while the job runs: the job's values judged their old
     pictures, so they are forgotten at the swap too, and the edits noted stay (the work
     was dropped and the feed's scores taken on the spot: the relabeled image flagged)."""
-    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
-    insights = fake_insights(on_the_spot)
-    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
-    for catalog in (on_the_spot, ahead):
-        catalog.set_insights(insights)  # (the old scores, flags among them)
-    on_the_spot.set_insights(flipped)
-    edit = flagged_edit(on_the_spot)
-    on_the_spot.apply_columns(edit)
+    on_the_spot, ahead, _, flipped, edit = relabeled_on_the_spot(project)
     flagged_ids = on_the_spot.ids[on_the_spot.flagged]
     edited = [int(flagged_ids[~np.isin(flagged_ids, edit.ids)][0]), int(on_the_spot.ids[-1])]
     on_the_spot.forget_insights(edited)
@@ -167,14 +171,7 @@ def test_work_whose_job_failed_is_joined_here_with_the_edits_made_meanwhile(proj
     """The job failed: the values are joined on the spot with the edits noted since they
     were begun (the feed's scores taken on the spot judged today's labels: the image a
     person relabeled meanwhile flagged again). Only the work awaited is joined."""
-    on_the_spot, ahead = ImageCatalog.load(project), ImageCatalog.load(project)
-    insights = fake_insights(on_the_spot)
-    flipped = replace(insights, flagged=insights.flagged[::-1].copy())
-    for catalog in (on_the_spot, ahead):
-        catalog.set_insights(insights)
-    on_the_spot.set_insights(flipped)
-    edit = flagged_edit(on_the_spot)
-    on_the_spot.apply_columns(edit)
+    on_the_spot, ahead, insights, flipped, edit = relabeled_on_the_spot(project)
 
     assert ahead.pending_mark is None
     ahead.begin_insights(insights)
