@@ -196,6 +196,15 @@ def imagefolder_project(tmp_path: Path, capsys) -> str:
     return path
 
 
+def labels_by_path(proj: str) -> dict[str, object]:
+    """Each image's label in the project at ``proj``, by path; None where it has none."""
+    from labeldesk.core.project import open_project
+
+    with open_project(proj) as project:
+        frame = project.images().set_index("path")
+        return {p: (lab if isinstance(lab, str) else None) for p, lab in frame.label.items()}
+
+
 def project_of_rows(tmp_path: Path, n: int):
     """A project (classes cat and dog) of ``n`` image rows without files, at
     ``train/img000000.jpg`` …: matching a label file needs none."""

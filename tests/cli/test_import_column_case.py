@@ -6,38 +6,17 @@ Before, a Parquet file (and a CSV file with a column named) used the first silen
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import make_imagefolder
-
-from labeldesk.cli import main
-from labeldesk.core.project import open_project
-
-
-def run(capsys, *args: str) -> tuple[int, dict]:
-    code = main([*args, "--json"])
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, json.loads(out.out)
+from helpers import cli_json, imagefolder_project, labels_by_path
 
 
 @pytest.fixture
 def proj(tmp_path: Path, capsys) -> str:
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    path = str(tmp_path / "p")
-    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
-    return path
-
-
-def labels_of(proj: str) -> dict[str, object]:
-    with open_project(proj) as project:
-        frame = project.images().set_index("path")
-        return {p: (lab if isinstance(lab, str) else None) for p, lab in frame.label.items()}
+    return imagefolder_project(tmp_path, capsys)
 
 
 # "path" names images, "PATH" other ones: a silent pick labels one set or the other
@@ -63,26 +42,26 @@ def csv(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("make", [parquet, csv])
 def test_columns_found_by_their_usual_name_are_refused_naming_both(proj, tmp_path, capsys, make):
-    before = labels_of(proj)
-    code, doc = run(capsys, "import", proj, str(make(tmp_path)))
-    assert code == 1 and labels_of(proj) == before
+    before = labels_by_path(proj)
+    code, doc = cli_json(capsys, "import", proj, str(make(tmp_path)))
+    assert code == 1 and labels_by_path(proj) == before
     assert "the columns 'path' and 'PATH' differ only in case" in doc["error"]
     assert "--path-column" in doc["error"]
 
 
 @pytest.mark.parametrize("make", [parquet, csv])
 def test_a_column_named_in_neither_spelling_is_refused(proj, tmp_path, capsys, make):
-    before = labels_of(proj)
-    code, doc = run(capsys, "import", proj, str(make(tmp_path)), "--path-column", "Path")
-    assert code == 1 and labels_of(proj) == before
+    before = labels_by_path(proj)
+    code, doc = cli_json(capsys, "import", proj, str(make(tmp_path)), "--path-column", "Path")
+    assert code == 1 and labels_by_path(proj) == before
     assert "the columns 'path' and 'PATH' differ only in case" in doc["error"]
 
 
 @pytest.mark.parametrize("make", [parquet, csv])
 def test_a_column_named_exactly_is_read_and_said(proj, tmp_path, capsys, make):
-    code, doc = run(capsys, "import", proj, str(make(tmp_path)), "--path-column", "PATH")
+    code, doc = cli_json(capsys, "import", proj, str(make(tmp_path)), "--path-column", "PATH")
     assert code == 0, doc
-    labels = labels_of(proj)
+    labels = labels_by_path(proj)
     assert labels["train/dog/dog0.jpg"] == "dog" and labels["train/cat/cat0.jpg"] == "cat"
     assert doc["notes"] == [
         "--path-column PATH: read the column 'PATH', named exactly so, not 'path' (their "

@@ -5,38 +5,19 @@ hold values: before, every image the file names was unlabeled in one silent batc
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import make_imagefolder
+from helpers import cli_json, imagefolder_project, labels_by_path
 
 from labeldesk.cli import main
-from labeldesk.core.project import open_project
-
-
-def run(capsys, *args: str) -> tuple[int, dict]:
-    code = main([*args, "--json"])
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, json.loads(out.out)
 
 
 @pytest.fixture
 def proj(tmp_path: Path, capsys) -> str:
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    path = str(tmp_path / "p")
-    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
-    return path
-
-
-def labels_of(proj: str) -> dict[str, object]:
-    with open_project(proj) as project:
-        frame = project.images().set_index("path")
-        return {p: (lab if isinstance(lab, str) else None) for p, lab in frame.label.items()}
+    return imagefolder_project(tmp_path, capsys)
 
 
 ROWS = [
@@ -50,17 +31,19 @@ def test_an_empty_label_column_of_a_csv_is_refused_and_changes_nothing(proj, tmp
     f = tmp_path / "labels.csv"
     body = "".join(f"{p},{lab},{s},,\n" for p, lab, s in ROWS)
     f.write_text("path,label,split,status,comment\n" + body)
-    before = labels_of(proj)
-    code, doc = run(capsys, "import", proj, str(f), "--label-column", "status")
-    assert code == 1 and labels_of(proj) == before
+    before = labels_by_path(proj)
+    code, doc = cli_json(capsys, "import", proj, str(f), "--label-column", "status")
+    assert code == 1 and labels_by_path(proj) == before
     error = doc["error"]
     assert "the label column 'status' is empty in all 3 rows" in error
     assert "the columns with values are 'path', 'label', 'split'" in error
     assert "--empty-labels" in error and "'comment'" not in error
 
-    code, doc = run(capsys, "import", proj, str(f), "--label-column", "status", "--empty-labels")
+    code, doc = cli_json(
+        capsys, "import", proj, str(f), "--label-column", "status", "--empty-labels"
+    )
     assert code == 0 and doc["applied"] == 3
-    assert all(labels_of(proj)[p] is None for p, _, _ in ROWS)
+    assert all(labels_by_path(proj)[p] is None for p, _, _ in ROWS)
     assert doc["empty_labels"] == 3
     assert doc["notes"] == ["the label column 'status' is empty in 3 of 3 rows: those rows "
                             "unlabel their images"]  # fmt: skip
@@ -75,9 +58,9 @@ def test_an_empty_label_column_of_a_parquet_file_is_refused(proj, tmp_path, caps
         "content_hash": [None, None, None],
     }
     pq.write_table(pa.table(table, schema=pa.schema([(k, pa.string()) for k in table])), f)
-    before = labels_of(proj)
-    code, doc = run(capsys, "import", proj, str(f))
-    assert code == 1 and labels_of(proj) == before
+    before = labels_by_path(proj)
+    code, doc = cli_json(capsys, "import", proj, str(f))
+    assert code == 1 and labels_by_path(proj) == before
     assert "the label column 'label' is empty in all 3 rows" in doc["error"]
     assert "the columns with values are 'path', 'split' (" in doc["error"]
 
@@ -88,22 +71,24 @@ def test_a_mostly_empty_label_column_is_applied_and_said(proj, tmp_path, capsys)
     main(["import", proj, str(f)])
     out = capsys.readouterr().out
     assert "the label column 'label' is empty in 2 of 3 rows: those rows unlabel" in out
-    assert labels_of(proj)["train/cat/cat0.jpg"] is None
+    assert labels_by_path(proj)["train/cat/cat0.jpg"] is None
 
 
 def test_label_and_new_refuse_it_too_and_label_takes_the_flag(proj, tmp_path, capsys):
     f = tmp_path / "labels.csv"
     f.write_text("path,label\ntrain/cat/cat0.jpg,\ntrain/cat/cat1.jpg,\n")
-    code, doc = run(capsys, "label", proj, "--csv", str(f))
+    code, doc = cli_json(capsys, "label", proj, "--csv", str(f))
     assert code == 1 and "is empty in all 2 rows" in doc["error"]
-    assert labels_of(proj)["train/cat/cat0.jpg"] == "cat"
-    assert run(capsys, "label", proj, "--csv", str(f), "--empty-labels")[0] == 0
-    assert labels_of(proj)["train/cat/cat0.jpg"] is None
+    assert labels_by_path(proj)["train/cat/cat0.jpg"] == "cat"
+    assert cli_json(capsys, "label", proj, "--csv", str(f), "--empty-labels")[0] == 0
+    assert labels_by_path(proj)["train/cat/cat0.jpg"] is None
     f.write_text("path,label\ntrain/dog/dog0.jpg,\n")  # one row: how a file unlabels one
-    assert run(capsys, "label", proj, "--csv", str(f))[0] == 0
-    assert labels_of(proj)["train/dog/dog0.jpg"] is None
+    assert cli_json(capsys, "label", proj, "--csv", str(f))[0] == 0
+    assert labels_by_path(proj)["train/dog/dog0.jpg"] is None
     f.write_text("path,label\ntrain/dog/dog0.jpg,\ntrain/dog/dog1.jpg,\n")
     images = tmp_path / "images"
-    code, doc = run(capsys, "new", str(tmp_path / "q"), "--images", str(images), "--labels", str(f))
+    code, doc = cli_json(
+        capsys, "new", str(tmp_path / "q"), "--images", str(images), "--labels", str(f)
+    )
     assert code == 1 and "is empty in all 2 rows" in doc["error"]
     assert not (tmp_path / "q").exists()  # (no project made)
