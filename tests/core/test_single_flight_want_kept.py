@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_single_flight_lock_handover import has_open, wait_for
+from tests.core.test_single_flight_lock_handover import has_open, start, wait_for
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/fd").is_dir() or sys.platform == "win32",
@@ -70,21 +70,14 @@ for thread in threading.enumerate():  # its computation goes on without it: let 
 """
 
 
-def start(*args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", COMPUTE, *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-
 def test_a_waiter_s_mark_outlives_the_holder_that_hands_on_the_lock(tmp_path):
     lock = tmp_path / ".result.lock"
     children: dict[str, subprocess.Popen[str]] = {}
     try:
-        children["a"] = start(tmp_path, "a")
+        children["a"] = start(COMPUTE, tmp_path, "a")
         wait_for((tmp_path / "in-a").exists, "A computes")
         for name in "bc":
-            child = children[name] = start(tmp_path, name)
+            child = children[name] = start(COMPUTE, tmp_path, name)
             wait_for(lambda child=child: has_open(child.pid, lock), f"{name} waits")
         (tmp_path / "fail-a").touch()
         (tmp_path / "go-a").touch()
