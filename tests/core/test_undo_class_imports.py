@@ -16,6 +16,13 @@ def _labels(project):
     return project.images().set_index("path").label
 
 
+def scanned(project, folder, seeds: dict[str, int]) -> None:
+    """New images in ``folder`` (each name's seed), then a scan that files them."""
+    for name, seed in seeds.items():
+        write_image(folder / name, seed=seed)
+    project.scan(workers=1)
+
+
 def _import(project, tmp_path, text: str) -> None:
     f = tmp_path / "fix.csv"
     f.write_text(text)
@@ -30,10 +37,8 @@ def test_an_image_a_person_checked_in_an_imported_file_stays_at_the_undo_of_a_me
 ):
     root, _ = imagefolder
     merge = project.merge_classes("dog", "cat").batch_id
-    write_image(root / "train" / "dog" / "new.jpg", seed=420)
-    write_image(root / "train" / "dog" / "mine.jpg", seed=421)
-    write_image(root / "train" / "dog" / "hand.jpg", seed=422)
-    project.scan(workers=1)  # all three filed under cat: the folder "dog" leads there
+    # all three filed under cat: the folder "dog" leads there
+    scanned(project, root / "train" / "dog", {"new.jpg": 420, "mine.jpg": 421, "hand.jpg": 422})
     _import(project, tmp_path, "path,label,status\ntrain/dog/mine.jpg,cat,verified\n")
     project.set_status(["train/dog/hand.jpg"], "verified")  # the same word, by hand
     project.undo(merge)
@@ -48,9 +53,8 @@ def test_an_image_an_imported_file_labeled_stays_at_the_undo_of_a_rename(
 ):
     root, _ = imagefolder
     rename = project.rename_class("cat", "kitty").batch_id
-    write_image(root / "train" / "cat" / "new.jpg", seed=423)
-    write_image(root / "train" / "cat" / "mine.jpg", seed=424)
-    project.scan(workers=1)  # both filed under kitty: the folder "cat" leads there
+    # both filed under kitty: the folder "cat" leads there
+    scanned(project, root / "train" / "cat", {"new.jpg": 423, "mine.jpg": 424})
     project.set_labels({"train/cat/mine.jpg": "dog"})
     _import(project, tmp_path, "path,label\ntrain/cat/mine.jpg,kitty\n")  # the person's word
     project.undo(rename)
