@@ -29,13 +29,19 @@ def shown_map(
     return widget
 
 
-def map_showing(qtbot, project, points: MapPoints) -> MapView:
-    """A map page on screen holding ``points``, drawn (shut it down after)."""
+def empty_map(qtbot, project) -> MapView:
+    """A map page on screen, 900 × 700 px, holding no points yet (shut it down after)."""
     widget = MapView(project)
     qtbot.addWidget(widget)
     widget.resize(900, 700)
     widget.show()
     qtbot.waitExposed(widget)
+    return widget
+
+
+def map_showing(qtbot, project, points: MapPoints) -> MapView:
+    """A map page on screen holding ``points``, drawn (shut it down after)."""
+    widget = empty_map(qtbot, project)
     widget._set_points(points, keep_view=False)  # as a read of the map does
     widget.recolor()
     wait_drawn(qtbot, widget)

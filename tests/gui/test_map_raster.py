@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
-from gui.map_shown import map_showing, wait_drawn
+from gui.map_shown import empty_map, map_showing, wait_drawn
 from labeldesk.core.project import Project
 from labeldesk.gui import map_raster, map_tree
 from labeldesk.gui.map_pixels import disc, grow
@@ -451,11 +451,7 @@ def test_a_new_maps_picture_is_worked_out_off_the_gui_thread(
     """Which point each pixel shows (at a million points 0.05 s of CPU, 0.7 s of the
     window on a busy machine) was worked out on the GUI thread as a read map was first
     drawn: a job works it out, and the picture is drawn when it ends."""
-    widget = MapView(empty_project)
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = empty_map(qtbot, empty_project)
     try:
         widget._set_points(grid_points(), keep_view=False)  # as a read of the map does
         widget.recolor()
@@ -474,11 +470,7 @@ def test_what_changed_while_the_picture_was_worked_out_is_drawn_with_it(
 ):
     """A recolouring and a selection made meanwhile are drawn with the new picture, and
     a view moved meanwhile gets a picture of its own after it."""
-    widget = MapView(empty_project)
-    qtbot.addWidget(widget)
-    widget.resize(900, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = empty_map(qtbot, empty_project)
     try:
         widget._set_points(grid_points(), keep_view=False)
         widget.recolor()
