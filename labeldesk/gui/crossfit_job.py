@@ -115,13 +115,16 @@ class CrossFitJobs(QObject):
             job.cancelled,
             lambda: shell.show_message("Cross-fit cancelled; nothing was saved"),
         )
-        job.connect_while(
-            self, job.failed, lambda exc: shell.notify_error(f"{name}: {job.describe(exc)}")
-        )
+        job.connect_while(self, job.failed, lambda exc: self._failed(shell, name, job, exc))
         if session.start_exclusive(job, "Cross-fitting the backbone") is None:
             return None
         self.job = job
         return job
+
+    @staticmethod
+    def _failed(shell: Shell, name: str, job: Job, exc: BaseException) -> None:
+        said = job.describe(exc)
+        shell.notify_error(said.reworded(f"{name}: {said}"))  # (with the disk it found full)
 
     def _fitted(self, session: ProjectSession, name: str, fit: FitSummary) -> None:
         """Open the review on the fit, unless the person moved on: another project is

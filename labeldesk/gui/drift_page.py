@@ -97,10 +97,10 @@ class DriftPage(QWidget):
     """Choose a folder, check it, look at the most novel images, add them to the project."""
 
     message = Signal(str)
-    error = Signal(str)
+    error = Signal(object)  # str, or a FailureText: with the disk it found full
     # a failure the page says on its own line already: the status bar repeats it, with
     # no dialog (a check without embeddings said it three times: line, dialog, status)
-    said = Signal(str)
+    said = Signal(object)  # str, or a FailureText: with the disk it found full
     showPaths = Signal(list, str)  # project paths to show in the browser, and a description
     in_process = False  # the check in a child process (tests set True: no child per test)
 

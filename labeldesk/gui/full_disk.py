@@ -14,13 +14,13 @@ the notice open or not. Once there is room the notice still open says so, and th
 full disk is told again. The disk watched is the one the failure names (an export to a
 USB disk: that disk, not the project's, whose freed space would make the notice say
 "room again" untruly), else the project's (:func:`disk_named`): the one its exception
-carries (:func:`said`), not read back from the message's text.
+carries, handed to the window with the message (:class:`FailureText`), not read back
+from the message's text.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
@@ -41,40 +41,61 @@ def free_bytes(folder: Path) -> int | None:
         return None
 
 
-# The disks that failures said lately were full, by the words the app said them in:
-# the words travel (a page's error signal carries text), the disk is the exception's
-_SAID: deque[tuple[str, Path]] = deque(maxlen=32)
+class FailureText(str):
+    """What the app says for an expected failure, with a place on the disk that the
+    failure found full (:func:`labeldesk.core.failures.full_disk_of`; None: it named
+    none), for the window's notice to watch (:func:`disk_named`).
+
+    It is the text itself: a status line, a notice or a label takes it as it is. The
+    disk travels with it, through the error signals (``Signal(object)``: a
+    ``Signal(str)`` hands on a plain copy) to the window, which reads it there: a table
+    of the messages said lately gave two failures in the same words on two disks the
+    same disk, and a message reworded on its way none. Text made from it (an f-string,
+    a prefix) is plain text: :meth:`reworded` keeps the disk."""
+
+    disk: Path | None
+
+    def __new__(cls, text: str, disk: Path | None = None) -> FailureText:
+        made = super().__new__(cls, text)
+        object.__setattr__(made, "disk", disk)
+        return made
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a {type(self).__name__} is not changed; make another")
+
+    def __repr__(self) -> str:
+        return f"FailureText({str(self)!r}, disk={self.disk!r})"
+
+    def reworded(self, text: str) -> FailureText:
+        """``text`` (these words said otherwise: "Cross-fit: …"), with the same disk."""
+        return FailureText(text, self.disk)
 
 
-def said(message: str, exc: BaseException) -> str:
-    """``message``, what the app says for ``exc``, remembered with the disk ``exc``
-    carries as full (:func:`labeldesk.core.failures.full_disk_of`), if any, for
-    :func:`disk_named` when the message comes to be shown."""
-    place = full_disk_of(exc)
-    if place is not None and message:
-        _SAID.append((message, place))
-    return message
+def said(message: str, exc: BaseException) -> FailureText:
+    """``message``, what the app says for ``exc``, with the disk ``exc`` carries as full
+    (:func:`labeldesk.core.failures.full_disk_of`), if any."""
+    return FailureText(message, full_disk_of(exc))
 
 
 def disk_named(message: str, project: Path | None) -> Path | None:
-    """A folder on the disk that the failure said in ``message`` found full (as
-    :func:`said` remembered it: never read from the text, where a path with a ``;`` in it
-    or the words of a full disk would mislead): the nearest existing folder of the place
-    it carries (an export's folder is gone after it failed), not the root; else
-    ``project`` (the open project's folder, or None)."""
-    for words, place in reversed(_SAID):
-        if words in message:
-            for folder in (place, *place.parents[:-1]):
-                if place.is_absolute() and folder.is_dir():
-                    return folder
-            break
+    """A folder on the disk that the failure said in ``message`` found full (the
+    :class:`FailureText` it came as carries it: never read from the text, where a path
+    with a ``;`` in it or the words of a full disk would mislead): the nearest existing
+    folder of the place it carries (an export's folder is gone after it failed), not the
+    root; else ``project`` (the open project's folder, or None)."""
+    place = full_disk_in(message)
+    if place is not None:
+        for folder in (place, *place.parents[:-1]):
+            if place.is_absolute() and folder.is_dir():
+                return folder
     return project
 
 
-def carries_full_disk(message: str) -> bool:
-    """Whether ``message`` is one :func:`said` remembered with a full disk (a full disk
-    worded in a way of its own, as a comparison's scratch file says it)."""
-    return any(words in message for words, _ in _SAID)
+def full_disk_in(message: str) -> Path | None:
+    """The place ``message`` carries as full, if it came as a :class:`FailureText` that
+    carries one (a full disk worded in a way of its own, as a comparison's scratch file
+    says it, is one too)."""
+    return message.disk if isinstance(message, FailureText) else None
 
 
 def _same_disk(one: Path, other: Path) -> bool:

@@ -329,7 +329,7 @@ class ImportDialog(ProjectJobDialog):
     def _read_failed(self, exc: BaseException) -> None:
         job = self.read_job
         if self.sender() is job and job is not None:
-            text = job.describe(exc)
+            text: str = job.describe(exc)  # (shown here: no disk to watch)
             if isinstance(exc, UnknownFormatError):  # the command line's names, as the
                 # form's list no longer shows them: the list is where to name it
                 text = text.split("; name its format", 1)[0]

@@ -26,7 +26,7 @@ AFTER_LABELS_MS = 3000  # quiet time after the last label change before recomput
 
 class InsightsFeed(QObject):
     updated = Signal(object)  # ImageInsights, or None when nothing is embedded yet
-    failed = Signal(str)
+    failed = Signal(object)  # str, or a FailureText: with the disk it found full
     busyChanged = Signal(bool)  # :attr:`busy` turned on or off (the numbers shown are old)
     # Computed in a child process: in a thread of the app, its ~1 s of numpy and pandas
     # at 100k held the GIL and stalled scrolling by up to 0.2 s (benchmarks/bench_gui.py).

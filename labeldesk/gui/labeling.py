@@ -51,7 +51,7 @@ class LabelingController(QObject, UndoRedo):
 
     classesChanged = Signal(list)
     message = Signal(str)  # transient status-bar text
-    error = Signal(str)  # an expected failure, shown once
+    error = Signal(object)  # an expected failure, shown once (str, or a FailureText)
     # The ids of the images an undo changed back (a redo changed again), and whether they
     # were labeled together (not a class renamed, merged or removed): then all of them
     # come back selected, so the next key acts on them again.

@@ -41,7 +41,7 @@ from labeldesk.gui.damage_check import check_job, needs_check
 from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.focus_ring import FocusRings
-from labeldesk.gui.full_disk import FullDiskNotice, carries_full_disk, disk_named, said
+from labeldesk.gui.full_disk import FullDiskNotice, disk_named, full_disk_in, said
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
@@ -507,14 +507,16 @@ class MainWindow(StackedPages, QMainWindow):
         self, message: str, dialog: bool = True, fix: tuple[str, Callable[[], object]] | None = None
     ) -> None:
         """An expected failure: one line in the status bar and, usually, one notice
-        (with a button that does what it asks, given ``fix``: its words and command)."""
-        raw = message  # (as its failure was said: see full_disk.said)
+        (with a button that does what it asks, given ``fix``: its words and command).
+        ``message`` may carry the disk its failure found full (a
+        :class:`~labeldesk.gui.full_disk.FailureText`): the one the notice watches."""
+        raw = message  # (with the disk it carries)
         message = sentence_start(self._in_app_words(message))  # "Cannot …", not "cannot …"
         log.info("error shown to user: %s", message)
         self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
         if self.session is not None and self.session.check_damage():
             dialog = False  # the damage met: the read-only reopen's notice says it all
-        full = says_disk_full(message) or carries_full_disk(raw)
+        full = says_disk_full(message) or full_disk_in(raw) is not None
         project = None if self.project is None else self.project.path
         folder = disk_named(raw, project) if full else project  # the disk that was full
         if full and self.full_disk.told(folder):

@@ -58,7 +58,7 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
     selectionChanged = Signal(list)  # list[str]: image paths inside the box or lasso
     mapReady = Signal()
     recolored = Signal()
-    error = Signal(str)
+    error = Signal(object)  # str, or a FailureText: with the disk it found full
 
     def __init__(
         self,

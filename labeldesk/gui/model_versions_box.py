@@ -50,7 +50,7 @@ class VersionsBox(QGroupBox):
     person changes which version is used."""
 
     pinned = Signal()
-    error = Signal(str)  # a pin that could not be saved
+    error = Signal(object)  # a pin that could not be saved (str, or a FailureText)
 
     def __init__(self, project: Project, runner: JobRunner):
         super().__init__("Model versions")

@@ -55,7 +55,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
     status_text = ""  # the project's counts, and what the browser shows and has selected
     totals_text = ""  # the project's counts alone
     message = Signal(str)  # transient status text
-    error = Signal(str)  # an expected failure to show once
+    error = Signal(object)  # an expected failure to show once (str, or a FailureText)
 
     def __init__(
         self,

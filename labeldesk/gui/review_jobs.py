@@ -49,9 +49,9 @@ class ReviewJobs(QObject):
     """Runs the review's jobs on ``runner``; long ones are shown through ``track``."""
 
     loaded = Signal(object)  # ReviewList of the latest load
-    loadFailed = Signal(str)
+    loadFailed = Signal(object)  # str, or a FailureText: with the disk it found full
     refreshed = Signal(object)  # QueueRefresh: the model refit and the queue computed afresh
-    refreshFailed = Signal(str)
+    refreshFailed = Signal(object)  # str, or a FailureText: with the disk it found full
     refreshCancelled = Signal()  # from the status bar's Cancel
     neighboursFound = Signal(object)  # list[NeighbourRow] for the latest request
 

@@ -55,11 +55,11 @@ class ReviewView(ReviewDisplay, QWidget):
     """The image under review, its labels and score, its neighbours; keys decide."""
 
     backRequested = Signal()
-    loadFailed = Signal(str)  # a readable reason; the caller shows it once
+    loadFailed = Signal(object)  # a readable reason (str, or a FailureText); shown once
     loaded = Signal(int)  # number of items
     refreshed = Signal(int)  # the queue was refreshed in the background
     message = Signal(str)
-    error = Signal(str)
+    error = Signal(object)  # str, or a FailureText: with the disk it found full
     # The project's writes, from whichever thread wrote (a scan runs in a worker), queued
     # to this view's thread.
     _project_changed = Signal(object)

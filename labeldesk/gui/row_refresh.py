@@ -25,7 +25,7 @@ class RowRefresh(QObject):
     """Keeps the browser's catalog rows in step with the project after writes."""
 
     refreshed = Signal()  # changed rows are stored in the catalog (and repainted)
-    failed = Signal(str)
+    failed = Signal(object)  # str, or a FailureText: with the disk it found full
 
     def __init__(
         self,

@@ -34,7 +34,9 @@ class Shell(Protocol):
         self, message: str, dialog: bool = True, fix: tuple[str, Callable[[], object]] | None = None
     ) -> None:
         """An expected failure: one status line and, usually, one notice (with a button
-        that does what it asks, given ``fix``: its words and command)."""
+        that does what it asks, given ``fix``: its words and command). Pass a job's
+        failure on as :meth:`~labeldesk.gui.workers.Job.describe` said it: the
+        :class:`~labeldesk.gui.full_disk.FailureText` carries the disk it found full."""
         ...
 
     def show_page(self, page: QWidget) -> None:

@@ -98,7 +98,7 @@ class StatsView(QWidget):
     duplicatesRequested = Signal(str)  # open the groups of a kind ("exact", "near", "leaking")
     reviewRequested = Signal()  # review the likely mislabels
     duplicatesReady = Signal(dict)  # the counts shown, once the background search ends
-    error = Signal(str)
+    error = Signal(object)  # str, or a FailureText: with the disk it found full
     message = Signal(str)  # for the status bar (the neighbour search on a cluster)
 
     def __init__(

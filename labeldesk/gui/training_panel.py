@@ -92,7 +92,7 @@ class TrainingPanel(QWidget):
 
     trained = Signal(int)
     inUseChanged = Signal()  # a person pinned or unpinned a version
-    error = Signal(str)
+    error = Signal(object)  # str, or a FailureText: with the disk it found full
     runningChanged = Signal(bool)
     # Fine-tuning runs in a child process (torch never stalls the GUI thread); a head
     # trains in a second or two on the embeddings and stays in this process.

@@ -42,7 +42,7 @@ from labeldesk.core.versions import CURRENT
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import READ_ONLY_TIP
 from labeldesk.gui.dialogs import show_in_front
-from labeldesk.gui.full_disk import said as remembered
+from labeldesk.gui.full_disk import said as with_its_disk
 from labeldesk.gui.verify_dialog import (
     NOT_COLOR,
     VerifyDialog,
@@ -64,7 +64,7 @@ STALE_NOTE = "The labels have changed since this comparison; press Compare to up
 class VersionsView(QWidget):
     exportRequested = Signal(str)  # a version's name
     message = Signal(str)
-    error = Signal(str)
+    error = Signal(object)  # str, or a FailureText: with the disk it found full
 
     def __init__(self, project: Project, runner: JobRunner | None = None):
         super().__init__()
@@ -412,7 +412,7 @@ class VersionsView(QWidget):
             self.message.emit(head)
         else:
             said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
-            self.error.emit(remembered(said, exc) if said else job.describe(exc))
+            self.error.emit(with_its_disk(said, exc) if said else job.describe(exc))
 
     def _verify_cancelled(self, job: Job) -> None:
         if not self._closed and job is self.verify_job:
@@ -432,7 +432,7 @@ class VersionsView(QWidget):
     def _create_failed(self, job: Job, exc: BaseException) -> None:
         if not self._closed:
             said = capitalised(str(exc)) if isinstance(exc, LabelDeskError) else None
-            self.error.emit(remembered(said, exc) if said else job.describe(exc))
+            self.error.emit(with_its_disk(said, exc) if said else job.describe(exc))
 
     def _create_ended(self) -> None:
         if not self._closed:

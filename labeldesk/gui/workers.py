@@ -4,7 +4,9 @@ A core job is a plain function ``fn(progress=callback, cancel=token)`` (see
 :mod:`labeldesk.core.progress`). :class:`Job` runs one in a :class:`QThreadPool` and turns
 its callbacks into Qt signals, which Qt delivers on the GUI thread. ``failed`` carries the
 exception itself, so a view can react to its type (no embeddings yet, a full disk);
-:meth:`Job.describe` turns it into the one line to show. Unexpected errors are logged
+:meth:`Job.describe` turns it into the one line to show, with the disk it found full
+(:class:`~labeldesk.gui.full_disk.FailureText`): the error signals that hand it on to the
+window carry it as it is (``Signal(object)``). Unexpected errors are logged
 with their traceback and still shown as one line, never as a crash.
 """
 
@@ -26,7 +28,7 @@ from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.failures import describe
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.gui.app_words import in_app_words
-from labeldesk.gui.full_disk import said
+from labeldesk.gui.full_disk import FailureText, said
 
 log = logging.getLogger(__name__)
 
@@ -105,12 +107,13 @@ class Job(QObject):
     def running(self) -> bool:
         return self._running
 
-    def describe(self, exc: BaseException) -> str:
+    def describe(self, exc: BaseException) -> FailureText:
         """The one line to show for a failure: LabelDesk's own errors, a full disk or a
-        damaged database in plain words (see :mod:`labeldesk.core.failures`)."""
+        damaged database in plain words (see :mod:`labeldesk.core.failures`), with the
+        disk it found full, for the window's notice (pass it on as it is)."""
         expected = describe(exc)
         if expected is None:
-            return f"{self.name} failed unexpectedly: {exc}"
+            return FailureText(f"{self.name} failed unexpectedly: {exc}")
         return said(in_app_words(expected[0]), exc)
 
     def start(self, pool: QThreadPool | None = None) -> Job:
@@ -408,7 +411,7 @@ class JobRunner(QObject):
         return bool(done)
 
 
-def write_failure(exc: Exception) -> str:
+def write_failure(exc: Exception) -> FailureText:
     """What to say when a write on the GUI thread failed, nothing saved: a LabelDesk
     refusal's own message (in the app's words), or :func:`unsaved_text` for a locked,
     read-only or full disk. A bug is raised again."""
@@ -420,7 +423,7 @@ def write_failure(exc: Exception) -> str:
     return text
 
 
-def unsaved_text(exc: BaseException) -> str | None:
+def unsaved_text(exc: BaseException) -> FailureText | None:
     """What to tell a person whose write on the GUI thread (a key, a class edit, an
     undo) failed for a reason outside LabelDesk: the database locked by another process
     past its wait, a read-only or full disk, the project folder gone. Nothing was saved;

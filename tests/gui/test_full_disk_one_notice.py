@@ -110,7 +110,8 @@ def test_room_again_is_looked_for_on_the_disk_that_was_full(
     )
     window.open_project(project.path)
     failed = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(usb / "export" / "a.png"))
-    window.notify_error(f"Export: {Job(lambda **_: None, 'Export').describe(failed)}")
+    said = Job(lambda **_: None, "Export").describe(failed)
+    window.notify_error(said.reworded(f"Export: {said}"))  # (with the disk it carries)
     notice = _notices(window)[0]
     free["project"] += 50 << 20  # space freed on the project's disk: not the full one
     window.full_disk._look()
@@ -139,7 +140,8 @@ def test_the_disk_is_the_one_the_failure_carries_not_read_from_its_words(tmp_pat
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     diff = DiskFull("no space left in the temporary folder …; free some", disk=scratch)
-    assert disk_named(f"Compare: {said(str(diff), diff)}", project) == scratch
+    compared = said(str(diff), diff)
+    assert disk_named(compared.reworded(f"Compare: {compared}"), project) == scratch
     denied = OSError(errno.EACCES, os.strerror(errno.EACCES), str(usb / "x"))
     assert disk_named(write_failure(denied), project) == project  # nothing full carried
     gone = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/no-such/x")
