@@ -37,7 +37,10 @@ from .labels import (
     undo_source,
 )
 from .sql_lists import IN_LIST, json_list
-from .undo import label_in_use, left_alone_note, old_labels, take_back, undos_and_redos
+from .take_back import old_labels, take_back
+from .undo import left_alone_note
+from .undo_batches import undos_and_redos
+from .undo_classes import label_in_use
 
 _ME = object()  # "the current user" (see current_user)
 
@@ -330,7 +333,7 @@ def _taken_before_the_undo(
 ) -> bool:
     """Was class ``name`` made (added, or another renamed to it) after batch ``batch_id``
     and before its undo ``undo_id``? Then the undo did not rename ``name``'s class back
-    (see :func:`~labeldesk.core.undo._names_taken`) and this class is someone else's:
+    (see :func:`~labeldesk.core.undo_classes.names_taken`) and this class is someone else's:
     a redo must not merge it into the rename's new name. (A class the undo itself put
     back was made by the undo, not before it.) Told by the batches' order where a batch
     recorded it (times within one tick of the clock are equal); by the class's creation

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from labeldesk.core import undo as undo_module
+from labeldesk.core import take_back
 from labeldesk.core.create import create_and_index
 from labeldesk.core.labels import Change, apply_changes
 
@@ -48,7 +48,7 @@ def test_a_chunked_undo_and_redo_do_what_the_whole_batch_at_once_does(
         images = len(state(whole))
         assert images > 8  # more than two chunks of 3 events
         expected = story(whole, monkeypatch)
-        monkeypatch.setattr(undo_module, "CHUNK", 3)
+        monkeypatch.setattr(take_back, "CHUNK", 3)
         assert story(chunked, monkeypatch) == expected
     finally:
         whole.close()
@@ -74,7 +74,7 @@ def test_any_chunk_size_gives_the_same_undo(project, monkeypatch, chunk):
         source="human",
     )
     after = state(project)
-    monkeypatch.setattr(undo_module, "CHUNK", chunk)
+    monkeypatch.setattr(take_back, "CHUNK", chunk)
     undone = project.undo()
     assert state(project) == before
     assert undone.kept == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from labeldesk.core import undo as undo_module
+from labeldesk.core import take_back
 from labeldesk.core.labels import Change, apply_changes, history
 
 
@@ -25,7 +25,7 @@ def ids_of(project) -> list[int]:
 def test_undo_of_an_image_changed_twice_in_one_batch_gives_its_state_before(
     project, monkeypatch, chunk
 ):
-    monkeypatch.setattr(undo_module, "CHUNK", chunk)
+    monkeypatch.setattr(take_back, "CHUNK", chunk)
     monkeypatch.setenv("LABELDESK_USER", "ann")
     first, other = ids_of(project)[:2]
     apply_changes(project.db, [Change(first, label=None, split=None)], source="human")
@@ -62,7 +62,7 @@ def test_undo_of_an_image_changed_twice_in_one_batch_gives_its_state_before(
 
 @pytest.mark.parametrize("chunk", [1, 20_000])
 def test_an_image_changed_twice_then_by_someone_else_is_kept_once(project, monkeypatch, chunk):
-    monkeypatch.setattr(undo_module, "CHUNK", chunk)
+    monkeypatch.setattr(take_back, "CHUNK", chunk)
     monkeypatch.setenv("LABELDESK_USER", "ann")
     first, other = ids_of(project)[:2]
     apply_changes(project.db, [Change(first, label=None)], source="human")

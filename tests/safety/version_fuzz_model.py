@@ -49,7 +49,7 @@ class Batch:
 
 def as_left(now: tuple, left: tuple, other: tuple) -> bool:
     """Is an image whose values are ``now`` still as a change from ``other`` to ``left``
-    left it (core.undo.still_as_left)? Its split counts only where that change set it."""
+    left it (core.take_back.still_as_left)? Its split counts only where that change set it."""
     same = all(n == v for i, (n, v) in enumerate(zip(now, left, strict=True)) if i != 1)
     return same and (left[1] == other[1] or now[1] == left[1])
 
