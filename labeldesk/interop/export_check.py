@@ -12,32 +12,28 @@ picture is read from the export itself: each image file's bytes are hashed, and 
 labels and splits are read back by each format's reader (:mod:`.export_labels`) and
 compared with the version's. The manifest is trusted for the options that chose the
 images and for the images it says it left out.
+
+The parts: what it found and how that reads (:mod:`.export_check_result`), the files
+against the manifest (:mod:`.export_files_check`), and the labels read back
+(:mod:`.export_labels_check`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.core.display import counted, shown_path
 from labeldesk.core.errors import Cancelled
-from labeldesk.core.indexed_files import hash_file
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 from labeldesk.core.versions import CURRENT
 
+from .export_check_result import FLAGGED, VERIFY_CANCELLED, ExportCheck
 from .export_columns import column_problems, metadata_column_problems
-from .export_hash_column import hash_column_problems, renamed_file_problems
-from .export_labels import (
-    ROW_PER_IMAGE,
-    Row,
-    difference_line,
-    label_differences,
-    mark_before_class_map,
-    read_back,
-    unread_pictures,
-)
+from .export_files_check import GONE, check_files
+from .export_hash_column import hash_column_problems
+from .export_labels import Row
+from .export_labels_check import check_labels
 from .export_manifest_check import (
     check_hf_metadata,
     check_written_as,
@@ -55,160 +51,16 @@ from .export_manifest_read import (
 from .export_manifest_read import (
     class_map,
     known_since,
+    manifest_rows,
     read_manifest,
 )
-from .export_renamed import renamed_entry_problems
 from .export_shards import ShardsRead, read_export_shards
 from .export_splits_check import check_made_splits, made_split_of
-from .export_target import NOT_EXPORTED, contents
-from .export_unlisted import NAMED_BY, task_path_problems, unlisted_files
-from .manifest import file_hashes
 from .selection import select_items
 from .writing import UNASSIGNED, ExportOptions
 
 if TYPE_CHECKING:
     from labeldesk.core.project import Project
-
-TRAIN = "train"  # the split of every image of a FiftyOne export written as one dataset
-FLAGGED = "flagged"  # the manifest counts these (left_out) but does not name them
-GONE = "gone from the export"
-OTHER_BYTES = "holds other bytes than the image the manifest names"
-VERIFY_CANCELLED = "verify cancelled: nothing was checked"  # (stopped while reading it)
-
-
-@dataclass
-class ExportCheck:
-    """What differs between an export folder and a version; empty lists: nothing."""
-
-    version: str
-    out: str
-    images: int = 0  # images the export holds
-    # how the state the manifest records differs from the version (sentences)
-    state: list[str] = field(default_factory=list)
-    # what the manifest says of the export that its own files contradict: the format,
-    # the options that chose its images (sentences; export_manifest_check)
-    manifest: list[str] = field(default_factory=list)
-    files: list[dict[str, str]] = field(default_factory=list)  # path, why
-    # the version's images (as the recorded options choose them) not in the export:
-    # path, hash, label, split as the version has them; listed: why the export said it
-    # left it out ("missing", "failed", "flagged"), or None: it did not say
-    not_exported: list[dict[str, Any]] = field(default_factory=list)
-    # path, hash; and where the picture is the version's but the recorded options leave
-    # it out: version_path, left_out_by (export_manifest_check.left_out_by_options)
-    not_in_version: list[dict[str, str]] = field(default_factory=list)
-    # labels, splits and statuses the export's own files give its pictures that are not
-    # the version's (export_labels.label_differences)
-    labels: list[dict[str, Any]] = field(default_factory=list)
-    # the options that chose the version's images for the export (`chosen_by`)
-    options: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def intact(self) -> bool:
-        """The export is the version as written, bar the images it said it left out."""
-        unsaid = any(row["listed"] is None for row in self.not_exported)
-        differs = self.state or self.manifest or self.files or self.not_in_version
-        return not (differs or self.labels or unsaid)
-
-    @property
-    def state_name(self) -> str:
-        return "the state now" if self.version == CURRENT else f"version {self.version}"
-
-    @property
-    def complete(self) -> bool:
-        """Intact, and nothing of what its options chose left out: the images the model
-        flagged when --exclude-flagged wrote it are chosen out by that option (as the
-        README says; it exited 1 on an export checked right after it was written)."""
-        return self.intact and all(row["listed"] == FLAGGED for row in self.not_exported)
-
-    def left_out_words(self, listed: str = "", then: str = "") -> str:
-        """The version's images an intact export left out, counted by why: its files were
-        gone or changed, or the model flagged it (--exclude-flagged; every such image
-        read "their files were gone or changed" before)."""
-        flagged = sum(row["listed"] == FLAGGED for row in self.not_exported)
-        parts = []
-        if len(self.not_exported) > flagged:
-            parts.append(
-                f"{counted(len(self.not_exported) - flagged, 'image')} it left out{listed} "
-                f"when it was written (their files were gone or changed{then})"
-            )
-        if flagged:
-            parts.append(
-                f"{counted(flagged, 'image')} it left out as flagged by the model then "
-                "(--exclude-flagged)"
-            )
-        return " and ".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "out": self.out,
-            "ok": self.complete,
-            "intact": self.intact,
-            "complete": self.complete,
-            "images": self.images,
-            "options": self.options,
-            "state": self.state,
-            "manifest": self.manifest,
-            "files": self.files,
-            "not_exported": self.not_exported,
-            "not_in_version": self.not_in_version,
-            "labels": self.labels,
-            "notes": self.notes,
-        }
-
-    def to_text(self, limit: int = 10) -> str:
-        where, state = shown_path(self.out), self.state_name
-        chose = f", as {', '.join(self.options)} chose its images" if self.options else ""
-        if self.complete:
-            head = (
-                f"{where} is {state}{chose}: its {counted(self.images, 'image')}, "
-                "every file unchanged since it was exported"
-            )
-        elif self.intact:
-            head = (
-                f"{where} is {state}{chose} as exported, less "
-                f"{self.left_out_words(listed=' and listed')}: not the whole version"
-            )
-        else:
-            head = f"{where} is not {state} as exported:"
-        lines = [head] + [f"  {s}" for s in self.state + self.manifest]
-        sections = (
-            ("files changed in the export since it was written", self.files, _file_line),
-            ("images of the version not in the export", self.not_exported, _image_line),
-            ("images in the export that are not the version's", self.not_in_version, _extra),
-            (
-                "labels, splits or statuses in the export that are not the version's",
-                self.labels,
-                difference_line,
-            ),
-        )
-        for title, rows, line in sections:
-            if rows:
-                lines.append(f"{title} ({len(rows):,}):")
-                lines += [f"  {line(row)}" for row in rows[:limit]]
-                if len(rows) > limit:
-                    lines.append(f"  … and {len(rows) - limit:,} more (--json lists all)")
-        return "\n".join(lines + self.notes)
-
-
-def _file_line(row: dict[str, str]) -> str:
-    return f"{shown_path(row['path'])}: {row['why']}"
-
-
-def _image_line(row: dict[str, Any]) -> str:
-    said = {None: "not listed by the export", "flagged": "left out as flagged"}
-    listed = said.get(row["listed"], f"listed under {row['listed']} by the export")
-    return f"{shown_path(row['path'])} ({row['label'] or 'unlabeled'}, {listed})"
-
-
-def _extra(row: dict[str, str]) -> str:
-    if "left_out_by" in row:  # (the version's, but not as the recorded options choose)
-        theirs = shown_path(row["version_path"])
-        return (
-            f"{shown_path(row['path'])} (the version's {theirs}, left out as {row['left_out_by']})"
-        )
-    return f"{shown_path(row['path'])} (content {row['hash']})"
 
 
 def check_export(
@@ -241,12 +93,12 @@ def check_export(
     shards = _shards(manifest, folder, progress, token)
     its_format = check_written_as(found.manifest, manifest, folder)
     if its_format:
-        failed = {str(row.get("path")) for row in _rows(manifest, "failed")}
+        failed = {str(row.get("path")) for row in manifest_rows(manifest, "failed")}
         written = (item for item in chosen.items if item.path not in failed)
         check_hf_metadata(found.manifest, manifest, folder, written)
     exported = _image_hashes(manifest, shards)
     known = shards.files if shards is not None else {}
-    _check_files(found, manifest, folder, exported or {}, progress, token, known)
+    check_files(found, manifest, folder, exported or {}, progress, token, known)
     found.files += shards.problems if shards is not None else []
     if exported is not None:  # (an older manifest without image hashes: not said)
         found.files += files_not_written(manifest, exported.keys())
@@ -260,7 +112,9 @@ def check_export(
         return found
     found.images = len(exported)
     left = Counter(exported.values())
-    said = {m.get("path"): kind for kind in ("missing", "failed") for m in _rows(manifest, kind)}
+    said = {
+        m.get("path"): kind for kind in ("missing", "failed") for m in manifest_rows(manifest, kind)
+    }
     expected: list[Row] = [
         (i.path, i.hash or "", i.label, None if i.split == UNASSIGNED else i.split, i.status)
         for i in chosen.items
@@ -302,7 +156,7 @@ def check_export(
     made = recorded.get("make_splits") is not None
     split_of = made_split_of(manifest) if made else None
     if split_of is not None:  # (its splits are its own: checked against those recorded)
-        failed = {str(row.get("path")) for row in _rows(manifest, "failed")}
+        failed = {str(row.get("path")) for row in manifest_rows(manifest, "failed")}
         chosen_labels = [(i.path, i.label) for i in chosen.items]
         check_made_splits(found.manifest, manifest, split_of, chosen_labels, failed)
         held = [(p, c, label, split_of.get(p), status) for p, c, label, _, status in held]
@@ -316,9 +170,9 @@ def check_export(
     gone = {row["path"] for row in found.files if row["why"] == GONE}
     pictures_held = {f: c for f, c in exported.items() if c in pictures and f not in gone}
     if its_format:
-        _check_labels(found, manifest, folder, held, pictures_held,
-                      splits=not made or split_of is not None,
-                      shards=shards, progress=progress, cancel=token)  # fmt: skip
+        check_labels(found, manifest, folder, held, pictures_held,
+                     splits=not made or split_of is not None,
+                     shards=shards, progress=progress, cancel=token)  # fmt: skip
     else:  # (read as another format, every row would be a difference)
         found.notes.append(
             "its labels, splits and statuses are not read back: its files are not the "
@@ -370,82 +224,6 @@ def chosen_by(recorded: dict[str, Any]) -> list[str]:
     return said
 
 
-def _check_labels(
-    found: ExportCheck,
-    manifest: dict[str, Any],
-    folder: Path,
-    held: list[Row],
-    pictures: dict[str, str],
-    *,
-    splits: bool,
-    shards: ShardsRead | None,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-) -> None:
-    """The labels, splits and statuses the export gives its images, read back from its
-    own files as each format's reader reads them, against the version's (``held``: the
-    version's images in the export; ``pictures``: their files in it, by content)."""
-    labeled = any(row[2] is not None for row in held)
-    try:
-        if cancel.cancelled:  # (WebDataset: the labels were read with the shards)
-            raise Cancelled(VERIFY_CANCELLED)
-        read = read_back(
-            folder, manifest, labeled=labeled, progress=progress, cancel=cancel, shards=shards
-        )
-    except Cancelled as exc:  # (the reader's words: "cancelled while reading …")
-        raise Cancelled(VERIFY_CANCELLED) from exc
-    reported = {row["path"] for row in found.files}
-    found.files += [p for p in read.problems if p["path"] not in reported]
-    if read.unread:  # (every picture would be listed as given no label: said once above)
-        found.notes.append(
-            "its labels, splits and statuses are not read back: its label files cannot be "
-            "read (above)"
-        )
-        return
-    # (an image not the version's is named under not_in_version: not again here)
-    contents = set(pictures.values())
-    mine = [row for row in read.rows if row[1] in contents]
-    unread = unread_pictures(mine, pictures, split_folders=manifest.get("format") == "imagefolder")
-    if read.reader in ROW_PER_IMAGE:  # (a row dropped: its image is not in the dataset)
-        where = ROW_PER_IMAGE[read.reader]
-        found.files += [
-            {"path": file, "why": f"no row of {where} names it (the export writes one for "
-             "every image it holds)"}
-            for file, *_ in unread
-        ]  # fmt: skip
-    elif read.reader in NAMED_BY:  # (an unlabeled image's entry gives no row: read apart)
-        found.files += unlisted_files(folder, read.reader, [file for file, *_ in unread])
-    paths: dict[str, set[str]] = {}  # content -> the version's paths of that picture
-    for path, content, *_ in held:
-        paths.setdefault(content, set()).add(path)
-    if read.reader == "labelstudio":  # (data.path: what `import` matches a task by)
-        found.files += task_path_problems(folder, pictures, paths)
-    found.files += renamed_file_problems(manifest, pictures, paths)  # (CSV, Parquet)
-    found.files += renamed_entry_problems(manifest, pictures, paths)  # (every format)
-    mine += unread
-    if read.one_dataset:  # (train, or labeled with none and written as train)
-        held = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in held]
-        mine = [(p, c, label, split or TRAIN, status) for p, c, label, split, status in mine]
-    found.labels = label_differences(held, mine, splits=splits, statuses=read.statuses)
-    recorded = manifest.get("options")
-    if isinstance(recorded, dict) and recorded.get("class_map"):  # (read when checked)
-        mark_before_class_map(found.labels, dict(class_map(folder, recorded["class_map"])))
-    if not splits:
-        found.notes.append(
-            "its splits were made for the export (--make-splits), and its manifest does "
-            "not record the split made for each image (written before LabelDesk recorded "
-            "them): its labels and statuses are checked, not its splits"
-        )
-    if not read.statuses and any(row[4] is not None for row in held):
-        found.notes.append(
-            "its files are class folders alone (ImageFolder; Hugging Face where the folders "
-            "give every label, so it writes no metadata), which hold no review status "
-            "(verified, excluded): the version's statuses are not in it to compare; which "
-            "images they chose for it (excluded ones left out unless --include-excluded, "
-            "--exclude-unverified) is checked"
-        )
-
-
 def _check_state(
     found: ExportCheck, manifest: dict[str, Any], event: int, classes: list[str]
 ) -> None:
@@ -463,74 +241,6 @@ def _check_state(
             f"its classes are {manifest.get('classes')}, those of {theirs} (as the export's "
             f"options name them) {list(classes)}"
         )
-
-
-def _check_files(
-    found: ExportCheck,
-    manifest: dict[str, Any],
-    folder: Path,
-    linked: dict[str, str],
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    known: dict[str, dict[str, Any]],
-) -> None:
-    """Every file against the manifest; a link (``--symlink``) also by the bytes of the
-    file it leads to, against ``linked``: the image hashes by path in the export.
-    ``known``: files read already (WebDataset's shards), as :func:`file_hashes` lists."""
-    written = {f["path"]: f for f in _rows(manifest, "files") if isinstance(f.get("path"), str)}
-    # an image's bytes against the content hash the manifest gives it (a GIF written as
-    # PNG holds other bytes than the GIF's)
-    images = linked.keys() - set(manifest.get("gif_as_png") or ())
-    now = {
-        f["path"]: f for f in file_hashes(folder, progress, cancel, images, VERIFY_CANCELLED, known)
-    }
-    _check_empty_folders(found, manifest, folder)
-    for path in sorted(written.keys() | now.keys()):
-        content = now[path].pop("content", None) if path in now else None
-        if path not in now:
-            found.files.append({"path": path, "why": GONE})
-        elif path not in written:
-            found.files.append({"path": path, "why": "not written by the export"})
-        elif "kind" in now[path]:  # (a FIFO would block the read: never opened)
-            kind = now[path]["kind"]
-            found.files.append({"path": path, "why": f"{kind}, not the file the export wrote "
-                                "(not opened)"})  # fmt: skip
-        elif "unreadable" in now[path]:
-            found.files.append({"path": path, "why": f"cannot be read: {now[path]['unreadable']}"})
-        elif now[path] != written[path]:
-            found.files.append({"path": path, "why": "edited since it was exported"})
-        elif "link" in now[path] and path in linked:  # (--symlink: the image folder's file)
-            why = _linked_bytes(folder / path, linked[path])
-            if why:
-                found.files.append({"path": path, "why": why})
-        elif content is not None and content != linked[path]:  # (the manifest edited)
-            found.files.append({"path": path, "why": OTHER_BYTES})
-
-
-def _check_empty_folders(found: ExportCheck, manifest: dict[str, Any], folder: Path) -> None:
-    """Empty folders against those the export left (where every image of a folder
-    failed): torchvision's ImageFolder takes one for a class."""
-    written = manifest.get("contents")
-    listed = written.get("empty_folders") if isinstance(written, dict) else None
-    if not isinstance(listed, list):
-        return  # (an older export's manifest did not list them)
-    now = contents(folder, NOT_EXPORTED)["empty_folders"]
-    # (a folder emptied of files the export wrote: those files are named, gone)
-    parents = {p.rsplit("/", 1)[0] for p in (f.get("path") for f in _rows(manifest, "files"))
-               if isinstance(p, str) and "/" in p}  # fmt: skip
-    for path in sorted(set(now) - set(listed) - parents):
-        found.files.append({"path": path, "why": "an empty folder the export did not write"})
-    for path in sorted(set(listed) - set(now)):
-        found.files.append({"path": path, "why": "an empty folder the export wrote, gone"})
-
-
-def _linked_bytes(link: Path, content: str) -> str | None:
-    """Why the file ``link`` leads to is not the image of ``content`` any more, or None."""
-    try:  # (hash_file refuses a FIFO, which would block: NotRegularFile is an OSError)
-        now = hash_file(link)
-    except OSError:
-        return "the file it links to cannot be read now"
-    return None if now == content else "the file it links to holds other bytes now"
 
 
 def _shards(
@@ -552,8 +262,3 @@ def _image_hashes(manifest: dict[str, Any], shards: ShardsRead | None) -> dict[s
     if isinstance(listed, dict) and (listed or shards is None):
         return {str(k): str(v) for k, v in listed.items()}
     return shards.hashes if shards is not None else None
-
-
-def _rows(manifest: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    rows = manifest.get(key)
-    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []

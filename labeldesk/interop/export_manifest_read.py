@@ -103,3 +103,10 @@ def known_since(project: Project, folder: Path, since: object) -> None:
         "version of this project: it is another project's export, or its manifest was "
         "edited"
     )
+
+
+def manifest_rows(manifest: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The entries of the manifest's list ``key`` that are objects (none where it has no
+    such list)."""
+    rows = manifest.get(key)
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
