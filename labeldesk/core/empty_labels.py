@@ -7,6 +7,13 @@ label column that holds no label in any row is refused, naming the columns that 
 values, unless the person asks for it (``--empty-labels``); one that is empty in most
 rows is said in the summary (:func:`empty_labels_note`). A file of one row is not
 refused: leaving its label empty is how a file removes one image's label.
+
+The same holds for the files that have no label column but give each entry a label or
+``null`` (a JSON or JSON Lines label file, a FiftyOne ``labels.json``, a WebDataset
+sample's ``.json``): a file whose every entry gives ``null`` (a FiftyOne export of images
+not labeled yet) unlabeled every image it names, in one silent batch; it is refused the
+same way. A Label Studio export never unlabels: a task without an annotation leaves its
+image's label as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ EMPTY_LABELS_FLAG = "--empty-labels"
 
 class LabelFile(Protocol):  # (:class:`.label_read.LabelFile`, which reads this module)
     source: str
+    unit: str  # what a row is called: "line", "entry", "row"
     label_column: str  # as the header names it; "": not a column of a table
     label_rows: int  # rows with a label cell (split-only rows aside)
     empty_labels: int  # of them, those whose label cell is empty
@@ -80,10 +88,10 @@ def no_label_in(found: LabelFile) -> bool:
 
 
 def all_labels_empty(found: LabelFile) -> bool:
-    """Whether ``found`` read a label column and no row of it holds a label, in a file of
-    more than one row (a row that unlabels its one image is how a file removes a label,
-    and a mistake there changes one image)."""
-    return bool(found.label_column) and 1 < found.label_rows == found.empty_labels
+    """Whether no row of ``found`` holds a label (its label column, or each entry's label
+    in a file without columns), in a file of more than one row (a row that unlabels its
+    one image is how a file removes a label, and a mistake there changes one image)."""
+    return 1 < found.label_rows == found.empty_labels
 
 
 def refuse_empty_label_column(found: LabelFile) -> None:
@@ -91,6 +99,15 @@ def refuse_empty_label_column(found: LabelFile) -> None:
     (unless ``found.empty_labels_ok``): every row would unlabel its image."""
     if found.empty_labels_ok or not all_labels_empty(found):
         return
+    if not found.label_column:  # (JSON, FiftyOne: each entry gives a label or null)
+        raise LabelFileError(
+            found.source,
+            [
+                f"all {counted(found.label_rows, found.unit, _plural(found.unit))} give no "
+                "label (null or empty): reading the file would unlabel every image they "
+                "name (give --empty-labels to unlabel them)"  # (as written: gui.app_words)
+            ],
+        )
     filled = [name for name in found.filled_columns if name != found.label_column]
     shown = ", ".join(quoted(name[:60], found.json) for name in filled[:20])
     more = f" and {len(filled) - 20} more" if len(filled) > 20 else ""
@@ -102,7 +119,7 @@ def refuse_empty_label_column(found: LabelFile) -> None:
             f"the label column {column} is empty in all {found.label_rows:,} "
             f"rows: reading it would unlabel every image they name; {holding} (name the "
             f"label column with "
-            f"--label-column COL, or give {EMPTY_LABELS_FLAG} to unlabel them)"
+            "--label-column COL, or give --empty-labels to unlabel them)"
         ],
     )
 
@@ -111,9 +128,20 @@ def empty_labels_note(found: LabelFile) -> str:
     """A line for the summary when most rows of ``found``'s label column are empty (each
     unlabels its image), or ""."""
     empty, rows = found.empty_labels, found.label_rows
-    if not found.label_column or not rows or empty * 2 <= rows:
+    if not rows or empty * 2 <= rows:
         return ""
+    if not found.label_column:
+        units = counted(rows, found.unit, _plural(found.unit))
+        one = empty == 1
+        return (
+            f"{empty:,} of {units} {'gives' if one else 'give'} no label: "
+            f"{'it unlabels its image' if one else 'they unlabel their images'}"
+        )
     return (
         f"the label column {quoted(found.label_column, found.json)} is empty in {empty:,} of "
         f"{counted(rows, 'row')}: those rows unlabel their images"
     )
+
+
+def _plural(unit: str) -> str:
+    return "entries" if unit == "entry" else unit + "s"

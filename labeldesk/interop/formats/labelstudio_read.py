@@ -98,8 +98,45 @@ def tasks_rows(tasks: object, path: Path, options: ImportOptions) -> LabelFile:
     maker = RowMaker(str(path))
     written: dict[int, str] = {}
     uploads: set[int] = set()
-    maker.parsed.records = _task_records(maker, iter(tasks), path, options, (written, uploads))
-    return with_written(maker.result(unmatched_ok=True), written, uploads)
+    seen = _Unread()
+    maker.parsed.records = _task_records(
+        maker, iter(tasks), path, options, (written, uploads), seen
+    )
+    rows = maker.result(unmatched_ok=True)
+    if not rows.rows and not rows.problems and seen.tasks:
+        raise LabelFileError(str(path), [seen.problem(options.predictions)])
+    return with_written(rows, written, uploads)
+
+
+class _Unread:
+    """The tasks of an export and those with the kind of entry not read (predictions,
+    when annotations are read): an export of tasks none of which has an annotation (a
+    project exported before anyone labeled, tasks imported with predictions alone) gives
+    no row, and is refused saying so, not as "the file has no rows"."""
+
+    def __init__(self) -> None:
+        self.tasks = 0
+        self.other = 0  # tasks with an entry of the kind not read
+
+    def see(self, task: object, other: str) -> None:
+        self.tasks += 1
+        if isinstance(task, dict) and task.get(other):
+            self.other += 1
+
+    def problem(self, predictions: bool) -> str:
+        kind = "prediction" if predictions else "annotation"
+        tasks = "its task" if self.tasks == 1 else f"its {self.tasks:,} tasks"
+        why = "none made" if predictions else "none made, or all cancelled"
+        text = (
+            f"none of {tasks} has {'a' if predictions else 'an'} {kind} with a choice "
+            f"({why}): nothing to apply, every image keeps its label"
+        )
+        if not predictions and self.other:
+            have = "has" if self.other == 1 else "have"
+            text += f"; {self.other:,} {have} predictions: read them with --predictions"
+        elif predictions and self.other:
+            text += " (read the annotations without --predictions)"
+        return text
 
 
 def with_written(rows: LabelFile, written: dict[int, str], uploads: set[int]) -> LabelFile:
@@ -124,13 +161,17 @@ def _task_records(
     path: Path,
     options: ImportOptions,
     kept: tuple[dict[int, str], set[int]],
+    seen: _Unread,
 ) -> Iterator[Record]:
     """The tasks' records; ``kept``: where each task's reference is kept when its
-    ``data.path`` is taken (:func:`own_path`), and the entries of uploaded files."""
+    ``data.path`` is taken (:func:`own_path`), and the entries of uploaded files;
+    ``seen``: counts the tasks."""
     written, uploads = kept
     kind = "predictions" if options.predictions else "annotations"
+    other = "annotations" if options.predictions else "predictions"
     ids = _PredictionIds()
     for entry, task in enumerate(tasks, start=1):
+        seen.see(task, other)
         if options.predictions and isinstance(task, dict):
             ids.see(task)  # (any object's, as when the list was judged whole)
         if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
