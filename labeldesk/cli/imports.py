@@ -24,9 +24,9 @@ from labeldesk.cli._base import (
     undo_hint,
 )
 from labeldesk.core.display import counted
-from labeldesk.core.empty_labels import EMPTY_LABELS_FLAG, empty_labels_note
+from labeldesk.core.empty_labels import EMPTY_LABELS_FLAG
 from labeldesk.core.errors import LabelFileError
-from labeldesk.core.label_notes import rows_named, unusable_rows_note
+from labeldesk.core.label_notes import reading_notes, rows_named, unusable_rows_note
 
 if TYPE_CHECKING:
     from labeldesk.core.label_files import LabelFile
@@ -57,7 +57,7 @@ def add_label_source_arguments(p: argparse.ArgumentParser, *, flag: str) -> None
         help="CSV/Parquet: the column with splits (a 'status' column, verified or "
         "excluded, is read too)",
     )
-    add_empty_labels_argument(p, "CSV/Parquet: ")
+    add_empty_labels_argument(p)
     p.add_argument(
         "--skip-bad-rows",
         action="store_true",
@@ -70,16 +70,10 @@ def add_empty_labels_argument(p: argparse.ArgumentParser, where: str = "") -> No
     p.add_argument(
         EMPTY_LABELS_FLAG,
         action="store_true",
-        help=f"{where}apply a label column that is empty in every row, which unlabels "
-        "every image it names (default: refused, naming the columns that hold values)",
+        help=f"{where}apply a file whose labels are all empty (a label column empty in "
+        "every row, a label null in every entry), which unlabels every image it names "
+        "(default: refused, naming the columns that hold values)",
     )
-
-
-def reading_notes(rows: LabelFile) -> list[str]:
-    """What the summary says of how the file was read: a column chosen by its exact
-    case, a label column empty in most rows."""
-    note = empty_labels_note(rows)
-    return [*rows.column_notes, *([note] if note else [])]
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
@@ -184,7 +178,12 @@ def describe_unusable(unusable: list[str]) -> list[str]:
 
 def cmd_import(args: argparse.Namespace) -> Output:
     from labeldesk.core.label_files import apply_label_rows
-    from labeldesk.core.label_notes import by_name_notice, old_names_note
+    from labeldesk.core.label_notes import (
+        already_as_said,
+        by_name_notice,
+        old_names_note,
+        unchanged_images,
+    )
 
     skipped: list[str] | None = [] if args.skip_bad_rows else None
     with open_existing(args.project) as project, TerminalProgress() as progress:
@@ -213,11 +212,15 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "matched_by_file_name": rows.by_name,
         "status_note": rows.status_note,
         "changed": rows.applied.by_kind(),
+        "unchanged": unchanged_images(rows.matched, applied),  # already as the file says
         "old_class_names": rows.old_names,
         "empty_labels": rows.empty_labels,  # rows whose label cell is empty: unlabeled
         "notes": reading_notes(rows),
     }
-    lines = [f"read {args.file} as {rows.read_as or fmt}: {rows.applied.describe()}"]
+    said = rows.applied.describe()
+    if not applied and rows.matched:  # (a re-import: the project holds it all already)
+        said += f": nothing changed ({already_as_said(rows.matched)})"
+    lines = [f"read {args.file} as {rows.read_as or fmt}: {said}"]
     lines[0] += undo_hint(args.project, rows.applied.batch)
     lines += reading_notes(rows)
     lines += describe_skipped(skipped or [])
@@ -234,5 +237,6 @@ def cmd_import(args: argparse.Namespace) -> Output:
             lines.append(f"  … and {len(rows.unmatched) - SKIPPED_SHOWN:,} more (see --json)")
     if rows.by_name:
         history = f"`labeldesk history {shlex.quote(str(args.project))}`"
-        lines.append(f"{by_name_notice(rows.by_name)} ({history} lists the changes)")
+        lists = f" ({history} lists the changes)" if applied else ""  # (none: no batch)
+        lines.append(f"{by_name_notice(rows.by_name)}{lists}")
     return Output(data, "\n".join(lines))

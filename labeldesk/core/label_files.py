@@ -131,6 +131,7 @@ def apply_label_rows(
     # (what matching the rows held is let go before the write)
     chosen = _chosen(project, found, create_classes, skipped, progress, cancel)
     found.applied = found.would_change = BatchCounts()
+    found.matched = len(chosen)
     if not chosen:
         return 0
     labels: dict[str, str | None] = {}

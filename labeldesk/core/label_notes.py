@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .display import counted
+from .empty_labels import empty_labels_note
+
+if TYPE_CHECKING:
+    from .label_read import LabelFile
 
 
 def rows_named(problems: Sequence[str]) -> int:
@@ -60,3 +65,25 @@ def by_name_notice(count: int) -> str:
         f"no folder, a re-encoded copy has other bytes): {each} the project's one image of "
         f"that name; if the labels mix datasets, check {'that image' if one else 'those images'}"
     )
+
+
+def unchanged_images(matched: int, changed: int) -> int:
+    """Of the ``matched`` images a file's rows name, those it did not change: the
+    project held them as the rows say already (a file imported a second time)."""
+    return max(matched - changed, 0)
+
+
+def already_as_said(matched: int) -> str:
+    """What an import that changes none of the ``matched`` images it names says of them
+    (a re-import), after "nothing changed": "0 labels applied" alone read as if the
+    rows had not been read, or not matched."""
+    them = "the image it names is" if matched == 1 else f"the {matched:,} images it names are"
+    return f"{them} already as it says"
+
+
+def reading_notes(rows: LabelFile) -> list[str]:
+    """What an import says of how the file was read, for ``labeldesk import`` (``notes``)
+    and the app's import form alike: a column chosen by its exact case, a label column
+    (or a file's labels) empty in most rows."""
+    note = empty_labels_note(rows)
+    return [*rows.column_notes, *([note] if note else [])]

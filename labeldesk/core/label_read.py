@@ -70,6 +70,10 @@ class LabelFile:
     upload_lines: set[int] = field(default_factory=set)
     # What apply_label_rows changed, by kind (labels, splits, review statuses)
     applied: BatchCounts = field(default_factory=BatchCounts)
+    # The images the rows name, those the project already holds as they say included
+    # (what apply_label_rows applied or would apply, bad rows skipped): less what
+    # changed, they are the images "unchanged"
+    matched: int = 0
     would_change: BatchCounts = field(default_factory=BatchCounts)  # (a dry run's count)
     # Old class names the rows used (a class renamed or merged since) -> the class now
     old_names: dict[str, str] = field(default_factory=dict)
