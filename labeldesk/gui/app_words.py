@@ -31,6 +31,16 @@ FLAGGED = "Likely mislabeled"
 READ_ONLY_TIP = "The project is read-only: copy its folder somewhere writable to change it"
 
 
+# The import form's options, as a command-line message names them (their flags)
+PREDICTIONS_BOX = "Use the model's predictions, not the annotations"
+EMPTY_LABELS_BOX = "Apply the empty labels"  # (its box says what that does)
+
+
+def _field(match: re.Match[str]) -> str:
+    """``--path-column NAME: read the column`` as the import form's field names it."""
+    return f"{match.group(1).capitalize()} column “{match.group(2)}”: read the column"
+
+
 def _unquoted(text: str) -> str:
     """A path as a shell command quotes it, as the person reads it."""
     try:
@@ -88,6 +98,18 @@ _IN_APP: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
     (  # a full disk (core.failures): there is no command to run again in the app
         re.compile(r"(free some space(?: there)?) and run the command again"),
         r"\1 and try again",
+    ),
+    # the import form's fields and boxes for the options of `labeldesk import`
+    (re.compile(r"--(\w+)-column (.+?): read the column"), _field),
+    (
+        re.compile(r"name (?:it|the label column) with --(\w+)-column(?: COL)?"),
+        lambda m: f"type its name in {m.group(1).capitalize()} column",
+    ),
+    (re.compile(r"give --empty-labels"), f"tick “{EMPTY_LABELS_BOX}”"),
+    (re.compile(r"read them with --predictions"), f"tick “{PREDICTIONS_BOX}” to read them"),
+    (
+        re.compile(r"\(read the annotations without --predictions\)"),
+        f"(untick “{PREDICTIONS_BOX}” to read the annotations)",
     ),
     (  # --symlink onto a disk without links (interop.placing.no_symlinks)
         re.compile(r"export without --symlink to copy"),

@@ -5,6 +5,13 @@ found: the format (detected, or the one picked), how many rows, and every bad ro
 line. Import applies the rows as one undoable batch through the project, so the browser
 and the other views follow by themselves; nothing is applied while a row is bad unless
 "Skip bad rows" is ticked. Built on the same registry as ``labeldesk import``.
+
+Before Import, the form also says what the command's summary says of the file (its
+``notes``: a column read by its exact case beside another of its name in other case, a
+label column empty in most rows), the rows naming no image in the project, and the
+images found by file name alone. A file whose labels are all empty, which would unlabel
+every image it names, is refused as the command refuses it; "Apply the empty labels",
+shown then, is ``--empty-labels``: ticked, the form says how many labels would go.
 """
 
 from __future__ import annotations
@@ -29,17 +36,20 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.batch_counts import REMOVED_WHY, BatchCounts
 from labeldesk.core.display import capitalised, counted
+from labeldesk.core.empty_labels import refuse_empty_label_column
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_files import LabelFile, apply_label_rows
 from labeldesk.core.label_notes import (
+    already_as_said,
     by_name_notice,
     old_names_note,
+    reading_notes,
     rows_named,
     unusable_rows_note,
 )
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
-from labeldesk.gui.app_words import in_app_words
+from labeldesk.gui.app_words import EMPTY_LABELS_BOX, PREDICTIONS_BOX, in_app_words
 from labeldesk.gui.dialog_height import grow_to_fit
 from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.report_area import ReportArea
@@ -88,6 +98,9 @@ class Checked:
     # rows in the file, those it could not read included ("4 rows" and "5 bad rows" of
     # one file: ``rows`` holds only the rows read, a row with an empty path is not one)
     in_file: int
+    # why the file is refused for its labels being all empty ("": it is not), until
+    # "Apply the empty labels" is ticked
+    empty_refused: str = ""
 
 
 class ImportDialog(ProjectJobDialog):
@@ -145,12 +158,15 @@ class ImportDialog(ProjectJobDialog):
             (self.split_column, "split, subset"),
         ):
             edit.setPlaceholderText(f"found by name ({usual})")
-        self.predictions = QCheckBox("Use the model's predictions, not the annotations")
+        self.predictions = QCheckBox(PREDICTIONS_BOX)
         self.new_classes = QCheckBox("Allow labels that add classes")
         self.skip_bad = QCheckBox("Skip bad rows (apply the good ones, list the rest)")
         self.skip_bad.setToolTip(
             "An image that a bad row names is left out too, whatever the good rows say of it"
         )
+        # shown when a file's labels are all empty (refused), and while ticked
+        self.empty_labels = QCheckBox(f"{EMPTY_LABELS_BOX} (unlabel every image the file names)")
+        self.empty_labels.setToolTip("labeldesk import --empty-labels")
 
         form = QFormLayout()
         form.addRow("Labels", file_row)
@@ -161,6 +177,9 @@ class ImportDialog(ProjectJobDialog):
         form.addRow("Label Studio", self.predictions)
         form.addRow("Rows", self.new_classes)  # (any format: not under Label Studio)
         form.addRow("", self.skip_bad)
+        form.addRow("", self.empty_labels)
+        form.setRowVisible(self.empty_labels, False)
+        self._form = form
 
         # (a QLabel cut a path longer than the dialog at its edge: "…/corrections_appli")
         self.found = WrappedMessage()
@@ -184,12 +203,14 @@ class ImportDialog(ProjectJobDialog):
 
         self._read_timer = QTimer(self, singleShot=True, interval=READ_DELAY_MS)
         self._read_timer.timeout.connect(self.read)
+        self.file.textChanged.connect(self._file_chosen)  # (first: before the read's timer)
         for edit in (self.file, self.path_column, self.label_column, self.split_column):
             edit.textChanged.connect(self._input_edited)
         self.format.currentIndexChanged.connect(lambda _: self.read())
         self.predictions.toggled.connect(lambda _: self.read())
         self.new_classes.toggled.connect(lambda _: self.read())  # unknown classes allowed
         self.skip_bad.toggled.connect(lambda _: self._show_checked())
+        self.empty_labels.toggled.connect(lambda _: self.read())
         self._update()
 
     # -- reading -----------------------------------------------------------------------
@@ -208,7 +229,15 @@ class ImportDialog(ProjectJobDialog):
         text = self.file.text().strip()
         state = source_state(Path(text).expanduser()) if text else ()
         create = self.new_classes.isChecked()  # the rows are checked against the classes
-        return (text, self.format.currentData(), self.options(), state, create)
+        empty = self.empty_labels.isChecked()
+        return (text, self.format.currentData(), self.options(), state, create, empty)
+
+    def _file_chosen(self, _text: str) -> None:
+        """Another file: "Apply the empty labels" was said of the last one, not of it."""
+        self.empty_labels.blockSignals(True)
+        self.empty_labels.setChecked(False)
+        self.empty_labels.blockSignals(False)
+        self._form.setRowVisible(self.empty_labels, False)
 
     def _forget_rows(self) -> None:
         """Drop the rows shown and any read under way: they no longer match the inputs.
@@ -239,12 +268,18 @@ class ImportDialog(ProjectJobDialog):
         key = self._key()
         path, fmt, options = Path(text).expanduser(), self.format.currentData(), self.options()
         project, create = self.project, self.new_classes.isChecked()
+        empty_ok = self.empty_labels.isChecked()
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> Checked:
             used, rows = read_labels(path, fmt or None, options, progress=progress, cancel=cancel)
             # the file's rows: those read and those it could not read (counted before the
             # check below adds its problems, of rows that were read)
             in_file = len(rows) + len({line for line, _ in rows.problems})
+            rows.empty_labels_ok = empty_ok  # (kept for Import: the same rows are applied)
+            try:  # (as apply_label_rows refuses it, with the way out the form offers)
+                refuse_empty_label_column(rows)
+            except LabelFileError as exc:
+                return Checked(used, rows, 0, [], 0, in_file, empty_refused=exc.problems[0])
             problems: list[str] = []  # every bad row: of the file, and against the project
             images = apply_label_rows(
                 project,
@@ -291,6 +326,14 @@ class ImportDialog(ProjectJobDialog):
         if self._applied_key == self._rows_key:
             return  # applied: the result stays on show
         problems, skip = checked.problems, self.skip_bad.isChecked()
+        shown = self.rows.read_as or format_name(checked.format)
+        shown_box = bool(checked.empty_refused) or self.empty_labels.isChecked()
+        self._form.setRowVisible(self.empty_labels, shown_box)
+        if checked.empty_refused:
+            refused = in_app_words(checked.empty_refused)
+            read = f"Read as {shown}: {counted(checked.in_file, 'row')}"
+            self._say(f"{read}, nothing is applied: {refused}.")
+            return
         if checked.images:
             changes = f"{counted(checked.images, 'image')} would change"
             if checked.removed:  # as the result and the command say it
@@ -298,15 +341,15 @@ class ImportDialog(ProjectJobDialog):
         elif problems:
             changes = "nothing would change"
         else:
-            changes = "nothing would change (the project already holds these labels)"
+            changes = f"nothing would change ({already_as_said(self.rows.matched)})"
         if not problems:
             what = changes
         elif skip:
             what = f"{changes}; the bad rows are skipped"
         else:
             what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
-        shown = self.rows.read_as or format_name(checked.format)
         lines = [f"Read as {shown}: {counted(checked.in_file, 'row')}, {what}"]
+        lines += [capitalised(in_app_words(note)) + "." for note in reading_notes(self.rows)]
         if self.rows.status_note:
             lines.append(capitalised(self.rows.status_note) + ".")
         if self.rows.old_names:
@@ -318,6 +361,9 @@ class ImportDialog(ProjectJobDialog):
                 lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
             lines += _add_classes_advice(self.rows.unknown_classes)
         lines += unusable_rows_note(self.rows.unusable, PROBLEMS_SHOWN)
+        lines += _unmatched_note(self.rows.unmatched)
+        if self.rows.by_name:
+            lines.append(by_name_notice(self.rows.by_name) + ".")
         self._say("\n".join(lines))
 
     def _say(self, text: str) -> None:
@@ -349,6 +395,8 @@ class ImportDialog(ProjectJobDialog):
             return None
         if self._applied_key == self._rows_key:  # applied already: count again first
             self.read()
+            return None
+        if self.checked is not None and self.checked.empty_refused:  # (said on the form)
             return None
         if reason := self.blocker():
             self._say(reason)
@@ -384,6 +432,7 @@ class ImportDialog(ProjectJobDialog):
                 rows.by_name,
                 key,
                 unusable=list(rows.unusable),
+                notes=reading_notes(rows),
             )
         )
         job.failed.connect(lambda exc: self._say(job.describe(exc)))
@@ -403,18 +452,15 @@ class ImportDialog(ProjectJobDialog):
         key: tuple[object, ...] | None = None,
         *,
         unusable: list[str] | None = None,
+        notes: list[str] | None = None,
     ) -> None:
         self._applied_key = key  # Import now reads again first (the counts changed)
         lines = [f"{applied.describe()} (Edit → Undo takes them back)"]
+        lines += [capitalised(in_app_words(note)) + "." for note in notes or []]
         if skipped:
             lines.append(f"{counted(rows_named(skipped), 'row')} left out:")
             lines += [f"  {in_app_words(p)}" for p in skipped[:PROBLEMS_SHOWN]]
-        if unmatched:  # a Label Studio export may name images of other projects too
-            lines.append(
-                f"{counted(len(unmatched), 'row')} {'names' if len(unmatched) == 1 else 'name'} "
-                "no image in this project:"
-            )
-            lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
+        lines += _unmatched_note(unmatched)
         lines += unusable_rows_note(unusable or [], PROBLEMS_SHOWN)
         if by_name:
             lines.append(by_name_notice(by_name))
@@ -467,6 +513,19 @@ class ImportDialog(ProjectJobDialog):
             self.read_job.cancel()
             self.read_job = None
         self.shut_own_runner()
+
+
+def _unmatched_note(unmatched: list[str]) -> list[str]:
+    """The rows naming no image in the project (a Label Studio export may name images of
+    other projects too), before Import and after it."""
+    if not unmatched:
+        return []
+    n = len(unmatched)
+    lines = [f"{counted(n, 'row')} {'names' if n == 1 else 'name'} no image in this project:"]
+    lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
+    if n > PROBLEMS_SHOWN:
+        lines.append(f"  … and {n - PROBLEMS_SHOWN} more")
+    return lines
 
 
 def _add_classes_advice(unknown: list[str]) -> list[str]:
