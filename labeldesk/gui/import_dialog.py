@@ -6,17 +6,13 @@ line. Import applies the rows as one undoable batch through the project, so the 
 and the other views follow by themselves; nothing is applied while a row is bad unless
 "Skip bad rows" is ticked. Built on the same registry as ``labeldesk import``.
 
-Before Import, the form also says what the command's summary says of the file (its
-``notes``: a column read by its exact case beside another of its name in other case, a
-label column empty in most rows), the rows naming no image in the project, and the
-images found by file name alone. A file whose labels are all empty, which would unlabel
-every image it names, is refused as the command refuses it; "Apply the empty labels",
-shown then, is ``--empty-labels``: ticked, the form says how many labels would go.
+A file whose labels are all empty, which would unlabel every image it names, is refused
+as the command refuses it; "Apply the empty labels", shown then, is ``--empty-labels``.
+What the form says of the file, before Import and after, is :mod:`.import_report`'s.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -34,73 +30,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.batch_counts import REMOVED_WHY, BatchCounts
-from labeldesk.core.display import capitalised, counted
-from labeldesk.core.empty_labels import refuse_empty_label_column
+from labeldesk.core.batch_counts import BatchCounts
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_files import LabelFile, apply_label_rows
-from labeldesk.core.label_notes import (
-    already_as_said,
-    by_name_notice,
-    old_names_note,
-    reading_notes,
-    rows_named,
-    unusable_rows_note,
-)
+from labeldesk.core.label_notes import reading_notes
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
-from labeldesk.gui.app_words import EMPTY_LABELS_BOX, PREDICTIONS_BOX, in_app_words
+from labeldesk.gui.app_words import EMPTY_LABELS_BOX, PREDICTIONS_BOX
 from labeldesk.gui.dialog_height import grow_to_fit
+from labeldesk.gui.import_report import (
+    FORMAT_NAMES,
+    Checked,
+    add_classes_advice,
+    applied_report,
+    check_labels,
+    checked_report,
+    format_name,
+    read_failed_report,
+)
 from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.report_area import ReportArea
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.gui.wrapped_message import WrappedMessage
-from labeldesk.interop.formats import (
-    IMPORTERS,
-    ImportOptions,
-    UnknownFormatError,
-    read_labels,
-    source_state,
-)
+from labeldesk.interop.formats import IMPORTERS, ImportOptions, source_state
 
 DETECT = ""  # the format combo's "detect it" entry
-PROBLEMS_SHOWN = 12
 READ_DELAY_MS = 400  # wait for typing to pause before reading a file
-
-# What the format list shows, and the name the report reads a file "as" (the command
-# line's names, "hf", "labelstudio", meant nothing in the form; they stay in each
-# item's tooltip, as the Export dialog has them)
-FORMAT_NAMES = {
-    "csv": ("CSV, JSON or TSV: a path and a label per row", "CSV"),
-    "parquet": ("Parquet: a path and a label per row", "Parquet"),
-    "hf": ("Hugging Face imagefolder (metadata.jsonl)", "Hugging Face imagefolder"),
-    "fiftyone": ("FiftyOne image classification", "FiftyOne"),
-    "labelstudio": ("Label Studio JSON export", "Label Studio"),
-    "imagefolder": ("ImageFolder: a folder per class", "ImageFolder"),
-    "webdataset": ("WebDataset .tar shards", "WebDataset"),
-}
-
-
-def format_name(name: str) -> str:
-    """The short name of the import format ``name`` ("Label Studio" for "labelstudio")."""
-    return FORMAT_NAMES.get(name, (name, name))[1]
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A file read and checked against the project, nothing applied."""
-
-    format: str
-    rows: LabelFile
-    images: int  # images the good rows name
-    problems: list[str]  # every bad row, by line
-    removed: int  # of ``images``: labeled images the rows would leave unlabeled
-    # rows in the file, those it could not read included ("4 rows" and "5 bad rows" of
-    # one file: ``rows`` holds only the rows read, a row with an empty path is not one)
-    in_file: int
-    # why the file is refused for its labels being all empty ("": it is not), until
-    # "Apply the empty labels" is ticked
-    empty_refused: str = ""
 
 
 class ImportDialog(ProjectJobDialog):
@@ -271,26 +226,16 @@ class ImportDialog(ProjectJobDialog):
         empty_ok = self.empty_labels.isChecked()
 
         def run(*, progress: ProgressCallback, cancel: CancelToken) -> Checked:
-            used, rows = read_labels(path, fmt or None, options, progress=progress, cancel=cancel)
-            # the file's rows: those read and those it could not read (counted before the
-            # check below adds its problems, of rows that were read)
-            in_file = len(rows) + len({line for line, _ in rows.problems})
-            rows.empty_labels_ok = empty_ok  # (kept for Import: the same rows are applied)
-            try:  # (as apply_label_rows refuses it, with the way out the form offers)
-                refuse_empty_label_column(rows)
-            except LabelFileError as exc:
-                return Checked(used, rows, 0, [], 0, in_file, empty_refused=exc.problems[0])
-            problems: list[str] = []  # every bad row: of the file, and against the project
-            images = apply_label_rows(
+            return check_labels(
                 project,
-                rows,
-                create_classes=create,
-                skipped=problems,
-                dry_run=True,
-                progress=progress,  # a folder of images is read, file by file
+                path,
+                fmt or None,
+                options,
+                create=create,
+                empty_ok=empty_ok,
+                progress=progress,
                 cancel=cancel,
             )
-            return Checked(used, rows, images, problems, rows.would_change.removed, in_file)
 
         job = Job(run, "Reading labels")
         job.progress.connect(self._read_progress)
@@ -316,55 +261,16 @@ class ImportDialog(ProjectJobDialog):
         self._update()
 
     def _show_checked(self) -> None:
-        """What the rows would do, checked against the project as the import checks them
-        (before, only the file's own bad rows were listed: a row naming a missing image or
-        an unknown class read as usable until Import was pressed)."""
+        """What the rows would do, checked against the project (see :func:`checked_report`)."""
         checked = self.checked
         self._update()
         if checked is None or self.rows is None or self._rows_key is None:
             return
         if self._applied_key == self._rows_key:
             return  # applied: the result stays on show
-        problems, skip = checked.problems, self.skip_bad.isChecked()
-        shown = self.rows.read_as or format_name(checked.format)
         shown_box = bool(checked.empty_refused) or self.empty_labels.isChecked()
         self._form.setRowVisible(self.empty_labels, shown_box)
-        if checked.empty_refused:
-            refused = in_app_words(checked.empty_refused)
-            read = f"Read as {shown}: {counted(checked.in_file, 'row')}"
-            self._say(f"{read}, nothing is applied: {refused}.")
-            return
-        if checked.images:
-            changes = f"{counted(checked.images, 'image')} would change"
-            if checked.removed:  # as the result and the command say it
-                changes += f", {counted(checked.removed, 'label')} removed {REMOVED_WHY}"
-        elif problems:
-            changes = "nothing would change"
-        else:
-            changes = f"nothing would change ({already_as_said(self.rows.matched)})"
-        if not problems:
-            what = changes
-        elif skip:
-            what = f"{changes}; the bad rows are skipped"
-        else:
-            what = "nothing is applied while there are bad rows (fix them, or tick Skip bad rows)"
-        lines = [f"Read as {shown}: {counted(checked.in_file, 'row')}, {what}"]
-        lines += [capitalised(in_app_words(note)) + "." for note in reading_notes(self.rows)]
-        if self.rows.status_note:
-            lines.append(capitalised(self.rows.status_note) + ".")
-        if self.rows.old_names:
-            lines.append(capitalised(old_names_note(self.rows.old_names)) + ".")
-        if problems:
-            lines.append(f"{counted(len(problems), 'bad row')}:")
-            lines += [f"  {in_app_words(p)}" for p in problems[:PROBLEMS_SHOWN]]
-            if len(problems) > PROBLEMS_SHOWN:
-                lines.append(f"  … and {len(problems) - PROBLEMS_SHOWN} more")
-            lines += _add_classes_advice(self.rows.unknown_classes)
-        lines += unusable_rows_note(self.rows.unusable, PROBLEMS_SHOWN)
-        lines += _unmatched_note(self.rows.unmatched)
-        if self.rows.by_name:
-            lines.append(by_name_notice(self.rows.by_name) + ".")
-        self._say("\n".join(lines))
+        self._say(checked_report(checked, self.rows, skip=self.skip_bad.isChecked()))
 
     def _say(self, text: str) -> None:
         """Show ``text`` under the form; a report of several lines makes the dialog
@@ -376,11 +282,7 @@ class ImportDialog(ProjectJobDialog):
         job = self.read_job
         if self.sender() is job and job is not None:
             text: str = job.describe(exc)  # (shown here: no disk to watch)
-            if isinstance(exc, UnknownFormatError):  # the command line's names, as the
-                # form's list no longer shows them: the list is where to name it
-                text = text.split("; name its format", 1)[0]
-                text += "; if its format is in the Format list, choose it there"
-            self._say(text)
+            self._say(read_failed_report(text, exc))
             self._update()
 
     # -- applying ----------------------------------------------------------------------
@@ -419,7 +321,7 @@ class ImportDialog(ProjectJobDialog):
                     skipped=skipped,
                 )
             except LabelFileError as exc:  # a class removed since the read: how to add it
-                advice = _add_classes_advice(exc.unknown_classes)
+                advice = add_classes_advice(exc.unknown_classes)
                 raise (exc.advised(advice[0]) if advice else exc) from None
 
         job = Job(run, "Importing labels")
@@ -455,16 +357,9 @@ class ImportDialog(ProjectJobDialog):
         notes: list[str] | None = None,
     ) -> None:
         self._applied_key = key  # Import now reads again first (the counts changed)
-        lines = [f"{applied.describe()} (Edit → Undo takes them back)"]
-        lines += [capitalised(in_app_words(note)) + "." for note in notes or []]
-        if skipped:
-            lines.append(f"{counted(rows_named(skipped), 'row')} left out:")
-            lines += [f"  {in_app_words(p)}" for p in skipped[:PROBLEMS_SHOWN]]
-        lines += _unmatched_note(unmatched)
-        lines += unusable_rows_note(unusable or [], PROBLEMS_SHOWN)
-        if by_name:
-            lines.append(by_name_notice(by_name))
-        self._say("\n".join(lines))
+        self._say(
+            applied_report(applied, skipped, unmatched, by_name, unusable=unusable, notes=notes)
+        )
         # Enter now closes the form (it read the file again, and the result gave way to
         # "nothing would change"), until another file or option is chosen
         self.enter_presses(self.import_button, self.close_button, closes=True)
@@ -513,31 +408,6 @@ class ImportDialog(ProjectJobDialog):
             self.read_job.cancel()
             self.read_job = None
         self.shut_own_runner()
-
-
-def _unmatched_note(unmatched: list[str]) -> list[str]:
-    """The rows naming no image in the project (a Label Studio export may name images of
-    other projects too), before Import and after it."""
-    if not unmatched:
-        return []
-    n = len(unmatched)
-    lines = [f"{counted(n, 'row')} {'names' if n == 1 else 'name'} no image in this project:"]
-    lines += [f"  {p}" for p in unmatched[:PROBLEMS_SHOWN]]
-    if n > PROBLEMS_SHOWN:
-        lines.append(f"  … and {n - PROBLEMS_SHOWN} more")
-    return lines
-
-
-def _add_classes_advice(unknown: list[str]) -> list[str]:
-    """The line after the bad rows when some name classes the project lacks: how to add
-    them in the app (each row names its class; the command line gives its own advice)."""
-    if not unknown:
-        return []
-    it, classes = ("it", "class") if len(unknown) == 1 else ("them", "classes")
-    return [
-        f"Add the {classes} first (Classes → Add class…), or tick “Allow labels that add "
-        f"classes” to add {it} with the labels."
-    ]
 
 
 def _fit_placeholder(edit: QLineEdit) -> None:
