@@ -1,47 +1,38 @@
-"""The main window: menus, status bar, and switching between start page and project.
+"""The main window: opening and closing projects, and switching between the start page
+and the open project.
 
 An open project is a :class:`ProjectSession` (the project, its jobs, the one exclusive
 job slot, its writes as signals); the window shows it and little else: browsing and
 labeling live in :class:`ProjectView`, menus in :mod:`labeldesk.gui.menus`, indexing and
 embedding jobs in :class:`ProjectJobs`, the other pages in :class:`ProjectPages`. Those
 get the session and the window as a :class:`~labeldesk.gui.shell.Shell`, not the window.
+What the menus' commands do is :mod:`labeldesk.gui.window_commands`'s, the status line
+and the notices :mod:`labeldesk.gui.window_notices`'s, the window's place on screen
+:mod:`labeldesk.gui.window_place`'s.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
-from PySide6.QtWidgets import (
-    QApplication,
-    QFileDialog,
-    QMainWindow,
-    QStackedWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QFileDialog, QStackedWidget
 
 from labeldesk.core.create import create_empty
-from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.failures import damaged_database, is_damage, says_disk_full
+from labeldesk.core.failures import damaged_database, is_damage
 from labeldesk.core.project import Project, open_project
-from labeldesk.core.read_only_db import (
-    READ_ONLY_ADVICE,
-    DamagedReason,
-    NotCheckedReason,
-    read_only_advice,
-)
+from labeldesk.core.read_only_db import DamagedReason
 from labeldesk.gui import settings
-from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.crossfit_job import CrossFitJobs
 from labeldesk.gui.damage_check import check_job, needs_check
-from labeldesk.gui.dialogs import NewProjectDialog, ShortcutsDialog, show_about, show_error
+from labeldesk.gui.dialogs import NewProjectDialog
 from labeldesk.gui.elided_label import ElidedLabel
 from labeldesk.gui.focus_ring import FocusRings
-from labeldesk.gui.full_disk import FullDiskNotice, disk_named, full_disk_in, said
+from labeldesk.gui.full_disk import FullDiskNotice, said
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.job_progress import JobProgressWidget
 from labeldesk.gui.menus import MainMenus
@@ -53,57 +44,15 @@ from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.shell import StackedPages
 from labeldesk.gui.start_page import StartPage
 from labeldesk.gui.status_bar import ElidingStatusBar
-from labeldesk.gui.theme import apply_theme
+from labeldesk.gui.window_commands import MenuCommands
+from labeldesk.gui.window_notices import READ_ONLY_NOTE, NoticesWindow, read_only_note
+from labeldesk.gui.window_place import place_window, save_place
 from labeldesk.gui.workers import Job, JobRunner
 
 log = logging.getLogger(__name__)
 
-GEOMETRY_KEY = "window/geometry"
-FIRST_SIZE = QSize(1400, 900)  # the first window, on a screen with room for it
 
-
-READ_ONLY_NOTE = (
-    "its folder cannot be written (a read-only disk, share or folder), so you can browse, "
-    f"look and export, but not label or change it; {READ_ONLY_ADVICE}"
-)
-
-
-def read_only_note(reason: str) -> str:
-    """Why the project was opened read-only and what to do, for the notice on opening
-    and the counts line's tooltip (what to do in the review banner's words). For a
-    damaged database in paragraphs: why (the status bar's line), what still works, what
-    to do; it was one run-on sentence of some 600 characters naming the folder twice."""
-    if isinstance(reason, NotCheckedReason):  # not known to be damaged: no repair
-        return (
-            f"{reason}.\n\nYou can browse, look and export, but not label or change it. "
-            f"What to do: {read_only_advice(reason)}."
-        )
-    if isinstance(reason, DamagedReason):  # nothing may write to it until it is repaired
-        return (
-            f"{reason}.\n\nYou can browse, look and export, but not label or change it "
-            f"until it is repaired.\n\nTo repair it, {read_only_advice(reason)}."
-        )
-    return READ_ONLY_NOTE
-
-
-def first_geometry(screen: QScreen | None) -> QRect | None:
-    """The first window's place: :data:`FIRST_SIZE` within the screen's free area (at
-    1366×768 the status bar, with its Cancel, fell off the bottom), with room left for
-    the window's frame, in the middle of that area; None without a screen."""
-    room = screen.availableGeometry() if screen is not None else QRect()
-    if room.width() <= 0 or room.height() <= 0:
-        return None
-    size = FIRST_SIZE.boundedTo(QSize(room.width() * 95 // 100, room.height() * 92 // 100))
-    place = QRect(QPoint(0, 0), size)
-    place.moveCenter(room.center())
-    return place
-
-
-STATE_KEY = "window/state"
-MESSAGE_MS = 6000
-
-
-class MainWindow(StackedPages, QMainWindow):
+class MainWindow(StackedPages, MenuCommands, NoticesWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle("LabelDesk")
@@ -142,17 +91,7 @@ class MainWindow(StackedPages, QMainWindow):
         self.menus = MainMenus(self, self)
         self.focus_rings = FocusRings(self)  # the focused view shows it, in every window
         self.full_disk = FullDiskNotice(self)  # one notice for one full disk
-        place = first_geometry(QGuiApplication.primaryScreen())
-        if place is None:
-            self.resize(FIRST_SIZE)
-        else:
-            self.setGeometry(place)
-        geometry = settings.load_bytes(GEOMETRY_KEY)
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = settings.load_bytes(STATE_KEY)
-        if state is not None:
-            self.restoreState(state)
+        place_window(self)
         self.update_actions()
 
     # -- projects ------------------------------------------------------------------
@@ -346,12 +285,6 @@ class MainWindow(StackedPages, QMainWindow):
             return None
         return self.jobs.index_new(images)
 
-    def rescan(self) -> Job | None:
-        return self.jobs.rescan()
-
-    def compute_embeddings(self) -> Job | None:
-        return self.jobs.compute_embeddings()
-
     @property
     def busy(self) -> bool:
         """An exclusive job (scan, embed, train, export) runs on the open project."""
@@ -369,95 +302,6 @@ class MainWindow(StackedPages, QMainWindow):
     def create_job(self) -> Job | None:
         return self.jobs.create_job
 
-    def show_statistics(self) -> None:
-        """Class counts, duplicates and leakage, training history (refreshed on show)."""
-        self.review.close_view()
-        self.pages.show_statistics()
-
-    def find_duplicates(self) -> None:
-        """Tools → Find duplicates…: Statistics, and the groups once its search ends."""
-        self.review.close_view()
-        self.pages.find_duplicates()
-
-    def find_outliers(self) -> None:
-        """Tools → Find outliers: the browser, most unusual images first."""
-        self.show_browser()
-        view = self.view
-        if view is None:
-            return
-        if not view.detail.find_different_button.isEnabled():  # no embeddings yet
-            self.show_message(
-                "Compute embeddings first (Tools → Compute embeddings): outliers are the "
-                "images least like any other"
-            )
-            return
-        view.find_different()
-
-    def show_map(self) -> None:
-        """Every image on a 2-D map of its embedding; box-select to see them in the grid."""
-        self.review.close_view()
-        self.pages.show_map()
-
-    def show_selection(
-        self, paths: list[str], description: str = "selected", *, select_all: bool = False
-    ) -> None:
-        """Show exactly ``paths`` (a map selection, a confusion cell) in the browser, in
-        place of its filters, ready for bulk actions; the sidebar says what they are.
-        ``select_all``: all of them arrive selected (the map's), else the first."""
-        if self.view is not None and paths:
-            self.show_browser()
-            self.view.show_paths(paths, description, select_all=select_all)
-
-    def show_image_among(self, paths: list[str], description: str, image_id: int) -> None:
-        """Show ``paths`` in the browser with ``image_id`` selected (a duplicate group)."""
-        self.show_selection(paths, description)
-        if self.view is not None:
-            self.view.jump_to(image_id)
-
-    def show_training(self) -> None:
-        """Train a head or fine-tune, with a live loss plot and the model versions."""
-        self.review.close_view()
-        self.pages.show_training()
-
-    def show_versions(self) -> None:
-        """Dataset versions: name the state now, compare two, export any of them."""
-        self.review.close_view()
-        self.pages.show_versions()
-
-    def show_drift(self) -> None:
-        """Drift: compare a folder of new images with the project, most novel first."""
-        self.review.close_view()
-        self.pages.show_drift()
-
-    def export_dataset(self, version: str | None = None) -> None:
-        session = self.session
-        if session is None:
-            return
-        reason = session.blocker()
-        if reason:
-            self.show_message(reason)
-            return
-        # Imported when first used: the formats (pyarrow, tar, XML) cost ~0.15 s at start-up.
-        from labeldesk.gui.export_dialog import ExportDialog
-
-        dialog = ExportDialog(session.project, self, runner=session.runner, exclusive=session)
-        if version is not None:
-            dialog.extra.choose_version(version)
-        dialog.exec()
-        dialog.shutdown()
-
-    def import_labels(self) -> None:
-        """File → Import labels…: another tool's labels, checked, then one undoable batch."""
-        session = self.session
-        if session is None:
-            return
-        from labeldesk.gui.import_dialog import ImportDialog
-
-        dialog = ImportDialog(session.project, self, runner=session.runner, exclusive=session)
-        dialog.exec()
-        dialog.shutdown()
-        dialog.deleteLater()
-
     def _show_counts(self) -> None:
         """The counts line; "showing N · M selected" only while the browser shows (on
         another page they spoke of a grid out of sight)."""
@@ -468,71 +312,6 @@ class MainWindow(StackedPages, QMainWindow):
             self.counts_label.setText(f"Read-only · {text}" if self._read_only else text)
             reason = self.project.read_only if self.project is not None else None
             self.counts_label.setToolTip("" if reason is None else read_only_note(reason))
-
-    def show_browser(self) -> None:
-        """Back to the grid, in its place: it followed every write while hidden (through
-        the session's ``changed`` signal), so nothing is re-read here."""
-        if self.view is not None:
-            self.review.close_view()
-            self.stack.setCurrentWidget(self.view)
-            self.view.grid.setFocus()
-
-    def review_issues(self) -> None:
-        self.review.start("issues")
-
-    def review_queue(self) -> None:
-        self.review.start("queue")
-
-    def review_crossfit(self) -> None:
-        self.crossfit.ask(self)
-
-    # -- view / help ---------------------------------------------------------------
-    def set_theme(self, name: str) -> None:
-        settings.set_theme(name)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, name)
-
-    def show_shortcuts(self) -> None:
-        ShortcutsDialog(self, self.menus.command_actions()).exec()
-
-    def show_about(self) -> None:
-        show_about(self)
-
-    # -- feedback ------------------------------------------------------------------
-    def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(self._in_app_words(text), MESSAGE_MS)
-
-    def notify_error(
-        self, message: str, dialog: bool = True, fix: tuple[str, Callable[[], object]] | None = None
-    ) -> None:
-        """An expected failure: one line in the status bar and, usually, one notice
-        (with a button that does what it asks, given ``fix``: its words and command).
-        ``message`` may carry the disk its failure found full (a
-        :class:`~labeldesk.gui.full_disk.FailureText`): the one the notice watches."""
-        raw = message  # (with the disk it carries)
-        message = sentence_start(self._in_app_words(message))  # "Cannot …", not "cannot …"
-        log.info("error shown to user: %s", message)
-        self.statusBar().showMessage(message.splitlines()[0], MESSAGE_MS * 2)
-        if self.session is not None and self.session.check_damage():
-            dialog = False  # the damage met: the read-only reopen's notice says it all
-        full = says_disk_full(message) or full_disk_in(raw) is not None
-        project = None if self.project is None else self.project.path
-        folder = disk_named(raw, project) if full else project  # the disk that was full
-        if full and self.full_disk.told(folder):
-            # One full disk, one notice: the jobs that follow a failed one (the model's
-            # scores after an embedding kept its finished batches) meet it too
-            dialog = False
-        if dialog:
-            box = show_error(self, message) if fix is None else show_error(self, message, fix=fix)
-            if full:
-                self.full_disk.shown(box, folder)
-
-    def _in_app_words(self, text: str) -> str:
-        """What a page, a job or the core says, with the commands it suggests as the
-        app's menus (the open project's folder in any other)."""
-        project = self.project
-        return in_app_words(text, None if project is None else project.path)
 
     @property
     def _read_only(self) -> bool:
@@ -552,12 +331,6 @@ class MainWindow(StackedPages, QMainWindow):
             self.statusBar().repaint()  # painted now: the wait below blocks the event loop
         self.runner.shutdown()
         self._checking = None  # (a check still running opens nothing after it)
-        settings.save_bytes(GEOMETRY_KEY, self.saveGeometry())
-        settings.save_bytes(STATE_KEY, self.saveState())
+        save_place(self)
         self.close_project()
         event.accept()
-
-    def focus_search(self) -> None:
-        if self.view is not None:
-            self.view.sidebar.search.setFocus()
-            self.view.sidebar.search.selectAll()

@@ -37,10 +37,10 @@ def window_whose_check_found_no_embeddings(qtbot, tmp_path: Path, monkeypatch, d
     a new folder run to its end (it cannot run: no embeddings); the error dialogs the window
     would have shown are appended to ``dialogs``. Yields (window, page); closes the window."""
     from labeldesk.core.create import create_and_index
-    from labeldesk.gui import main_window
+    from labeldesk.gui import window_notices
     from labeldesk.gui.main_window import MainWindow
 
-    monkeypatch.setattr(main_window, "show_error", lambda parent, text: dialogs.append(text))
+    monkeypatch.setattr(window_notices, "show_error", lambda parent, text: dialogs.append(text))
     root, _ = new_folder(tmp_path / "images", per_class=3, seed=8)
     project, _ = create_and_index(tmp_path / "p", root, workers=1)
     project.close()

@@ -6,7 +6,7 @@ cluster even when it finished."""
 
 from __future__ import annotations
 
-from labeldesk.gui import cluster_dialog, main_window, project_jobs
+from labeldesk.gui import cluster_dialog, project_jobs, window_notices
 from labeldesk.gui.cluster_dialog import ClusterChoice
 from labeldesk.gui.stats_view import StatsView
 from labeldesk.ml import child_jobs
@@ -34,7 +34,7 @@ def test_a_failed_embedding_job_on_the_cluster_says_its_notes_and_timing(
     targets = failing_cluster_job(monkeypatch)
     monkeypatch.setattr(project_jobs, "cluster_choice", lambda: CLUSTER)
     shown: list[str] = []
-    monkeypatch.setattr(main_window, "show_error", lambda parent, message: shown.append(message))
+    monkeypatch.setattr(window_notices, "show_error", lambda parent, message: shown.append(message))
     window.open_project(project.path)
     window.menus.embed_action.trigger()  # Tools → Compute embeddings (on the cluster)
     job = window.embed_job

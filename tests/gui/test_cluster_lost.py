@@ -7,7 +7,7 @@ import time
 
 from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.gui import main_window, project_jobs
+from labeldesk.gui import project_jobs, window_notices
 from labeldesk.gui.cluster_dialog import ClusterChoice
 from labeldesk.ml import child_jobs
 from labeldesk.ml.embed import EmbedReport
@@ -29,7 +29,7 @@ def test_the_status_bar_shows_the_command_lines_sentence(qtbot, window, project,
     shown: list[str] = []
     monkeypatch.setattr(child_jobs, "run_in_child", child_reports_it)
     monkeypatch.setattr(project_jobs, "cluster_choice", lambda: ClusterChoice("127.0.0.1:6379"))
-    monkeypatch.setattr(main_window, "show_error", lambda parent, message: shown.append(message))
+    monkeypatch.setattr(window_notices, "show_error", lambda parent, message: shown.append(message))
     window.open_project(project.path)
     window.menus.embed_action.trigger()  # Tools → Compute embeddings (on the cluster)
     job = window.embed_job

@@ -22,7 +22,7 @@ def _open(window, monkeypatch, folder: Path) -> list[str]:
     """Open the project, writable: its damage is in an index the grid does not read."""
     notices: list[str] = []
     monkeypatch.setattr(
-        "labeldesk.gui.main_window.show_error", lambda _parent, text: notices.append(text)
+        "labeldesk.gui.window_notices.show_error", lambda _parent, text: notices.append(text)
     )
     assert window.open_project(folder)
     assert window.windowTitle() == "proj — LabelDesk"

@@ -49,7 +49,7 @@ def test_a_reopen_that_fails_says_why_in_a_notice(qtbot, window, tmp_path, monke
     assert window.open_project(folder)
     notices: list[str] = []
     monkeypatch.setattr(
-        "labeldesk.gui.main_window.show_error", lambda _parent, text: notices.append(text)
+        "labeldesk.gui.window_notices.show_error", lambda _parent, text: notices.append(text)
     )
     monkeypatch.setattr(window.session, "check_damage", lambda: True)  # the note is there
 

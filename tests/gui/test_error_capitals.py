@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QInputDialog
 
 
 def shown_errors(monkeypatch) -> list[str]:
-    from labeldesk.gui import main_window
+    from labeldesk.gui import window_notices
 
     shown: list[str] = []
-    monkeypatch.setattr(main_window, "show_error", lambda parent, text: shown.append(text))
+    monkeypatch.setattr(window_notices, "show_error", lambda parent, text: shown.append(text))
     return shown
 
 

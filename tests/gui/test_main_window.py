@@ -565,10 +565,10 @@ def test_the_map_without_embeddings_says_why_once_without_a_dialog(
 ):
     """The map's "no embeddings yet" came three times: a dialog, the status bar and the
     map's own line. Its own line says it, capitalised, and the status bar once."""
-    from labeldesk.gui import main_window
+    from labeldesk.gui import window_notices
 
     shown: list[str] = []
-    monkeypatch.setattr(main_window, "show_error", lambda parent, text: shown.append(text))
+    monkeypatch.setattr(window_notices, "show_error", lambda parent, text: shown.append(text))
     window.open_project(project.path)
     qtbot.waitUntil(lambda: window.view.model.rowCount() > 0, timeout=10000)
     window.show_map()

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 
-from labeldesk.gui import main_window as main_window_module
+from labeldesk.gui import window_notices
 
 
 def test_opening_an_emptied_database_says_it_is_damaged(qtbot, window, project, monkeypatch):
     shown: list[str] = []
-    monkeypatch.setattr(main_window_module, "show_error", lambda parent, text: shown.append(text))
+    monkeypatch.setattr(window_notices, "show_error", lambda parent, text: shown.append(text))
     path = project.path
     project.close()
     for extra in ("labeldesk.db-wal", "labeldesk.db-shm"):

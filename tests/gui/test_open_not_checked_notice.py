@@ -15,8 +15,8 @@ from damaged_pages import sample_project
 import labeldesk.core.damage_note as damage_note
 from labeldesk.core.damage_note import record_damage
 from labeldesk.core.read_only_db import read_only_advice
-from labeldesk.gui.main_window import read_only_note
 from labeldesk.gui.review_words import read_only_banner_text
+from labeldesk.gui.window_notices import read_only_note
 
 
 def _open_noted(qtbot, window, tmp_path, monkeypatch, error: str) -> str:

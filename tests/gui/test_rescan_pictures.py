@@ -100,10 +100,10 @@ def test_a_rescan_of_a_folder_found_empty_gives_a_notice(qtbot, window, tmp_path
     import shutil
 
     from labeldesk.core.create import create_and_index
-    from labeldesk.gui import main_window
+    from labeldesk.gui import window_notices
 
     shown: list[str] = []
-    monkeypatch.setattr(main_window, "show_error", lambda parent, text: shown.append(text))
+    monkeypatch.setattr(window_notices, "show_error", lambda parent, text: shown.append(text))
     root = tmp_path / "imgs"
     for i in range(2):
         write_image(root / "cat" / f"c{i}.jpg", size=(40, 40))

@@ -11,7 +11,7 @@ def test_the_first_window_fits_a_small_screen_in_its_middle():
     job's Cancel, was below the screen's edge. It opens in the middle of the free area."""
     from PySide6.QtCore import QPoint, QRect
 
-    from labeldesk.gui.main_window import FIRST_SIZE, first_geometry
+    from labeldesk.gui.window_place import FIRST_SIZE, first_geometry
 
     class Screen:
         def __init__(self, rect: QRect):
