@@ -73,7 +73,7 @@ class BrowserInsights:
 
         @property
         def catalog(self) -> ImageCatalog: ...
-        def apply_filter(self, wanted: ImageFilter) -> None: ...
+        def apply_filter(self, wanted: ImageFilter, *, now: bool = False) -> None: ...
         def refresh_counts(self) -> None: ...
         def _settled(self) -> bool: ...
 
@@ -272,6 +272,8 @@ class BrowserInsights:
         row = self.model.row_of_id(image_id)
         if row < 0:
             self.sidebar.reset()
+            if self.chosen_sort.waiting is not None:  # (its order being made: sorted here)
+                self.apply_filter(self.chosen_sort.waiting, now=True)
             row = self.model.row_of_id(image_id)
         if row >= 0:
             self.grid.select_row(row)

@@ -331,10 +331,15 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
             self.grid.select_row(0)
         self.grid.setFocus()
 
-    def apply_filter(self, wanted: ImageFilter) -> None:
+    def apply_filter(self, wanted: ImageFilter, *, now: bool = False) -> None:
+        """Show ``wanted``: at a million images, when its order by a model value is being
+        made, once the job made it (:class:`~labeldesk.gui.sort_ahead.ChosenSort`);
+        ``now``: at once all the same (sorted here), for a caller that reads its rows."""
         shown = self.model.image_filter
-        if self.model.catalog is not None and self.chosen_sort.wait(self.catalog, shown, wanted):
-            return  # (the grid keeps its order until the job made the one chosen)
+        if now:
+            self.chosen_sort.waiting = None
+        elif self.model.catalog is not None and self.chosen_sort.wait(self.catalog, shown, wanted):
+            return  # (the grid keeps its rows until the job made the order chosen)
         self.model.set_filter(wanted)
         self._selection = wanted if wanted.selection else None
         self._count_selection()
@@ -343,6 +348,10 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         # shown before its images were read (just added): the first is chosen once they
         # are (not a selection whose images the filters hide: nothing is chosen for them)
         self._select_first = bool(wanted.selection) and self._selection_total == 0
+
+    def chosen_filter(self) -> ImageFilter:
+        """What the sidebar chose: the grid's filter, or one waiting for its order."""
+        return self.chosen_sort.waiting or self.model.image_filter
 
     def expect_scores(self, paths: Iterable[str]) -> None:
         """``paths`` were just added with their embeddings stored (the drift page's): until

@@ -52,8 +52,9 @@ class ReviewMode(QObject):
         self.view.setEnabled(True)
         # likely mislabels within what the browser is narrowed to (its class, say): the
         # header names it, and "Review the whole project" takes in the rest
-        model = shell.view.model
-        scope = browser_scope(model.catalog, model.image_filter) if source == "issues" else None
+        # (what the sidebar chose: a class chosen may still wait for its order)
+        chosen, catalog = shell.view.chosen_filter(), shell.view.model.catalog
+        scope = browser_scope(catalog, chosen) if source == "issues" else None
         self.view.load(source, crossfit, scope=scope)
         shell.show_page(self.view)
         self.view.setFocus()

@@ -7,14 +7,15 @@ soon as the catalog has the values: the choice then finds its order made. A sort
 before the values came (kept from the last session, say) waits for its order the same
 way (:func:`sort_when_made`: the grid shows its rows as they are until then), and the
 re-read of every image makes them with the values it joins (:func:`make_orders`). A
-sort the person chooses after the values came but before the job ends waits for it too
-(:class:`ChosenSort`: the grid keeps its order, the Sort control shows the choice); the
-same order either way (:func:`~labeldesk.browse.sort_orders.sort_order`)."""
+sort the person chooses after the values came but before the job ends waits for it too,
+and so does a class, split or search chosen while the grid is sorted by a model value
+whose order the job makes (:class:`ChosenSort`: the grid keeps its rows, the sidebar
+shows the choice); the same order either way
+(:func:`~labeldesk.browse.sort_orders.sort_order`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import QObject
 
@@ -76,10 +77,13 @@ def make_orders(catalog: ImageCatalog) -> None:
 
 
 class ChosenSort:
-    """A model sort chosen while the job making its order runs is shown when the job
+    """A filter chosen while the job making its model order runs is shown when the job
     ends (at a million images, sorted on the spot it held the GUI thread 0.1-0.3 s):
-    until then the grid keeps its order and the sidebar shows the choice. Only a change
-    of the sort waits; any other filter change is shown at once (and drops the wait)."""
+    until then the grid keeps its rows and order, and the sidebar shows the choice. So
+    waits a class, split, search or "Show" choice made while the grid is sorted by a
+    model value whose order is being made (new scores, the first ones). A selection made
+    or dropped (a map's, More like this, a confusion cell) is shown at once: the callers
+    read its rows next; so is a filter that needs no model order (and drops the wait)."""
 
     def __init__(self, owner: QObject, show: Callable[[ImageFilter], None]) -> None:
         self._owner, self._show = owner, show
@@ -99,8 +103,9 @@ class ChosenSort:
             job is None
             or not job.running
             or len(catalog) < AHEAD_MIN_IMAGES
+            or wanted.ranking is not None  # (in the ranking's order: nothing sorted)
             or not catalog.order_pending(wanted.sort)
-            or replace(wanted, sort=base.sort) != base
+            or _selection(wanted) != _selection(base)
         ):
             self.waiting = None
             return False
@@ -113,3 +118,8 @@ class ChosenSort:
         wanted, self.waiting = self.waiting, None
         if wanted is not None:  # (shown again: a newer job's order may be awaited)
             self._show(wanted)
+
+
+def _selection(wanted: ImageFilter) -> tuple[object, ...]:
+    """What of ``wanted`` a selection sets (the sidebar's banner), not its filters."""
+    return wanted.paths, wanted.ranking, wanted.selection, wanted.selection_name
