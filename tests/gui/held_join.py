@@ -1,5 +1,5 @@
-"""Shared set-ups for the tests that hold the scores' join in a job (as at a million
-images) and relabel a flagged image with a key meanwhile."""
+"""Shared set-ups for the tests that hold the scores' join, or the making of their orders,
+in a job (as at a million images) and relabel a flagged image with a key meanwhile."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ def hold_joins(monkeypatch) -> threading.Event:
 
     monkeypatch.setattr(ImageCatalog, "begin_insights", held_begin)
     return release
+
+
+def hold_orders(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """(begun, gate): the job making the orders has begun; it ends once gate is set."""
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    begun, gate, sorting = threading.Event(), threading.Event(), sort_ahead.sort_orders
+
+    def held_sort(keys):
+        begun.set()
+        assert gate.wait(30)
+        return sorting(keys)
+
+    monkeypatch.setattr(sort_ahead, "sort_orders", held_sort)
+    return begun, gate
 
 
 def flagged_image(view, project, path) -> tuple[int, int]:

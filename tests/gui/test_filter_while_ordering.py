@@ -6,31 +6,15 @@ clicked, a map's selection) is shown at once."""
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
+from gui.held_join import hold_orders
 from labeldesk.browse.image_records import ImageFilter
-from labeldesk.gui import sort_ahead
 
 
 def shown(view) -> list[int]:
     return view.model.positions(np.arange(view.model.rowCount())).tolist()
-
-
-def hold_orders(monkeypatch) -> tuple[threading.Event, threading.Event]:
-    """(begun, gate): the job making the orders has begun; it ends once gate is set."""
-    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
-    begun, gate, sorting = threading.Event(), threading.Event(), sort_ahead.sort_orders
-
-    def held_sort(keys):
-        begun.set()
-        assert gate.wait(30)
-        return sorting(keys)
-
-    monkeypatch.setattr(sort_ahead, "sort_orders", held_sort)
-    return begun, gate
 
 
 def rescored(view) -> None:

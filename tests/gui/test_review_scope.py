@@ -10,6 +10,7 @@ import threading
 import numpy as np
 from PySide6.QtCore import Qt
 
+from gui.held_join import hold_orders
 from labeldesk.browse import review_scope
 from labeldesk.browse.review_scope import ReviewScope
 
@@ -129,3 +130,26 @@ def test_after_more_like_this_the_header_names_the_image_and_counts_the_review(
     review = start_review(qtbot, window)
     header = review.counter.text()
     assert header.startswith(f"images like {min(flipped[:2])} and 1 more · image 1 of "), header
+
+
+def test_a_class_chosen_while_its_order_is_made_is_the_scope(qtbot, window, clustered, monkeypatch):
+    """At a million images a class chosen while the browser's order by a model value is
+    being made waits for that order (the grid keeps its rows a moment): Ctrl+I meanwhile
+    keeps to the class chosen, not to the rows still shown."""
+    open_with_flags_in_two_classes(qtbot, window, clustered)
+    view = window.view
+    view.sidebar.select_sort("confidence")
+    begun, gate = hold_orders(monkeypatch)
+    try:
+        view._insights_updated(view.catalog.insights)  # new scores: orders made by a job
+        qtbot.waitUntil(begun.is_set, timeout=30000)
+        view.sidebar.select_class("ant")
+        assert view.model.image_filter.label is None  # (the grid waits for the order)
+        qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    finally:
+        gate.set()
+    review = window.review.view
+    assert review is not None
+    qtbot.waitUntil(lambda: review.session is not None, timeout=30000)
+    assert review.session.items and {item.label for item in review.session.items} == {"ant"}
+    assert review.counter.text().startswith("ant · image 1 of ")
