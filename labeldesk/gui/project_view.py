@@ -154,7 +154,7 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         self.addAction(self.new_matches_action)
 
         self.sidebar.filterChanged.connect(self.apply_filter)
-        self.sidebar.classRenamed.connect(self.model.rename_filter_class)
+        self.sidebar.classRenamed.connect(self._picked_class_renamed)
         self.sidebar.addClassRequested.connect(self.labeling.prompt_add_class)
         self.sidebar.search.done.connect(self._search_done)
         self.sidebar.new_matches.applyRequested.connect(self.show_new_matches)
@@ -348,6 +348,18 @@ class ProjectView(QWidget, BrowserInsights, BrowserCounts):
         # shown before its images were read (just added): the first is chosen once they
         # are (not a selection whose images the filters hide: nothing is chosen for them)
         self._select_first = bool(wanted.selection) and self._selection_total == 0
+
+    def _picked_class_renamed(self, name: str) -> None:
+        """The class picked in the sidebar is called ``name`` now: so is the filter
+        waiting for its order (shown later under the old name, it showed no image), and
+        the grid's when it picks that class."""
+        waiting = self.chosen_sort.waiting
+        if waiting is None or waiting.label is None:
+            self.model.rename_filter_class(name)
+            return
+        if self.model.image_filter.label == waiting.label:
+            self.model.rename_filter_class(name)
+        self.chosen_sort.waiting = replace(waiting, label=name)
 
     def chosen_filter(self) -> ImageFilter:
         """What the sidebar chose: the grid's filter, or one waiting for its order."""

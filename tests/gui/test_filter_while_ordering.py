@@ -107,3 +107,33 @@ def test_a_map_selection_made_while_the_order_is_made_is_shown_at_once(
     finally:
         gate.set()
     qtbot.waitUntil(lambda: not view.runner.active, timeout=10000)
+
+
+def test_a_class_renamed_while_it_waits_for_its_order_is_shown_by_its_new_name(
+    qtbot, scored_view, clustered, monkeypatch
+):
+    """The class chosen (waiting for the order) is renamed meanwhile: the grid then shows
+    its images under the new name, not an empty list under the old one."""
+    project = clustered[0]
+    view = scored_view
+    catalog = view.catalog
+    monkeypatch.setattr(view.feed, "labels_changed", lambda earlier=False: None)  # (no rescoring)
+    view.sidebar.select_sort("confidence")
+    chosen = catalog.classes[1]
+    expected = catalog.filter(ImageFilter(label=chosen, sort="confidence")).tolist()
+    begun, gate = hold_orders(monkeypatch)
+    try:
+        rescored(view)
+        qtbot.waitUntil(begun.is_set, timeout=10000)
+        view.sidebar.select_class(chosen)
+        assert view.model.image_filter.label is None  # (waiting)
+        project.rename_class(chosen, f"{chosen}_renamed")
+        qtbot.waitUntil(lambda: f"{chosen}_renamed" in catalog.classes, timeout=10000)
+        qtbot.waitUntil(lambda: not view.rows.busy, timeout=10000)
+        assert view.model.image_filter.label is None  # (the grid's filter: every class)
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: view.model.image_filter.label is not None, timeout=10000)
+    qtbot.waitUntil(lambda: not view.runner.active and not view.rows.busy, timeout=10000)
+    assert view.model.image_filter.label == f"{chosen}_renamed"
+    assert sorted(shown(view)) == sorted(expected)
