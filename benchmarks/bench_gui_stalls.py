@@ -31,7 +31,10 @@ label key in the browser with the Duplicates window open), versions, create_vers
 busy_key (a key while another process holds the write lock for --hold seconds),
 key_in_import (a key while an import job of the window writes every image), then the
 pages (gui_stall_pages.py): sort_before_scores (the first scores arriving with the
-browser sorted by label fit), rescore (new scores for every image), search_key_1..N (each
+browser sorted by label fit), rescore (new scores for every image), scores_during_read
+(new scores arriving while every image is read again), class_while_ordering and
+sort_while_ordering (a class, or another sort, chosen while the job making the new
+scores' orders runs), search_key_1..N (each
 keystroke of --search-typed in the filter box) and search_key_clear, sort_issue,
 sort_confidence, class_sorted, all_sorted, search_sorted_1..2 (a class, all, two keys
 of the search, sorted by confidence), select_all_label_2, dups_open,
@@ -153,14 +156,18 @@ class Bench:
             time.sleep(0.002)
         return True
 
-    def measure(self, name: str, action: Callable[[], object], note: str = "") -> None:
+    def measure(
+        self, name: str, action: Callable[[], object], note: str = "", *, idle: bool = True
+    ) -> None:
+        """Time ``action`` (``idle``: from an idle app; else at once, while jobs run)."""
         if self.args.actions_wanted and name not in self.args.actions_wanted:
             return
         if self.holder is not None:
             self.holder.wait()
             self.holder = None
-        self.pump_until(self.idle, 600)
-        self.pump_until(lambda: False, 0.3)
+        if idle:
+            self.pump_until(self.idle, 600)
+            self.pump_until(lambda: False, 0.3)
         self.beat.start()
         profile = None
         if self.args.profile == name:  # the GUI thread from the call until idle (a job's

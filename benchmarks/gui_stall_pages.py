@@ -4,8 +4,9 @@ versions (open, compare two versions), the Export dialog (open, change its optio
 Drift (a folder of new images checked), the map (cached), the labeling queue (open, a
 class key), a search typed in the browser's filter box (each keystroke), sorting the
 browser by issue and by confidence, and select-all then a class key; new scores arriving
-for every image (a rescoring), and the first scores arriving with the browser sorted by
-label fit (a sort kept from the last session).
+for every image (a rescoring), the first scores arriving with the browser sorted by
+label fit (a sort kept from the last session), new scores arriving while every image is
+read again, and a class or a sort chosen while the new scores' orders are made.
 
 Each is measured as the other actions are (``Bench.measure``: the longest heartbeat gap
 from the action until the app is idle). ``--drift FOLDER`` names the folder of new images
@@ -21,6 +22,9 @@ from typing import Any
 PAGE_ACTIONS = (
     "sort_before_scores (the first scores arriving with the browser sorted by label fit), "
     "rescore (new scores for every image, as the insights feed delivers them), "
+    "scores_during_read (new scores arriving while every image is read again, as after a "
+    "rescan), class_while_ordering, sort_while_ordering (a class, or the sort by confidence, "
+    "chosen while the job making the new scores' orders runs), "
     "search_key_1..N (each keystroke of --search-typed, then search_key_clear), sort_issue, "
     "sort_confidence, class_sorted, all_sorted, search_sorted_1..2 (sorted by confidence), "
     "select_all_label_2, dups_open, dups_kind, dups_show_in_browser, "
@@ -45,6 +49,16 @@ def page_actions(bench: Any) -> None:
     if any_wanted("rescore"):  # new scores for every image arrive (as after a label fit)
         fresh = replace(view.feed.latest, issue_score=view.feed.latest.issue_score[::-1].copy())
         bench.measure("rescore", lambda: view.feed._finished(fresh), f"{len(fresh):,} scored")
+    if any_wanted("scores_during_read"):
+        scores_during_read(bench)
+    if any_wanted("class_while_ordering"):
+        chosen_while_ordering(
+            bench, "class_while_ordering", lambda: view.sidebar.select_class(classes[0])
+        )
+    if any_wanted("sort_while_ordering"):
+        chosen_while_ordering(
+            bench, "sort_while_ordering", lambda: view.sidebar.select_sort("confidence")
+        )
     if any_wanted("search_key_1"):
         typed_search(bench, bench.args.search_typed)
     bench.measure("sort_issue", lambda: view.sidebar.select_sort("issue"))
@@ -96,6 +110,45 @@ def sort_before_scores(bench: Any) -> None:
     note = f"{len(latest):,} scored, sorted by label fit"
     bench.measure("sort_before_scores", lambda: view.feed._finished(latest), note)
     bench.settle(lambda: view.sidebar.select_sort("path"))
+
+
+def reversed_scores(view: Any) -> Any:
+    """New scores for every image: the latest ones with the label fit reversed."""
+    latest = view.feed.latest
+    return replace(latest, issue_score=latest.issue_score[::-1].copy())
+
+
+def scores_during_read(bench: Any) -> None:
+    """Sorted by label fit, every image read again (a rescan's re-read) and new scores
+    arriving as it starts: measured until the new catalog is shown with them."""
+    view = bench.window.view
+    bench.settle(lambda: view.sidebar.select_sort("issue"))
+    fresh = reversed_scores(view)
+
+    def read_and_score() -> None:
+        view.fill_in()
+        view.feed._finished(fresh)
+
+    bench.measure("scores_during_read", read_and_score, f"{len(fresh):,} scored, sorted by fit")
+    if view.catalog.insights is not fresh:
+        print("    (the catalog shown did not take the new scores)", flush=True)
+    bench.settle(lambda: view.sidebar.select_sort("path"))
+
+
+def chosen_while_ordering(bench: Any, name: str, choose: Any) -> None:
+    """Sorted by label fit, new scores arrive (the feed's way); as soon as they are
+    swapped in, while the job making their orders runs, ``choose`` (a class, a sort) is
+    measured until idle; then back to every image in path order."""
+    view = bench.window.view
+    bench.settle(lambda: view.sidebar.show_filter(replace(view.model.image_filter, sort="issue")))
+    fresh = reversed_scores(view)
+    view.feed._finished(fresh)
+    catalog = view.catalog
+    bench.pump_until(lambda: catalog.insights is fresh, 600)  # (then the orders' job starts)
+    job = view.chosen_sort._job
+    note = "while the orders' job runs" if job is not None and job.running else "(job ended)"
+    bench.measure(name, choose, note, idle=False)
+    bench.settle(lambda: view.sidebar.show_filter(type(view.model.image_filter)()))
 
 
 def typed_search(bench: Any, text: str, name: str = "search_key") -> None:
