@@ -79,11 +79,12 @@ def make_orders(catalog: ImageCatalog) -> None:
 class ChosenSort:
     """A filter chosen while the job making its model order runs is shown when the job
     ends (at a million images, sorted on the spot it held the GUI thread 0.1-0.3 s):
-    until then the grid keeps its rows and order, and the sidebar shows the choice. So
-    waits a class, split, search or "Show" choice made while the grid is sorted by a
-    model value whose order is being made (new scores, the first ones). A selection made
-    or dropped (a map's, More like this, a confusion cell) is shown at once: the callers
-    read its rows next; so is a filter that needs no model order (and drops the wait)."""
+    until then the grid keeps its rows and order, and the sidebar shows the choice. A
+    class, split, search or "Show" choice made while the grid is sorted by a model value
+    whose order is being made (new scores, or the first ones) waits the same way. A
+    selection made or dropped (a map's, More like this, a confusion cell) is shown at
+    once, as its callers read its rows next; so is a filter that needs no model order
+    (and drops the wait)."""
 
     def __init__(self, owner: QObject, show: Callable[[ImageFilter], None]) -> None:
         self._owner, self._show = owner, show
