@@ -5,10 +5,13 @@ of no other.
 
 A first check made those predictions for every row, though the tests read a sample: at a
 million rows, the neighbours of every row (~5 min of CPU) and a copy of every vector.
-Here the probe is fitted as there (its PCA over every row, the same folds and fits), and
-only the rows compared are predicted, with neighbours searched for them alone
-(:func:`~.search.graph_rows_of`, on the index the project's graph is made with; the
-project's graph itself when cached): the same figures, row for row.
+Here the probe is fitted with the same folds and fits, on a PCA fitted on a seeded
+sample of at most 100,000 rows, kept across relabels and applied only to the rows the
+fits and predictions read (:mod:`.drift_pca`; the PCA of every row made 2 GB of a 1M-row
+check's peak), and only the rows compared are predicted, with neighbours searched for
+them alone (:func:`~.search.graph_rows_of`, on the index the project's graph is made
+with; the project's graph itself when cached): the same predicted classes as every
+row's predictions, and confidences within about a thousandth.
 
 Cached by what they depend on (the vectors, the rows' labels, splits and exclusions, the
 rows compared), not by the position in the label history: a change undone, or one to a
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
 MIN_EVAL = 10  # fewer evaluation images than this: try the next source
 MAX_EVAL = 10_000  # evaluation rows the confidence threshold is taken from (a sample above)
 KEEP = 4  # versions of the predictions kept (other label states)
-VERSION = "drift-rows-v1"
+VERSION = "drift-rows-v2"  # v2: the probe on drift_pca's sampled PCA
 
 
 @dataclass
@@ -105,25 +108,26 @@ def _computed(
 ) -> tuple[str, np.ndarray, np.ndarray]:
     """(evaluation source, its rows, the probabilities of ``reference`` then those rows),
     as :func:`~.predictions.project_predictions` (plain) would give them."""
-    from .out_of_sample import KNN_WEIGHT, knn_votes, one_blas_thread, reduced_features
+    from .drift_pca import projected_rows
+    from .out_of_sample import KNN_WEIGHT, knn_votes, one_blas_thread
     from .predictions import fold_keys, training_mask
     from .probe import fit_probe
     from .store import vectors_for_every_row
 
     labels, n_classes = state.labels, len(state.classes)
     trainable = training_mask(labels, state.splits, state.statuses)
-    every = vectors_for_every_row(vectors)
-    reduced = reduced_features(every.vectors, 0)  # label-free: the PCA of every row
+    # label-free, so kept across relabels: the PCA of a seeded sample of the rows, applied
+    # to the rows each fit and prediction reads (not a reduced copy of every row)
+    reduced = cast(np.ndarray, projected_rows(project, vectors))
     with one_blas_thread():
         fitted = fit_probe(
             reduced, labels, trainable, n_classes, seed=0, fit_mask=trainable.copy(),
-            fold_keys=fold_keys(vectors.hashes),
+            fold_keys=fold_keys(vectors.hashes), reduced=True,
         )  # fmt: skip
-    del reduced
     source, rows = evaluation_rows(labels, state.splits, fitted.out_of_fold)
     wanted = np.concatenate([reference, rows])
     probs = fitted.probabilities(wanted)
-    sims, neighbours = neighbours_of(project, every, wanted)
+    sims, neighbours = neighbours_of(project, vectors_for_every_row(vectors), wanted)
     votes, evidence = knn_votes(sims, neighbours, labels, trainable, n_classes)
     weight = KNN_WEIGHT * evidence[:, None]
     return source, rows, (1 - weight) * probs + weight * votes

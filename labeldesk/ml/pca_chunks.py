@@ -32,7 +32,7 @@ def pca_reduce(
         rows = np.arange(n)
         if n > fit_max:
             rows = np.sort(np.random.default_rng(seed).choice(n, fit_max, replace=False))
-        mean, cov = _moments(features, rows)
+        mean, cov = moments(features, rows)
         _, vecs = np.linalg.eigh(cov)  # ascending eigenvalues
         axes = np.ascontiguousarray(vecs[:, ::-1][:, :dims], dtype=np.float32)
         shift = (mean @ axes).astype(np.float32)
@@ -49,7 +49,7 @@ def pca_reduce(
     return x
 
 
-def _moments(features: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def moments(features: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance (float64) of ``features[rows]``, in chunks."""
     dim = features.shape[1]
     total = np.zeros(dim, dtype=np.float64)

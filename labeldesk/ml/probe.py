@@ -226,6 +226,7 @@ def fit_probe(
     c_reg: float | None = None,
     fold_keys: np.ndarray | None = None,
     before_fit: Callable[[], None] | None = None,
+    reduced: bool = False,
 ) -> FittedProbe:
     """The probe's fits (:class:`FittedProbe`); rows with ``train_mask`` and a label are
     predicted out-of-fold.
@@ -238,11 +239,13 @@ def fit_probe(
     them (:func:`stable_folds`), so a label changed, added or removed moves a few other
     rows to another fold, not all of them; else shuffled by ``seed``. ``before_fit``:
     called before each fit (it may raise to stop: a fit takes seconds at 30k labels).
+    ``reduced``: ``features`` are reduced already (their rows are only indexed: they may
+    be rows reduced when read, :class:`~.drift_pca.ProjectedRows`).
     """
     from sklearn.model_selection import StratifiedKFold
 
     c = C_REG if c_reg is None else c_reg  # read now: the module's value may be changed
-    x = reduce(features, seed=seed)
+    x = features if reduced else reduce(features, seed=seed)
     labels = np.asarray(labels)
     fit_rows = np.flatnonzero(train_mask & (labels >= 0))
     fold_of = np.full(len(x), -1, dtype=np.int64)

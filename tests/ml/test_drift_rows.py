@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import labeldesk.ml.drift as drift
+import labeldesk.ml.drift_pca as drift_pca
 import labeldesk.ml.drift_predictions as drift_predictions
 import labeldesk.ml.neighbors as neighbors
 import labeldesk.ml.out_of_sample as out_of_sample
@@ -133,3 +134,70 @@ def test_a_relabel_keeps_the_cache_and_the_outputs_follow_the_labels(project, fo
         project.set_labels({p: "c1" for p in images})  # and the relabel's
         assert _outputs(drift_report(project, folder, **RUN)) == _outputs(after)
     project.set_labels({p: "c0" for p in images})  # as the module's other tests had it
+
+
+def _counted_pca_fits(monkeypatch) -> list[int]:
+    """The rows each fit of the probe's PCA is made on, one entry per fit."""
+    fits: list[int] = []
+    real = drift_pca.fit_pca
+
+    def counted(features, rows, *args, **kw):
+        fits.append(len(rows))
+        return real(features, rows, *args, **kw)
+
+    monkeypatch.setattr(drift_pca, "fit_pca", counted)
+    monkeypatch.setattr(out_of_sample, "reduced_features", _refused)  # every row's PCA
+    return fits
+
+
+def test_a_relabel_fits_the_probe_again_but_not_its_pca(project, folder, monkeypatch):
+    """The probe's PCA depends on the vectors alone: a first check fits it once and keeps
+    it; a relabel, whose outputs follow the new labels (the probe is fitted again),
+    reads it back, and its report is the one a check with no cache at all makes (before:
+    every first check after a relabel computed the PCA of every row again)."""
+    _forget(project)
+    fits = _counted_pca_fits(monkeypatch)
+    before = _outputs(drift_report(project, folder, **RUN))
+    assert fits == [len(project.images())]  # a small project: every row
+    images = [p for p in project.images()["path"] if p.startswith("test/c1/")][:6]
+    try:
+        project.set_labels({p: "c2" for p in images})
+        after = _outputs(drift_report(project, folder, **RUN))
+        assert after != before
+        assert len(fits) == 1  # read back, not fitted again
+        _forget(project)
+        assert _outputs(drift_report(project, folder, **RUN)) == after
+        assert len(fits) == 2
+    finally:
+        project.set_labels({p: "c1" for p in images})
+
+
+def test_the_pca_of_a_bounded_sample(project, folder, monkeypatch):
+    """Above drift_pca.FIT_MAX rows the PCA is fitted on a seeded sample of that many
+    (at a million rows 100,000, not every row). The verdict, the five tests' p-values
+    and the predicted classes (chi-square) are those of the PCA of every row; the
+    sample's mean and scale move the project side's confidences a little (here, a
+    sample of 80 of 210 rows: by about 0.001), so the figures made of them are compared
+    within 0.005 (the confidence at which the model is 90 % right), or a few images (the
+    shares below it). Not the per-class confidence tests' p-values: rank tests between
+    confidences packed near 0.98, they move with any change of the probe."""
+    _forget(project)
+    every = _outputs(drift_report(project, folder, **RUN))
+    _forget(project)
+    fits = _counted_pca_fits(monkeypatch)
+    monkeypatch.setattr(drift_pca, "FIT_MAX", 80)
+    sampled = _outputs(drift_report(project, folder, **RUN))
+    assert fits == [80]
+    a, b = every.pop("predicted_classes"), sampled.pop("predicted_classes")
+    low = every.pop("low_confidence_share"), sampled.pop("low_confidence_share")
+    assert sampled == every  # the verdict, the tests, the summary, the new images' scores
+    for key in ("new", "reference", "chi2", "p_value", "threshold_source"):
+        assert a[key] == b[key]
+    assert b["threshold"] == pytest.approx(a["threshold"], abs=0.005)
+    # the shares under that threshold: a few images of 57 new and 210 reference ones
+    assert low[1] == pytest.approx(low[0], abs=0.1)
+    assert b["reference_low_confidence_share"] == pytest.approx(
+        a["reference_low_confidence_share"], abs=0.05
+    )
+    for x, y in zip(a["per_class_confidence"], b["per_class_confidence"], strict=True):
+        assert y["reference_mean"] == pytest.approx(x["reference_mean"], abs=0.005)
