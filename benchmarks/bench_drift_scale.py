@@ -20,6 +20,11 @@ PROJECT: ``scale_project.build(DATA, [100000], largest=100000)``, then
 
     python benchmarks/bench_drift_scale.py DEST FOLDER --code /tmp/base --code .   # cold
     python benchmarks/bench_drift_scale.py DEST FOLDER --code . --code /tmp/base --warm --pairs 2
+    python benchmarks/bench_drift_scale.py DEST FOLDER --code . --code /tmp/base --warm --relabel 99
+
+``--relabel N`` (with ``--warm``): before each measured run, N train images are moved to
+the next class (a new draw each run, unmeasured): a check after a relabel, whose
+vectors and neighbours are cached but not its labels' predictions.
 """
 
 from __future__ import annotations
@@ -67,6 +72,33 @@ def fresh_copy(project: Path, dest: Path) -> Path:
     return dest
 
 
+def relabel(project: Path, count: int, seed: int) -> None:
+    """``count`` labeled train images (drawn with ``seed``) moved to the next class: a
+    set of labels no check has seen, the vectors unchanged."""
+    import sqlite3
+
+    import numpy as np
+
+    from labeldesk.core.project import open_project
+
+    db = sqlite3.connect(f"file:{project / 'labeldesk.db'}?mode=ro", uri=True)
+    (n,) = db.execute("SELECT count(*) FROM images").fetchone()
+    picked: list[tuple[str, str]] = []
+    rng = np.random.default_rng(seed)
+    while len(picked) < count:
+        row = db.execute(
+            "SELECT path, label FROM images WHERE label IS NOT NULL AND split = 'train' "
+            "LIMIT 1 OFFSET ?",
+            (int(rng.integers(n // 2)),),
+        ).fetchone()
+        if row is not None:
+            picked.append(row)
+    db.close()
+    with open_project(project) as proj:
+        classes = proj.classes()
+        proj.set_labels({p: classes[(classes.index(c) + 1) % len(classes)] for p, c in picked})
+
+
 def child(project: Path, folder: Path) -> None:
     """One report, measured (prints one JSON line)."""
     from labeldesk.core.project import open_project
@@ -110,15 +142,21 @@ def child(project: Path, folder: Path) -> None:
         "p": [report.p_value, report.mmd_p_value, report.outlier_p_value,
               report.residual_p_value, report.residual_mmd_p_value],
         "output_p": None if out is None else round(out.p_value, 6),
+        "outputs": None if out is None else out.to_json(),
         "duplicates": len(report.duplicates),
         "load": round(os.getloadavg()[0], 1),
     }), flush=True)  # fmt: skip
 
 
-def run_child(code: Path, copy: Path, folder: Path) -> str:
-    """One measured report by the checkout ``code`` on ``copy`` (its JSON line)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), str(copy), str(folder), "--child"]
+def run_child(code: Path, copy: Path, folder: Path, relabeled: int = 0, seed: int = 0) -> str:
+    """One measured report by the checkout ``code`` on ``copy`` (its JSON line), after
+    ``relabeled`` images were relabeled (unmeasured) when not 0."""
+    script = str(Path(__file__).resolve())
     env = {**os.environ, "PYTHONPATH": str(code.resolve())}
+    if relabeled:
+        cmd = [sys.executable, script, str(copy), str(folder), "--relabel-child", str(seed)]
+        subprocess.run([*cmd, "--relabel", str(relabeled)], env=env, check=True)
+    cmd = [sys.executable, script, str(copy), str(folder), "--child"]
     found = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if found.returncode != 0:
         print(found.stderr[-3000:], file=sys.stderr)
@@ -136,21 +174,34 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1)
     parser.add_argument("--warm", action="store_true")
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/bench-drift-scale"))
+    parser.add_argument(
+        "--relabel", type=int, default=0,
+        help="with --warm: relabel this many images before each measured run (a relabel: "
+        "the vectors unchanged, labels no run saw)",
+    )  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--relabel-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.project, args.folder)
+        return
+    if args.relabel_child is not None:
+        relabel(args.project, args.relabel, args.relabel_child)
         return
     codes = args.code or [Path(__file__).resolve().parent.parent]
     copy = args.scratch / "project"
     if args.warm:  # one copy: the first code's cold run makes the caches every later run finds
         fresh_copy(args.project, copy)
         print(f"{codes[0]} (cold, makes the caches): {run_child(codes[0], copy, args.folder)}")
+    runs = 0
     for pair in range(args.pairs):
         for code in codes if pair % 2 == 0 else codes[::-1]:
             if not args.warm:
                 fresh_copy(args.project, copy)
-            print(f"{code}{' (warm)' if args.warm else ''}: {run_child(code, copy, args.folder)}")
+            runs += 1
+            line = run_child(code, copy, args.folder, args.relabel if args.warm else 0, runs)
+            what = f" (warm, {args.relabel} relabeled)" if args.relabel else " (warm)"
+            print(f"{code}{what if args.warm else ''}: {line}")
             sys.stdout.flush()
     shutil.rmtree(copy, ignore_errors=True)
 
