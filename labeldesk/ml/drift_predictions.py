@@ -10,8 +10,11 @@ sample of at most 100,000 rows, kept across relabels and applied only to the row
 fits and predictions read (:mod:`.drift_pca`; the PCA of every row made 2 GB of a 1M-row
 check's peak), and only the rows compared are predicted, with neighbours searched for
 them alone (:func:`~.search.graph_rows_of`, on the index the project's graph is made
-with; the project's graph itself when cached): the same predicted classes as every
-row's predictions, and confidences within about a thousandth.
+with; the project's graph itself when cached). Against every row's predictions the
+figures move as little as the probe's fits allow (they stop short of convergence, so
+the features' centring and scale show): at a million rows 1 of 10,000 reference rows
+changed its predicted class and a class's mean confidence moved by up to 0.014
+(benchmarks/RESULTS.md, session 50).
 
 Cached by what they depend on (the vectors, the rows' labels, splits and exclusions, the
 rows compared), not by the position in the label history: a change undone, or one to a
