@@ -40,7 +40,10 @@
 # deleted by hand), a run takes back only a file that carries the mark and is exactly what
 # it writes (the macOS .icns, which has no place for one: inside a LabelDesk.app whose
 # Info.plist carries it); a copy of LabelDesk's icons of your own carries none. --uninstall without a
-# manifest removes nothing and names what it left.
+# manifest removes nothing and names what it left, but for a folder the installer made that
+# holds nothing now but its note (.labeldesk-installer-made, written in each folder it makes
+# outside its data folder; a reinstall takes back a folder holding it, and --uninstall keeps
+# it in a folder that stays, for a later run to remove the folder once it is empty).
 # The command link is the installer's only while the manifest lists that very link (its
 # inode and change time with its target): a link of your own, even one to the same place,
 # or one you put in its place, is left, and so is one no manifest lists (the data folder
@@ -182,14 +185,53 @@ still_ours() {  # is the file at $2 still what manifest KIND $1 says the install
     esac
 }
 
-# mkdir -p that records each folder it had to create, outermost first.
+# A folder it creates outside its data folder (~/.local/bin, ~/.local, the icon theme's
+# folders) holds this file, listed with the folder: with the manifest gone (the data folder
+# deleted by hand) it is what says the installer made that folder. A run takes the folder
+# back (lists it again, removed by --uninstall when nothing else is in it), and --uninstall
+# without a manifest removes a folder that holds nothing but it. A folder without it (there
+# before, or made by hand since) is never taken. (macOS: ~/Applications and the bundle's
+# folders are said by the bundle's Info.plist instead; inside the data folder all is listed.)
+made_name=".labeldesk-installer-made"
+made_text="$mark: LabelDesk's installer made this folder; its --uninstall removes it when nothing else is in it"
+
+made_here() {  # does folder $1 hold the installer's file, exactly as it writes it?
+    [[ -d "$1" && ! -L "$1" && -f "$1/$made_name" && ! -L "$1/$made_name" ]] &&
+        [[ "$(cat -- "$1/$made_name")" == "$made_text" ]]
+}
+
+only_made_here() {  # ... and nothing else?
+    made_here "$1" && [[ "$(ls -A -- "$1")" == "$made_name" ]]
+}
+
+said_by_made() {  # is folder $1 one that the file above is written in, when made?
+    case "$1" in
+        "$home_dir" | "$home_dir"/* | "$HOME/Applications" | "$HOME/Applications"/*) return 1 ;;
+    esac
+}
+
+# mkdir -p that records each folder it had to create, outermost first (with the file above
+# in it). A folder already there that holds that file and no manifest lists is taken back.
 make_dir() {
     local dir="$1" missing=() d
     while [[ ! -d "$dir" ]]; do
         missing=("$dir" ${missing[@]+"${missing[@]}"})
         dir="$(dirname "$dir")"
     done
-    for d in ${missing[@]+"${missing[@]}"}; do mkdir "$d" && record dir "$d"; done
+    while [[ "$dir" != / && "$dir" != . ]]; do
+        if made_here "$dir" && [[ -z "$(recorded "$dir")" ]]; then
+            record dir "$dir"
+            record "file:$(sha256 <"$dir/$made_name")" "$dir/$made_name"
+        fi
+        dir="$(dirname "$dir")"
+    done
+    for d in ${missing[@]+"${missing[@]}"}; do
+        mkdir "$d" && record dir "$d"
+        if said_by_made "$d"; then
+            printf '%s\n' "$made_text" >"$d/$made_name"
+            record "file:$(sha256 <"$d/$made_name")" "$d/$made_name"
+        fi
+    done
 }
 
 write_manifest() {
@@ -284,7 +326,11 @@ left_unlisted() {
         link="$command_link"
     fi
     if [[ -z "$link" ]] && ((${#marked[@]} + ${#others[@]} == 0)); then return 0; fi
-    echo "install.sh: no $manifest (the data folder deleted by hand?): nothing was removed." >&2
+    if ((removed_folders)); then
+        echo "install.sh: no $manifest (the data folder deleted by hand?): nothing but the empty folders above was removed." >&2
+    else
+        echo "install.sh: no $manifest (the data folder deleted by hand?): nothing was removed." >&2
+    fi
     if ((${#marked[@]})); then
         echo "  Left, made by LabelDesk's installer but listed in no manifest, so not checked as" >&2
         echo "  still what it wrote:" >&2
@@ -309,9 +355,37 @@ left_unlisted() {
     die "no LabelDesk installation found; the files above are left as they are"
 }
 
+# Without a manifest: each folder the installer made (its file in it, see made_name) that
+# holds nothing else now, where it makes folders (the command's, the menu entry's, the
+# icons', and the folders above them), deepest first. Removing it loses nothing.
+removed_folders=0
+remove_made_folders() {
+    local start dir candidates=()
+    for start in "$bin_dir" "$data/applications" "$data/metainfo" "$data"/icons/hicolor/*/apps; do
+        dir="$start"
+        while [[ "$dir" != / && "$dir" != . ]]; do
+            candidates+=("$dir")
+            dir="$(dirname "$dir")"
+        done
+    done
+    while IFS= read -r dir; do
+        if only_made_here "$dir" && rm -f -- "$dir/$made_name" && rmdir -- "$dir" 2>/dev/null; then
+            say "  removed $dir: an empty folder LabelDesk's installer made"
+            removed_folders=$((removed_folders + 1))
+        fi
+    done < <(printf '%s\n' "${candidates[@]}" | sort -u | awk '{ print length($0) "\t" $0 }' |
+        sort -rn | cut -f2-)
+}
+
 uninstall() {
     if [[ ! -f "$manifest" ]]; then
+        remove_made_folders
         left_unlisted
+        if ((removed_folders)); then
+            say "No LabelDesk installation found (no $manifest); its installer had left only"
+            say "empty folders it made: removed."
+            return 0
+        fi
         die "no LabelDesk installation found (no $manifest)"
     fi
     wait_until_closed "--uninstall removes the files it runs from"
@@ -330,6 +404,7 @@ uninstall() {
         esac
         case "$kind" in
             file | file:*)
+                if [[ "${path##*/}" == "$made_name" ]]; then continue; fi  # with its folder, below
                 if still_ours "$kind" "$path"; then
                     rm -f -- "$path"
                     case "$path" in */icons/hicolor/*/apps/labeldesk.*) icon_theme="${path%/*/apps/*}" ;; esac
@@ -355,9 +430,16 @@ uninstall() {
     if [[ -z "$link_listed" && -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
         say "  kept $command_link: no manifest line says LabelDesk made it; it points at nothing now (delete it if it is not yours)"
     fi
-    # Then the folders it created, deepest first, each only if nothing else is in it now.
+    # Then the folders it created, deepest first, each only if nothing else is in it now. One
+    # that stays keeps the installer's file (made_name): a later --uninstall, with no
+    # manifest then, removes the folder once it is empty.
     while IFS= read -r path; do
-        if [[ -n "$path" ]]; then rmdir -- "$path" 2>/dev/null || true; fi
+        if [[ -z "$path" ]]; then continue; fi
+        if only_made_here "$path"; then rm -f -- "$path/$made_name"; fi
+        rmdir -- "$path" 2>/dev/null || true
+        if [[ "$path" != "$home_dir" ]] && made_here "$path"; then
+            say "  kept $path: it holds what is not LabelDesk's; install.sh --uninstall removes it once it is empty"
+        fi
         if [[ "$path" == "$home_dir" && -d "$path" ]]; then
             say "  kept $path: it holds files that are not LabelDesk's ($(ls -A "$path" | head -3 |
                 paste -sd, - | sed 's/,/, /g'))"
@@ -523,7 +605,9 @@ stopped() {
         rm -f -- "$manifest"
         for ((i = ${#created[@]} - 1; i >= 0; i--)); do
             entry="${created[i]}"
-            if [[ "${entry%% *}" == dir ]]; then rmdir -- "${entry#* }" 2>/dev/null || true; fi
+            if [[ "${entry%% *}" != dir ]]; then continue; fi
+            if only_made_here "${entry#* }"; then rm -f -- "${entry#* }/$made_name"; fi
+            rmdir -- "${entry#* }" 2>/dev/null || true
         done
         return
     fi

@@ -18,10 +18,14 @@ from .standin import DESKTOP, REPO, install, linux_only, stops, uninstall
 pytestmark = linux_only
 
 MARK = "X-LabelDesk-Installer=install.sh"
+MADE = ".labeldesk-installer-made"  # in each folder it made
 
 
 def _placed(data: Path) -> list[Path]:
-    return sorted(p for p in data.rglob("*") if p.is_file() and "labeldesk/" not in str(p))
+    """The files it placed outside its data folder (not the note in each folder it made)."""
+    return sorted(
+        p for p in data.rglob("*") if p.is_file() and "labeldesk/" not in str(p) and p.name != MADE
+    )
 
 
 def test_copies_of_its_icons_and_metainfo_of_the_users_own_stay(tmp_path, fake_python):
