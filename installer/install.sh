@@ -138,12 +138,25 @@ sha256() {  # of stdin
     if command -v sha256sum >/dev/null 2>&1; then sha256sum | cut -d' ' -f1; else shasum -a 256 | cut -d' ' -f1; fi
 }
 
-# The command link's own identity, not its target's: its inode and change time (to the
-# nanosecond with GNU stat; BSD stat on macOS gives seconds, and APFS does not reuse inode
-# numbers). A link made again at that place, by you or `ln -sf`, is another one, even
-# pointing at the same target. "" where stat answers neither way.
+# The command link's own identity, not its target's: its inode and change time, INODE-SECONDS
+# or INODE-SECONDS.NANOSECONDS (to the nanosecond with GNU stat and Python; BSD stat on macOS
+# and BusyBox's give seconds, and APFS does not reuse inode numbers). A link made again at
+# that place, by you or `ln -sf`, is another one, even pointing at the same target. Each
+# answer is taken only in that shape: BusyBox's stat built without -c takes -f for the file
+# system's status and prints that, lines of it, where BSD stat prints the identity. Neither
+# flavour: Python's os.lstat (LabelDesk needs Python: the one installing, else python3).
+# "" where nothing answers.
 link_id() {
-    stat -c '%i-%.9Z' -- "$1" 2>/dev/null || stat -f '%i-%c' -- "$1" 2>/dev/null || true
+    local id shape='^[0-9]+-[0-9]+([.][0-9]+)?$' py
+    id="$(stat -c '%i-%.9Z' -- "$1" 2>/dev/null)" || id=""
+    if [[ ! "$id" =~ $shape ]]; then id="$(stat -f '%i-%c' -- "$1" 2>/dev/null)" || id=""; fi
+    for py in ${python:+"$python"} python3; do
+        if [[ "$id" =~ $shape ]]; then break; fi
+        id="$("$py" -c 'import os, sys
+s = os.lstat(sys.argv[1])
+print(f"{s.st_ino}-{s.st_ctime_ns // 10**9}.{s.st_ctime_ns % 10**9:09d}")' "$1" 2>/dev/null)" || id=""
+    done
+    if [[ "$id" =~ $shape ]]; then printf '%s' "$id"; fi
 }
 
 same_link_id() {  # $1 recorded, $2 now: equal, to the precision both have
