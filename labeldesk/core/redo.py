@@ -263,7 +263,10 @@ def _changed_later(
 ) -> set[int]:
     """Images a batch after undo ``undo_id`` changed (even if it changed them back),
     other than undos, batches undone since, and ``who``'s own redos (the redo history
-    being walked: after two undos, the first redo changes what the second redoes)."""
+    being walked: after two undos, the first redo changes what the second redoes).
+    Not undo's ``_changed_later``, which counts every redo as a later change: given that
+    one, a redo after two undos takes the first redo's image for someone else's change
+    (test_redos_walk_forward_through_the_undos_newest_first fails)."""
     rows = conn.execute(
         "SELECT DISTINCT e.image_id FROM label_events e "
         "JOIN label_batches b ON b.id = e.batch_id WHERE e.batch_id > ? "
@@ -279,7 +282,11 @@ def _changed_later(
 def _twins_to_avoid(conn: sqlite3.Connection, batch_id: int, labels: set[str]) -> dict[str, str]:
     """The classes redoing batch ``batch_id`` would make (added, renamed to, or named by
     ``labels`` given again) that differ only in case from a class someone made since,
-    each with that class: the redo leaves them out, and their images as they are."""
+    each with that class: the redo leaves them out, and their images as they are.
+    The mirror of :func:`~labeldesk.core.undo_classes.twins_to_avoid`, not the same: an
+    undo brings back the names a batch renamed or removed (allowed: old name <- its new
+    one), a redo the names it added or renamed to (allowed: new name <- the old one);
+    given undo's, test_redo_does_not_add_a_case_twin fails."""
     rows = conn.execute(
         "SELECT op, name, target FROM class_events WHERE batch_id = ? AND op <> 'remove'",
         (batch_id,),
