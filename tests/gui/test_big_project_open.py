@@ -17,10 +17,10 @@ def test_image_frame_first_rows_are_the_first_in_path_order(project):
 
 def test_a_big_project_shows_its_first_rows_then_all_of_them(qtbot, project, monkeypatch):
     from labeldesk.browse import catalog as catalog_module
-    from labeldesk.gui import project_view
+    from labeldesk.gui import browser_read
     from labeldesk.gui.project_view import ProjectView
 
-    monkeypatch.setattr(project_view, "FIRST_ROWS", 5)
+    monkeypatch.setattr(browser_read, "FIRST_ROWS", 5)
     gate = threading.Event()
     real_load = catalog_module.ImageCatalog.load
 

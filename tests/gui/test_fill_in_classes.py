@@ -10,10 +10,10 @@ from PySide6.QtCore import Qt
 
 def test_a_rename_while_the_list_is_read_keeps_the_new_name(qtbot, project, monkeypatch):
     from labeldesk.browse import catalog as catalog_module
-    from labeldesk.gui import project_view
+    from labeldesk.gui import browser_read
     from labeldesk.gui.project_view import ProjectView
 
-    monkeypatch.setattr(project_view, "FIRST_ROWS", 5)  # as a >3,000-image project
+    monkeypatch.setattr(browser_read, "FIRST_ROWS", 5)  # as a >3,000-image project
     gate = threading.Event()
     real_load = catalog_module.ImageCatalog.load
 

@@ -22,9 +22,9 @@ def current_id(window: MainWindow) -> int:
 def hold_the_full_read(monkeypatch) -> threading.Event:
     """Read only 5 images at first; the rest arrives once the returned event is set."""
     from labeldesk.browse import catalog as catalog_module
-    from labeldesk.gui import project_view
+    from labeldesk.gui import browser_read
 
-    monkeypatch.setattr(project_view, "FIRST_ROWS", 5)
+    monkeypatch.setattr(browser_read, "FIRST_ROWS", 5)
     gate = threading.Event()
     real_load = catalog_module.ImageCatalog.load
 
