@@ -1,13 +1,15 @@
 """The workspace for one open project: sidebar | thumbnail grid | detail panel.
 
 It wires the pieces together and owns their lifetime; each piece stays ignorant of the
-others. Its images are read by :class:`~labeldesk.gui.browser_read.BrowserRead`
-(mixed in): the first screen's at once, the rest of a big project's, and all again
-after a scan, in the background. The model's insights (predictions, scores,
-neighbours) arrive from an :class:`InsightsFeed` in the background and are folded into
-the catalog when ready
-(:class:`~labeldesk.gui.browser_insights.BrowserInsights`, mixed in: what they show in
-the detail panel and the searches they drive).
+others. What it does with them is mixed in, a module each:
+:class:`~labeldesk.gui.browser_read.BrowserRead` reads the images (the first screen's
+at once, a big project's rest and a rescan's in the background);
+:class:`~labeldesk.gui.browser_filter.BrowserFilter` shows and selects what the sidebar
+chose (its filter, a set of paths, the flagged list as it is now);
+:class:`~labeldesk.gui.browser_insights.BrowserInsights` folds in the model's insights
+(predictions, scores, neighbours) as an :class:`InsightsFeed` delivers them in the
+background, and shows them in the detail panel and the searches they drive;
+:class:`~labeldesk.gui.browser_counts.BrowserCounts` counts and says it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QImage, QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
@@ -27,6 +28,7 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import Project
 from labeldesk.gui import settings, shortcuts, sort_ahead
 from labeldesk.gui.browser_counts import BrowserCounts
+from labeldesk.gui.browser_filter import BrowserFilter
 from labeldesk.gui.browser_insights import BrowserInsights
 from labeldesk.gui.browser_place import BrowserPlace, ImageRestore, save_place, saved_place
 from labeldesk.gui.browser_read import BrowserRead
@@ -49,7 +51,7 @@ from labeldesk.gui.workers import Job, JobRunner, Tracker, write_failure
 SPLITTER_KEY = "project_view/splitter"
 
 
-class ProjectView(QWidget, BrowserRead, BrowserInsights, BrowserCounts):
+class ProjectView(QWidget, BrowserRead, BrowserFilter, BrowserInsights, BrowserCounts):
     statusChanged = Signal(str)  # the permanent counts line (status_text)
     status_text = ""  # the project's counts, and what the browser shows and has selected
     totals_text = ""  # the project's counts alone
@@ -185,98 +187,11 @@ class ProjectView(QWidget, BrowserRead, BrowserInsights, BrowserCounts):
         assert catalog is not None
         return catalog
 
-    def _show_undone(self, image_ids: list[int], all_of_them: bool = False) -> None:
-        """Select the images shown that an undo changed back (or a redo changed again),
-        the first one current: the change is looked at where it was made, not searched
-        for (the filter stays). ``all_of_them``: a label key's images come back selected,
-        as they were when it was pressed (a second key acts on them again); a class
-        change's undo selects only its first image (it chose no selection)."""
-        # One lookup for all of them: a lookup per id took 10 s of the GUI thread after
-        # the undo of a select-all label key at 200k images.
-        rows = self.model.rows_of_ids(np.asarray(image_ids, dtype=np.int64))
-        if not len(rows):
-            return
-        first = int(rows[0])  # ascending: the first shown
-        self.grid.select_row(first)
-        if all_of_them and len(rows) > 1:
-            self.grid.restore_selection(np.sort(np.asarray(rows, dtype=np.int64)), first)
-
-    def _search_done(self) -> None:
-        """The keyboard leaves the search for the grid, its first image selected when
-        none of those shown is."""
-        if self.model.rowCount() and not len(self.grid.selected_rows()):
-            self.grid.select_row(0)
-        self.grid.setFocus()
-
-    def apply_filter(self, wanted: ImageFilter, *, now: bool = False) -> None:
-        """Show ``wanted``: at a million images, when its order by a model value is being
-        made, once the job made it (:class:`~labeldesk.gui.sort_ahead.ChosenSort`);
-        ``now``: at once all the same (sorted here), for a caller that reads its rows."""
-        shown = self.model.image_filter
-        if now:
-            self.chosen_sort.waiting = None
-        elif self.model.catalog is not None and self.chosen_sort.wait(self.catalog, shown, wanted):
-            return  # (the grid keeps its rows until the job made the order chosen)
-        self.model.set_filter(wanted)
-        self._selection = wanted if wanted.selection else None
-        self._count_selection()
-        self.refresh_counts()
-        self.grid.select_row(0)
-        # shown before its images were read (just added): the first is chosen once they
-        # are (not a selection whose images the filters hide: nothing is chosen for them)
-        self._select_first = bool(wanted.selection) and self._selection_total == 0
-
-    def _picked_class_renamed(self, name: str) -> None:
-        """The class picked in the sidebar is called ``name`` now: so is the filter
-        waiting for its order (shown later under the old name, it showed no image), and
-        the grid's when it picks that class."""
-        waiting = self.chosen_sort.waiting
-        if waiting is None or waiting.label is None:
-            self.model.rename_filter_class(name)
-            return
-        if self.model.image_filter.label == waiting.label:
-            self.model.rename_filter_class(name)
-        self.chosen_sort.waiting = replace(waiting, label=name)
-
-    def chosen_filter(self) -> ImageFilter:
-        """What the sidebar chose: the grid's filter, or one waiting for its order."""
-        return self.chosen_sort.waiting or self.model.image_filter
-
     def expect_scores(self, paths: Iterable[str]) -> None:
         """``paths`` were just added with their embeddings stored (the drift page's): until
         the model's scores reach them, their detail says they are being scored, not that
         they need Compute embeddings (an edited or new file without one still does)."""
         self._awaiting_scores.update(paths)
-
-    def show_paths(
-        self, paths: Iterable[str], description: str = "selected", *, select_all: bool = False
-    ) -> None:
-        """Show exactly ``paths``, in place of the sidebar's filters; the sidebar says so
-        ("Showing 55 images selected on the map ✕") until its ✕ drops the selection.
-        ``select_all``: they arrive selected, all of them (a cluster chosen on the map is
-        labeled with one key, as after Ctrl+A), the first one current and in view;
-        otherwise only the first is selected."""
-        self.sidebar.set_selection(description, paths=frozenset(paths))
-        count = self.model.rowCount()
-        if select_all and count > 1:
-            current = self.grid.currentIndex()
-            row = current.row() if current.isValid() else 0
-            self.grid.restore_selection(np.arange(count, dtype=np.int64), row)
-            self.grid.scrollTo(self.model.index(row, 0))
-
-    def show_new_matches(self) -> None:
-        """The "Likely mislabeled" list as the scores have it now (the grid kept the one
-        it had while they changed); the current image stays current if still flagged."""
-        if self._closed or not self.sidebar.new_matches.pending:
-            return
-        current = self.grid.currentIndex()
-        on = int(self.model.rows_to_ids([current.row()])[0]) if current.isValid() else None
-        # counts again: the line hides (a sort chosen meanwhile still waits for its order)
-        self.apply_filter(self.chosen_sort.waiting or self.model.image_filter)
-        row = self.model.row_of_id(on) if on is not None else -1
-        if row >= 0:
-            self.grid.select_row(row)
-        self.grid.setFocus()
 
     def write(self, change: Callable[[], object], paths: list[str], done: str) -> bool:
         """Run one project write for ``paths`` made outside the grid (a duplicate-group
