@@ -32,6 +32,7 @@ from labeldesk.cli.imports import (
 from labeldesk.core.classes import split_names
 from labeldesk.core.display import counted, shown_path
 from labeldesk.core.errors import ImageRootError, LabelFileError
+from labeldesk.core.label_notes import applied_said, unchanged_in
 
 AddParser = Callable[..., argparse.ArgumentParser]
 
@@ -266,11 +267,12 @@ def _new(args: argparse.Namespace) -> Output:
             "unmatched": rows.unmatched,
             "skipped_files": rows.unusable,  # rows naming a file the scan skips
             "status_note": rows.status_note,
+            "applied": rows.applied.images,  # images the file changed, as `import` says
+            "changed": rows.applied.by_kind(),
+            "unchanged": unchanged_in(rows),  # images already as the file says
             "notes": reading_notes(rows),
         }
-        found = [
-            f"labels read from {args.labels} as {rows.read_as or fmt}: {rows.applied.describe()}"
-        ]
+        found = [f"labels read from {args.labels} as {rows.read_as or fmt}: {applied_said(rows)}"]
         found += reading_notes(rows)
         if rows.status_note:
             found.append(rows.status_note)

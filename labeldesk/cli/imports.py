@@ -179,10 +179,10 @@ def describe_unusable(unusable: list[str]) -> list[str]:
 def cmd_import(args: argparse.Namespace) -> Output:
     from labeldesk.core.label_files import apply_label_rows
     from labeldesk.core.label_notes import (
-        already_as_said,
+        applied_said,
         by_name_notice,
         old_names_note,
-        unchanged_images,
+        unchanged_in,
     )
 
     skipped: list[str] | None = [] if args.skip_bad_rows else None
@@ -212,15 +212,12 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "matched_by_file_name": rows.by_name,
         "status_note": rows.status_note,
         "changed": rows.applied.by_kind(),
-        "unchanged": unchanged_images(rows.matched, applied),  # already as the file says
+        "unchanged": unchanged_in(rows),  # images already as the file says
         "old_class_names": rows.old_names,
         "empty_labels": rows.empty_labels,  # rows whose label cell is empty: unlabeled
         "notes": reading_notes(rows),
     }
-    said = rows.applied.describe()
-    if not applied and rows.matched:  # (a re-import: the project holds it all already)
-        said += f": nothing changed ({already_as_said(rows.matched)})"
-    lines = [f"read {args.file} as {rows.read_as or fmt}: {said}"]
+    lines = [f"read {args.file} as {rows.read_as or fmt}: {applied_said(rows)}"]
     lines[0] += undo_hint(args.project, rows.applied.batch)
     lines += reading_notes(rows)
     lines += describe_skipped(skipped or [])

@@ -64,7 +64,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
     from labeldesk.core.errors import CaseTwinError, LabelFileError, UnknownClassError
     from labeldesk.core.label_file_formats import Columns
     from labeldesk.core.label_files import apply_label_rows, read_label_file
-    from labeldesk.core.label_notes import old_names_note
+    from labeldesk.core.label_notes import applied_said, old_names_note, unchanged_in
 
     columns = Columns(args.path_column, args.label_column, args.split_column)
     if any(columns) and not args.csv:  # (a column of PATH LABEL means nothing)
@@ -89,7 +89,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 )
             except LabelFileError as exc:
                 raise unknown_classes_advised(exc, args.project) from None
-            text = rows.applied.describe() + undo_hint(args.project, rows.applied.batch)
+            text = applied_said(rows) + undo_hint(args.project, rows.applied.batch)
             text += f"; {rows.status_note}" if rows.status_note else ""
             text += f"; {old_names_note(rows.old_names)}" if rows.old_names else ""
             text = "\n".join([text, *reading_notes(rows), *describe_unusable(rows.unusable)])
@@ -98,6 +98,7 @@ def cmd_label(args: argparse.Namespace) -> Output:
                 "batch": rows.applied.batch,  # what `labeldesk undo` takes back (None: none)
                 "status_note": rows.status_note,
                 "changed": rows.applied.by_kind(),
+                "unchanged": unchanged_in(rows),  # images already as the file says
                 "old_class_names": rows.old_names,
                 "skipped_files": rows.unusable,  # rows naming a file the scan skips
             }

@@ -81,6 +81,22 @@ def already_as_said(matched: int) -> str:
     return f"{them} already as it says"
 
 
+def applied_said(rows: LabelFile) -> str:
+    """What a file applied, as ``labeldesk import``, ``label --csv`` and ``new --labels``
+    all say it: :meth:`BatchCounts.describe`, and of a file that changed none of the
+    images it names, ": nothing changed (…)" with :func:`already_as_said`."""
+    said = rows.applied.describe()
+    if not rows.applied.images and rows.matched:  # (a re-import: all held already)
+        said += f": nothing changed ({already_as_said(rows.matched)})"
+    return said
+
+
+def unchanged_in(rows: LabelFile) -> int:
+    """``--json``'s ``unchanged`` of an applied file: :func:`unchanged_images` of what
+    its rows named and what the batch changed."""
+    return unchanged_images(rows.matched, rows.applied.images)
+
+
 def reading_notes(rows: LabelFile) -> list[str]:
     """What an import says of how the file was read, for ``labeldesk import`` (``notes``)
     and the app's import form alike: a column chosen by its exact case, a label column
