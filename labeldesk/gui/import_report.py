@@ -146,8 +146,7 @@ def checked_report(checked: Checked, rows: LabelFile, *, skip: bool) -> str:
         lines += add_classes_advice(rows.unknown_classes)
     lines += unusable_rows_note(rows.unusable, PROBLEMS_SHOWN)
     lines += _unmatched_note(rows.unmatched)
-    if rows.by_name:
-        lines.append(by_name_notice(rows.by_name) + ".")
+    lines += _by_name_line(rows.by_name)
     return "\n".join(lines)
 
 
@@ -168,8 +167,7 @@ def applied_report(
         lines += [f"  {in_app_words(p)}" for p in skipped[:PROBLEMS_SHOWN]]
     lines += _unmatched_note(unmatched)
     lines += unusable_rows_note(unusable or [], PROBLEMS_SHOWN)
-    if by_name:
-        lines.append(by_name_notice(by_name))
+    lines += _by_name_line(by_name)
     return "\n".join(lines)
 
 
@@ -180,6 +178,12 @@ def read_failed_report(text: str, exc: BaseException) -> str:
         text = text.split("; name its format", 1)[0]
         text += "; if its format is in the Format list, choose it there"
     return text
+
+
+def _by_name_line(count: int) -> list[str]:
+    """The images found by file name alone, before Import and after it alike: a sentence
+    of the form, with its full stop (the result's had none)."""
+    return [by_name_notice(count) + "."] if count else []
 
 
 def _unmatched_note(unmatched: list[str]) -> list[str]:

@@ -167,3 +167,21 @@ def test_a_label_studio_export_of_predictions_alone_points_at_the_box(qtbot, pro
     dialog.predictions.setChecked(True)
     qtbot.waitUntil(lambda: "2 images would change" in dialog.found.text(), timeout=10000)
     dialog.shutdown()
+
+
+def test_the_found_by_name_line_reads_the_same_before_and_after_import(qtbot, project, tmp_path):
+    """Before Import the line ended with a full stop, after it (the result) without."""
+    choice = {"from_name": "choice", "to_name": "image", "type": "choices"}
+    tasks = [
+        {"id": n, "data": {"image": f"/data/upload/3/abc{n}-{name}"},
+         "annotations": [{"result": [{**choice, "value": {"choices": ["dog"]}}]}]}
+        for n, name in enumerate(["u0.png", "u1.png"])
+    ]  # fmt: skip
+    dialog = opened_on(qtbot, project, tmp_path / "tasks.json", json.dumps(tasks))
+    [before] = [line for line in dialog.found.text().splitlines() if "by file name" in line]
+    apply(qtbot, dialog)
+    shown = dialog.found.text()
+    assert shown.startswith("2 labels applied")
+    [after] = [line for line in shown.splitlines() if "by file name" in line]
+    assert after == before and after.endswith("check those images.")
+    dialog.shutdown()
