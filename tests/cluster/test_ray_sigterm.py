@@ -12,11 +12,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
 from cluster.test_ray_head_lost import first_batch_stored
-from labeldesk.ml.store import current_store
+from labeldesk.ml.store import current_key, current_store
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +32,11 @@ def test_sigterm_mid_job_says_labeldesks_message_alone(ray_cluster, sample_proje
         )
         try:
             assert first_batch_stored(sample_project, run), (tmp_path / "err").read_text()
+            # the batch's keys are on disk a moment before the project is pointed at its
+            # store (a SIGTERM in between leaves the next run to take the store up)
+            deadline = time.monotonic() + 60
+            while current_key(sample_project) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
             run.send_signal(signal.SIGTERM)
             run.wait(timeout=120)
         finally:
