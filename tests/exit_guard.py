@@ -11,6 +11,13 @@ session's own exit status (the tests have all been reported by then). A C-level
 The session's status, not a failure: what keeps the process alive has so far been the
 harness (a test's leftover), and a CI run whose tests all passed should land with the
 stacks in its log for the next session to read, not be lost to a timeout again.
+
+A pytest-xdist worker (``make test`` runs two) is armed too, but its session ends long
+before it may exit: it waits, idle, for the other worker's tests, and exits when the
+controller tells it to. So a worker counts its grace from the end of its main thread
+(the interpreter's shutdown, where it waits for the threads still running) and keeps it
+under xdist's own wait (``EXIT_TIMEOUT``, 10 s), after which the controller kills the
+worker without a word: a leftover there made the run silently late.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import Any
 
 EXIT_GRACE_S = 90.0
 BACKSTOP_S = 300.0
+WORKER_GRACE_S = 5.0  # an xdist worker's: under the controller's 10 s before it kills it
 
 
 def pytest_is_the_program() -> bool:
@@ -37,24 +45,45 @@ def pytest_is_the_program() -> bool:
     return Path(sys.argv[0]).name in ("pytest", "py.test", "pytest.exe")
 
 
-def arm(session: Any, grace_s: float = EXIT_GRACE_S, backstop_s: float = BACKSTOP_S) -> None:
+def xdist_worker(session: Any) -> str | None:
+    """The name of the pytest-xdist worker this process is (``gw0``…), or None."""
+    workerinput = getattr(session.config, "workerinput", None)
+    return None if workerinput is None else str(workerinput.get("workerid", "worker"))
+
+
+def arm(
+    session: Any,
+    grace_s: float = EXIT_GRACE_S,
+    backstop_s: float = BACKSTOP_S,
+    worker_grace_s: float = WORKER_GRACE_S,
+) -> None:
     """Watch the rest of this process's exit (see the module docstring); only in pytest
-    run as the program."""
-    if not pytest_is_the_program():
+    run as the program, or in an xdist worker (``worker_grace_s`` from its shutdown)."""
+    worker = xdist_worker(session)
+    if worker is not None:
+        target, args = _expire_after_main, (session, worker_grace_s, backstop_s, worker)
+    elif pytest_is_the_program():
+        faulthandler.dump_traceback_later(backstop_s, exit=True)
+        target, args = _expire, (session, grace_s, "the test process", "the session ended")
+    else:
         return
+    threading.Thread(target=target, args=args, name="exit-guard", daemon=True).start()
+
+
+def _expire_after_main(session: Any, grace_s: float, backstop_s: float, worker: str) -> None:
+    # The main thread ends as the interpreter shuts down, before it waits for the other
+    # threads (threading._shutdown lets a thread joining it go on then).
+    threading.main_thread().join()
     faulthandler.dump_traceback_later(backstop_s, exit=True)
-    thread = threading.Thread(
-        target=_expire, args=(session, grace_s), name="exit-guard", daemon=True
-    )
-    thread.start()
+    _expire(session, grace_s, f"the test worker {worker}", "it was told to")
 
 
-def _expire(session: Any, grace_s: float) -> None:
+def _expire(session: Any, grace_s: float, who: str, since: str) -> None:
     time.sleep(grace_s)
     err = sys.__stderr__ or sys.stderr
     status = int(getattr(session, "exitstatus", 0) or 0)
     print(
-        f"\n=== the test process did not exit {grace_s:.0f} s after the session ended "
+        f"\n=== {who} did not exit {grace_s:.0f} s after {since} "
         f"(status {status}); what is still running: ===",
         file=err,
         flush=True,

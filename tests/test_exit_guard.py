@@ -12,7 +12,9 @@ from pathlib import Path
 TESTS = Path(__file__).parent
 
 
-def _run(tmp_path: Path, body: str) -> tuple[subprocess.CompletedProcess, float]:
+def _run(
+    tmp_path: Path, body: str, *args: str, arm: str = "grace_s=1.0, backstop_s=60.0"
+) -> tuple[subprocess.CompletedProcess, float]:
     (tmp_path / "conftest.py").write_text(
         textwrap.dedent(
             f"""
@@ -21,14 +23,14 @@ def _run(tmp_path: Path, body: str) -> tuple[subprocess.CompletedProcess, float]
             import exit_guard
 
             def pytest_sessionfinish(session):
-                exit_guard.arm(session, grace_s=1.0, backstop_s=60.0)
+                exit_guard.arm(session, {arm})
             """
         )
     )
     (tmp_path / "test_it.py").write_text(textwrap.dedent(body))
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -51,6 +53,33 @@ def test_a_thread_that_never_ends_is_named_and_the_status_kept(tmp_path):
     assert "did not exit 1 s after the session ended (status 0)" in result.stderr
     assert "thread 'stuck-forever' (daemon=False)" in result.stderr
     assert "File " in result.stderr  # the stacks follow
+
+
+def test_a_thread_left_in_an_xdist_worker_is_named_before_xdist_kills_it(tmp_path):
+    """Two workers (as ``make test`` runs): the one left with a thread says so as it is
+    told to exit, within xdist's 10 s, rather than being killed silently."""
+    result, _ = _run(
+        tmp_path,
+        """
+        import threading
+
+        def test_leaves_a_thread_behind():
+            threading.Thread(target=threading.Event().wait, name="stuck-in-a-worker").start()
+
+        def test_ok():
+            pass
+        """,
+        "-n",
+        "2",
+        # (the controller waits for its workers to exit: a longer grace of its own)
+        arm="grace_s=60.0, backstop_s=120.0, worker_grace_s=1.0",
+    )
+    said = result.stdout + result.stderr
+    assert result.returncode == 0, said
+    assert "2 passed" in result.stdout, said
+    assert "did not exit 1 s after it was told to (status 0)" in said
+    assert "thread 'stuck-in-a-worker' (daemon=False)" in said
+    assert said.count("did not exit") == 1  # the other worker and the controller exit
 
 
 def test_a_failed_session_stays_failed(tmp_path):
