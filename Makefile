@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO ?= .demo-project
 # Two test processes (pytest-xdist), each test file whole in one of them and the Ray
-# cluster tests all in one (tests/conftest.py): CI's 2 cores both busy. PYTEST_WORKERS=
+# cluster tests all in one (tests/xdist_groups.py): CI's 2 cores both busy. PYTEST_WORKERS=
 # runs the suite in one process.
 PYTEST_WORKERS ?= -n 2 --dist loadgroup
 

@@ -38,28 +38,18 @@ if "LABELDESK_LOG_DIR" not in os.environ:
 sys.path.insert(0, str(Path(__file__).parent))
 
 import exit_guard
+import xdist_groups
 from helpers import make_imagefolder
 from read_only_folders import chmod_tree, permissions_bind
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.project import Project
 
-TESTS = Path(__file__).parent
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for pytest-xdist's ``--dist loadgroup`` (``make test`` runs two processes):
-    each file's tests stay together (its module fixtures are made once), and every test
-    of tests/cluster/ runs in the same process, one after another: each process would
-    otherwise start a Ray cluster of its own on CI's two cores. Without xdist the marks
-    do nothing."""
-    for item in items:
-        try:
-            where = item.path.relative_to(TESTS)
-        except ValueError:  # (a test file outside tests/, named on the command line)
-            continue
-        group = "ray-cluster" if where.parts[0] == "cluster" else where.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_configure(config: pytest.Config) -> None:
+    # the groups of ``make test``'s two processes (see tests/xdist_groups.py)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(xdist_groups.Groups(), "labeldesk-xdist-groups")
 
 
 @pytest.hookimpl(trylast=True)
