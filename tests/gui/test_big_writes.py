@@ -39,7 +39,9 @@ def test_a_big_label_write_and_its_undo_run_in_the_background(qtbot, view, proje
         view.labeling.undo()
         assert messages[-1].startswith("Wait for “Labeling")
         gate.set()
-        qtbot.waitUntil(lambda: not job.running and not view.rows.busy)
+        # (the write's own end: its rows, counts and message follow in a later slot than
+        # the one that sets job.running)
+        qtbot.waitUntil(lambda: view.labeling.writing is None and not view.rows.busy)
     finally:
         gate.set()
     assert writer == [False]  # once, off the GUI thread
@@ -51,7 +53,7 @@ def test_a_big_label_write_and_its_undo_run_in_the_background(qtbot, view, proje
     view.labeling.undo()  # as big: in the background as well
     undo = view.labeling.writing
     assert undo is not None
-    qtbot.waitUntil(lambda: not undo.running and not view.rows.busy)
+    qtbot.waitUntil(lambda: view.labeling.writing is None and not view.rows.busy)
     assert project.images().label.to_dict() == before
     assert view.catalog.label_counts(None) == {"cat": 8, "dog": 8, None: 3}
     assert messages[-1].startswith("Undid ") and "“label 19 images as 'dog'”" in messages[-1]

@@ -92,7 +92,9 @@ def test_rescan_picks_up_new_images(qtbot, window, project):
     job = window.rescan()
     assert job is not None and window.job_widget.isVisible()
     assert not window.menus.rescan_action.isEnabled()  # one scan at a time
-    qtbot.waitUntil(lambda: not job.running, timeout=10000)  # may end before any wait
+    # (may end before any wait) The job bar goes in the window's last slot on the job's
+    # end (the menus come back in an earlier one), later than the job's own (running).
+    qtbot.waitUntil(lambda: not job.running and window.job_widget.isHidden(), timeout=10000)
     # The browser re-reads in the background after a scan (its place is kept).
     qtbot.waitUntil(lambda: window.view.model.rowCount() == 20, timeout=10000)
     assert window.menus.rescan_action.isEnabled() and not window.job_widget.isVisible()
@@ -307,7 +309,9 @@ def test_embedding_job_runs_in_the_background_and_is_resumable(qtbot, window, pr
     phases = [m for _, _, m in progress]
     assert phases[0].startswith("loading model") and "embedding" in phases  # no phase lost
     again = window.compute_embeddings()
-    qtbot.waitUntil(lambda: not again.running, timeout=30000)  # may end before any wait
+    # (may end before any wait) the window's slots on the job's end, the job bar's the
+    # last, come after the job's own (running)
+    qtbot.waitUntil(lambda: not again.running and window.job_widget.isHidden(), timeout=30000)
     assert again.result.embedded == 19 - done_first  # finished batches were kept
     assert "Embeddings ready" in window.statusBar().currentMessage()
     assert window.menus.embed_action.isEnabled()

@@ -54,9 +54,11 @@ def test_one_exclusive_job_at_a_time_and_the_refusal_says_which(qtbot, project):
     assert refused and "Computing embeddings" in refused[0]
     reader = session.start(_waiting_job(gate, "search"))  # readers are not exclusive
     assert reader.running
-    gate.set()
-    qtbot.waitUntil(lambda: not session.busy, timeout=5000)
-    assert busy == [True, False] and session.blocker() is None
+    # busyChanged(False) comes from the session's slot on the job's end, a later one than
+    # the job's own that makes session.busy False
+    with qtbot.waitSignal(session.busyChanged, timeout=5000):
+        gate.set()
+    assert busy == [True, False] and not session.busy and session.blocker() is None
     session.close()
 
 

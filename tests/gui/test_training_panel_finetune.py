@@ -170,7 +170,9 @@ def test_a_fine_tune_says_what_it_will_do_while_it_runs(qtbot, panel, monkeypatc
     assert said.startswith("Fine-tuning: 3 epochs over ")
     assert f"then all {stats['images']} images are embedded again with the tuned model" in said
     panel.cancel()
-    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    # the panel's slot on the job's end (a later one than the job's own that sets
+    # running) hides the plan and gives Start back
+    qtbot.waitUntil(lambda: not job.running and panel.start_button.isEnabled(), timeout=10_000)
     assert not panel.plan.isVisible()  # the run's own summary follows
 
 
