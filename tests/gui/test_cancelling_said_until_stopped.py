@@ -69,13 +69,17 @@ def test_the_export_dialog_says_cancelling_until_the_export_stops(
     qtbot, project, tmp_path, monkeypatch
 ):
     with exporting(qtbot, project, tmp_path / "out", monkeypatch) as (dialog, _job):
-        qtbot.waitUntil(lambda: dialog.message.text().startswith("Syncing the exported"))
+        qtbot.waitUntil(
+            lambda: dialog.message.text().startswith("Syncing the exported"), timeout=30_000
+        )
         dialog.cancel()
         assert dialog.message.text() == "Cancelling…"
-        qtbot.waitUntil(lambda: dialog.progress.value() == 10)  # the last report came
+        qtbot.waitUntil(
+            lambda: dialog.progress.value() == 10, timeout=30_000
+        )  # the last report came
         assert dialog.message.text() == "Cancelling…"
         assert not dialog.cancel_button.isEnabled()
-    qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
+    qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=30_000)
     assert dialog.message.text() == "Export cancelled; nothing was written."
     dialog.shutdown()
 
@@ -88,10 +92,10 @@ def test_the_status_bar_says_cancelling_until_the_job_stops(qtbot):
     widget.track(job, "Exporting")
     job.start()
     try:
-        qtbot.waitUntil(lambda: SYNCING in widget.label.text())
+        qtbot.waitUntil(lambda: SYNCING in widget.label.text(), timeout=30_000)
         widget.cancel_button.click()
         assert widget.label.text() == "Exporting: cancelling…"
-        qtbot.waitUntil(lambda: widget.bar.value() == 10)
+        qtbot.waitUntil(lambda: widget.bar.value() == 10, timeout=30_000)
         assert widget.label.text() == "Exporting: cancelling…"
     finally:
         release.set()
@@ -105,7 +109,7 @@ def test_the_export_dialogs_progress_reads_as_a_sentence_and_counts(
     and "syncing the exported files to the disk", each starting lower-case as if cut off,
     beside a bar with a percentage only (the status bar counts "5,120 / 20,000")."""
     with exporting(qtbot, project, tmp_path / "out", monkeypatch) as (dialog, _job):
-        qtbot.waitUntil(lambda: dialog.progress.value() == 1)
+        qtbot.waitUntil(lambda: dialog.progress.value() == 1, timeout=30_000)
         assert dialog.message.text() == "Syncing the exported files to the disk"
         assert dialog.progress.text() == "1 / 10"
     dialog.shutdown()
@@ -116,11 +120,11 @@ def test_escape_while_exporting_cancels_and_the_dialog_says_when_it_stopped(
 ):
     """Escape (or closing the window) while exporting did nothing visible at all."""
     with exporting(qtbot, project, tmp_path / "out", monkeypatch) as (dialog, job):
-        qtbot.waitUntil(lambda: dialog.progress.value() == 1)
+        qtbot.waitUntil(lambda: dialog.progress.value() == 1, timeout=30_000)
         dialog.reject()  # Escape
         assert job.token.cancelled and dialog.isVisible()
         assert dialog.message.text() == "Cancelling…"
-    qtbot.waitUntil(lambda: dialog.close_button.isEnabled())
+    qtbot.waitUntil(lambda: dialog.close_button.isEnabled(), timeout=30_000)
     assert dialog.message.text() == "Export cancelled; nothing was written."
     assert not (tmp_path / "out").exists()
     dialog.reject()  # and now it closes
