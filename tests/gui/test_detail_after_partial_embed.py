@@ -45,7 +45,9 @@ def _open_and_embed(qtbot, window, project):
     qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.feed.busy, timeout=20000)
     job = window.compute_embeddings()
     assert job is not None
-    qtbot.waitUntil(lambda: not job.running, timeout=30000)
+    # the window's slot on the job's end (a later one than the job's own that sets
+    # running) starts the scoring the tests look at, then says the run is over
+    qtbot.waitUntil(lambda: not job.running and not view.embedding, timeout=30000)
     assert job.result is not None
     return view, job.result
 
