@@ -322,6 +322,8 @@ class DuplicatesDialog(QDialog):
         QTimer.singleShot(0, self, partial(self._follow, ids))  # (none once closed)
 
     def _follow(self, ids: set[int] | None) -> None:
+        if self.project.db.closed:  # closed since it was heard (File → Close): gone
+            return
         touched = [
             g for g in self.groups if ids is None or any(m.image_id in ids for m in g.members)
         ]

@@ -49,3 +49,13 @@ def test_statistics_recounts_a_leak_resolved_elsewhere(qtbot, leaking):
         lambda: re.sub(r"<[^>]+>", "", stats.summary_labels["leaking"].text()).startswith("0"),
         timeout=5000,
     )
+
+
+def test_a_change_heard_as_the_project_closes_reads_nothing_from_it(qtbot, leaking):
+    """A write heard elsewhere is followed on the next turn of the event loop: with the
+    project closed before then (File → Close, the window closing) that slot raised
+    ProjectClosed (seen at a test's teardown under load)."""
+    window, _, dialog = leaking
+    dialog.project_changed(None)  # heard: its groups are read again on the next turn
+    window.close_project()
+    qtbot.wait(50)  # the queued follow-up runs: nothing raised in the event loop
