@@ -184,6 +184,8 @@ def create_and_index(
                 )
                 with project.db.write() as conn:  # nor classes: 'Bag' rows beside a bag/
                     class_table.drop_unused_found(conn)  # folder are no case-only twin
+            if not _any_labeled(project):  # a file of nulls takes no label away here
+                rows.empty_labels_ok = True  # (an export of images not labeled yet)
             # With --classes the file may only use those classes (and the ones the
             # folders hold), unless --new-class: every problem is listed in one run.
             apply_label_rows(
@@ -213,6 +215,16 @@ def create_and_index(
             counts.warnings.append(f"classes not in --classes were added: {quoted_names(extra)}")
         project.close()
     return project_type(target), counts
+
+
+def _any_labeled(project: Project) -> bool:
+    """Whether some image of ``project`` holds a label (one a file's empty labels would
+    take away: :func:`.empty_labels.refuse_empty_label_column` guards only those)."""
+    return bool(
+        project.db.scalar(
+            "SELECT 1 FROM images WHERE label IS NOT NULL AND removed_at IS NULL LIMIT 1"
+        )
+    )
 
 
 def _with_kept(project: Project, applied: BatchCounts, kept: list[int]) -> BatchCounts:

@@ -142,3 +142,24 @@ def test_webdataset_samples_of_null_labels_are_refused(proj, tmp_path, capsys):
     assert "all 3 samples give no label (null or empty)" in doc["error"]
     code, doc = cli_json(capsys, "import", proj, str(f), "--empty-labels")
     assert code == 0 and doc["changed"]["labels_removed"] == 3
+
+
+def test_new_over_an_export_of_null_labels_makes_a_project_of_no_labels(proj, tmp_path, capsys):
+    # (another tool's export: its folders are a layout, so no image holds a label the
+    # file's nulls could take away; before, `new` refused it as `import` does)
+    out = _fiftyone_nulled(proj, tmp_path, capsys)
+    code, doc = cli_json(capsys, "new", str(tmp_path / "q"), "--images", str(out),
+                         "--labels", str(out))  # fmt: skip
+    assert code == 0, doc
+    assert set(labels_by_path(str(tmp_path / "q")).values()) == {None}
+    assert len(labels_by_path(str(tmp_path / "q"))) == 16
+
+
+def test_new_over_a_csv_of_null_labels_still_refuses_it_where_folders_label(tmp_path, capsys):
+    from helpers import make_imagefolder
+
+    make_imagefolder(tmp_path / "images")
+    code, doc = cli_json(capsys, "new", str(tmp_path / "q"), "--images",
+                         str(tmp_path / "images"), "--labels", str(_json(tmp_path)))  # fmt: skip
+    assert code == 1 and "give no label (null or empty)" in doc["error"]
+    assert not (tmp_path / "q").exists()
