@@ -185,3 +185,16 @@ def test_the_found_by_name_line_reads_the_same_before_and_after_import(qtbot, pr
     [after] = [line for line in shown.splitlines() if "by file name" in line]
     assert after == before and after.endswith("check those images.")
     dialog.shutdown()
+
+
+def test_a_file_matching_no_usable_image_says_plainly_that_nothing_would_change(
+    qtbot, project, tmp_path
+):
+    # (before: "nothing would change (the 0 images it names are already as it says)")
+    (Path(project.root) / "_unlabeled" / "notes.jpg").write_text("not an image\n" * 20)
+    project.scan()
+    dialog = opened_on(qtbot, project, tmp_path / "l.csv", "path,label\n_unlabeled/notes.jpg,cat\n")
+    shown = dialog.found.text()
+    assert shown.startswith("Read as CSV: 1 row, nothing would change\n"), shown
+    assert "already" not in shown
+    dialog.shutdown()
