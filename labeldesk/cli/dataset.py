@@ -272,7 +272,8 @@ def _new(args: argparse.Namespace) -> Output:
             "unchanged": unchanged_in(rows),  # images already as the file says
             "notes": reading_notes(rows),
         }
-        found = [f"labels read from {args.labels} as {rows.read_as or fmt}: {applied_said(rows)}"]
+        said = applied_said(rows, left_out=bool(skipped))
+        found = [f"labels read from {args.labels} as {rows.read_as or fmt}: {said}"]
         found += reading_notes(rows)
         if rows.status_note:
             found.append(rows.status_note)

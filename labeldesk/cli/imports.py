@@ -217,7 +217,7 @@ def cmd_import(args: argparse.Namespace) -> Output:
         "empty_labels": rows.empty_labels,  # rows whose label cell is empty: unlabeled
         "notes": reading_notes(rows),
     }
-    lines = [f"read {args.file} as {rows.read_as or fmt}: {applied_said(rows)}"]
+    lines = [f"read {args.file} as {rows.read_as or fmt}: {applied_said(rows, bool(skipped))}"]
     lines[0] += undo_hint(args.project, rows.applied.batch)
     lines += reading_notes(rows)
     lines += describe_skipped(skipped or [])

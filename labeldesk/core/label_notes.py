@@ -73,21 +73,26 @@ def unchanged_images(matched: int, changed: int) -> int:
     return max(matched - changed, 0)
 
 
-def already_as_said(matched: int) -> str:
+def already_as_said(matched: int, left_out: bool = False) -> str:
     """What an import that changes none of the ``matched`` images it names says of them
     (a re-import), after "nothing changed": "0 labels applied" alone read as if the
-    rows had not been read, or not matched."""
-    them = "the image it names is" if matched == 1 else f"the {matched:,} images it names are"
+    rows had not been read, or not matched. ``left_out``: bad rows were skipped, so the
+    file names more images than the ``matched`` it applies to."""
+    if left_out:  # (counted: "the image it names" would read as the file's only one)
+        them = f"the {counted(matched, 'image')} it applies to {'is' if matched == 1 else 'are'}"
+    else:
+        them = "the image it names is" if matched == 1 else f"the {matched:,} images it names are"
     return f"{them} already as it says"
 
 
-def applied_said(rows: LabelFile) -> str:
+def applied_said(rows: LabelFile, left_out: bool = False) -> str:
     """What a file applied, as ``labeldesk import``, ``label --csv`` and ``new --labels``
     all say it: :meth:`BatchCounts.describe`, and of a file that changed none of the
-    images it names, ": nothing changed (…)" with :func:`already_as_said`."""
+    images it names, ": nothing changed (…)" with :func:`already_as_said` (``left_out``:
+    bad rows were skipped)."""
     said = rows.applied.describe()
     if not rows.applied.images and rows.matched:  # (a re-import: all held already)
-        said += f": nothing changed ({already_as_said(rows.matched)})"
+        said += f": nothing changed ({already_as_said(rows.matched, left_out)})"
     return said
 
 

@@ -122,10 +122,10 @@ def checked_report(checked: Checked, rows: LabelFile, *, skip: bool) -> str:
         changes = f"{counted(checked.images, 'image')} would change"
         if checked.removed:  # as the result and the command say it
             changes += f", {counted(checked.removed, 'label')} removed {REMOVED_WHY}"
-    elif problems or not rows.matched:  # (none matched: no "0 images … already as it says")
+    elif not rows.matched:  # (no row names a usable image: none is "already as it says")
         changes = "nothing would change"
-    else:
-        changes = f"nothing would change ({already_as_said(rows.matched)})"
+    else:  # (with bad rows, the checked rows skip them: ``matched`` counts the others)
+        changes = f"nothing would change ({already_as_said(rows.matched, bool(problems))})"
     if not problems:
         what = changes
     elif skip:

@@ -68,3 +68,20 @@ def test_new_with_a_labels_file_that_changes_some_counts_both(tmp_path, capsys):
                          "--labels", str(f), "--workers", "1")  # fmt: skip
     assert code == 0
     assert doc["labels"]["applied"] == 1 and doc["labels"]["unchanged"] == 1
+
+
+@pytest.mark.parametrize(
+    "command", [["import", "{p}"], ["new", "{t}/q", "--images", "{t}/images", "--labels"]]
+)
+def test_rows_left_out_are_not_counted_as_already_as_it_says(proj, tmp_path, capsys, command):
+    # (before: "nothing changed (the image it names is already as it says)", then "left
+    # out 2 rows": the file names three images, and two of them were not looked at)
+    f = tmp_path / "fixes.csv"
+    f.write_text("path,label\ntrain/cat/cat0.jpg,cat\nnowhere/a.png,cat\nnowhere/b.png,dog\n")
+    args = [a.format(p=proj, t=tmp_path) for a in command] + [str(f), "--skip-bad-rows"]
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert said.splitlines()[0].endswith(
+        "0 labels applied: nothing changed (the 1 image it applies to is already as it says)"
+    )
+    assert "left out 2 rows" in said

@@ -198,3 +198,19 @@ def test_a_file_matching_no_usable_image_says_plainly_that_nothing_would_change(
     assert shown.startswith("Read as CSV: 1 row, nothing would change\n"), shown
     assert "already" not in shown
     dialog.shutdown()
+
+
+def test_skipped_bad_rows_are_not_counted_as_already_as_it_says(qtbot, project, tmp_path):
+    text = "path,label\ntrain/cat/cat0.jpg,cat\nnowhere/a.png,cat\nnowhere/b.png,dog\n"
+    dialog = ImportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.skip_bad.setChecked(True)
+    (tmp_path / "l.csv").write_text(text)
+    dialog.file.setText(str(tmp_path / "l.csv"))
+    read(qtbot, dialog)
+    shown = dialog.found.text()
+    assert shown.startswith(
+        "Read as CSV: 3 rows, nothing would change (the 1 image it applies to is already "
+        "as it says); the bad rows are skipped"
+    ), shown
+    dialog.shutdown()
