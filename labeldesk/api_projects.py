@@ -104,6 +104,7 @@ def new_project(
     labels: str | os.PathLike[str] | None = None,
     classes: Iterable[str] = (),
     force: bool = False,
+    empty_labels: bool = False,
     progress: ProgressCallback | bool | None = None,
     cancel: CancelToken | None = None,
 ) -> NotebookProject:
@@ -114,7 +115,9 @@ def new_project(
     ``labels``: a CSV or JSON file of labels (``--labels``: ``path,label[,split]``);
     ``classes``: the classes, in order (``--classes``; a labels file may use only
     these); ``force``: index a folder that looks one level too high (every image would
-    take the folder's name as its class) all the same. What ``labeldesk new`` warns
+    take the folder's name as its class) all the same; ``empty_labels``: a labels file
+    whose every label is empty (null) unlabels the images it names (``--empty-labels``)
+    instead of being refused as a likely wrong column. What ``labeldesk new`` warns
     about comes as a :class:`FolderWarning`. On any error nothing is made.
     ``progress``: as in ``ld.embed``."""
     from labeldesk.core.create import create_and_index
@@ -130,6 +133,7 @@ def new_project(
             classes=list(classes),
             labels_file=None if labels is None else os.fspath(labels),
             refuse_too_high=not force,
+            empty_labels=empty_labels,
             progress=report,
             cancel=cancel,
             project_type=NotebookProject,  # the project made, with the notebook's error words

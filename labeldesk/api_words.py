@@ -41,6 +41,11 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
     (re.compile(rf"`labeldesk embed {_PATH}`"), "`ld.embed(p)`"),
     (re.compile(rf"`labeldesk scan {_PATH}`"), "`p.scan()`"),  # not a moved folder's --images
     (re.compile(r"--overwrite\b"), "overwrite=True"),  # ld.export's argument
+    (  # ld.new_project(labels=…): a file whose labels are all empty (core.empty_labels)
+        re.compile(r"name the label column with --label-column COL, or give --empty-labels"),
+        "fill in the file's label column, or pass empty_labels=True",
+    ),
+    (re.compile(r"give --empty-labels"), "pass empty_labels=True"),
     (re.compile(rf"`labeldesk version {_PATH} list`"), "`ld.versions(p)`"),  # a version not found
     (  # ld.open_project on an image folder
         re.compile(r"run `labeldesk new PROJECT --images ([^`]+)` \(or New project… in the app\)"),

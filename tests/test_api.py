@@ -159,3 +159,28 @@ def test_a_listings_times_are_timestamps_and_json_keeps_seconds(clustered, capsy
     (row,) = ld.api.records(table)
     assert isinstance(row["created_at"], float)
     assert row["created_at"] == pytest.approx(listed[0]["created_at"], abs=1e-6)
+
+
+def test_new_project_takes_empty_labels_as_the_error_says(tmp_path):
+    """A labels file whose label column is empty in every row is refused: the error told
+    a notebook user to "give --empty-labels", which ld.new_project had no argument for."""
+    from helpers import make_imagefolder
+
+    make_imagefolder(tmp_path / "images")
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\ntrain/cat/cat0.jpg,\ntrain/dog/dog0.jpg,\n")
+    with pytest.raises(ld.LabelDeskError, match="is empty in all 2 rows") as err:
+        ld.new_project(tmp_path / "p", tmp_path / "images", labels=f, progress=False)
+    assert "empty_labels=True" in str(err.value) and "--empty-labels" not in str(err.value)
+    assert not (tmp_path / "p").exists()
+    with ld.new_project(
+        tmp_path / "p", tmp_path / "images", labels=f, empty_labels=True, progress=False
+    ) as p:
+        labels = p.images().set_index("path").label
+        assert pd.isna(labels["train/cat/cat0.jpg"]) and pd.isna(labels["train/dog/dog0.jpg"])
+        assert labels["train/cat/cat1.jpg"] == "cat"  # (not named: its folder's label)
+    nulls = tmp_path / "labels.json"  # (a file without columns: its own words)
+    nulls.write_text(json.dumps({"train/cat/cat0.jpg": None, "train/dog/dog0.jpg": None}))
+    with pytest.raises(ld.LabelDeskError, match="give no label") as err:
+        ld.new_project(tmp_path / "q", tmp_path / "images", labels=nulls, progress=False)
+    assert "pass empty_labels=True" in str(err.value) and "--empty" not in str(err.value)

@@ -109,6 +109,7 @@ def create_and_index(
     new_classes: bool = False,
     skipped: list[str] | None = None,
     labels_only: bool = False,
+    empty_labels: bool = False,
     follow_outside_links: bool = False,
     refuse_too_high: bool = False,
     progress: ProgressCallback = no_progress,
@@ -125,6 +126,8 @@ def create_and_index(
     ``labels_only``: the labels file is the whole truth (another tool's export, whose
     folders are a layout, not classes): images it does not label are unlabeled. Either
     way, classes taken from folder names that end up with no image are not kept.
+    ``empty_labels``: a file whose every label is empty unlabels the images it names
+    (``--empty-labels``; the API's ``empty_labels=True``), not refused.
 
     ``refuse_too_high`` (``labeldesk new`` without ``--force``): a folder one level too
     high (every image would get one class from the folder name:
@@ -156,6 +159,7 @@ def create_and_index(
         rows = read_label_file(Path(labels_file))
     if rows is not None:  # a file of no rows fails before the scan, not after it
         refuse_no_rows(rows.source, rows.rows, rows.problems, rows.refused, rows.content_files)
+        rows.empty_labels_ok = rows.empty_labels_ok or empty_labels
     with _staged(target) as staging:
         project = Project.create(staging, images, classes)
         if follow_outside_links:
