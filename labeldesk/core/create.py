@@ -190,6 +190,7 @@ def create_and_index(
                     class_table.drop_unused_found(conn)  # folder are no case-only twin
             if not _any_labeled(project):  # a file of nulls takes no label away here
                 rows.empty_labels_ok = True  # (an export of images not labeled yet)
+                rows.nothing_to_unlabel = True  # and the summary says they stay so
             # With --classes the file may only use those classes (and the ones the
             # folders hold), unless --new-class: every problem is listed in one run.
             apply_label_rows(

@@ -36,6 +36,7 @@ class LabelFile(Protocol):  # (:class:`.label_read.LabelFile`, which reads this 
     empty_labels: int  # of them, those whose label cell is empty
     filled_columns: list[str]  # (only when every label cell is empty)
     empty_labels_ok: bool
+    nothing_to_unlabel: bool  # no image held a label to lose: they stay unlabeled
     json: bool  # read from JSON: its names are quoted as JSON writes them
 
 
@@ -126,20 +127,26 @@ def refuse_empty_label_column(found: LabelFile) -> None:
 
 def empty_labels_note(found: LabelFile) -> str:
     """A line for the summary when most rows of ``found``'s label column are empty (each
-    unlabels its image), or ""."""
+    unlabels its image, or leaves it unlabeled where no image held a label), or ""."""
     empty, rows = found.empty_labels, found.label_rows
     if not rows or empty * 2 <= rows:
         return ""
+    one = empty == 1
+    if found.nothing_to_unlabel:
+        result = f"{'its image stays' if one else 'their images stay'} unlabeled"
+    else:
+        result = f"{'it unlabels its image' if one else 'they unlabel their images'}"
     if not found.label_column:
         units = counted(rows, found.unit, _plural(found.unit))
-        one = empty == 1
-        return (
-            f"{empty:,} of {units} {'gives' if one else 'give'} no label: "
-            f"{'it unlabels its image' if one else 'they unlabel their images'}"
-        )
+        return f"{empty:,} of {units} {'gives' if one else 'give'} no label: {result}"
+    result = (
+        "those rows' images stay unlabeled"
+        if found.nothing_to_unlabel
+        else "those rows unlabel their images"
+    )
     return (
         f"the label column {quoted(found.label_column, found.json)} is empty in {empty:,} of "
-        f"{counted(rows, 'row')}: those rows unlabel their images"
+        f"{counted(rows, 'row')}: {result}"
     )
 
 

@@ -122,6 +122,9 @@ class LabelFile:
     empty_labels: int = 0
     filled_columns: list[str] = field(default_factory=list)
     empty_labels_ok: bool = False
+    # No image held a label the empty ones could take away (``new`` over another tool's
+    # export of images not labeled yet): the summary says they stay unlabeled
+    nothing_to_unlabel: bool = False
     # How the file's columns were chosen, when that needs saying (a column named with
     # --path-column beside another of its name in other case), for the summary
     column_notes: list[str] = field(default_factory=list)

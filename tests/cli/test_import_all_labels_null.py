@@ -153,6 +153,8 @@ def test_new_over_an_export_of_null_labels_makes_a_project_of_no_labels(proj, tm
     assert code == 0, doc
     assert set(labels_by_path(str(tmp_path / "q")).values()) == {None}
     assert len(labels_by_path(str(tmp_path / "q"))) == 16
+    # nothing was unlabeled, and the summary does not say it was
+    assert doc["labels"]["notes"] == ["16 of 16 entries give no label: their images stay unlabeled"]
 
 
 def test_new_over_a_csv_of_null_labels_still_refuses_it_where_folders_label(tmp_path, capsys):
@@ -163,3 +165,22 @@ def test_new_over_a_csv_of_null_labels_still_refuses_it_where_folders_label(tmp_
                          str(tmp_path / "images"), "--labels", str(_json(tmp_path)))  # fmt: skip
     assert code == 1 and "give no label (null or empty)" in doc["error"]
     assert not (tmp_path / "q").exists()
+
+
+@pytest.mark.parametrize("nothing_to_unlabel", [False, True])
+def test_a_mostly_empty_label_column_is_said_as_what_it_does(nothing_to_unlabel):
+    from types import SimpleNamespace
+
+    from labeldesk.core.empty_labels import empty_labels_note
+
+    found = SimpleNamespace(
+        empty_labels=3, label_rows=4, label_column="label", unit="row", json=False,
+        nothing_to_unlabel=nothing_to_unlabel,
+    )  # fmt: skip
+    said = empty_labels_note(found)
+    assert said.startswith("the label column 'label' is empty in 3 of 4 rows: ")
+    assert said.endswith(
+        "those rows' images stay unlabeled"
+        if nothing_to_unlabel
+        else "those rows unlabel their images"
+    )
