@@ -28,6 +28,7 @@ from labeldesk.core.layout import placement
 from labeldesk.core.progress import CancelToken, ProgressCallback, no_progress
 
 from .formats import read_labels
+from .formats.labelstudio_read import NoAnnotations
 
 if TYPE_CHECKING:
     from .export_shards import ShardsRead
@@ -102,6 +103,9 @@ def read_back(
     except Cancelled:  # (a LabelDeskError too: stopped, not a label file that is wrong)
         raise
     except LabelDeskError as exc:
+        if isinstance(exc, NoAnnotations) and not labeled:  # Label Studio tasks of images
+            found.reader = fmt  # with no label only: no row, as ``import`` reads them
+            return found
         if not labeled and not source:  # (no class folder, no shard with a label: the
             return found  # folder's reader finds nothing to read, and says so)
         found.problems.append({"path": source or ".", "why": f"its labels cannot be read: {exc}"})

@@ -77,6 +77,7 @@ def test_label_single_csv_undo_and_history(tmp_path, root, capsys):
         "batch": one["batch"] + 1,
         "status_note": "",
         "changed": {"labels": 2, "labels_removed": 0, "splits": 0, "statuses": 0},
+        "unchanged": 0,
         "old_class_names": {},
         "skipped_files": [],
     }

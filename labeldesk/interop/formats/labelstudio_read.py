@@ -104,8 +104,14 @@ def tasks_rows(tasks: object, path: Path, options: ImportOptions) -> LabelFile:
     )
     rows = maker.result(unmatched_ok=True)
     if not rows.rows and not rows.problems and seen.tasks:
-        raise LabelFileError(str(path), [seen.problem(options.predictions)])
+        raise NoAnnotations(str(path), [seen.problem(options.predictions)])
     return with_written(rows, written, uploads)
+
+
+class NoAnnotations(LabelFileError):
+    """A Label Studio export none of whose tasks has an annotation to read: refused by
+    ``import`` (nothing to apply), but what an export of images with no label is when
+    ``version verify`` reads it back."""
 
 
 class _Unread:
