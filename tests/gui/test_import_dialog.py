@@ -6,38 +6,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from gui.import_forms import apply, label_of, opened_on, read
 from labeldesk.gui.import_dialog import ImportDialog
 from labeldesk.gui.session import ProjectSession
 from labeldesk.gui.workers import Job
-
-
-def label_of(project, path):
-    label = project.images().set_index("path").label[path]
-    return label if isinstance(label, str) else None
-
-
-def read(qtbot, dialog):
-    job = dialog.read()
-    assert job is not None
-    qtbot.waitUntil(lambda: not job.running, timeout=10000)
-    qtbot.waitUntil(lambda: "Reading" not in dialog.found.text(), timeout=5000)
-
-
-def apply(qtbot, dialog):
-    job = dialog.start()
-    assert job is not None
-    qtbot.waitUntil(lambda: not job.running, timeout=10000)
-    return job
-
-
-def opened_on(qtbot, project, f, text):
-    """A dialog that has read ``f``, written with ``text``."""
-    f.write_text(text)
-    dialog = ImportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.file.setText(str(f))
-    read(qtbot, dialog)
-    return dialog
 
 
 def test_a_json_file_is_said_to_be_read_as_json(qtbot, project, tmp_path):

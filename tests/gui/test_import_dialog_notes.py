@@ -12,34 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gui.import_forms import apply, label_of, opened_on, read
 from labeldesk.gui.import_dialog import ImportDialog
-
-
-def label_of(project, path):
-    label = project.images().set_index("path").label[path]
-    return label if isinstance(label, str) else None
-
-
-def read(qtbot, dialog):
-    job = dialog.read()
-    assert job is not None
-    qtbot.waitUntil(lambda: not job.running, timeout=10000)
-    qtbot.waitUntil(lambda: "Reading" not in dialog.found.text(), timeout=5000)
-
-
-def apply(qtbot, dialog):
-    job = dialog.start()
-    assert job is not None
-    qtbot.waitUntil(lambda: not job.running, timeout=10000)
-
-
-def opened_on(qtbot, project, f: Path, text: str) -> ImportDialog:
-    f.write_text(text)
-    dialog = ImportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.file.setText(str(f))
-    read(qtbot, dialog)
-    return dialog
 
 
 def test_a_path_column_chosen_by_its_exact_case_is_said(qtbot, project, tmp_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from helpers import write_image
 
-from gui.test_import_dialog import apply, opened_on
+from gui.import_forms import apply, opened_on
 from labeldesk.gui.import_dialog import ImportDialog
 
 
