@@ -29,8 +29,12 @@ def _run(
     )
     (tmp_path / "test_it.py").write_text(textwrap.dedent(body))
     started = time.monotonic()
+    # its own --basetemp: under the default one, the inner run's exit removes the oldest
+    # of the outer runs' numbered folders (gigabytes after the suite), which outlasted
+    # the guard's grace in CI
+    options = ["-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "basetemp")]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, str(tmp_path)],
+        [sys.executable, "-m", "pytest", *options, *args, str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -26,9 +26,10 @@ def test_a_files_tests_are_one_group_and_the_cluster_tests_all_one():
     assert group_of("elsewhere/test_z.py::test_z", ROOT) == "elsewhere/test_z.py"
 
 
-def test_under_two_processes_each_files_tests_run_in_one():
+def test_under_two_processes_each_files_tests_run_in_one(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     args = ["-m", "pytest", "-v", "-n", "2", "--dist", "loadgroup", "-p", "no:cacheprovider"]
+    args += ["--basetemp", str(tmp_path / "basetemp")]  # (see tests/test_exit_guard.py)
     done = subprocess.run(
         [sys.executable, *args, *FILES],
         capture_output=True,
