@@ -15,6 +15,13 @@ The stop request is one byte of shared memory, read without a lock. A
 ``multiprocessing.Event`` will not do: its ``set()`` waits for every process that is
 waiting on it to wake, so once the child had exited with a watcher thread parked in
 ``Event.wait()``, the parent's ``set()`` blocked forever (seen as a hung test in CI).
+
+A Cancel while the child is still starting (importing torch and the job's module takes
+seconds, 19-25 s on a loaded 2-core machine) ends it at once: until the child has
+marked itself started, under a lock, it has written nothing (not even a message on the
+queue), so the parent kills it and the call raises :class:`Cancelled`. The child marks
+itself started before it opens the project (an open may upgrade the database); from
+then on a Cancel is the cooperative stop above.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import queue
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 if TYPE_CHECKING:
@@ -37,6 +44,10 @@ if TYPE_CHECKING:
 POLL_S = 0.05
 CHILD_NICENESS = 10
 STOP_WAIT_S = 60.0  # a batch or epoch on a slow CPU takes a while; then it is killed
+LOCK_WAIT_S = 1.0  # (held for a moment; a child that died holding it: stop cooperatively)
+# The child's phase, a shared byte changed only under its lock
+STARTING, STARTED, ABANDONED = 0, 1, 2
+NOT_STARTED = "cancelled before the job began; nothing was changed"
 
 
 def run_in_child(
@@ -60,9 +71,10 @@ def run_in_child(
     context = multiprocessing.get_context("spawn")  # fork would copy Qt and threads
     messages: Any = context.Queue()
     stop = context.RawValue("b", 0)  # set to 1 to ask the child to stop
+    phase = context.Value("b", STARTING)  # with its lock: see _abandon
     child = context.Process(
         target=_run_child,
-        args=(target, str(project_path), kwargs, messages, stop, all_cores),
+        args=(target, str(project_path), kwargs, messages, stop, phase, all_cores),
         name=f"labeldesk-{target.rsplit(':', 1)[-1]}",
         daemon=True,  # never outlives the app
     )
@@ -71,6 +83,10 @@ def run_in_child(
         while True:
             if cancel.cancelled:
                 stop.value = 1
+                if _abandon(phase):  # still starting: it has written nothing
+                    child.kill()
+                    child.join()
+                    raise Cancelled(NOT_STARTED)
             try:
                 kind, payload = messages.get(timeout=POLL_S)
             except queue.Empty:
@@ -138,8 +154,39 @@ def finetune_in_child(
     return version
 
 
+def _abandon(phase: Any) -> bool:
+    """In the parent: whether the child had not started its work, in which case it never
+    will (it may be killed: nothing of it needs keeping)."""
+    lock = phase.get_lock()
+    if not lock.acquire(timeout=LOCK_WAIT_S):
+        return False
+    try:
+        if phase.value != STARTING:
+            return False
+        phase.value = ABANDONED
+        return True
+    finally:
+        lock.release()
+
+
+def _begin(phase: Any) -> bool:
+    """In the child, before its first write: whether it may go on (the parent has not
+    given it up); from now on the parent lets it stop at the job's cancel checks."""
+    with phase.get_lock():
+        if phase.value == ABANDONED:
+            return False
+        phase.value = STARTED
+        return True
+
+
 def _run_child(
-    target: str, path: str, kwargs: dict[str, Any], messages: Any, stop: Any, all_cores: bool
+    target: str,
+    path: str,
+    kwargs: dict[str, Any],
+    messages: Any,
+    stop: Any,
+    phase: Any,
+    all_cores: bool,
 ) -> None:
     from labeldesk.core.parent_watch import exit_with_parent
     from labeldesk.core.project import open_project
@@ -160,7 +207,11 @@ def _run_child(
             torch.set_num_threads(os.cpu_count() or 1)
         module, name = target.split(":")
         fn = getattr(importlib.import_module(module), name)
+        if not _begin(phase):  # cancelled while starting: the parent is ending this process
+            return
         with open_project(path) as project:
+            if token.cancelled:  # (raised here: the job may load a model before its check)
+                raise Cancelled(NOT_STARTED)
             result = fn(project, progress=report, cancel=token, **kwargs)
         messages.put(("done", result))
     except LabelDeskError as exc:  # with its notes (what was kept, the cluster's notices)

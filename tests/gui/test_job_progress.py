@@ -35,3 +35,33 @@ def test_a_phase_named_as_its_job_is_not_said_twice(qtbot):
     assert widget.label.text() == "Fine-tuning"
     widget._on_progress(0, 0, "loading backbone")
     assert widget.label.text() == "Fine-tuning: loading backbone"
+
+
+def test_cancel_of_a_child_job_still_starting_ends_at_once(qtbot, project, tmp_path, monkeypatch):
+    """A job in a child process that is still importing its modules (19-25 s for torch
+    on a busy machine) stops at Cancel: the bar said "cancelling…" until the child had
+    started and reached the job's first check."""
+    from labeldesk.ml.child_jobs import run_in_child
+
+    marker = tmp_path / "child-pid"
+    monkeypatch.setenv("LABELDESK_TEST_STARTING", str(marker))  # (tests/ml/slow_start_target)
+    path = project.path
+    widget = JobProgressWidget()
+    qtbot.addWidget(widget)
+    job = Job(
+        lambda progress, cancel: run_in_child(
+            "ml.slow_start_target:job", path, progress=progress, cancel=cancel
+        ),
+        "Embeddings",
+    )
+    outcomes: list[object] = []
+    job.cancelled.connect(lambda: outcomes.append("cancelled"))
+    job.failed.connect(outcomes.append)
+    job.finished.connect(outcomes.append)
+    widget.track(job, "Computing embeddings")
+    job.start()
+    qtbot.waitUntil(marker.exists, timeout=120_000)  # the child is importing (for 300 s)
+    widget.cancel_button.click()
+    assert widget.label.text() == "Computing embeddings: cancelling…"
+    qtbot.waitUntil(lambda: not job.running, timeout=30_000)
+    assert outcomes == ["cancelled"] and widget.isHidden()

@@ -1,5 +1,6 @@
 """Embedding in a spawned child process: the same result as in-process, and a cancel
-stops it after the current batch with finished batches kept."""
+once the job has begun stops it after the current batch with finished batches kept (a
+cancel while the child still starts: test_child_cancel_start.py)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,14 @@ def test_a_cancel_reaches_the_child_and_a_later_run_continues(project, backbone)
     from labeldesk.ml.embed import embed_project
 
     token = CancelToken()
-    token.cancel()  # the child sees it before its first batch
-    report = embed_in_child(project.path, cancel=token)
-    assert report.cancelled and report.embedded == 0
+    seen: list[Progress] = []
+
+    def cancel_once_begun(update: Progress) -> None:  # the job has begun: not killed
+        seen.append(update)
+        token.cancel()  # the child sees it before its first batch
+
+    report = embed_in_child(project.path, progress=cancel_once_begun, cancel=token)
+    assert seen and report.cancelled and report.embedded == 0
     # the later run in this process (a whole run in a child: the first test)
     assert embed_project(project, backbone=backbone).embedded == 19
 
