@@ -94,7 +94,7 @@ class CrossFitJobs(QObject):
                 from labeldesk.ml.crossfit import fit_project
 
                 return fit_project(project, progress=progress, cancel=cancel)
-            from labeldesk.ml.child_jobs import run_in_child
+            from labeldesk.ml.child_jobs import BACKBONE_IMPORTS, run_in_child
 
             fitted: FitSummary = run_in_child(
                 "labeldesk.ml.crossfit:fit_project",
@@ -102,6 +102,7 @@ class CrossFitJobs(QObject):
                 progress=progress,
                 cancel=cancel,
                 all_cores=True,
+                preload=BACKBONE_IMPORTS,
             )
             return fitted
 

@@ -30,7 +30,20 @@ def files_of(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*")}
 
 
-def test_a_cancel_while_the_child_starts_ends_it_at_once(project, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "slow",
+    [
+        {"target": TARGET},  # the job's own module is slow to import
+        # a module it will use, imported while it starts (as timm is for a backbone job)
+        {
+            "target": "ml.child_targets:report_data",
+            "data": {},
+            "preload": ("ml.slow_start_target",),
+        },
+    ],
+    ids=["job-module", "preload"],
+)
+def test_a_cancel_while_the_child_starts_ends_it_at_once(project, tmp_path, monkeypatch, slow):
     if not os.path.isdir("/proc/self"):
         pytest.skip("needs /proc to see that the child has gone")
     marker = tmp_path / "child-pid"
@@ -42,7 +55,7 @@ def test_a_cancel_while_the_child_starts_ends_it_at_once(project, tmp_path, monk
 
     def call() -> None:
         try:
-            outcome.append(run_in_child(TARGET, project.path, cancel=token))
+            outcome.append(run_in_child(project_path=project.path, cancel=token, **slow))
         except Exception as exc:
             outcome.append(exc)
 
