@@ -212,6 +212,9 @@ def embed_project(
             VectorStore.writer(folder, backbone.dim, cancel=cancel, on_wait=waiting) as store,
             current_once_stored(project, store, key),
         ):
+            # a Cancel while the model loaded (seconds, after the app's child process
+            # started): stop before preparing its engine, not at the first batch after it
+            cancel.raise_if_cancelled()
             progress(Progress(0, 0, "preparing the model"))
             runner = load_runner(backbone, device, runtime)
             report.runtime, report.precision = runner.name, runner.precision
