@@ -159,8 +159,11 @@ def applied_report(
     unusable: list[str] | None = None,
     notes: list[str] | None = None,
 ) -> str:
-    """What Import did: the counts, the file's notes, the rows it left out."""
-    lines = [f"{applied.describe()} (Edit → Undo takes them back)"]
+    """What Import did: the counts, the file's notes, the rows it left out. "Edit → Undo
+    takes them back" only of a batch written (labels, splits or review statuses: undo
+    gives each image all three back): an import that changed nothing wrote none, and
+    Undo would then take back the person's change before it."""
+    lines = [undo_said(applied)]
     lines += [capitalised(in_app_words(note)) + "." for note in notes or []]
     if skipped:
         lines.append(f"{counted(rows_named(skipped), 'row')} left out:")
@@ -169,6 +172,17 @@ def applied_report(
     lines += unusable_rows_note(unusable or [], PROBLEMS_SHOWN)
     lines += _by_name_line(by_name)
     return "\n".join(lines)
+
+
+def undo_said(applied: BatchCounts) -> str:
+    """The result's first line: what changed, and whether Edit → Undo takes it back."""
+    if applied.batch is None or not applied.images:  # (the rows were read, then the
+        # project came to say what they say: labeled meanwhile in the browser)
+        return (
+            "Nothing changed: the images the file applies to are already as it says "
+            "(nothing for Edit → Undo to take back)"
+        )
+    return f"{applied.describe()} (Edit → Undo takes them back)"
 
 
 def read_failed_report(text: str, exc: BaseException) -> str:
