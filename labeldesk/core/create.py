@@ -6,12 +6,10 @@ so a crash, a cancel or a bad labels file leaves nothing half-made behind.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +32,6 @@ from .staging import (
 )
 
 if TYPE_CHECKING:
-    from .batch_counts import BatchCounts
     from .label_files import LabelFile
     from .scanner import ScanCounts
 
@@ -168,19 +165,15 @@ def create_and_index(
         if counts.cancelled:
             raise ProjectError("cancelled: no project was created")
         if rows is not None:
-            kept: list[int] = []  # images whose folder label the file gives again
             if labels_only:  # folder names say nothing here: start from no labels
                 found = project.images(include_skipped=False)
                 labeled = found[found.label.notna()]
                 given = dict(zip(labeled.path, labeled.label, strict=True))
                 # (but a label the file gives again stays: no "removed, then given" pair
-                # in every image's history, when the file's folders are the classes)
+                # in every image's history, when the file's folders are the classes; the
+                # file changed nothing there, and its summary counts such an image among
+                # those "already as it says", not as a label applied)
                 again = restated_labels(project.root, rows)
-                kept = [
-                    int(i)
-                    for i, p in zip(labeled.index, labeled.path, strict=True)
-                    if again.get(p) == given[p]
-                ]
                 project.set_labels(
                     {p: None for p, c in given.items() if again.get(p) != c},
                     source="import",
@@ -203,8 +196,6 @@ def create_and_index(
             )
             with project.db.write() as conn:
                 class_table.drop_unused_found(conn)
-            if kept:  # given by the file, as are the labels it changed
-                rows.applied = _with_kept(project, rows.applied, kept)
         if too_high is not None and too_high.class_name is not None:
             still = project.count_labeled(class_table.nfc(too_high.class_name.strip()))
             if still:
@@ -229,24 +220,6 @@ def _any_labeled(project: Project) -> bool:
         project.db.scalar(
             "SELECT 1 FROM images WHERE label IS NOT NULL AND removed_at IS NULL LIMIT 1"
         )
-    )
-
-
-def _with_kept(project: Project, applied: BatchCounts, kept: list[int]) -> BatchCounts:
-    """What the file gave a new project: the batch's counts, and the labels the file
-    gives again that the folders had given (images the batch changed otherwise, e.g.
-    their split, are counted once)."""
-    from .sql_lists import IN_LIST
-
-    in_batch = 0
-    if applied.batch is not None:
-        in_batch = project.db.query(
-            f"SELECT COUNT(DISTINCT image_id) FROM label_events WHERE batch_id = ? "
-            f"AND image_id {IN_LIST}",
-            (applied.batch, json.dumps(kept)),
-        )[0][0]
-    return replace(
-        applied, images=applied.images + len(kept) - in_batch, labels=applied.labels + len(kept)
     )
 
 

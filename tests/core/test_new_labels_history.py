@@ -1,7 +1,7 @@
 """``labeldesk new --labels FOLDER --labels-format imagefolder`` over the image folder
 itself (another tool's layout read as the whole truth): a label the file gives again is
 not removed and given back, so each image's history holds the one step that labeled it,
-and the count said is still every label the file gave."""
+and the count said is of the labels the file changed (none of those it gives again)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def test_labels_the_folders_already_gave_are_not_removed_and_given_back(tmp_path
             steps = [(e.old_label, e.new_label) for e in project.history(path)]
             assert steps == [(None, path.split("/")[1])], path
         assert len(project.history()) == 4
-    assert rows.applied.labels == 4 and rows.applied.images == 4
+    # the folders gave them: the file changed none (before: "4 labels applied")
+    assert rows.applied.labels == 0 and rows.applied.images == 0
+    assert rows.matched == 5  # "already as it says", the unlabeled image too
 
 
 def test_a_label_the_file_changes_is_still_changed(tmp_path):
@@ -57,4 +59,4 @@ def test_a_label_the_file_changes_is_still_changed(tmp_path):
             (None, "cat")
         ]
         assert project.history("train/cat/1.png")[0].new_label == "dog"
-    assert rows.applied.labels == 2
+    assert rows.applied.labels == 1 and rows.applied.images == 1  # (1.png; 0.png held cat)
