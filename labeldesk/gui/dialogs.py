@@ -387,7 +387,7 @@ class NewProjectDialog(QDialog):
 
     def _preview_failed(self, exc: BaseException) -> None:
         if self._preview_current() and self.preview_job is not None:
-            self._show_found(f"Cannot list it: {self.preview_job.describe(exc)}")
+            self._show_found(f"Cannot list it: {self.preview_job.describe(exc)!s}")
 
     def _preview_current(self) -> bool:
         """Whether the job that just ended is ours and its folder is still the chosen one."""

@@ -241,7 +241,7 @@ class DriftPage(QWidget):
 
     def _failed(self, text: str, cured_by_embeddings: bool = False) -> None:
         # (a long folder name in it breaks: it was cut at the page's edge)
-        self.verdict.setText(breakable(f"Could not check the folder: {text}"))
+        self.verdict.setText(breakable(f"Could not check the folder: {text!s}"))
         self._waiting_for_embeddings = cured_by_embeddings
         self._key_at_failure = current_key(self.project)  # damaged ones have a key too
         self.said.emit(text)

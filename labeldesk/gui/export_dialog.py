@@ -427,7 +427,7 @@ class ExportDialog(ProjectJobDialog):
 
     @Slot(str)
     def _failed(self, message: str) -> None:
-        self._show_message(f"Export failed: {message}", error=True)
+        self._show_message(f"Export failed: {message!s}", error=True)  # (the form's own)
 
     @Slot()
     def _cancelled(self) -> None:

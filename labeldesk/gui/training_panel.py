@@ -222,7 +222,9 @@ class TrainingPanel(QWidget):
         # tied to the panel: a job that ends after it was deleted calls nothing on it
         job.connect_while(self, job.finished, self.device.setText)
         job.connect_while(
-            self, job.failed, lambda exc: self.device.setText(f"unavailable ({job.describe(exc)})")
+            self,
+            job.failed,
+            lambda exc: self.device.setText(f"unavailable ({job.describe(exc)!s})"),
         )
         self.device_job = job
         self.runner.start(job)
@@ -446,7 +448,7 @@ class TrainingPanel(QWidget):
 
     @Slot(str)
     def _failed(self, message: str) -> None:
-        self.status.setText(f"Training failed: {message}")
+        self.status.setText(f"Training failed: {message!s}")  # (emitted whole below)
         self.error.emit(message)
 
     def _show_result(self, version: ModelVersion) -> None:
