@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Concatenate, ParamSpec, TypeVar
 
-from labeldesk.api_words import api_words, on_command_line
+from labeldesk.api_words import api_words, in_api_words, on_command_line, reworded
 from labeldesk.core import project as project_module
 from labeldesk.core.errors import UnknownClassError
 from labeldesk.core.progress import CancelToken, ProgressCallback
@@ -78,6 +78,10 @@ class NotebookProject(Project):
 
     set_label = _advising("create_class=True")(Project.set_label)
     set_labels = _advising("create_classes=True")(Project.set_labels)
+    # a moved image folder: "run `p.relocate(NEW_FOLDER)`, then `p.scan()`", not the
+    # command's `labeldesk scan P --images NEW_FOLDER`
+    scan = reworded(Project.scan)
+    relocate = reworded(Project.relocate)
 
 
 @api_words
@@ -142,6 +146,7 @@ def new_project(
     found = check_layout(project.root)
     if labels is not None:  # a class a folder name gave, that the file relabeled: no more
         found = still_true(found, project.count_labeled)
-    for warning in [*map(str, found), *counts.warnings]:
-        warnings.warn(warning, FolderWarning, stacklevel=3)  # the caller's line (past api_words)
+    for warning in [*map(str, found), *counts.warnings]:  # ("classes not in classes=")
+        said = warning if on_command_line() else in_api_words(warning)
+        warnings.warn(said, FolderWarning, stacklevel=3)  # the caller's line (past api_words)
     return project

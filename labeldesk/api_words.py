@@ -39,7 +39,32 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         lambda m: f'`ld.embed(p, model="{m.group(1)}")`',
     ),
     (re.compile(rf"`labeldesk embed {_PATH}`"), "`ld.embed(p)`"),
-    (re.compile(rf"`labeldesk scan {_PATH}`"), "`p.scan()`"),  # not a moved folder's --images
+    (  # a moved image folder (p.scan(), ld.export, ld.embed): the project's relocate
+        re.compile(rf"`labeldesk scan {_PATH} --images NEW_FOLDER`"),
+        "`p.relocate(NEW_FOLDER)`, then `p.scan()`",
+    ),
+    (re.compile(rf"`labeldesk scan {_PATH}`"), "`p.scan()`"),
+    # ld.new_project(images=…) and p.relocate(images) given a file
+    (re.compile(r"; --images takes the folder"), "; images takes the folder"),
+    # ld.new_project(labels=…): it has no option naming the columns
+    (
+        re.compile(r", or name them with --path-column and --label-column"),
+        "; rename the file's columns so (`ld.new_project` has no option naming other columns)",
+    ),
+    (re.compile(r"classes not in --classes were added"), "classes not in classes= were added"),
+    # ld.export's options (make_splits="80/10/10", class_map=…, link=, shard_size=)
+    (re.compile(r"--make-splits ('[^']*'|\"[^\"]*\")"), r"make_splits=\1"),
+    (  # a class the disk cannot hold as a folder: rename it for the export, or for good
+        re.compile(rf"\(labeldesk classes {_PATH} --rename ({_PATH}) ({_PATH})\)"),
+        lambda m: f"(`p.rename_class({_word(m.group(1))!r}, {_word(m.group(2))!r})`)",
+    ),
+    (re.compile(rf"--class-map ({_PATH})(?= \()"), lambda m: f"class_map={_word(m.group(1))!r}"),
+    (re.compile(r"--class-map\b"), "class_map"),
+    (re.compile(r"export without --symlink\b"), 'export without link="symlink"'),
+    (re.compile(r"a smaller --shard-size"), "a smaller shard_size"),
+    # ld.embed(device=…, runtime=…)
+    (re.compile(r"--device (auto|cpu|cuda|mps)\b"), r'device="\1"'),
+    (re.compile(r"--runtime (auto|torch|openvino|onnx)\b"), r'runtime="\1"'),
     (re.compile(r"--overwrite\b"), "overwrite=True"),  # ld.export's argument
     (  # ld.new_project(labels=…): a file whose labels are all empty (core.empty_labels)
         re.compile(r"name the label column with --label-column COL, or give --empty-labels"),
@@ -53,6 +78,15 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
     ),
     (re.compile(rf"`labeldesk models {_PATH}`"), "`ld.model_versions(p)`"),  # a model not found
 )
+
+
+def _word(shell: str) -> str:
+    """One word as a shell command quotes it (``'a b'``), as Python text."""
+    try:
+        words = shlex.split(shell)
+    except ValueError:
+        return shell
+    return words[0] if len(words) == 1 else shell
 
 
 # True while a `labeldesk` command runs: it calls the API's functions too, and its
@@ -138,8 +172,29 @@ def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
                 return function(*args, **kwargs)
             return function(*bound.args, **bound.kwargs)
         except LabelDeskError as exc:
-            if exc.args and isinstance(exc.args[0], str) and not _COMMAND_LINE.get():
-                exc.args = (in_api_words(exc.args[0]), *exc.args[1:])
+            reword(exc)
+            raise
+
+    return wrapper
+
+
+def reword(exc: LabelDeskError) -> None:
+    """``exc``'s message put in the API's words, unless a `labeldesk` command runs."""
+    if exc.args and isinstance(exc.args[0], str) and not _COMMAND_LINE.get():
+        exc.args = (in_api_words(exc.args[0]), *exc.args[1:])
+
+
+def reworded(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A method of the notebook's project (``p.scan()``, ``p.relocate(folder)``) whose
+    LabelDesk errors are put in the API's words, as :func:`api_words` puts a function's
+    (its arguments are the project's own to check)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except LabelDeskError as exc:
+            reword(exc)
             raise
 
     return wrapper
