@@ -15,7 +15,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from labeldesk.api_words import api_words, in_api_words, on_command_line, reworded
 from labeldesk.core import project as project_module
-from labeldesk.core.errors import UnknownClassError
+from labeldesk.core.errors import LabelFileError, UnknownClassError
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.progress_bar import shown_progress
 from labeldesk.core.project import Project
@@ -100,6 +100,23 @@ class FolderWarning(UserWarning):
     warning from :func:`new_project`."""
 
 
+@contextmanager
+def _classes_advice(classes: list[str]) -> Iterator[None]:
+    """A labels file naming classes that ``classes=`` lacks says how to take them (the
+    command line says it with its flags: ``--classes``, ``--new-class``)."""
+    try:
+        yield
+    except LabelFileError as exc:
+        names = exc.unknown_classes
+        if not (names and classes) or on_command_line():
+            raise
+        it = "it" if len(names) == 1 else "them"
+        raise exc.advised(
+            f"add {it} to classes= ({[*classes, *names]!r}), or leave classes= out to take "
+            "every class the file names"
+        ) from None
+
+
 @api_words
 def new_project(
     path: str | os.PathLike[str],
@@ -130,11 +147,12 @@ def new_project(
 
     if isinstance(classes, str):  # "cat, dog" would be six one-letter classes
         raise BadArgument(f"classes must be a list of names, not the text {classes!r}")
-    with shown_progress(progress) as report:
+    classes = list(classes)
+    with shown_progress(progress) as report, _classes_advice(classes):
         project, counts = create_and_index(
             os.fspath(path),
             os.fspath(images),
-            classes=list(classes),
+            classes=classes,
             labels_file=None if labels is None else os.fspath(labels),
             refuse_too_high=not force,
             empty_labels=empty_labels,

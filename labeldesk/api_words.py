@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
-from labeldesk.core.errors import BadArgument, LabelDeskError
+from labeldesk.core.errors import BadArgument, LabelDeskError, LabelFileError
 from labeldesk.core.unguarded_main import leave_if_importing_main
 
 _P = ParamSpec("_P")
@@ -179,9 +179,16 @@ def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 def reword(exc: LabelDeskError) -> None:
-    """``exc``'s message put in the API's words, unless a `labeldesk` command runs."""
-    if exc.args and isinstance(exc.args[0], str) and not _COMMAND_LINE.get():
+    """``exc``'s message put in the API's words, unless a `labeldesk` command runs; a
+    labels file's error (:class:`~labeldesk.core.errors.LabelFileError`) its
+    ``problems`` and ``note`` too, which a notebook reads line by line."""
+    if _COMMAND_LINE.get():
+        return
+    if exc.args and isinstance(exc.args[0], str):
         exc.args = (in_api_words(exc.args[0]), *exc.args[1:])
+    if isinstance(exc, LabelFileError):
+        exc.problems = [in_api_words(p) for p in exc.problems]
+        exc.note = in_api_words(exc.note)
 
 
 def reworded(method: Callable[_P, _R]) -> Callable[_P, _R]:

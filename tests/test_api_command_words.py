@@ -15,6 +15,7 @@ from helpers import make_imagefolder
 
 import labeldesk as ld
 from labeldesk.api_words import in_api_words
+from labeldesk.core.errors import LabelFileError
 from labeldesk.core.failures import _os_message
 from labeldesk.interop.export_portable import _class_message
 from labeldesk.interop.placing import no_symlinks
@@ -101,3 +102,36 @@ def test_the_messages_no_test_can_reach_here_are_put_in_the_apis_words(tmp_path)
     assert "rename them in the project (`p.rename_class('a:b', 'a-b')`)" in said
     for text in (said, in_api_words(no_symlinks(tmp_path))):
         assert not FLAG.search(text), text
+
+
+def test_a_labels_files_problem_lines_are_in_the_apis_words_too(tmp_path):
+    """A notebook reads ``err.problems`` line by line: the message was put in the API's
+    words, its lines were not."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    labels = tmp_path / "l.csv"
+    labels.write_text("path,x\ntrain/cat/cat0.jpg,cat\n")
+    with pytest.raises(ld.LabelDeskError) as err:
+        ld.new_project(tmp_path / "p", root, labels=labels, progress=False)
+    assert isinstance(err.value, LabelFileError)
+    (line,) = err.value.problems
+    assert "rename the file's columns so" in line and not FLAG.search(line), line
+
+
+def test_a_class_the_classes_argument_lacks_says_how_to_take_it(tmp_path):
+    """The command line says --classes or --new-class; the API said nothing."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    labels = tmp_path / "l.csv"
+    labels.write_text("path,label\ntrain/cat/cat0.jpg,bird\n")
+    said = _said(
+        lambda: ld.new_project(
+            tmp_path / "p", root, labels=labels, classes=["cat", "dog"], progress=False
+        )
+    )
+    assert said.endswith(
+        "add it to classes= (['cat', 'dog', 'bird']), or leave classes= out to take "
+        "every class the file names"
+    )
+    with ld.new_project(tmp_path / "q", root, labels=labels, progress=False) as made:
+        assert "bird" in made.classes()  # the advice, followed, works
