@@ -39,6 +39,19 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         lambda m: f'`ld.embed(p, model="{m.group(1)}")`',
     ),
     (re.compile(rf"`labeldesk embed {_PATH}`"), "`ld.embed(p)`"),
+    (re.compile(r"`embed --model ([^\s`]+)`"), r'`ld.embed(p, model="\1")`'),  # a head's
+    (  # embeddings whose identity.json cannot be read (ml.vectors.UnreadableIdentity)
+        re.compile(r"`labeldesk embed` with the model that made them"),
+        "`ld.embed(p, model=…)` with the model that made them",
+    ),
+    (  # ld.embed interrupted (KeyboardInterrupt's note: ml.embed.INDEX_INTERRUPTED)
+        re.compile(r"the next `labeldesk embed` or `labeldesk similar` builds it"),
+        "the next `ld.embed(p)` or `ld.similar(p, …)` builds it",
+    ),
+    (  # a labels file's '-' (ld.new_project(labels=…))
+        re.compile(r"'-' removes a label only as `labeldesk label`'s LABEL"),
+        "`p.set_label(path, None)` removes a label",
+    ),
     (  # a moved image folder (p.scan(), ld.export, ld.embed): the project's relocate
         re.compile(rf"`labeldesk scan {_PATH} --images NEW_FOLDER`"),
         "`p.relocate(NEW_FOLDER)`, then `p.scan()`",
@@ -171,21 +184,25 @@ def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
             if bound is None:
                 return function(*args, **kwargs)
             return function(*bound.args, **bound.kwargs)
-        except LabelDeskError as exc:
+        except (LabelDeskError, KeyboardInterrupt) as exc:
             reword(exc)
             raise
 
     return wrapper
 
 
-def reword(exc: LabelDeskError) -> None:
-    """``exc``'s message put in the API's words, unless a `labeldesk` command runs; a
-    labels file's error (:class:`~labeldesk.core.errors.LabelFileError`) its
-    ``problems`` and ``note`` too, which a notebook reads line by line."""
+def reword(exc: BaseException) -> None:
+    """``exc``'s message and notes (a Ctrl+C's: what was kept) put in the API's words,
+    unless a `labeldesk` command runs; a labels file's error
+    (:class:`~labeldesk.core.errors.LabelFileError`) its ``problems`` and ``note`` too,
+    which a notebook reads line by line."""
     if _COMMAND_LINE.get():
         return
-    if exc.args and isinstance(exc.args[0], str):
+    if isinstance(exc, LabelDeskError) and exc.args and isinstance(exc.args[0], str):
         exc.args = (in_api_words(exc.args[0]), *exc.args[1:])
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        notes[:] = [in_api_words(n) if isinstance(n, str) else n for n in notes]
     if isinstance(exc, LabelFileError):
         exc.problems = [in_api_words(p) for p in exc.problems]
         exc.note = in_api_words(exc.note)
@@ -200,7 +217,7 @@ def reworded(method: Callable[_P, _R]) -> Callable[_P, _R]:
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(*args, **kwargs)
-        except LabelDeskError as exc:
+        except (LabelDeskError, KeyboardInterrupt) as exc:
             reword(exc)
             raise
 

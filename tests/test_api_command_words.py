@@ -135,3 +135,34 @@ def test_a_class_the_classes_argument_lacks_says_how_to_take_it(tmp_path):
     )
     with ld.new_project(tmp_path / "q", root, labels=labels, progress=False) as made:
         assert "bird" in made.classes()  # the advice, followed, works
+
+
+def test_a_labels_files_dash_says_the_call_that_removes_a_label(tmp_path):
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    labels = tmp_path / "l.csv"
+    labels.write_text("path,label\ntrain/cat/cat0.jpg,-\n")
+    said = _said(lambda: ld.new_project(tmp_path / "p", root, labels=labels, progress=False))
+    assert "(`p.set_label(path, None)` removes a label)" in said
+
+
+def test_what_an_interrupted_embed_kept_is_said_with_the_calls(tmp_path):
+    """A notebook's interrupt (KeyboardInterrupt) while the search index is built: its
+    note names the calls that build it, not the commands."""
+    from labeldesk.api_words import api_words
+    from labeldesk.ml.embed import INDEX_INTERRUPTED
+    from labeldesk.ml.vectors import UnreadableIdentity
+
+    @api_words
+    def interrupted() -> None:
+        exc = KeyboardInterrupt()
+        exc.add_note(INDEX_INTERRUPTED)
+        raise exc
+
+    with pytest.raises(KeyboardInterrupt) as err:
+        interrupted()
+    (note,) = err.value.__notes__
+    assert note.endswith("(the next `ld.embed(p)` or `ld.similar(p, …)` builds it)")
+    damaged = in_api_words(str(UnreadableIdentity(tmp_path, "empty")))
+    assert damaged.endswith("run `ld.embed(p, model=…)` with the model that made them to repair it")
+    assert not FLAG.search(note) and not FLAG.search(damaged)
