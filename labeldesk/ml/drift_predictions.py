@@ -115,7 +115,6 @@ def _computed(
     from .out_of_sample import KNN_WEIGHT, knn_votes, one_blas_thread
     from .predictions import fold_keys, training_mask
     from .probe import fit_probe
-    from .store import vectors_for_every_row
 
     labels, n_classes = state.labels, len(state.classes)
     trainable = training_mask(labels, state.splits, state.statuses)
@@ -130,7 +129,7 @@ def _computed(
     source, rows = evaluation_rows(labels, state.splits, fitted.out_of_fold)
     wanted = np.concatenate([reference, rows])
     probs = fitted.probabilities(wanted)
-    sims, neighbours = neighbours_of(project, vectors_for_every_row(vectors), wanted)
+    sims, neighbours = neighbours_of(project, vectors, wanted)
     votes, evidence = knn_votes(sims, neighbours, labels, trainable, n_classes)
     weight = KNN_WEIGHT * evidence[:, None]
     return source, rows, (1 - weight) * probs + weight * votes
@@ -160,7 +159,10 @@ def neighbours_of(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(similarities, neighbour rows) of ``rows`` in the project's kNN graph
     (:func:`~.neighbors.neighbor_graph`): from it when cached, else searched for these
-    rows alone on the index it is made with, and kept (no label changes them)."""
+    rows alone on the index it is made with, and kept (no label changes them).
+    ``vectors`` may be the mapped rows (:func:`~.store.mapped_project_vectors`): only
+    ``rows``' vectors are read (the index, above ``GRAPH_EXACT_MAX`` rows, is the
+    store's, with its own), not a float32 copy of every row (0.5 GB at 100k rows)."""
     from .neighbors import cached_graph, graph_cache, search_index
     from .search import GRAPH_EXACT_MAX, IndexConfig, VectorIndex, graph_rows_of
 

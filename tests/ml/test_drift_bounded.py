@@ -133,3 +133,33 @@ def test_the_sample_keeps_each_class_share_and_the_order_and_is_seeded():
     assert stratified_sample(rows[:10], classes[:10].tolist(), 10, seed=3) is rows[:10] or (
         np.array_equal(stratified_sample(rows[:10], classes[:10].tolist(), 10, seed=3), rows[:10])
     )
+
+
+def test_a_first_check_gathers_no_matrix_of_every_row(project, tmp_path, monkeypatch):
+    """A first check (nothing cached: the project side's predictions and their
+    neighbours are made in it) reads the rows it samples, and every row only a chunk at
+    a time (an index over them); it never gathers every row into one float32 matrix.
+    Before, the neighbours of the compared rows were searched with such a copy
+    (``vectors_for_every_row``: 0.5 GB at 100k rows, 1 GB at 200k)."""
+    from labeldesk.ml.store import embeddings_dir
+
+    folder, _ = new_folder(tmp_path / "first", per_class=10, seed=6)
+    for pattern in ("predictions-*.npz", "knn-*.npz", "drift-*.npz"):
+        for path in embeddings_dir(project).rglob(pattern):
+            path.unlink()
+    store.forget_shared_vectors()
+    rows = len(store.project_vectors(project).paths)
+    store.forget_shared_vectors()
+    gathered: list[int] = []
+    real_gather = VectorStore.gather
+
+    def gather(self, picked, *args, **kw):
+        out = real_gather(self, picked, *args, **kw)
+        gathered.append(len(out))
+        return out
+
+    monkeypatch.setattr(VectorStore, "gather", gather)
+    report = drift_report(project, folder, **RUN)
+    assert report.outputs is not None  # the project side was predicted in this check
+    assert rows not in gathered
+    assert not list(embeddings_dir(project).rglob("predictions-*.npz"))
