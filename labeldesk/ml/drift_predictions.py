@@ -14,7 +14,8 @@ with; the project's graph itself when cached). Against every row's predictions t
 figures move as little as the probe's fits allow (they stop short of convergence, so
 the features' centring and scale show): at a million rows 1 of 10,000 reference rows
 changed its predicted class and a class's mean confidence moved by up to 0.014
-(benchmarks/RESULTS.md, session 50).
+(benchmarks/RESULTS.md, session 50). Every row's predictions are not read even when
+cached: the report does not depend on what else was computed before it.
 
 Cached by what they depend on (the vectors, the rows' labels, splits and exclusions, the
 rows compared), not by the position in the label history: a change undone, or one to a
@@ -61,16 +62,17 @@ class ProjectSide:
 def project_side(project: Project, vectors: ProjectVectors, reference: np.ndarray) -> ProjectSide:
     """The plain predictions of the ``reference`` rows and of the evaluation rows (the
     test split, else val, else out-of-fold train; a seeded sample of ``MAX_EVAL`` when
-    more): from the project's full plain predictions when cached, else from this
-    module's cache, else computed for those rows only."""
-    from .predictions import predictions_if_cached
+    more): from this module's cache, else computed for those rows only.
+
+    Never from the project's full plain predictions, even when cached (a first check
+    of LabelDesk before session 49 made them, and ``project_predictions(pixels=False,
+    head=False)`` does): their probe is fitted on the PCA of every row, this one on the
+    PCA of a sample (:mod:`.drift_pca`), and a report took its figures from whichever
+    was there, so one folder checked against the same labels gave other figures
+    depending on whether they had been made."""
     from .row_labels import row_labels
 
     reference = np.asarray(reference, dtype=np.int64)
-    full = predictions_if_cached(project, vectors, pixels=False, head=False)
-    if full is not None:
-        source, rows = evaluation_rows(full.labels, full.splits, full.out_of_fold)
-        return _side(reference, source, rows, full.labels, full.probs[reference], full.probs[rows])
     state = row_labels(project, vectors)
     cache = _cache_file(project, vectors, state, reference)
     found = read_arrays(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import labeldesk.ml.drift as drift
@@ -48,6 +49,15 @@ def _full(project) -> None:
     predictions.project_predictions(project, every, pixels=False, head=False)
 
 
+def _from_every_row(project, vectors, state, reference):
+    """What ``drift_predictions._computed`` gives, taken from the plain predictions of
+    every row (``project_predictions``) instead."""
+    every = vectors_for_every_row(vectors)
+    full = predictions.project_predictions(project, every, pixels=False, head=False)
+    source, rows = drift_predictions.evaluation_rows(full.labels, full.splits, full.out_of_fold)
+    return source, rows, np.concatenate([full.probs[reference], full.probs[rows]])
+
+
 def _no_full_predictions(monkeypatch) -> None:
     def refused(*args, **kw):
         raise AssertionError("the neighbours of every row were computed")
@@ -75,8 +85,9 @@ def test_a_first_check_predicts_the_compared_rows_only_with_the_same_figures(
         monkeypatch.setattr(drift, "MAX_REFERENCE", 60)
         monkeypatch.setattr(drift_predictions, "MAX_EVAL", 12)
     _forget(project)
-    _full(project)
-    full = drift_report(project, folder, **RUN)
+    with monkeypatch.context() as every_row:  # the project side taken from every row's
+        every_row.setattr(drift_predictions, "_computed", _from_every_row)
+        full = drift_report(project, folder, **RUN)
     assert full.outputs is not None and full.outputs.threshold_source == "test"
     assert sum(full.outputs.reference_counts) == (60 if capped else 210)
     _forget(project)
@@ -201,3 +212,26 @@ def test_the_pca_of_a_bounded_sample(project, folder, monkeypatch):
     )
     for x, y in zip(a["per_class_confidence"], b["per_class_confidence"], strict=True):
         assert y["reference_mean"] == pytest.approx(x["reference_mean"], abs=0.005)
+
+
+def test_the_report_is_the_same_whether_every_rows_predictions_are_cached(
+    project, folder, monkeypatch
+):
+    """The same project, labels and folder give the same report whether or not the
+    project's plain predictions of every row are cached (an earlier version's first
+    check made them; ``project_predictions(pixels=False, head=False)`` does). Before,
+    a check found them and took the project side's figures from them (the probe on the
+    PCA of every row), else computed its own (the PCA of a sample,
+    :mod:`labeldesk.ml.drift_pca`): at 100k rows and more the two
+    differ, and so did the report (here the sample made smaller than the project, as at
+    a million rows)."""
+    monkeypatch.setattr(drift_pca, "FIT_MAX", 80)
+    _forget(project)
+    _full(project)
+    every = vectors_for_every_row(mapped_project_vectors(project))
+    assert predictions.predictions_if_cached(project, every, pixels=False, head=False)
+    with_full = _outputs(drift_report(project, folder, **RUN))
+    _forget(project)
+    without = _outputs(drift_report(project, folder, **RUN))
+    assert with_full == without
+    _forget(project)
