@@ -54,6 +54,7 @@ from .export_manifest_read import (
     manifest_rows,
     read_manifest,
 )
+from .export_renamed import default_path
 from .export_shards import ShardsRead, read_export_shards
 from .export_splits_check import check_made_splits, made_split_of
 from .selection import select_items
@@ -136,9 +137,10 @@ def check_export(
     implied = {i.path for i in chosen.items if i.split_implied and "no_split" in manifest}
     if "no_split" in manifest:
         implied |= chosen.missing_split_implied
+    kept = _kept_by_name(manifest, exported, expected, left)
     for path, content, label, split, status in sorted(expected, key=lambda r: r[:2]):
-        if left[content] > 0:
-            left[content] -= 1
+        if path in kept or left[content] > 0:
+            left[content] -= path not in kept  # (a kept one's was taken already)
             pictures.add(content)
             held.append((path, content, label, None if path in implied else split, status))
             continue
@@ -241,6 +243,24 @@ def _check_state(
             f"its classes are {manifest.get('classes')}, those of {theirs} (as the export's "
             f"options name them) {list(classes)}"
         )
+
+
+def _kept_by_name(
+    manifest: dict[str, Any], exported: dict[str, str], expected: list[Row], left: Counter
+) -> set[str]:
+    """The images whose picture the export holds under their own name (the file the
+    export wrote for that path, by its place or the manifest's ``renamed``): each keeps
+    its file (taken from ``left`` here), so a copy of the picture found at another path
+    since (``test/a-copy.jpg`` sorting before ``train/cat0.jpg``) takes none of it."""
+    fmt, renamed = str(manifest.get("format")), manifest.get("renamed")
+    led = renamed if isinstance(renamed, dict) else {}
+    named = {str(led.get(f) or default_path(fmt, f)): c for f, c in exported.items()}
+    kept: set[str] = set()
+    for path, content, *_ in expected:
+        if named.get(path) == content and left[content] > 0:
+            left[content] -= 1
+            kept.add(path)
+    return kept
 
 
 def _shards(

@@ -1,0 +1,38 @@
+"""`labeldesk version PROJECT verify OUT` of an export of the labels of its day, after a
+copy of one of its pictures was added to the image folder under a path that sorts first.
+
+Before, each image of the state now took an exported picture in path order, so the new
+copy (``test/cat/a-copy.jpg``) took the file the export wrote for ``train/cat/cat0.jpg``:
+that image was "not in the export" although it was, the file's label was compared with
+the copy's, and a CSV export's file was said to be "renamed since it was exported (the
+row and the manifest edited to match)", blaming an edit nobody made. Now the image the
+export names for a picture keeps it; only the copy added since is not in the export.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from labeldesk.cli import main
+
+CAT0 = "train/cat/cat0.jpg"
+COPY = "test/cat/a-copy.jpg"  # the same picture; "test/" sorts before "train/"
+
+
+@pytest.mark.parametrize("fmt", ["imagefolder", "csv", "labelstudio"])
+def test_a_copy_added_since_takes_no_exported_file(project, imagefolder, tmp_path, capsys, fmt):
+    root, _ = imagefolder
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["export", path, str(out), "--format", fmt]) == 0
+    shutil.copyfile(root / CAT0, root / COPY)
+    assert main(["scan", path]) == 0
+    capsys.readouterr()
+    code = main(["version", path, "verify", str(out), "--json"])
+    found = json.loads(capsys.readouterr().out)
+    assert code == 1 and found["intact"] is False  # the state changed since: said so
+    assert found["files"] == [], found["files"]  # no file of the export was edited
+    assert [row["path"] for row in found["not_exported"]] == [COPY]
+    assert found["labels"] == [], found["labels"]  # cat0's file still says cat, train
