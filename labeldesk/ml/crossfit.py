@@ -35,7 +35,15 @@ from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_
 
 from .backbones import Backbone, load_backbone
 from .crossfit_cache import cache_file, cached_fit, save
-from .crossfit_fit import CROSS_FITTING, CrossFit, CrossFitParams, assign_folds, fit_parts
+from .crossfit_fit import (
+    CROSS_FITTING,
+    CrossFit,
+    CrossFitParams,
+    assign_folds,
+    fit_parts,
+    fit_plan,
+)
+from .device import resolve_device
 from .finetune_images import TrainingImages
 from .predictions import Predictions, scored_predictions, training_mask
 from .row_labels import row_labels
@@ -195,7 +203,8 @@ def fit_vectors(
     # window closing (or another project opening) as the fit starts waits for it to stop,
     # and on a busy CPU the load and the first batch took 18 to 28 s more after Cancel.
     _stop_if_cancelled(cancel)
-    progress(Progress(0, 0, "loading backbone"))
+    plan = fit_plan(params, int(trainable.sum()), len(vectors.paths), resolve_device(device))
+    progress(Progress(0, 0, "loading backbone", {"plan": plan}))
     base = base or load_backbone(model_spec(current_store(project)))
     _stop_if_cancelled(cancel)
     paths = [project.image_path(p) for p in vectors.paths]

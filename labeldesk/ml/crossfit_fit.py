@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from labeldesk.core.display import counted
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
@@ -63,6 +64,25 @@ def assign_folds(
     for i, h in enumerate(rng.permutation(len(rest))):
         part[rest[h]] = i % folds
     return np.array([part[h] for h in hashes], dtype=np.int64)
+
+
+def fit_plan(params: CrossFitParams, labeled: int, images: int, device: str) -> str:
+    """What the fit will do and where, said before the backbone loads (the terminal
+    prints it above the bar, as a fine-tune's plan): without a GPU it runs for minutes,
+    and the first line said only "loading backbone"."""
+    where = {"cpu": "the CPU", "cuda": "the GPU", "mps": "the GPU (MPS)"}.get(device, device)
+    text = (
+        f"cross-fitting on {where}: {counted(params.folds, 'copy', 'copies')} of the "
+        f"network, each fine-tuned for {counted(params.epochs, 'epoch')} on the labeled "
+        f"train images of the other {'part' if params.folds == 2 else 'parts'} "
+        f"({labeled:,} in all), then embedding its own part ({images:,} images in all)"
+    )
+    if device == "cpu":
+        text += (
+            "; without a GPU this is slow (about 7 minutes per thousand images on 2 cores): "
+            "the bar gives the time left, and a stop saves nothing"
+        )
+    return text
 
 
 def fit_parts(

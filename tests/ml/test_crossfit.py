@@ -164,6 +164,24 @@ def test_issues_crossfit_on_the_command_line(colours, capsys):
     assert "--refit and --device go with --crossfit" in capsys.readouterr().err
 
 
+def test_the_terminal_says_what_the_fit_will_do_and_where_before_it_starts(colours, capsys):
+    """Before, `issues --crossfit` on a machine without a GPU said only "loading
+    backbone", then ran for minutes (about 15 on the 600-image sample here) before its
+    bar gave a time; the app's dialog says so first, the terminal did not."""
+    from labeldesk.cli import main
+
+    project, _ = colours
+    assert main(["issues", str(project.path), "--crossfit", "--device", "cpu"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    [plan] = [line for line in err if line.startswith("cross-fitting on the CPU: ")]
+    assert err.index(plan) < min(i for i, line in enumerate(err) if "%" in line)  # first
+    assert "2 copies of the network, each fine-tuned for 3 epochs" in plan
+    assert "(18 in all)" in plan and "(21 images in all)" in plan  # labeled; embedded
+    assert "without a GPU this is slow" in plan
+    assert main(["issues", str(project.path), "--crossfit"]) == 0  # from the cache: no plan
+    assert "cross-fitting on" not in capsys.readouterr().err
+
+
 def test_a_copied_project_keeps_its_fit(colours, tmp_path):
     """The cache is keyed by the model, the settings and the images' content: a project
     copied elsewhere (its vectors file a new file) reviews its last fit without refitting."""
