@@ -27,6 +27,13 @@ from .export_shards import ShardsRead
 from .export_unlisted import NAMED_BY, task_path_problems, unlisted_files
 
 TRAIN = "train"  # the split of every image of a FiftyOne export written as one dataset
+# (said in the app's Verify window too: no command-line option named, and it holds for an
+# export of the labels of its day as for a version's)
+STATUSES_NOT_COMPARED = (
+    "review statuses (verified, excluded) are not compared: class folders alone "
+    "(ImageFolder, or Hugging Face without metadata) have no place for them; which images "
+    "it holds, as its options chose them by status, is checked"
+)
 
 
 def check_labels(
@@ -96,10 +103,4 @@ def check_labels(
             "them): its labels and statuses are checked, not its splits"
         )
     if not read.statuses and any(row[4] is not None for row in held):
-        found.notes.append(
-            "its files are class folders alone (ImageFolder; Hugging Face where the folders "
-            "give every label, so it writes no metadata), which hold no review status "
-            "(verified, excluded): the version's statuses are not in it to compare; which "
-            "images they chose for it (excluded ones left out unless --include-excluded, "
-            "--exclude-unverified) is checked"
-        )
+        found.notes.append(STATUSES_NOT_COMPARED)

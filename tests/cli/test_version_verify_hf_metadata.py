@@ -60,4 +60,4 @@ def test_metadata_added_to_an_export_without_it_is_found(project, tmp_path, caps
     [said] = found["manifest"]
     assert said.startswith("it holds metadata (test/metadata.jsonl")
     # (as written, it holds no status: said, and what of them is checked)
-    assert any("Hugging Face where the folders give every label" in n for n in notes)
+    assert any("(ImageFolder, or Hugging Face without metadata)" in n for n in notes)

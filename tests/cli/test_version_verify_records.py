@@ -176,18 +176,23 @@ def test_an_unlabeled_images_split_changed_in_the_export_is_found(
 
 
 def test_imagefolder_says_statuses_are_not_checked(project, tmp_path, capsys):
-    """Class folders hold no review status: not compared, and the report says so."""
+    """Class folders hold no review status: not compared, and the report says so in
+    words the app's Verify window shows as well. Before, the note named command-line
+    options there, spoke of "the version's statuses" for an export of the labels of its
+    day, and of what "they chose": "its files are class folders alone (ImageFolder;
+    Hugging Face where the folders give every label, so it writes no metadata), which
+    hold no review status (verified, excluded): the version's statuses are not in it to
+    compare; which images they chose for it (excluded ones left out unless
+    --include-excluded, --exclude-unverified) is checked"."""
     path, out = _version(project, tmp_path), tmp_path / "out"
     assert main(["export", path, str(out), "--version", "v1", *ALL]) == 0
     code, found = verify(capsys, project, "v1", out)
     assert code == 0 and found["ok"] and found["labels"] == []
-    assert any(
-        note.startswith("its files are class folders alone (ImageFolder; ")
-        and "which hold no review status (verified, excluded): the version's statuses are "
-        "not in it to compare"
-        in note
-        for note in found["notes"]
-    ), found["notes"]
+    said = "review statuses (verified, excluded) are not compared: class folders alone"
+    [note] = [note for note in found["notes"] if note.startswith(said)]
+    assert "(ImageFolder, or Hugging Face without metadata) have no place for them" in note
+    assert "which images it holds, as its options chose them by status, is checked" in note
+    assert "--" not in note and "version" not in note and "they" not in note
 
 
 def test_a_webdataset_class_list_reordered_with_its_indices_is_found(project, tmp_path, capsys):
