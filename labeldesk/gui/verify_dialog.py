@@ -54,19 +54,23 @@ def headline(found: ExportCheck) -> tuple[str, str]:
     left_out = sum("left_out_by" in r for r in found.not_in_version)
     # (the options' contradiction is one line of found.manifest, counted just above)
     other_contradictions = len(found.manifest) > (1 if left_out else 0)
+    now = found.version == CURRENT  # (compared with the project now: no version)
+    theirs = "the project's now" if now else "the version's"
+    lacks = "the project does not have now" if now else "the version does not have"
+    missing = " of the project now not in it" if now else " of the version missing"
 
     differs = [
         counted(len(found.files), "file") + " changed since it was exported" if found.files else "",
         counted(labels, "label, split or status", "labels, splits or statuses")
         + (" differs" if labels == 1 else " differ")
-        + " from the version's"
+        + f" from {theirs}"
         if labels
         else "",
-        counted(len(found.not_in_version) - left_out, "image") + " that the version does not have"
+        counted(len(found.not_in_version) - left_out, "image") + f" that {lacks}"
         if len(found.not_in_version) > left_out
         else "",
         counted(left_out, "image") + " that its recorded options leave out" if left_out else "",
-        counted(unsaid, "image") + " of the version missing" if unsaid else "",
+        counted(unsaid, "image") + missing if unsaid else "",
         "written from another label state" if found.state else "",
         "its manifest does not match its files" if other_contradictions else "",
     ]

@@ -113,14 +113,30 @@ class ExportCheck:
         else:
             head = f"{where} is not {state} as exported:"
         lines = [head] + [f"  {s}" for s in self.state + self.manifest]
+        now = self.version == CURRENT  # (an export of the labels of its day: no version)
+        theirs = "the project now" if now else "the version"
         sections = (
             ("files changed in the export since it was written", self.files, _file_line),
-            ("images of the version not in the export", self.not_exported, _image_line),
-            ("images in the export that are not the version's", self.not_in_version, _extra),
             (
-                "labels, splits or statuses in the export that are not the version's",
+                "images in the project now that are not in the export"
+                if now
+                else "images of the version not in the export",
+                self.not_exported,
+                _image_line,
+            ),
+            (
+                "images in the export that are not in the project now"
+                if now
+                else "images in the export that are not the version's",
+                self.not_in_version,
+                _extra,
+            ),
+            (
+                "labels, splits or statuses in the export that differ from the project's now"
+                if now
+                else "labels, splits or statuses in the export that are not the version's",
                 self.labels,
-                difference_line,
+                lambda row: difference_line(row, theirs=theirs),
             ),
         )
         for title, rows, line in sections:

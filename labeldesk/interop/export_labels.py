@@ -228,10 +228,11 @@ def mark_before_class_map(found: list[dict[str, Any]], mapping: dict[str, str | 
             row["before_class_map"] = True
 
 
-def difference_line(row: dict[str, Any]) -> str:
+def difference_line(row: dict[str, Any], *, theirs: str = "the version") -> str:
     """``train/dog/cat0.jpg: dog (train); the version: train/cat/cat0.jpg, cat (train)``;
     a review status, where the format writes one, after the split (``(train,
-    verified)``)."""
+    verified)``). ``theirs``: what the export is compared with ("the project now" for an
+    export of the labels of its day)."""
 
     def said(label: str | None, split: str | None, status: str | None) -> str:
         also = f", {status}" if status else ""
@@ -239,11 +240,11 @@ def difference_line(row: dict[str, Any]) -> str:
 
     version = said(row["version_label"], row["version_split"], row.get("version_status"))
     if row["path"] is None:
-        return f"{row['version_path']}: the export gives it nothing; the version: {version}"
+        return f"{row['version_path']}: the export gives it nothing; {theirs}: {version}"
     ours = f"{row['path']}: {said(row['label'], row['split'], row.get('status'))}"
     if row["version_path"] is None:
-        return f"{ours}; the version has no other image of this picture"
-    line = f"{ours}; the version: {row['version_path']}, {version}"
+        return f"{ours}; {theirs} has no other image of this picture"
+    line = f"{ours}; {theirs}: {row['version_path']}, {version}"
     if row.get("before_class_map"):
         line += (
             f": {row['label']} is the version's class, which --class-map "

@@ -36,3 +36,26 @@ def test_a_copy_added_since_takes_no_exported_file(project, imagefolder, tmp_pat
     assert found["files"] == [], found["files"]  # no file of the export was edited
     assert [row["path"] for row in found["not_exported"]] == [COPY]
     assert found["labels"] == [], found["labels"]  # cat0's file still says cat, train
+
+
+def test_an_export_of_the_labels_of_its_day_is_compared_with_the_project_now(
+    project, imagefolder, tmp_path, capsys
+):
+    """Its sections named "the version", which an export of the labels of its day is
+    not: "images of the version not in the export", "…; the version: train/cat/cat1.jpg,
+    dog (train)". They now say what it is compared with: the project as it is now."""
+    root, _ = imagefolder
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["export", path, str(out)]) == 0
+    shutil.copyfile(root / CAT0, root / COPY)
+    assert main(["label", path, "train/cat/cat1.jpg", "dog"]) == 0
+    assert main(["scan", path]) == 0
+    capsys.readouterr()
+    assert main(["version", path, "verify", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "images in the project now that are not in the export (1):\n  " + COPY in text
+    assert "labels, splits or statuses in the export that differ from the project's now" in text
+    assert "train/cat/cat1.jpg: cat (train); the project now: train/cat/cat1.jpg, dog (train)" in (
+        text
+    )
+    assert "the version" not in text

@@ -4,6 +4,7 @@ it names), each once."""
 
 from __future__ import annotations
 
+from labeldesk.core.versions import CURRENT
 from labeldesk.gui.verify_dialog import headline
 from labeldesk.interop.export_check import ExportCheck
 
@@ -30,4 +31,20 @@ def test_a_manifest_naming_another_format_is_said():
     assert head == (
         "✗ This folder is not version v1 as exported: 2 labels, splits or statuses differ "
         "from the version's; its manifest does not match its files"
+    )
+
+
+def test_an_export_of_the_labels_of_its_day_is_weighed_against_the_project_now():
+    """It named "the version's" labels and "images of the version missing", which such an
+    export has none of: it is compared with the project as it is now."""
+    found = ExportCheck(CURRENT, "/tmp/out", images=3)
+    found.labels = [{"path": "x", "label": "a"}] * 2
+    found.not_exported = [{"path": "test/a-copy.jpg", "listed": None}]
+    found.not_in_version = [{"path": "gone.png", "hash": "b"}]
+    found.state = ["it records label state #4, the state now is #9"]
+    head, _ = headline(found)
+    assert head == (
+        "✗ This folder is not the labels as they are now as exported: 2 labels, splits or "
+        "statuses differ from the project's now; 1 image that the project does not have "
+        "now; 1 image of the project now not in it; written from another label state"
     )
