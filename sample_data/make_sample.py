@@ -71,6 +71,7 @@ SWAP_PAIRS: list[tuple[str, str]] = [
 
 OUT_DIR = Path(__file__).resolve().parent
 DATASET_DIR = OUT_DIR / "fashion"
+_CSV_FILES = ("planted_errors.csv", "unlabeled_truth.csv")
 
 # IDX type codes -> big-endian numpy dtypes (see http://yann.lecun.com/exdb/mnist/).
 _IDX_DTYPES: dict[int, str] = {
@@ -189,8 +190,19 @@ def _write_csv(path: Path, header: Sequence[str], rows: Sequence[tuple[str, ...]
         writer.writerows(sorted(rows))
 
 
-def build(source: str | Path = DEFAULT_ROOT) -> None:
-    """Delete and regenerate ``fashion/`` and the two CSV files next to this script."""
+def build(source: str | Path = DEFAULT_ROOT, out: str | Path | None = None) -> None:
+    """Delete and regenerate ``fashion/`` and the two CSV files next to this script; with
+    ``out``, write them into that folder instead, which must not hold a ``fashion/`` or
+    either CSV file yet (nothing of yours is replaced)."""
+    out_dir = OUT_DIR if out is None else Path(out)
+    dataset_dir = out_dir / "fashion"
+    if out is not None:
+        there = [p for p in (dataset_dir, *(out_dir / n for n in _CSV_FILES)) if p.exists()]
+        if there:
+            raise SystemExit(
+                f"{there[0]} exists already; give --out a new or empty folder "
+                "(make_sample.py replaces files only in sample_data/ itself)"
+            )
     train_x, train_y = load_fashion_mnist("train", source)
     test_x, test_y = load_fashion_mnist("test", source)
     rng = np.random.default_rng(SEED)
@@ -201,7 +213,7 @@ def build(source: str | Path = DEFAULT_ROOT) -> None:
     unlabeled_idx = _pick_per_class(rng, train_y, UNLABELED_PER_CLASS, exclude=train_idx)
     given = _plant_errors(rng, train_idx, train_y)
 
-    if DATASET_DIR.exists():
+    if out is None and DATASET_DIR.exists():
         shutil.rmtree(DATASET_DIR)
 
     errors: list[tuple[str, str, str]] = []
@@ -209,26 +221,26 @@ def build(source: str | Path = DEFAULT_ROOT) -> None:
         true = int(train_y[i])
         label = given.get(int(i), true)
         rel = f"train/{CLASS_NAMES[label]}/fmnist-train-{i:06d}.png"
-        _save_png(train_x[i], DATASET_DIR / rel)
+        _save_png(train_x[i], dataset_dir / rel)
         if label != true:
             errors.append((rel, CLASS_NAMES[label], CLASS_NAMES[true]))
 
     for i in test_idx:
         rel = f"test/{CLASS_NAMES[test_y[i]]}/fmnist-test-{i:06d}.png"
-        _save_png(test_x[i], DATASET_DIR / rel)
+        _save_png(test_x[i], dataset_dir / rel)
 
     truth: list[tuple[str, str]] = []
     for i in unlabeled_idx:
         rel = f"_unlabeled/fmnist-train-{i:06d}.png"
-        _save_png(train_x[i], DATASET_DIR / rel)
+        _save_png(train_x[i], dataset_dir / rel)
         truth.append((rel, CLASS_NAMES[train_y[i]]))
 
-    _write_csv(OUT_DIR / "planted_errors.csv", ("path", "given_label", "true_label"), errors)
-    _write_csv(OUT_DIR / "unlabeled_truth.csv", ("path", "true_label"), truth)
+    _write_csv(out_dir / _CSV_FILES[0], ("path", "given_label", "true_label"), errors)
+    _write_csv(out_dir / _CSV_FILES[1], ("path", "true_label"), truth)
 
     print(
         f"Wrote {len(train_idx)} train ({len(errors)} mislabelled), {len(test_idx)} test "
-        f"and {len(unlabeled_idx)} unlabeled images to {DATASET_DIR}"
+        f"and {len(unlabeled_idx)} unlabeled images to {dataset_dir}"
     )
 
 
@@ -240,8 +252,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=DEFAULT_ROOT,
         help=f"folder with the Fashion-MNIST IDX files (default: {DEFAULT_ROOT})",
     )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="write fashion/ and the two CSV files into this folder (new or empty) instead "
+        "of regenerating the bundled sample next to this script",
+    )
     args = parser.parse_args(argv)
-    build(args.source)
+    build(args.source, args.out)
 
 
 if __name__ == "__main__":
