@@ -250,3 +250,17 @@ def shard(path: Path, samples: dict[str, dict[str, bytes]]) -> None:
                 info = tarfile.TarInfo(f"{key}.{suffix}")
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
+
+
+def label_studio_uploads(names: list[str], label: str = "dog") -> str:
+    """A Label Studio export (its JSON text) of one task per name in ``names``, each an
+    upload (``/data/upload/3/abc{n}-{name}``: found by file name alone) annotated ``label``."""
+    import json
+
+    choice = {"from_name": "choice", "to_name": "image", "type": "choices"}
+    tasks = [
+        {"id": n, "data": {"image": f"/data/upload/3/abc{n}-{name}"},
+         "annotations": [{"result": [{**choice, "value": {"choices": [label]}}]}]}
+        for n, name in enumerate(names)
+    ]  # fmt: skip
+    return json.dumps(tasks)

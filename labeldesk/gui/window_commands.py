@@ -8,7 +8,8 @@ the dialogs); :class:`MenuCommands` is the main window's base for them (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, overload
 
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
@@ -25,6 +26,30 @@ from labeldesk.gui.workers import Job
 
 if TYPE_CHECKING:
     from labeldesk.gui.project_view import ProjectView
+
+
+class PageCommand:
+    """A menu command that leaves the review (if one is open) for a page: on a window,
+    a command of no arguments running ``show(window.pages)`` after closing the review."""
+
+    def __init__(self, show: Callable[[ProjectPages], None], doc: str):
+        self.show = show
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, window: None, owner: type | None = None) -> PageCommand: ...
+    @overload
+    def __get__(self, window: MenuCommands, owner: type | None = None) -> Callable[[], None]: ...
+    def __get__(
+        self, window: MenuCommands | None, owner: type | None = None
+    ) -> PageCommand | Callable[[], None]:
+        if window is None:
+            return self
+        return lambda: self.run(window)
+
+    def run(self, window: MenuCommands) -> None:
+        window.review.close_view()
+        self.show(window.pages)
 
 
 class MenuCommands(QMainWindow):
@@ -53,15 +78,30 @@ class MenuCommands(QMainWindow):
         return self.jobs.compute_embeddings()
 
     # -- pages ---------------------------------------------------------------------
-    def show_statistics(self) -> None:
-        """Class counts, duplicates and leakage, training history (refreshed on show)."""
-        self.review.close_view()
-        self.pages.show_statistics()
-
-    def find_duplicates(self) -> None:
-        """Tools → Find duplicates…: Statistics, and the groups once its search ends."""
-        self.review.close_view()
-        self.pages.find_duplicates()
+    show_statistics = PageCommand(
+        ProjectPages.show_statistics,
+        "Class counts, duplicates and leakage, training history (refreshed on show).",
+    )
+    find_duplicates = PageCommand(
+        ProjectPages.find_duplicates,
+        "Tools → Find duplicates…: Statistics, and the groups once its search ends.",
+    )
+    show_map = PageCommand(
+        ProjectPages.show_map,
+        "Every image on a 2-D map of its embedding; box-select to see them in the grid.",
+    )
+    show_training = PageCommand(
+        ProjectPages.show_training,
+        "Train a head or fine-tune, with a live loss plot and the model versions.",
+    )
+    show_versions = PageCommand(
+        ProjectPages.show_versions,
+        "Dataset versions: name the state now, compare two, export any of them.",
+    )
+    show_drift = PageCommand(
+        ProjectPages.show_drift,
+        "Drift: compare a folder of new images with the project, most novel first.",
+    )
 
     def find_outliers(self) -> None:
         """Tools → Find outliers: the browser, most unusual images first."""
@@ -76,11 +116,6 @@ class MenuCommands(QMainWindow):
             )
             return
         view.find_different()
-
-    def show_map(self) -> None:
-        """Every image on a 2-D map of its embedding; box-select to see them in the grid."""
-        self.review.close_view()
-        self.pages.show_map()
 
     def show_selection(
         self, paths: list[str], description: str = "selected", *, select_all: bool = False
@@ -97,21 +132,6 @@ class MenuCommands(QMainWindow):
         self.show_selection(paths, description)
         if self.view is not None:
             self.view.jump_to(image_id)
-
-    def show_training(self) -> None:
-        """Train a head or fine-tune, with a live loss plot and the model versions."""
-        self.review.close_view()
-        self.pages.show_training()
-
-    def show_versions(self) -> None:
-        """Dataset versions: name the state now, compare two, export any of them."""
-        self.review.close_view()
-        self.pages.show_versions()
-
-    def show_drift(self) -> None:
-        """Drift: compare a folder of new images with the project, most novel first."""
-        self.review.close_view()
-        self.pages.show_drift()
 
     def show_browser(self) -> None:
         """Back to the grid, in its place: it followed every write while hidden (through

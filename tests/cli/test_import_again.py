@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import cli_json, imagefolder_project, labels_by_path
+from helpers import cli_json, imagefolder_project, label_studio_uploads, labels_by_path
 
 from labeldesk.cli import main
 
@@ -43,14 +43,8 @@ def test_a_label_studio_export_imported_again_says_nothing_changed(proj, tmp_pat
 
 
 def test_uploads_found_by_name_again_send_nobody_to_the_history(proj, tmp_path, capsys):
-    choice = {"from_name": "choice", "to_name": "image", "type": "choices"}
-    tasks = [
-        {"id": n, "data": {"image": f"/data/upload/3/abc{n}-{name}"},
-         "annotations": [{"result": [{**choice, "value": {"choices": ["dog"]}}]}]}
-        for n, name in enumerate(["u0.png", "u1.png"])
-    ]  # fmt: skip
     f = tmp_path / "tasks.json"
-    f.write_text(json.dumps(tasks))
+    f.write_text(label_studio_uploads(["u0.png", "u1.png"]))
     assert main(["import", proj, str(f)]) == 0
     said = capsys.readouterr().out
     assert "2 labels applied" in said and "lists the changes" in said

@@ -10,32 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import make_imagefolder
-
-from labeldesk.cli import main
-from labeldesk.core.project import open_project
-
-
-def run(capsys, *args: str) -> tuple[int, dict]:
-    code = main([*args, "--json"])
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, json.loads(out.out)
+from helpers import cli_json, imagefolder_project, labels_by_path
 
 
 @pytest.fixture
 def proj(tmp_path: Path, capsys) -> str:
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    path = str(tmp_path / "p")
-    assert run(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
-    return path
-
-
-def labels_of(proj: str) -> dict[str, object]:
-    with open_project(proj) as project:
-        frame = project.images().set_index("path")
-        return {p: (lab if isinstance(lab, str) else None) for p, lab in frame.label.items()}
+    return imagefolder_project(tmp_path, capsys)
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -53,7 +33,7 @@ def test_a_metadata_jsonl_quotes_its_paths_as_json(proj, tmp_path, capsys):
             {"file_name": "/etc/x.jpg", "label": "cat"},
         ],
     )
-    code, doc = run(capsys, "import", proj, str(f))
+    code, doc = cli_json(capsys, "import", proj, str(f))
     assert code == 1
     error = doc["error"]
     assert '"train/cat/gone.jpg" is not an image in the project' in error
@@ -63,7 +43,7 @@ def test_a_metadata_jsonl_quotes_its_paths_as_json(proj, tmp_path, capsys):
 
 def test_a_metadata_jsonl_without_a_label_key_names_its_keys_as_json(proj, tmp_path, capsys):
     f = write_jsonl(tmp_path / "meta" / "metadata.jsonl", [{"file_name": "a.jpg", "kind": 1}])
-    code, doc = run(capsys, "import", proj, str(f))
+    code, doc = cli_json(capsys, "import", proj, str(f))
     assert code == 1 and '(keys: "file_name", "kind")' in doc["error"]
 
 
@@ -74,22 +54,22 @@ def test_an_empty_label_column_of_a_metadata_jsonl_is_refused(proj, tmp_path, ca
         {"file_name": "train/dog/dog0.jpg", "label": None, "source": "web"},
     ]
     f = write_jsonl(tmp_path / "meta" / "metadata.jsonl", rows)
-    before = labels_of(proj)
-    code, doc = run(capsys, "import", proj, str(f))
-    assert code == 1 and labels_of(proj) == before
+    before = labels_by_path(proj)
+    code, doc = cli_json(capsys, "import", proj, str(f))
+    assert code == 1 and labels_by_path(proj) == before
     assert 'the label column "label" is empty in all 3 rows' in doc["error"]
     assert 'the columns with values are "file_name", "source" (' in doc["error"]
 
-    code, doc = run(capsys, "import", proj, str(f), "--empty-labels")
+    code, doc = cli_json(capsys, "import", proj, str(f), "--empty-labels")
     assert code == 0 and doc["applied"] == 3 and doc["empty_labels"] == 3
-    assert labels_of(proj)["train/cat/cat0.jpg"] is None
+    assert labels_by_path(proj)["train/cat/cat0.jpg"] is None
 
 
 def test_an_empty_label_column_of_a_metadata_csv_is_refused(proj, tmp_path, capsys):
     f = tmp_path / "meta" / "metadata.csv"
     f.parent.mkdir()
     f.write_text("file_name,label,note\ntrain/cat/cat0.jpg,,x\ntrain/cat/cat1.jpg,,\n")
-    code, doc = run(capsys, "import", proj, str(f))
+    code, doc = cli_json(capsys, "import", proj, str(f))
     assert code == 1 and "the label column 'label' is empty in all 2 rows" in doc["error"]
     assert "the columns with values are 'file_name', 'note' (" in doc["error"]
 
@@ -98,9 +78,9 @@ def test_several_metadata_files_empty_in_every_row_are_refused(proj, tmp_path, c
     data = tmp_path / "ds"
     write_jsonl(data / "train" / "metadata.jsonl", [{"file_name": "cat/cat0.jpg", "label": None}])
     write_jsonl(data / "test" / "metadata.jsonl", [{"file_name": "cat/cat0.jpg", "label": ""}])
-    before = labels_of(proj)
-    code, doc = run(capsys, "import", proj, str(data), "--format", "hf")
-    assert code == 1 and labels_of(proj) == before
+    before = labels_by_path(proj)
+    code, doc = cli_json(capsys, "import", proj, str(data), "--format", "hf")
+    assert code == 1 and labels_by_path(proj) == before
     assert "is empty in all 2 rows" in doc["error"]
     # one file with a label among them: applied, and said
     write_jsonl(
@@ -110,9 +90,9 @@ def test_several_metadata_files_empty_in_every_row_are_refused(proj, tmp_path, c
             {"file_name": "cat/cat1.jpg", "label": None},
         ],
     )
-    code, doc = run(capsys, "import", proj, str(data), "--format", "hf")
+    code, doc = cli_json(capsys, "import", proj, str(data), "--format", "hf")
     assert code == 0 and doc["empty_labels"] == 3
-    assert labels_of(proj)["val/cat/cat0.jpg"] == "dog"
+    assert labels_by_path(proj)["val/cat/cat0.jpg"] == "dog"
 
 
 def test_split_metadata_csvs_of_one_row_each_name_the_columns_with_values(proj, tmp_path, capsys):
@@ -120,6 +100,6 @@ def test_split_metadata_csvs_of_one_row_each_name_the_columns_with_values(proj, 
     for split, name in (("train", "cat0"), ("test", "cat1")):
         (data / split).mkdir(parents=True)
         (data / split / "metadata.csv").write_text(f"file_name,label,note\ncat/{name}.jpg,,x\n")
-    code, doc = run(capsys, "import", proj, str(data), "--format", "hf")
+    code, doc = cli_json(capsys, "import", proj, str(data), "--format", "hf")
     assert code == 1 and "is empty in all 2 rows" in doc["error"]
     assert "the columns with values are 'file_name', 'note' (" in doc["error"]

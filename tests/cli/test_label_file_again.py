@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import cli_json, make_imagefolder
+from helpers import cli_json, imagefolder_project, make_imagefolder
 
 from labeldesk.cli import main
 
@@ -18,11 +18,7 @@ SAID = "0 labels applied: nothing changed (the 3 images it names are already as 
 
 @pytest.fixture
 def proj(tmp_path: Path, capsys) -> str:
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    path = str(tmp_path / "p")
-    assert cli_json(capsys, "new", path, "--images", str(root), "--workers", "1")[0] == 0
-    return path
+    return imagefolder_project(tmp_path, capsys)
 
 
 @pytest.mark.parametrize("command", [["label", "{p}", "--csv"], ["import", "{p}"]])

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from helpers import label_studio_uploads
+
 from gui.import_forms import apply, label_of, opened_on, read
 from labeldesk.gui.import_dialog import ImportDialog
 
@@ -97,13 +99,8 @@ def test_a_json_file_of_null_labels_is_refused_with_the_box(qtbot, project, tmp_
 
 
 def test_a_label_studio_export_read_again_says_nothing_would_change(qtbot, project, tmp_path):
-    choice = {"from_name": "choice", "to_name": "image", "type": "choices"}
-    tasks = [
-        {"id": n, "data": {"image": f"/data/upload/3/abc{n}-{name}"},
-         "annotations": [{"result": [{**choice, "value": {"choices": ["dog"]}}]}]}
-        for n, name in enumerate(["u0.png", "u1.png", "elsewhere.png"])
-    ]  # fmt: skip
-    dialog = opened_on(qtbot, project, tmp_path / "tasks.json", json.dumps(tasks))
+    tasks = label_studio_uploads(["u0.png", "u1.png", "elsewhere.png"])
+    dialog = opened_on(qtbot, project, tmp_path / "tasks.json", tasks)
     shown = dialog.found.text()
     assert shown.startswith("Read as Label Studio: 3 rows, 2 images would change")
     # said before Import now, as the command's summary says them
@@ -145,13 +142,8 @@ def test_a_label_studio_export_of_predictions_alone_points_at_the_box(qtbot, pro
 
 def test_the_found_by_name_line_reads_the_same_before_and_after_import(qtbot, project, tmp_path):
     """Before Import the line ended with a full stop, after it (the result) without."""
-    choice = {"from_name": "choice", "to_name": "image", "type": "choices"}
-    tasks = [
-        {"id": n, "data": {"image": f"/data/upload/3/abc{n}-{name}"},
-         "annotations": [{"result": [{**choice, "value": {"choices": ["dog"]}}]}]}
-        for n, name in enumerate(["u0.png", "u1.png"])
-    ]  # fmt: skip
-    dialog = opened_on(qtbot, project, tmp_path / "tasks.json", json.dumps(tasks))
+    tasks = label_studio_uploads(["u0.png", "u1.png"])
+    dialog = opened_on(qtbot, project, tmp_path / "tasks.json", tasks)
     [before] = [line for line in dialog.found.text().splitlines() if "by file name" in line]
     apply(qtbot, dialog)
     shown = dialog.found.text()
