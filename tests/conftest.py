@@ -83,6 +83,16 @@ def clustered(tmp_path: Path):
 
 
 @pytest.fixture
+def clustered_clean(tmp_path: Path):
+    """:func:`clustered`'s project without planted label errors: the project alone."""
+    from ml.fake_embeddings import make_clustered_project
+
+    project, _ = make_clustered_project(tmp_path, flipped=0)
+    yield project
+    project.close()
+
+
+@pytest.fixture
 def make_read_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator:
     """``make_read_only(folder)``: the folder and everything in it made read-only for real
     (chmod), and as LabelDesk judges it where this process is root (see

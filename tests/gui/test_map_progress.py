@@ -4,23 +4,16 @@ counts (UMAP placing the images)."""
 
 from __future__ import annotations
 
-import pytest
 from ml import fake_fits
-from ml.fake_embeddings import make_clustered_project
 
 from labeldesk.gui import map_bar
 from labeldesk.gui.map_view import MapView
 from labeldesk.ml import projection
 
 
-@pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
-
-
-def test_the_bar_names_each_step_and_counts_the_one_that_counts(qtbot, clustered, monkeypatch):
+def test_the_bar_names_each_step_and_counts_the_one_that_counts(
+    qtbot, clustered_clean, monkeypatch
+):
     monkeypatch.setitem(projection.METHODS, "umap", fake_fits.stepping)
     seen: list[tuple[str, int, int, str]] = []
     real = map_bar.MapBar._job_step
@@ -30,7 +23,7 @@ def test_the_bar_names_each_step_and_counts_the_one_that_counts(qtbot, clustered
         seen.append((self.status.text(), self.progress.maximum(), self.progress.value(), step))
 
     monkeypatch.setattr(map_bar.MapBar, "_job_step", recording)
-    widget = MapView(clustered, method="umap")
+    widget = MapView(clustered_clean, method="umap")
     qtbot.addWidget(widget)
     widget.show()
     try:
@@ -54,12 +47,14 @@ def test_the_bar_names_each_step_and_counts_the_one_that_counts(qtbot, clustered
         widget.shutdown()
 
 
-def test_a_step_slow_only_the_first_time_says_why_once_it_lasts(qtbot, clustered, monkeypatch):
+def test_a_step_slow_only_the_first_time_says_why_once_it_lasts(
+    qtbot, clustered_clean, monkeypatch
+):
     """A computer's first map spent about 75 s on "loading UMAP…" (2 busy cores; later
     maps about 5 s) with nothing saying why: once the step lasts, the line says it."""
     monkeypatch.setitem(projection.METHODS, "umap", fake_fits.stuck_loading)
     monkeypatch.setattr(map_bar, "SLOW_NOTE_S", 0.0, raising=False)  # lasted enough at once
-    widget = MapView(clustered, method="umap")
+    widget = MapView(clustered_clean, method="umap")
     qtbot.addWidget(widget)
     widget.show()
     try:

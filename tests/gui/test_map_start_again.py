@@ -10,23 +10,15 @@ import threading
 import numpy as np
 import pytest
 from ml import fake_fits
-from ml.fake_embeddings import make_clustered_project
 
 from labeldesk.gui.map_view import MapView
 from labeldesk.ml import projection
 
 
 @pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
-
-
-@pytest.fixture
-def view(qtbot, clustered):
+def view(qtbot, clustered_clean):
     def make(method: str) -> MapView:
-        widget = MapView(clustered, method=method)
+        widget = MapView(clustered_clean, method=method)
         qtbot.addWidget(widget)
         widget.resize(900, 700)
         widget.show()

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from ml import fake_fits
-from ml.fake_embeddings import CLASSES, make_clustered_project
+from ml.fake_embeddings import CLASSES
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QMouseEvent
 from PySide6.QtWidgets import QApplication
@@ -29,13 +29,6 @@ def point_colors(widget: MapView) -> list[str]:
     return [
         QBrush(b).color().name() for b in widget.raster.in_row_order(widget.scatter.data["brush"])
     ]
-
-
-@pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
 
 
 @pytest.fixture
@@ -59,28 +52,28 @@ def make_view(qtbot):
         widget.shutdown()
 
 
-def test_one_point_per_embedded_image(make_view, clustered):
-    widget = make_view(clustered)
+def test_one_point_per_embedded_image(make_view, clustered_clean):
+    widget = make_view(clustered_clean)
     assert widget.data is not None
-    assert len(widget.scatter.data) == len(project_vectors(clustered).paths)
-    assert widget.data.paths == project_vectors(clustered).paths
+    assert len(widget.scatter.data) == len(project_vectors(clustered_clean).paths)
+    assert widget.data.paths == project_vectors(clustered_clean).paths
     assert widget.progress.isHidden()
 
 
-def test_colour_by_label_uses_the_class_colours(make_view, clustered):
-    widget = make_view(clustered)
-    classes = clustered.classes()
+def test_colour_by_label_uses_the_class_colours(make_view, clustered_clean):
+    widget = make_view(clustered_clean)
+    classes = clustered_clean.classes()
     colors = point_colors(widget)
     for path, label, color in zip(
-        widget.data.paths, project_vectors(clustered).labels, colors, strict=True
+        widget.data.paths, project_vectors(clustered_clean).labels, colors, strict=True
     ):
         expected = class_color(classes.index(label) if label else -1)
         assert color == expected.name(), path
     assert class_color(-1).name() in colors  # _unlabeled/ is grey
 
 
-def test_colour_by_issue_score_is_a_colormap(make_view, clustered, qtbot):
-    widget = make_view(clustered)
+def test_colour_by_issue_score_is_a_colormap(make_view, clustered_clean, qtbot):
+    widget = make_view(clustered_clean)
     with qtbot.waitSignal(widget.recolored, timeout=15000):
         widget.color_by.setCurrentIndex(widget.color_by.findData("issue"))
     names = set(point_colors(widget))
@@ -88,10 +81,10 @@ def test_colour_by_issue_score_is_a_colormap(make_view, clustered, qtbot):
     assert len(names) >= 2
 
 
-def test_box_over_one_cluster_selects_its_images(make_view, clustered, qtbot):
-    widget = make_view(clustered)
+def test_box_over_one_cluster_selects_its_images(make_view, clustered_clean, qtbot):
+    widget = make_view(clustered_clean)
     data = widget.data
-    labels = project_vectors(clustered).labels
+    labels = project_vectors(clustered_clean).labels
     rows = [i for i, lab in enumerate(labels) if lab == CLASSES[0]]
     (x0, y0), (x1, y1) = data.xy[rows].min(axis=0), data.xy[rows].max(axis=0)
     box = QRectF(x0 - 1e-3, y0 - 1e-3, x1 - x0 + 2e-3, y1 - y0 + 2e-3)
@@ -106,8 +99,8 @@ def test_box_over_one_cluster_selects_its_images(make_view, clustered, qtbot):
     assert len(widget.highlight.data) == len(selected)
 
 
-def test_hover_finds_the_point_under_the_mouse(make_view, clustered):
-    widget = make_view(clustered)
+def test_hover_finds_the_point_under_the_mouse(make_view, clustered_clean):
+    widget = make_view(clustered_clean)
     row = 0
     x, y = widget.data.xy[row]
     scene_pos = widget.viewbox.mapViewToScene(QPointF(float(x), float(y)))
@@ -119,10 +112,10 @@ def test_hover_finds_the_point_under_the_mouse(make_view, clustered):
     assert widget.data.paths[found] in widget.hover_card.text()
 
 
-def test_the_card_goes_when_the_mouse_leaves_the_map(make_view, clustered):
+def test_the_card_goes_when_the_mouse_leaves_the_map(make_view, clustered_clean):
     """The card stayed over the map where the mouse had left it over a point (onto the
     colouring box, say) until the mouse came back."""
-    widget = make_view(clustered)
+    widget = make_view(clustered_clean)
     x, y = widget.data.xy[0]
     widget._hover(widget.viewbox.mapViewToScene(QPointF(float(x), float(y))))
     assert widget.hover_card.isVisible()
@@ -130,7 +123,7 @@ def test_the_card_goes_when_the_mouse_leaves_the_map(make_view, clustered):
     assert not widget.hover_card.isVisible() and widget.hovered is None
 
 
-def test_computing_the_map_can_be_cancelled(make_view, clustered, qtbot, monkeypatch):
+def test_computing_the_map_can_be_cancelled(make_view, clustered_clean, qtbot, monkeypatch):
     release = threading.Event()
     original = projection.METHODS["pca"]
 
@@ -139,7 +132,7 @@ def test_computing_the_map_can_be_cancelled(make_view, clustered, qtbot, monkeyp
         return original(vectors, seed)
 
     monkeypatch.setitem(projection.METHODS, "pca", slow)
-    widget = make_view(clustered, wait=False)
+    widget = make_view(clustered_clean, wait=False)
     widget.refresh()
     assert widget.progress.isVisible() and widget.cancel_button.isVisible()
     job = widget.job
@@ -205,17 +198,17 @@ def assert_selects_cluster(widget: MapView, labels, selected: list[str], name: s
     assert len(widget.highlight.data) == len(selected) == len(widget.selected)
 
 
-def test_lasso_around_one_cluster_selects_its_images(make_view, clustered, qtbot):
-    widget = make_view(clustered)
-    labels = project_vectors(clustered).labels
+def test_lasso_around_one_cluster_selects_its_images(make_view, clustered_clean, qtbot):
+    widget = make_view(clustered_clean)
+    labels = project_vectors(clustered_clean).labels
     with qtbot.waitSignal(widget.selectionChanged) as blocker:
         widget.select_polygon(cluster_outline(widget, labels, CLASSES[1]))
     assert_selects_cluster(widget, labels, blocker.args[0], CLASSES[1])
     assert f"{len(blocker.args[0]):,} of" in widget.status.text()
 
 
-def test_choosing_lasso_switches_select_on(make_view, clustered):
-    widget = make_view(clustered)
+def test_choosing_lasso_switches_select_on(make_view, clustered_clean):
+    widget = make_view(clustered_clean)
     assert widget.viewbox.tool == "box" and not widget.select_button.isChecked()
     widget.select_tool.setCurrentIndex(widget.select_tool.findData("lasso"))
     assert widget.viewbox.tool == "lasso"
@@ -242,11 +235,11 @@ def every_mouse_move():
 
 
 def test_dragging_a_lasso_draws_it_then_selects_inside(
-    make_view, clustered, qtbot, every_mouse_move
+    make_view, clustered_clean, qtbot, every_mouse_move
 ):
-    widget = make_view(clustered)
+    widget = make_view(clustered_clean)
     widget.select_tool.setCurrentIndex(widget.select_tool.findData("lasso"))
-    labels = project_vectors(clustered).labels
+    labels = project_vectors(clustered_clean).labels
     outline = cluster_outline(widget, labels, CLASSES[2])
     # a hand-drawn stroke: many small steps along the grown hull, in viewport pixels
     closed = np.vstack([outline, outline[:1]])
@@ -276,11 +269,11 @@ def test_dragging_a_lasso_draws_it_then_selects_inside(
 
 
 # -- closing during a UMAP fit ---------------------------------------------------------
-def test_shutdown_during_a_umap_fit_returns_at_once(qtbot, clustered, monkeypatch, tmp_path):
+def test_shutdown_during_a_umap_fit_returns_at_once(qtbot, clustered_clean, monkeypatch, tmp_path):
     marker = tmp_path / "fit-started"
     monkeypatch.setenv(fake_fits.STARTED_ENV, str(marker))
     monkeypatch.setitem(projection.METHODS, "umap", fake_fits.slow)
-    widget = MapView(clustered, method="umap")
+    widget = MapView(clustered_clean, method="umap")
     qtbot.addWidget(widget)
     widget.refresh()
     child_pid = fake_fits.wait_started(marker)
@@ -292,10 +285,10 @@ def test_shutdown_during_a_umap_fit_returns_at_once(qtbot, clustered, monkeypatc
         os.kill(child_pid, 0)
 
 
-def test_the_map_follows_a_theme_switch(qapp, make_view, clustered, qtbot, light_theme):
+def test_the_map_follows_a_theme_switch(qapp, make_view, clustered_clean, qtbot, light_theme):
     from labeldesk.gui.theme import apply_theme, dark_palette
 
-    widget = make_view(clustered)
+    widget = make_view(clustered_clean)
     light = widget.plot.backgroundBrush().color()
     apply_theme(qapp, "dark")
     dark = dark_palette()

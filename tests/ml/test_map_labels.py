@@ -5,7 +5,6 @@ window waited): each point's class is the one the frame's labels give it."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from labeldesk.core import image_rows
 from labeldesk.core.image_frame import image_frame
@@ -13,15 +12,6 @@ from labeldesk.core.image_rows import LiveLabels, live_labels
 from labeldesk.core.vocab import class_codes
 from labeldesk.ml.projection import labels_of, map_points
 from labeldesk.ml.store import embedded_images
-
-from .fake_embeddings import make_clustered_project
-
-
-@pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
 
 
 def labels_from_the_frame(project, ids: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -31,26 +21,26 @@ def labels_from_the_frame(project, ids: np.ndarray) -> tuple[np.ndarray, list[st
     return class_codes(frame["label"].reindex(ids), classes), classes
 
 
-def test_each_point_has_the_class_the_frame_gives_it(clustered):
-    unlabeled = (map_points(clustered, "pca").labels == -1).sum()
-    images = clustered.images()
+def test_each_point_has_the_class_the_frame_gives_it(clustered_clean):
+    unlabeled = (map_points(clustered_clean, "pca").labels == -1).sum()
+    images = clustered_clean.images()
     labeled = images["path"][images["label"].notna()].tolist()
-    clustered.set_labels({labeled[0]: None, labeled[-1]: None})  # two more unlabeled
-    points = map_points(clustered, "pca")
-    expected, classes = labels_from_the_frame(clustered, points.ids)
+    clustered_clean.set_labels({labeled[0]: None, labeled[-1]: None})  # two more unlabeled
+    points = map_points(clustered_clean, "pca")
+    expected, classes = labels_from_the_frame(clustered_clean, points.ids)
     assert points.classes == classes
     assert np.array_equal(points.labels, expected)
     assert (points.labels == -1).sum() == unlabeled + 2
     assert set(points.labels.tolist()) == {-1, *range(len(classes))}
 
 
-def test_read_a_piece_at_a_time_as_at_once(clustered, monkeypatch):
-    whole = live_labels(clustered.db)
+def test_read_a_piece_at_a_time_as_at_once(clustered_clean, monkeypatch):
+    whole = live_labels(clustered_clean.db)
     monkeypatch.setattr(image_rows, "LABELS_PIECE", 3)
-    pieces = live_labels(clustered.db)
+    pieces = live_labels(clustered_clean.db)
     assert pieces == whole
     assert pieces.ids == sorted(pieces.ids)
-    assert len(pieces.ids) == len(embedded_images(clustered).ids)
+    assert len(pieces.ids) == len(embedded_images(clustered_clean).ids)
 
 
 def test_ids_in_any_order_unknown_ones_and_labels_outside_the_classes():

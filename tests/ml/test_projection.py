@@ -17,20 +17,13 @@ from labeldesk.ml.projection import ProjectionFailed, project_2d
 from labeldesk.ml.store import embeddings_dir, project_vectors
 
 from . import fake_fits
-from .fake_embeddings import CLASSES, make_clustered_project
+from .fake_embeddings import CLASSES
 
 
-@pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
-
-
-def test_one_2d_point_per_embedded_image(clustered):
+def test_one_2d_point_per_embedded_image(clustered_clean):
     reports: list[Progress] = []
-    paths, xy = project_2d(clustered, "pca", progress=reports.append)
-    assert paths == project_vectors(clustered).paths
+    paths, xy = project_2d(clustered_clean, "pca", progress=reports.append)
+    assert paths == project_vectors(clustered_clean).paths
     assert xy.shape == (len(paths), 2)
     assert xy.dtype == np.float32
     assert np.isfinite(xy).all()
@@ -42,23 +35,23 @@ def test_one_2d_point_per_embedded_image(clustered):
     ]
 
 
-def test_second_call_reads_the_cache(clustered, monkeypatch):
-    paths, xy = project_2d(clustered, "pca")
-    key = project_vectors(clustered).key
-    assert len(list((embeddings_dir(clustered) / key).glob("map-pca-*.npz"))) == 1
+def test_second_call_reads_the_cache(clustered_clean, monkeypatch):
+    paths, xy = project_2d(clustered_clean, "pca")
+    key = project_vectors(clustered_clean).key
+    assert len(list((embeddings_dir(clustered_clean) / key).glob("map-pca-*.npz"))) == 1
 
     def fail(vectors, seed):
         raise AssertionError("recomputed instead of reading the cache")
 
     monkeypatch.setitem(projection.METHODS, "pca", fail)
-    again_paths, again = project_2d(clustered, "pca")
+    again_paths, again = project_2d(clustered_clean, "pca")
     assert again_paths == paths
     np.testing.assert_array_equal(again, xy)
 
 
-def test_clusters_stay_apart_in_2d(clustered):
-    _, xy = project_2d(clustered, "pca")
-    labels = project_vectors(clustered).labels
+def test_clusters_stay_apart_in_2d(clustered_clean):
+    _, xy = project_2d(clustered_clean, "pca")
+    labels = project_vectors(clustered_clean).labels
     centres, spreads = [], []
     for name in CLASSES:
         pts = xy[[i for i, lab in enumerate(labels) if lab == name]]
@@ -72,16 +65,16 @@ def test_clusters_stay_apart_in_2d(clustered):
     assert min(gaps) > 2 * max(spreads)
 
 
-def test_cancelled_before_the_fit(clustered):
+def test_cancelled_before_the_fit(clustered_clean):
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
-        project_2d(clustered, "pca", cancel=token)
+        project_2d(clustered_clean, "pca", cancel=token)
 
 
-def test_unknown_method_is_refused(clustered):
+def test_unknown_method_is_refused(clustered_clean):
     with pytest.raises(ValueError, match="unknown projection"):
-        project_2d(clustered, "tsne-please")
+        project_2d(clustered_clean, "tsne-please")
 
 
 # -- fits in a child process (UMAP) ---------------------------------------------------
@@ -90,25 +83,25 @@ def test_umap_runs_in_a_child_process_and_pca_does_not():
     assert "pca" not in projection.ISOLATED
 
 
-def test_isolated_fit_returns_the_child_result_and_caches_it(clustered, monkeypatch):
+def test_isolated_fit_returns_the_child_result_and_caches_it(clustered_clean, monkeypatch):
     monkeypatch.setitem(projection.METHODS, "umap", fake_fits.first_two_columns)
-    paths, xy = project_2d(clustered, "umap")
-    vectors = project_vectors(clustered)
+    paths, xy = project_2d(clustered_clean, "umap")
+    vectors = project_vectors(clustered_clean)
     assert paths == vectors.paths
     assert xy.dtype == np.float32 and xy.shape == (len(paths), 2)
     np.testing.assert_allclose(xy, vectors.vectors[:, :2] * 2.0, rtol=1e-6)
     key = vectors.key
-    assert len(list((embeddings_dir(clustered) / key).glob("map-umap-*.npz"))) == 1
+    assert len(list((embeddings_dir(clustered_clean) / key).glob("map-umap-*.npz"))) == 1
     assert not multiprocessing.active_children()
 
     def fail(vectors, seed):
         raise AssertionError("recomputed instead of reading the cache")
 
     monkeypatch.setitem(projection.METHODS, "umap", fail)
-    np.testing.assert_array_equal(project_2d(clustered, "umap")[1], xy)
+    np.testing.assert_array_equal(project_2d(clustered_clean, "umap")[1], xy)
 
 
-def test_cancel_during_a_slow_fit_returns_at_once(clustered, monkeypatch, tmp_path):
+def test_cancel_during_a_slow_fit_returns_at_once(clustered_clean, monkeypatch, tmp_path):
     marker = tmp_path / "fit-started"
     monkeypatch.setenv(fake_fits.STARTED_ENV, str(marker))
     monkeypatch.setitem(projection.METHODS, "umap", fake_fits.slow)
@@ -123,7 +116,7 @@ def test_cancel_during_a_slow_fit_returns_at_once(clustered, monkeypatch, tmp_pa
     canceller = threading.Thread(target=cancel_once_fitting, daemon=True)
     canceller.start()
     with pytest.raises(Cancelled):
-        project_2d(clustered, "umap", cancel=token)
+        project_2d(clustered_clean, "umap", cancel=token)
     returned_at = time.monotonic()
     canceller.join(5)
     assert cancelled_at, "the fit never started"
@@ -132,27 +125,27 @@ def test_cancel_during_a_slow_fit_returns_at_once(clustered, monkeypatch, tmp_pa
     assert not multiprocessing.active_children()
     with pytest.raises(ProcessLookupError):
         os.kill(child_pid, 0)  # the child is gone, not left fitting in the background
-    key = project_vectors(clustered).key
-    assert not list((embeddings_dir(clustered) / key).glob("map-umap-*.npz"))
+    key = project_vectors(clustered_clean).key
+    assert not list((embeddings_dir(clustered_clean) / key).glob("map-umap-*.npz"))
 
 
-def test_a_fit_that_raises_in_the_child_is_reported(clustered, monkeypatch):
+def test_a_fit_that_raises_in_the_child_is_reported(clustered_clean, monkeypatch):
     monkeypatch.setitem(projection.METHODS, "umap", fake_fits.broken)
     with pytest.raises(ProjectionFailed, match="these vectors make no sense"):
-        project_2d(clustered, "umap")
+        project_2d(clustered_clean, "umap")
     assert not multiprocessing.active_children()
 
 
-def test_a_child_that_dies_is_reported(clustered, monkeypatch):
+def test_a_child_that_dies_is_reported(clustered_clean, monkeypatch):
     monkeypatch.setitem(projection.METHODS, "umap", fake_fits.crash)
     with pytest.raises(ProjectionFailed, match=r"stopped unexpectedly.*exit code 3"):
-        project_2d(clustered, "umap")
+        project_2d(clustered_clean, "umap")
 
 
 @pytest.mark.slow
-def test_real_umap_in_the_child_keeps_clusters_apart(clustered):
-    _, xy = project_2d(clustered, "umap")
-    labels = project_vectors(clustered).labels
+def test_real_umap_in_the_child_keeps_clusters_apart(clustered_clean):
+    _, xy = project_2d(clustered_clean, "umap")
+    labels = project_vectors(clustered_clean).labels
     centres = [
         xy[[i for i, lab in enumerate(labels) if lab == name]].mean(axis=0) for name in CLASSES
     ]
@@ -173,12 +166,12 @@ def _steps(reports: list[Progress]) -> list[str]:
     return names
 
 
-def test_a_first_map_reports_its_steps_and_the_child_s_counts(clustered, monkeypatch):
+def test_a_first_map_reports_its_steps_and_the_child_s_counts(clustered_clean, monkeypatch):
     """A first map showed a busy bar for ~15 s: now each step is named, numbered, and
     the one that counts (placing the images) says how far it is."""
     monkeypatch.setitem(projection.METHODS, "umap", fake_fits.stepping)
     reports: list[Progress] = []
-    project_2d(clustered, "umap", progress=reports.append)
+    project_2d(clustered_clean, "umap", progress=reports.append)
     steps = projection.map_steps("umap")
     assert steps == (
         "reading the image vectors",
@@ -194,14 +187,14 @@ def test_a_first_map_reports_its_steps_and_the_child_s_counts(clustered, monkeyp
     placing = [(r.done, r.total) for r in reports if r.message == numbered[3]]
     assert placing == [(0, 200), (50, 200), (100, 200), (150, 200), (200, 200)]
     again: list[Progress] = []
-    project_2d(clustered, "umap", progress=again.append)  # cached: one step
+    project_2d(clustered_clean, "umap", progress=again.append)  # cached: one step
     assert _steps(again) == [projection.READING_SAVED]
 
 
 @pytest.mark.slow
-def test_real_umap_counts_its_epochs(clustered):
+def test_real_umap_counts_its_epochs(clustered_clean):
     reports: list[Progress] = []
-    project_2d(clustered, "umap", progress=reports.append)
+    project_2d(clustered_clean, "umap", progress=reports.append)
     assert len(_steps(reports)) == 6
     placing = [r for r in reports if r.message == "step 4 of 5: placing the images"]
     assert placing[0].done == 1 and placing[0].total > 1

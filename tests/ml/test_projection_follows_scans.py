@@ -16,17 +16,10 @@ from labeldesk.ml.projection import map_points, project_2d
 from labeldesk.ml.store import current_store, project_vectors
 from labeldesk.ml.vectors import VectorStore
 
-from .fake_embeddings import DIM, make_clustered_project
+from .fake_embeddings import DIM
 
 MOVED, TO = "train/ant/ant3.png", "train/bee/zz-was-ant3.png"  # far apart in path order
 GONE = "train/cow/cow4.png"
-
-
-@pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
 
 
 @pytest.fixture
@@ -45,30 +38,30 @@ def positions(project) -> dict[str, tuple[float, float]]:
     return {p: (float(x), float(y)) for p, (x, y) in zip(paths, xy, strict=True)}
 
 
-def test_a_moved_image_keeps_its_point_and_a_removed_one_leaves(clustered, no_fit):
-    before = positions(clustered)
-    moved_id = clustered.ids_for([MOVED])[MOVED]
-    os.rename(clustered.root / MOVED, clustered.root / TO)
-    (clustered.root / GONE).unlink()
-    clustered.scan(workers=1)
+def test_a_moved_image_keeps_its_point_and_a_removed_one_leaves(clustered_clean, no_fit):
+    before = positions(clustered_clean)
+    moved_id = clustered_clean.ids_for([MOVED])[MOVED]
+    os.rename(clustered_clean.root / MOVED, clustered_clean.root / TO)
+    (clustered_clean.root / GONE).unlink()
+    clustered_clean.scan(workers=1)
     no_fit()
-    after = positions(clustered)
+    after = positions(clustered_clean)
     assert after == {TO if p == MOVED else p: xy for p, xy in before.items() if p != GONE}
-    points = map_points(clustered, "pca")
-    assert points.paths == project_vectors(clustered).paths
+    points = map_points(clustered_clean, "pca")
+    assert points.paths == project_vectors(clustered_clean).paths
     assert len(points.ids) == len(points.paths) == len(points.xy) == len(points.labels)
     assert points.paths[list(points.ids).index(moved_id)] == TO
 
 
-def test_an_image_embedded_since_the_fit_fits_the_map_again(clustered):
-    before, _ = project_2d(clustered, "pca")
-    write_image(clustered.root / "_unlabeled/new.png", size=(8, 8), fmt="PNG", seed=999)
-    clustered.scan(workers=1)
-    assert project_2d(clustered, "pca")[0] == before  # not embedded yet: not on the map
-    digest = clustered.images().set_index("path").loc["_unlabeled/new.png", "hash"]
-    store = current_store(clustered)
+def test_an_image_embedded_since_the_fit_fits_the_map_again(clustered_clean):
+    before, _ = project_2d(clustered_clean, "pca")
+    write_image(clustered_clean.root / "_unlabeled/new.png", size=(8, 8), fmt="PNG", seed=999)
+    clustered_clean.scan(workers=1)
+    assert project_2d(clustered_clean, "pca")[0] == before  # not embedded yet: not on the map
+    digest = clustered_clean.images().set_index("path").loc["_unlabeled/new.png", "hash"]
+    store = current_store(clustered_clean)
     with VectorStore.writer(store.folder, DIM) as writer:
         writer.append([digest], np.ones((1, DIM), dtype=np.float32) / np.sqrt(DIM))
-    paths, xy = project_2d(clustered, "pca")
+    paths, xy = project_2d(clustered_clean, "pca")
     assert "_unlabeled/new.png" in paths and len(xy) == len(before) + 1
     assert np.isfinite(xy).all()

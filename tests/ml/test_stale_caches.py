@@ -21,8 +21,6 @@ from labeldesk.ml.projection import project_2d
 from labeldesk.ml.search import IndexConfig
 from labeldesk.ml.store import current_store, embeddings_dir, model_spec, project_vectors
 
-from .fake_embeddings import make_clustered_project
-
 CORRUPTIONS = ("pickle payload", "pickled array inside", "truncated", "random bytes", "empty")
 
 
@@ -57,13 +55,6 @@ def corrupt(path: Path, how: str, marker: Path) -> None:
     path.write_bytes(data)
 
 
-@pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
-
-
 def only(folder: Path, pattern: str) -> Path:
     [path] = folder.glob(pattern)
     return path
@@ -75,60 +66,66 @@ def assert_recomputed(caplog, path: Path, marker: Path) -> None:
 
 
 @pytest.mark.parametrize("how", CORRUPTIONS)
-def test_knn_graph_cache(clustered, tmp_path, caplog, how):
-    graph = neighbor_graph(clustered)
-    cache = only(embeddings_dir(clustered) / graph.vectors.key, "knn-*.npz")
+def test_knn_graph_cache(clustered_clean, tmp_path, caplog, how):
+    graph = neighbor_graph(clustered_clean)
+    cache = only(embeddings_dir(clustered_clean) / graph.vectors.key, "knn-*.npz")
     corrupt(cache, how, tmp_path / "pwned")
-    again = neighbor_graph(clustered)
+    again = neighbor_graph(clustered_clean)
     assert_recomputed(caplog, cache, tmp_path / "pwned")
     np.testing.assert_array_equal(again.rows, graph.rows)
     with np.load(cache) as data:  # replaced by a good file
         np.testing.assert_array_equal(data["rows"], graph.rows)
 
 
-def test_knn_graph_cache_with_the_wrong_shape_or_rows(clustered, caplog):
-    graph = neighbor_graph(clustered)
-    cache = only(embeddings_dir(clustered) / graph.vectors.key, "knn-*.npz")
+def test_knn_graph_cache_with_the_wrong_shape_or_rows(clustered_clean, caplog):
+    graph = neighbor_graph(clustered_clean)
+    cache = only(embeddings_dir(clustered_clean) / graph.vectors.key, "knn-*.npz")
     bad_rows = graph.rows.copy()
     bad_rows[0, 0] = 10**6  # would index out of bounds later
     for sims, rows in ((graph.sims[:5], graph.rows[:5]), (graph.sims, bad_rows)):
         with open(cache, "wb") as f:
             np.savez(f, sims=sims, rows=rows)
-        np.testing.assert_array_equal(neighbor_graph(clustered).rows, graph.rows)
+        np.testing.assert_array_equal(neighbor_graph(clustered_clean).rows, graph.rows)
     messages = [r.getMessage() for r in caplog.records]
     assert any("shape" in m for m in messages) and any("out of range" in m for m in messages)
 
 
 @pytest.mark.parametrize("how", CORRUPTIONS)
-def test_predictions_cache(clustered, tmp_path, caplog, how):
-    preds = project_predictions(clustered)
-    cache = only(embeddings_dir(clustered) / project_vectors(clustered).key, "predictions-*.npz")
+def test_predictions_cache(clustered_clean, tmp_path, caplog, how):
+    preds = project_predictions(clustered_clean)
+    cache = only(
+        embeddings_dir(clustered_clean) / project_vectors(clustered_clean).key, "predictions-*.npz"
+    )
     corrupt(cache, how, tmp_path / "pwned")
-    again = project_predictions(clustered)
+    again = project_predictions(clustered_clean)
     assert_recomputed(caplog, cache, tmp_path / "pwned")
     np.testing.assert_allclose(again.probs, preds.probs)
     with np.load(cache) as data:
         np.testing.assert_allclose(data["probs"], preds.probs)
 
 
-def test_predictions_cache_for_other_classes_is_stale(clustered, caplog):
-    preds = project_predictions(clustered)
-    cache = only(embeddings_dir(clustered) / project_vectors(clustered).key, "predictions-*.npz")
+def test_predictions_cache_for_other_classes_is_stale(clustered_clean, caplog):
+    preds = project_predictions(clustered_clean)
+    cache = only(
+        embeddings_dir(clustered_clean) / project_vectors(clustered_clean).key, "predictions-*.npz"
+    )
     with open(cache, "wb") as f:
         np.savez(
             f, probs=preds.probs[:, :2], oof=preds.out_of_fold, pixel_share=0.0,
             thumbs_seen=-1,
         )  # fmt: skip
-    np.testing.assert_allclose(project_predictions(clustered).probs, preds.probs)
+    np.testing.assert_allclose(project_predictions(clustered_clean).probs, preds.probs)
     assert "shape" in caplog.text
 
 
 @pytest.mark.parametrize("how", CORRUPTIONS)
-def test_map_cache(clustered, tmp_path, caplog, how):
-    _, xy = project_2d(clustered, "pca")
-    cache = only(embeddings_dir(clustered) / project_vectors(clustered).key, "map-pca-*.npz")
+def test_map_cache(clustered_clean, tmp_path, caplog, how):
+    _, xy = project_2d(clustered_clean, "pca")
+    cache = only(
+        embeddings_dir(clustered_clean) / project_vectors(clustered_clean).key, "map-pca-*.npz"
+    )
     corrupt(cache, how, tmp_path / "pwned")
-    _, again = project_2d(clustered, "pca")
+    _, again = project_2d(clustered_clean, "pca")
     assert_recomputed(caplog, cache, tmp_path / "pwned")
     np.testing.assert_allclose(again, xy)
     with np.load(cache) as data:  # stored by content (no two images here share one)
@@ -136,18 +133,18 @@ def test_map_cache(clustered, tmp_path, caplog, how):
 
 
 @pytest.mark.parametrize("how", ("pickle payload", "truncated", "random bytes", "empty"))
-def test_ivf_index_cache(clustered, tmp_path, caplog, monkeypatch, how):
+def test_ivf_index_cache(clustered_clean, tmp_path, caplog, monkeypatch, how):
     monkeypatch.setattr(
         neighbors.IndexConfig, "choose", classmethod(lambda cls, n: IndexConfig(False, 4, 4))
     )
     monkeypatch.setattr(neighbors, "_last_index", None)
-    vectors = project_vectors(clustered)
-    index = search_index(clustered, vectors)
+    vectors = project_vectors(clustered_clean)
+    index = search_index(clustered_clean, vectors)
     expected = index.search(vectors.vectors[:5], 3)[1]
-    cache = only(embeddings_dir(clustered) / vectors.key, "ivf-*.faiss")
+    cache = only(embeddings_dir(clustered_clean) / vectors.key, "ivf-*.faiss")
     corrupt(cache, how, tmp_path / "pwned")
     monkeypatch.setattr(neighbors, "_last_index", None)  # as a new process would
-    again = search_index(clustered, vectors)
+    again = search_index(clustered_clean, vectors)
     assert_recomputed(caplog, cache, tmp_path / "pwned")
     np.testing.assert_array_equal(again.search(vectors.vectors[:5], 3)[1], expected)
     from labeldesk.ml.store_index import _parse
@@ -155,44 +152,48 @@ def test_ivf_index_cache(clustered, tmp_path, caplog, monkeypatch, how):
     assert _parse(cache.read_bytes())[0]["rows"] == len(vectors.paths)  # replaced
 
 
-def test_ivf_index_of_other_vectors_is_stale(clustered, caplog, monkeypatch):
+def test_ivf_index_of_other_vectors_is_stale(clustered_clean, caplog, monkeypatch):
     import faiss
 
     monkeypatch.setattr(
         neighbors.IndexConfig, "choose", classmethod(lambda cls, n: IndexConfig(False, 4, 4))
     )
     monkeypatch.setattr(neighbors, "_last_index", None)
-    vectors = project_vectors(clustered)
-    search_index(clustered, vectors)
-    cache = only(embeddings_dir(clustered) / vectors.key, "ivf-*.faiss")
+    vectors = project_vectors(clustered_clean)
+    search_index(clustered_clean, vectors)
+    cache = only(embeddings_dir(clustered_clean) / vectors.key, "ivf-*.faiss")
     faiss.write_index(faiss.IndexFlatIP(vectors.vectors.shape[1]), str(cache))  # empty index
     monkeypatch.setattr(neighbors, "_last_index", None)
-    assert search_index(clustered, vectors).size == len(vectors.paths)
+    assert search_index(clustered_clean, vectors).size == len(vectors.paths)
     assert "not a LabelDesk search index" in caplog.text
 
 
 @pytest.mark.parametrize("damage", ("sidecar", "weights"))
-def test_damaged_head_checkpoint_is_left_out_of_predictions(clustered, caplog, damage):
+def test_damaged_head_checkpoint_is_left_out_of_predictions(clustered_clean, caplog, damage):
     torch = pytest.importorskip("torch")
     from labeldesk.ml.predictions import current_head
     from labeldesk.ml.train import HeadParams, train_head
 
-    without_head = project_predictions(clustered).probs
-    version = train_head(clustered, HeadParams(epochs=5))
-    with_head = project_predictions(clustered).probs
+    without_head = project_predictions(clustered_clean).probs
+    version = train_head(clustered_clean, HeadParams(epochs=5))
+    with_head = project_predictions(clustered_clean).probs
     assert not np.allclose(with_head, without_head)  # the head is used when it is fine
-    checkpoint = clustered.path / version.checkpoint
-    for cache in (embeddings_dir(clustered) / project_vectors(clustered).key).glob("pred*.npz"):
+    checkpoint = clustered_clean.path / version.checkpoint
+    for cache in (embeddings_dir(clustered_clean) / project_vectors(clustered_clean).key).glob(
+        "pred*.npz"
+    ):
         cache.unlink()
     target = checkpoint.with_suffix(".json") if damage == "sidecar" else checkpoint
     target.write_bytes(pickle.dumps(torch.zeros(3)))
-    probs = project_predictions(clustered).probs
+    probs = project_predictions(clustered_clean).probs
     np.testing.assert_allclose(probs, without_head)
     assert str(target) in caplog.text and "without this trained head" in caplog.text
     if damage == "sidecar":
-        vectors = project_vectors(clustered)
+        vectors = project_vectors(clustered_clean)
         assert (
-            current_head(clustered, vectors.key, clustered.classes(), version.label_event_id)
+            current_head(
+                clustered_clean, vectors.key, clustered_clean.classes(), version.label_event_id
+            )
             is None
         )
 
@@ -211,20 +212,20 @@ def test_damaged_spec_json_is_rebuilt_for_a_registered_backbone(tmp_path, caplog
 
 
 @pytest.mark.parametrize("content", (b"", b"[" * 100_000, b'{"spec": 3}', b"\x80\x04junk"))
-def test_damaged_spec_json_of_an_unknown_model_is_a_clear_error(clustered, content):
-    store = current_store(clustered)
+def test_damaged_spec_json_of_an_unknown_model_is_a_clear_error(clustered_clean, content):
+    store = current_store(clustered_clean)
     (store.folder / "spec.json").write_bytes(content)
     with pytest.raises(NoEmbeddings, match=r"spec\.json is damaged"):
         model_spec(store)
 
 
-def test_cli_commands_recover_from_a_planted_pickle(clustered, tmp_path, capsys, caplog):
+def test_cli_commands_recover_from_a_planted_pickle(clustered_clean, tmp_path, capsys, caplog):
     """`issues` and `outliers` on a project whose caches were replaced by pickles."""
-    path = str(clustered.path)
+    path = str(clustered_clean.path)
     assert main(["issues", path, "--json", "--all"]) == 0
     assert main(["outliers", path, "--json"]) == 0
     first = capsys.readouterr().out
-    folder = embeddings_dir(clustered) / project_vectors(clustered).key
+    folder = embeddings_dir(clustered_clean) / project_vectors(clustered_clean).key
     for cache in [*folder.glob("knn-*.npz"), *folder.glob("predictions-*.npz")]:
         cache.write_bytes(pickle.dumps(Payload(tmp_path / "pwned")))
     assert main(["issues", path, "--json", "--all"]) == 0
@@ -238,13 +239,13 @@ def test_cli_commands_recover_from_a_planted_pickle(clustered, tmp_path, capsys,
     )
 
 
-def test_a_damaged_cache_is_not_called_a_pickle(clustered, tmp_path, caplog):
+def test_a_damaged_cache_is_not_called_a_pickle(clustered_clean, tmp_path, caplog):
     """NumPy takes any file that is not an .npy/.npz for a pickle: random bytes were
     reported as "pickled data"; a real pickle still is."""
-    graph = neighbor_graph(clustered)
-    cache = only(embeddings_dir(clustered) / graph.vectors.key, "knn-*.npz")
+    graph = neighbor_graph(clustered_clean)
+    cache = only(embeddings_dir(clustered_clean) / graph.vectors.key, "knn-*.npz")
     for how, said in (("random bytes", "not a NumPy file"), ("pickle payload", "pickled data")):
         caplog.clear()
         corrupt(cache, how, tmp_path / "pwned")
-        neighbor_graph(clustered)
+        neighbor_graph(clustered_clean)
         assert any(str(cache) in m and said in m for m in caplog.messages), how

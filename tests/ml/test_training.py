@@ -18,15 +18,8 @@ from labeldesk.ml.train import HeadParams, head_probabilities, train_head
 from .fake_embeddings import make_clustered_project
 
 
-@pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
-
-
-def test_head_training_lowers_the_loss_and_beats_chance(clustered):
-    version = train_head(clustered, HeadParams(epochs=30))
+def test_head_training_lowers_the_loss_and_beats_chance(clustered_clean):
+    version = train_head(clustered_clean, HeadParams(epochs=30))
     history = version.metrics["history"]
     assert history[-1]["loss"] < history[0]["loss"] / 2
     report = version.metrics["eval"]
@@ -35,32 +28,32 @@ def test_head_training_lowers_the_loss_and_beats_chance(clustered):
     assert np.array(report["confusion"]).shape == (3, 3)
     assert set(report["per_class"]) == {"ant", "bee", "cow"}
     assert version.status == "complete" and version.kind == "head"
-    assert version.label_event_id == clustered.history(limit=1)[0].id
+    assert version.label_event_id == clustered_clean.history(limit=1)[0].id
 
 
-def test_head_checkpoint_round_trip(clustered):
-    version = train_head(clustered, HeadParams(epochs=20))
-    path = clustered.path / version.checkpoint
+def test_head_checkpoint_round_trip(clustered_clean):
+    version = train_head(clustered_clean, HeadParams(epochs=20))
+    path = clustered_clean.path / version.checkpoint
     assert path.suffix == ".safetensors" and json.loads(path.with_suffix(".json").read_text())
-    vectors = project_vectors(clustered)
-    probs = head_probabilities(clustered, version, vectors.vectors)
+    vectors = project_vectors(clustered_clean)
+    probs = head_probabilities(clustered_clean, version, vectors.vectors)
     val = [i for i, s in enumerate(vectors.splits) if s == "val"]
-    names = clustered.classes()
+    names = clustered_clean.classes()
     accuracy = np.mean([names[probs[i].argmax()] == vectors.labels[i] for i in val])
     assert accuracy == pytest.approx(version.metrics["eval"]["accuracy"])
-    assert list_versions(clustered)[0].id == version.id
+    assert list_versions(clustered_clean)[0].id == version.id
 
 
-def test_head_cancel_keeps_the_last_finished_epoch(clustered):
+def test_head_cancel_keeps_the_last_finished_epoch(clustered_clean):
     token = CancelToken()
 
     def progress(p):
         if p.done >= 3:
             token.cancel()
 
-    version = train_head(clustered, HeadParams(epochs=50), progress=progress, cancel=token)
+    version = train_head(clustered_clean, HeadParams(epochs=50), progress=progress, cancel=token)
     assert version.status == "cancelled" and len(version.metrics["history"]) == 3
-    assert (clustered.path / version.checkpoint).exists()
+    assert (clustered_clean.path / version.checkpoint).exists()
 
 
 def test_without_val_a_part_of_train_is_held_out(tmp_path):
