@@ -157,17 +157,68 @@ function Stop-Unlisted {
     Fail 'no LabelDesk installation found; the shortcut above is left as it is'
 }
 
+# A folder it creates outside its own folder ($AppDir: the Start menu's, and the folders
+# above it) holds this file, listed with the folder, as install.sh's do: with the manifest
+# gone (the folder deleted by hand) it is what says the installer made that folder. A run
+# takes such a folder back (lists it again), -Uninstall removes it once nothing else is in
+# it, and one that stays keeps the file. A folder without it (there before, or made by hand
+# since) is never removed without a manifest, and a listed one only when it is empty.
+$MadeName = '.labeldesk-installer-made'
+$MadeText = "LabelDesk's installer (install.ps1) made this folder; its -Uninstall removes it when nothing else is in it"
+
+function Test-MadeHere([string]$Dir) {
+    # Does folder $Dir hold the installer's file, exactly as it writes it?
+    $note = Join-Path $Dir $MadeName
+    if (-not (Test-Path -LiteralPath $note -PathType Leaf)) { return $false }
+    return ([string](Get-Content -LiteralPath $note -Raw)).TrimEnd("`r", "`n") -eq $MadeText
+}
+
+function Test-OnlyMadeHere([string]$Dir) {
+    # ... and nothing else?
+    if (-not (Test-MadeHere $Dir)) { return $false }
+    $names = @(Get-ChildItem -LiteralPath $Dir -Force | ForEach-Object { $_.Name })
+    return ($names.Count -eq 1) -and ($names[0] -eq $MadeName)
+}
+
+function Test-SaidByMade([string]$Dir) {
+    # Is $Dir a folder the file above is written in when made (not $AppDir, nor inside it)?
+    return -not (($Dir -eq $AppDir) -or $Dir.StartsWith("$AppDir\", [StringComparison]::OrdinalIgnoreCase))
+}
+
 function New-Folder([string]$Path) {
-    # Like mkdir -p, recording each folder it had to create, outermost first.
+    # Like mkdir -p, recording each folder it had to create, outermost first (with the file
+    # above in it). A folder already there that holds that file and no manifest lists is
+    # taken back.
     $missing = @()
     $dir = $Path
     while (-not (Test-Path -LiteralPath $dir -PathType Container)) {
         $missing = @($dir) + $missing
         $dir = Split-Path -Parent $dir
     }
+    for ($up = $dir; $up; $up = Split-Path -Parent $up) {
+        if ((Test-MadeHere $up) -and -not (Get-RecordedKind $up)) {
+            Add-Record 'dir' $up
+            Add-Record 'file' (Join-Path $up $MadeName)
+        }
+    }
     foreach ($d in $missing) {
         New-Item -ItemType Directory -Path $d | Out-Null
         Add-Record 'dir' $d
+        if (Test-SaidByMade $d) {
+            Set-Content -LiteralPath (Join-Path $d $MadeName) -Value $MadeText -Encoding UTF8
+            Add-Record 'file' (Join-Path $d $MadeName)
+        }
+    }
+}
+
+function Remove-MadeFolders {
+    # Without a manifest: the shortcut's folder and those above it, deepest first, each
+    # only while it holds nothing but the installer's file. Removing one loses nothing.
+    for ($dir = Split-Path -Parent $Shortcut; $dir; $dir = Split-Path -Parent $dir) {
+        if (-not (Test-OnlyMadeHere $dir)) { continue }
+        Remove-Item -LiteralPath (Join-Path $dir $MadeName) -Force
+        Remove-Item -LiteralPath $dir -Force
+        Write-Host "  removed ${dir}: an empty folder LabelDesk's installer made"
     }
 }
 
@@ -229,6 +280,7 @@ function Wait-UntilClosed([string]$What) {
 
 function Remove-Installation {
     if (-not (Test-Path -LiteralPath $Manifest)) {
+        Remove-MadeFolders
         Stop-Unlisted
         Fail "no LabelDesk installation found (no $Manifest)"
     }
@@ -237,6 +289,7 @@ function Remove-Installation {
     $entries = @(Get-Content -LiteralPath $Manifest | Where-Object { $_ -match '^[\w:]+ ' })
     foreach ($entry in $entries) {
         $kind, $path = $entry -split ' ', 2
+        if ((Split-Path -Leaf $path) -eq $MadeName) { continue }  # with its folder, below
         # an older installer listed the shortcut as a plain file
         $isShortcut = ($kind -like 'shortcut*') -or ($kind -eq 'file' -and $path -like '*.lnk')
         if ($isShortcut -and (Test-Path -LiteralPath $path -PathType Leaf)) {
@@ -251,11 +304,17 @@ function Remove-Installation {
         }
     }
     Remove-Item -LiteralPath $Manifest -Force
-    # Then the folders it created, deepest first, each only when nothing else is in it.
+    # Then the folders it created, deepest first, each only when nothing else is in it. One
+    # that stays keeps the installer's file ($MadeName): a later -Uninstall, with no
+    # manifest then, removes the folder once it is empty.
     $dirs = @($entries | Where-Object { $_ -like 'dir *' } | ForEach-Object { $_.Substring(4) })
     foreach ($dir in ($dirs | Sort-Object -Property Length -Descending)) {
+        if (Test-OnlyMadeHere $dir) { Remove-Item -LiteralPath (Join-Path $dir $MadeName) -Force }
         if ((Test-Path -LiteralPath $dir) -and -not (Get-ChildItem -LiteralPath $dir -Force)) {
             Remove-Item -LiteralPath $dir -Force
+        }
+        elseif (Test-MadeHere $dir) {
+            Write-Host "  kept ${dir}: it holds what is not LabelDesk's; install.ps1 -Uninstall removes it once it is empty"
         }
         elseif (($dir -eq $AppDir) -and (Test-Path -LiteralPath $dir)) {
             $names = @(Get-ChildItem -LiteralPath $dir -Force | Select-Object -First 3 | ForEach-Object { $_.Name })

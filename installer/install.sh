@@ -48,6 +48,12 @@
 # inode and change time with its target): a link of your own, even one to the same place,
 # or one you put in its place, is left, and so is one no manifest lists (the data folder
 # deleted by hand): a link has no room for a mark.
+# Another shell (`sh install.sh`: dash, BusyBox's ash) stops here, with what to run, not at
+# the first line of bash of its own (before: "line 57: syntax error: bad substitution").
+if [ -z "${BASH_VERSION:-}" ]; then
+    echo "install.sh: run it with bash: bash $0 (it was started by another shell)" >&2
+    exit 1
+fi
 set -euo pipefail
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -119,7 +125,10 @@ mark="X-LabelDesk-Installer=install.sh"
 # A PNG tEXt chunk "Comment" holding the mark (length, type, text, CRC-32), in octal.
 png_mark='\000\000\000\050tEXtComment\000X-LabelDesk-Installer=install.sh\257\222x2'
 
-has_mark() { [[ -f "$1" && ! -L "$1" ]] && grep -qaF -- "$mark" "$1"; }
+# (NUL bytes read as line ends: BusyBox's grep ends a line at its first NUL, and in a PNG
+# the mark follows the chunk's keyword and a NUL. All of it is read, no -q: grep stopping
+# at the first match would end tr with SIGPIPE, a failure under pipefail.)
+has_mark() { [[ -f "$1" && ! -L "$1" ]] && tr '\000' '\n' <"$1" | grep -aF -- "$mark" >/dev/null; }
 
 # Writes to $2 the copy of $1 the installer places: with the mark. A PNG gets it as a chunk
 # after its header (IHDR, always first and 13 bytes long: 33 bytes with the signature), XML
@@ -271,9 +280,13 @@ running_here() {  # "PID COMMAND" for each, one a line
     if [[ -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
         link="$command_link"
     fi
-    ps -A -ww -o pid= -o args= 2>/dev/null |
+    # (BusyBox's ps has no -w, and refuses the lot: without options it lists every process,
+    # its command lines whole when piped, each after "{NAME} " where the process's name is
+    # not its first argument's: "{labeldesk} /…/venv-…/bin/python /…/bin/labeldesk gui")
+    { ps -A -ww -o pid= -o args= 2>/dev/null || ps -o pid= -o args= 2>/dev/null; } |
         LABELDESK_ENVS="$home_dir/venv" LABELDESK_LINK="$link" SELF="$$" awk '
-        { pid = $1; line = $0; sub(/^ *[0-9]+ +/, "", line); envs = ENVIRON["LABELDESK_ENVS"]
+        { pid = $1; line = $0; sub(/^ *[0-9]+ +/, "", line); sub(/^[{][^}]*[}] /, "", line)
+          envs = ENVIRON["LABELDESK_ENVS"]
           link = ENVIRON["LABELDESK_LINK"]
           if (pid == ENVIRON["SELF"]) next
           if (index(line, envs) == 1) { print pid " " line; next }

@@ -110,3 +110,43 @@ def test_a_listed_shortcut_is_removed_or_replaced_only_while_marked():
     save = text[text.index("function Save-Manifest") :]
     save = save[: save.index("\n}\n")]
     assert "Select-Object -Unique" not in save and "$last[$path] = $line" in save
+
+
+def _function(text: str, name: str) -> str:
+    body = text[text.index(f"function {name}") :]
+    return body[: body.index("\n}\n")]
+
+
+def test_the_folders_it_makes_carry_the_same_note_as_install_shs():
+    """install.sh writes .labeldesk-installer-made in each folder it makes outside its data
+    folder, and without a manifest removes only a folder holding nothing but that note;
+    install.ps1 wrote none, so nothing said which folders were its. Now it writes the same
+    note outside $AppDir, takes back a folder holding it, removes the note (then the folder,
+    if empty) only where nothing else is there, and without a manifest removes only such
+    folders. Read from the script (PowerShell cannot run here)."""
+    text = _ps1()
+    sh = (INSTALLER / "install.sh").read_text(encoding="utf-8")
+    name = re.search(r'^made_name="([^"]+)"$', sh, re.M)
+    assert name and f"$MadeName = '{name.group(1)}'" in text
+    new_folder = _function(text, "New-Folder")
+    written = new_folder[new_folder.index("foreach ($d in $missing)") :]
+    assert "if (Test-SaidByMade $d) {" in written
+    assert "Set-Content -LiteralPath (Join-Path $d $MadeName) -Value $MadeText" in written
+    assert "Add-Record 'file' (Join-Path $d $MadeName)" in written
+    assert "if ((Test-MadeHere $up) -and -not (Get-RecordedKind $up)) {" in new_folder
+    said = _function(text, "Test-SaidByMade")
+    assert "$Dir -eq $AppDir" in said and '$Dir.StartsWith("$AppDir\\"' in said
+    only = _function(text, "Test-OnlyMadeHere")
+    assert "if (-not (Test-MadeHere $Dir)) { return $false }" in only
+
+    removal = _function(text, "Remove-Installation")
+    assert removal.index("Remove-MadeFolders") < removal.index("Stop-Unlisted")
+    assert "if ((Split-Path -Leaf $path) -eq $MadeName) { continue }" in removal
+    folders = removal[removal.index("foreach ($dir in") :]
+    assert (
+        "if (Test-OnlyMadeHere $dir) { Remove-Item -LiteralPath (Join-Path $dir $MadeName)"
+        in folders
+    )
+    made = _function(text, "Remove-MadeFolders")
+    check = made.index("if (-not (Test-OnlyMadeHere $dir)) { continue }")
+    assert check < made.index("Remove-Item")
