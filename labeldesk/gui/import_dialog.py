@@ -8,24 +8,18 @@ and the other views follow by themselves; nothing is applied while a row is bad 
 
 A file whose labels are all empty, which would unlabel every image it names, is refused
 as the command refuses it; "Apply the empty labels", shown then, is ``--empty-labels``.
-What the form says of the file, before Import and after, is :mod:`.import_report`'s.
+What the form says of the file, before Import and after, is :mod:`.import_report`'s; its
+inputs (the file, format, columns and boxes) are :mod:`.import_inputs`'.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFileDialog,
-    QFormLayout,
     QHBoxLayout,
-    QLineEdit,
     QPushButton,
-    QStyle,
-    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
@@ -36,10 +30,9 @@ from labeldesk.core.label_files import LabelFile, apply_label_rows
 from labeldesk.core.label_notes import reading_notes
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
-from labeldesk.gui.app_words import EMPTY_LABELS_BOX, PREDICTIONS_BOX
 from labeldesk.gui.dialog_height import grow_to_fit
+from labeldesk.gui.import_inputs import ImportInputs
 from labeldesk.gui.import_report import (
-    FORMAT_NAMES,
     Checked,
     add_classes_advice,
     applied_report,
@@ -52,9 +45,7 @@ from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.report_area import ReportArea
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.gui.wrapped_message import WrappedMessage
-from labeldesk.interop.formats import IMPORTERS, ImportOptions, source_state
 
-DETECT = ""  # the format combo's "detect it" entry
 READ_DELAY_MS = 400  # wait for typing to pause before reading a file
 
 
@@ -80,61 +71,13 @@ class ImportDialog(ProjectJobDialog):
         self.read_job: Job | None = None
         self.apply_job: Job | None = None
 
-        self.file = QLineEdit()
-        self.file.setPlaceholderText(
-            "a CSV, Parquet, JSON or .tar file, or a folder (an export, class folders)"
-        )
-        _fit_placeholder(self.file)  # its end says which folders: it was cut off
-        pick_file, pick_folder = QPushButton("File…"), QPushButton("Folder…")
-        pick_file.clicked.connect(self._browse_file)
-        pick_folder.clicked.connect(self._browse_folder)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.file, 1)
-        file_row.addWidget(pick_file)
-        file_row.addWidget(pick_folder)
-
-        self.format = QComboBox()
-        self.format.addItem("Detect from the file", DETECT)
-        for name in IMPORTERS.names():
-            self.format.addItem(FORMAT_NAMES.get(name, (name,))[0], name)
-            self.format.setItemData(
-                self.format.count() - 1,
-                f"{IMPORTERS[name].description}\n(labeldesk import --format {name})",
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        self.path_column, self.label_column, self.split_column = (
-            QLineEdit(),
-            QLineEdit(),
-            QLineEdit(),
-        )
-        for edit, usual in (
-            (self.path_column, "path, file, image, id…"),
-            (self.label_column, "label, class, category…"),
-            (self.split_column, "split, subset"),
-        ):
-            edit.setPlaceholderText(f"found by name ({usual})")
-        self.predictions = QCheckBox(PREDICTIONS_BOX)
-        self.new_classes = QCheckBox("Allow labels that add classes")
-        self.skip_bad = QCheckBox("Skip bad rows (apply the good ones, list the rest)")
-        self.skip_bad.setToolTip(
-            "An image that a bad row names is left out too, whatever the good rows say of it"
-        )
-        # shown when a file's labels are all empty (refused), and while ticked
-        self.empty_labels = QCheckBox(f"{EMPTY_LABELS_BOX} (unlabel every image the file names)")
-        self.empty_labels.setToolTip("labeldesk import --empty-labels")
-
-        form = QFormLayout()
-        form.addRow("Labels", file_row)
-        form.addRow("Format", self.format)
-        form.addRow("Path column", self.path_column)
-        form.addRow("Label column", self.label_column)
-        form.addRow("Split column", self.split_column)
-        form.addRow("Label Studio", self.predictions)
-        form.addRow("Rows", self.new_classes)  # (any format: not under Label Studio)
-        form.addRow("", self.skip_bad)
-        form.addRow("", self.empty_labels)
-        form.setRowVisible(self.empty_labels, False)
-        self._form = form
+        self.inputs = ImportInputs(self)
+        inputs = self.inputs  # (its widgets by name here too: the tests drive them)
+        self.file, self.format = inputs.file, inputs.format
+        self.path_column, self.label_column = inputs.path_column, inputs.label_column
+        self.split_column, self.predictions = inputs.split_column, inputs.predictions
+        self.new_classes, self.skip_bad = inputs.new_classes, inputs.skip_bad
+        self.empty_labels = inputs.empty_labels
 
         # (a QLabel cut a path longer than the dialog at its edge: "…/corrections_appli")
         self.found = WrappedMessage()
@@ -149,7 +92,7 @@ class ImportDialog(ProjectJobDialog):
         buttons.addWidget(self.import_button)
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(inputs.form)
         layout.addWidget(self.report_area)
         layout.addLayout(buttons)
         # as wide as the rows need (the Labels field as wide as its hint): a minimum width
@@ -158,8 +101,7 @@ class ImportDialog(ProjectJobDialog):
 
         self._read_timer = QTimer(self, singleShot=True, interval=READ_DELAY_MS)
         self._read_timer.timeout.connect(self.read)
-        self.file.textChanged.connect(self._file_chosen)  # (first: before the read's timer)
-        for edit in (self.file, self.path_column, self.label_column, self.split_column):
+        for edit in inputs.edits:  # (after the inputs' own: see ImportInputs)
             edit.textChanged.connect(self._input_edited)
         self.format.currentIndexChanged.connect(lambda _: self.read())
         self.predictions.toggled.connect(lambda _: self.read())
@@ -169,31 +111,6 @@ class ImportDialog(ProjectJobDialog):
         self._update()
 
     # -- reading -----------------------------------------------------------------------
-    def options(self) -> ImportOptions:
-        return ImportOptions(
-            path_column=self.path_column.text().strip() or None,
-            label_column=self.label_column.text().strip() or None,
-            split_column=self.split_column.text().strip() or None,
-            predictions=self.predictions.isChecked(),
-        )
-
-    def _key(self) -> tuple[object, ...]:
-        """What a read depends on: rows read under another key belong to another file, or
-        to the same file before it was edited (the form lists a file's bad rows; a person
-        fixes them in an editor and clicks Import: the fixed file must be read again)."""
-        text = self.file.text().strip()
-        state = source_state(Path(text).expanduser()) if text else ()
-        create = self.new_classes.isChecked()  # the rows are checked against the classes
-        empty = self.empty_labels.isChecked()
-        return (text, self.format.currentData(), self.options(), state, create, empty)
-
-    def _file_chosen(self, _text: str) -> None:
-        """Another file: "Apply the empty labels" was said of the last one, not of it."""
-        self.empty_labels.blockSignals(True)
-        self.empty_labels.setChecked(False)
-        self.empty_labels.blockSignals(False)
-        self._form.setRowVisible(self.empty_labels, False)
-
     def _forget_rows(self) -> None:
         """Drop the rows shown and any read under way: they no longer match the inputs.
 
@@ -220,8 +137,9 @@ class ImportDialog(ProjectJobDialog):
         if not text:
             self._say("")
             return None
-        key = self._key()
-        path, fmt, options = Path(text).expanduser(), self.format.currentData(), self.options()
+        key = self.inputs.key()
+        path, fmt = Path(text).expanduser(), self.format.currentData()
+        options = self.inputs.options()
         project, create = self.project, self.new_classes.isChecked()
         empty_ok = self.empty_labels.isChecked()
 
@@ -269,7 +187,7 @@ class ImportDialog(ProjectJobDialog):
         if self._applied_key == self._rows_key:
             return  # applied: the result stays on show
         shown_box = bool(checked.empty_refused) or self.empty_labels.isChecked()
-        self._form.setRowVisible(self.empty_labels, shown_box)
+        self.inputs.show_empty_labels(shown_box)
         self._say(checked_report(checked, self.rows, skip=self.skip_bad.isChecked()))
 
     def _say(self, text: str) -> None:
@@ -291,7 +209,7 @@ class ImportDialog(ProjectJobDialog):
         rows, fmt = self.rows, self.format_used
         if rows is None or (self.apply_job is not None and self.apply_job.running):
             return None
-        if self._rows_key != self._key():  # the inputs or the file changed since the read
+        if self._rows_key != self.inputs.key():  # the inputs or the file changed since the read
             self.read()
             self._say("The file or the options changed since the read: reading again…")
             return None
@@ -386,19 +304,6 @@ class ImportDialog(ProjectJobDialog):
             return
         super().done(result)
 
-    # -- choosing ----------------------------------------------------------------------
-    def _browse_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Labels file", self.file.text())
-        if path:
-            self.file.setText(path)
-
-    def _browse_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(
-            self, "Labels folder (an export, class folders, shards)", self.file.text()
-        )
-        if path:
-            self.file.setText(path)
-
     def shutdown(self) -> None:
         """Stop reading. The import itself has ended (:meth:`done` waits for it); a read
         still running is left to end on its own (it writes nothing, and its result goes
@@ -408,20 +313,3 @@ class ImportDialog(ProjectJobDialog):
             self.read_job.cancel()
             self.read_job = None
         self.shut_own_runner()
-
-
-def _fit_placeholder(edit: QLineEdit) -> None:
-    """At least as wide as ``edit``'s whole placeholder (the form widens to it)."""
-    metrics = edit.fontMetrics()
-    margins = edit.textMargins()
-    text = QSize(
-        metrics.horizontalAdvance(edit.placeholderText())
-        + margins.left()
-        + margins.right()
-        + 2 * 2,  # the line edit's own margin each side
-        metrics.height(),
-    )
-    option = QStyleOptionFrame()
-    edit.initStyleOption(option)
-    size = edit.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, text, edit)
-    edit.setMinimumWidth(size.width())
