@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.display import capitalised, counted, quoted_names
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.failures import says_disk_full
 from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
 from labeldesk.gui import settings
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.dialog_height import grow_to_fit, lay_out_now
 from labeldesk.gui.export_options import LEAVE_OUT_FLAGGED, ExportOptionsForm
+from labeldesk.gui.full_disk import FailureText
 from labeldesk.gui.job_dialog import ProjectJobDialog
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.report_area import ReportArea
@@ -142,6 +144,10 @@ class ExportDialog(ProjectJobDialog):
     """Choose a folder, a format and what to include; export in the background."""
 
     exported = Signal(object)  # the ExportReport
+    # A failure that found a disk full (a FailureText: "Export failed: …" with the disk),
+    # for the window's full-disk notice, which watches that disk and says when there is
+    # room again; the form's own line alone started no watch (as the other jobs' do)
+    diskFull = Signal(object)
 
     def __init__(
         self,
@@ -425,9 +431,10 @@ class ExportDialog(ProjectJobDialog):
         if self.report is not None and self._report_stands():
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.out)))
 
-    @Slot(str)
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: FailureText) -> None:
         self._show_message(f"Export failed: {message!s}", error=True)  # (the form's own)
+        if message.disk is not None or says_disk_full(message):
+            self.diskFull.emit(message.reworded(f"Export failed: {message}"))
 
     @Slot()
     def _cancelled(self) -> None:

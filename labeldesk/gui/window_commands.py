@@ -25,6 +25,8 @@ from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from labeldesk.gui.project_view import ProjectView
 
 
@@ -69,6 +71,13 @@ class MenuCommands(QMainWindow):
         def view(self) -> ProjectView | None: ...
 
         def show_message(self, text: str) -> None: ...
+
+        def notify_error(
+            self,
+            message: str,
+            dialog: bool = True,
+            fix: tuple[str, Callable[[], object]] | None = None,
+        ) -> None: ...
 
     # -- project jobs (see ProjectJobs) -----------------------------------------------
     def rescan(self) -> Job | None:
@@ -168,6 +177,7 @@ class MenuCommands(QMainWindow):
         from labeldesk.gui.export_dialog import ExportDialog
 
         dialog = ExportDialog(session.project, self, runner=session.runner, exclusive=session)
+        dialog.diskFull.connect(self.notify_error)  # the window's notice watches that disk
         if version is not None:
             dialog.extra.choose_version(version)
         dialog.exec()
