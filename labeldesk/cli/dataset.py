@@ -32,7 +32,7 @@ from labeldesk.cli.imports import (
 from labeldesk.core.classes import split_names
 from labeldesk.core.display import counted, shown_path
 from labeldesk.core.errors import ImageRootError, LabelFileError
-from labeldesk.core.label_notes import applied_said, unchanged_in
+from labeldesk.core.label_notes import applied_said, folder_labels_dropped_note, unchanged_in
 
 AddParser = Callable[..., argparse.ArgumentParser]
 
@@ -270,10 +270,15 @@ def _new(args: argparse.Namespace) -> Output:
             "applied": rows.applied.images,  # images the file changed, as `import` says
             "changed": rows.applied.by_kind(),
             "unchanged": unchanged_in(rows),  # images already as the file says
+            # folder labels dropped (another tool's export) on images the file leaves
+            # unlabeled
+            "folder_labels_dropped": rows.folder_labels_dropped,
             "notes": reading_notes(rows),
         }
         said = applied_said(rows, left_out=bool(skipped))
         found = [f"labels read from {args.labels} as {rows.read_as or fmt}: {said}"]
+        if dropped := folder_labels_dropped_note(rows.folder_labels_dropped):
+            found.append(dropped)
         found += reading_notes(rows)
         if rows.status_note:
             found.append(rows.status_note)

@@ -174,8 +174,9 @@ def create_and_index(
                 # file changed nothing there, and its summary counts such an image among
                 # those "already as it says", not as a label applied)
                 again = restated_labels(project.root, rows)
+                dropped = [p for p, c in given.items() if again.get(p) != c]
                 project.set_labels(
-                    {p: None for p, c in given.items() if again.get(p) != c},
+                    dict.fromkeys(dropped),
                     source="import",
                     description="folder names are a layout here, not classes",
                 )
@@ -194,6 +195,8 @@ def create_and_index(
                 description=f"labels from {Path(rows.source).name}",
                 skipped=skipped,
             )
+            if labels_only:  # (those the file labels otherwise count among "applied")
+                rows.folder_labels_dropped = _unlabeled_among(project, dropped)
             with project.db.write() as conn:
                 class_table.drop_unused_found(conn)
         if too_high is not None and too_high.class_name is not None:
@@ -211,6 +214,14 @@ def create_and_index(
             counts.warnings.append(f"classes not in --classes were added: {quoted_names(extra)}")
         project.close()
     return project_type(target), counts
+
+
+def _unlabeled_among(project: Project, paths: list[str]) -> int:
+    """How many of the images at ``paths`` hold no label now."""
+    if not paths:
+        return 0
+    found = project.images(include_skipped=False)
+    return int(found[found.path.isin(paths)].label.isna().sum())
 
 
 def _any_labeled(project: Project) -> bool:

@@ -108,3 +108,19 @@ def reading_notes(rows: LabelFile) -> list[str]:
     (or a file's labels) empty in most rows."""
     note = empty_labels_note(rows)
     return [*rows.column_notes, *([note] if note else [])]
+
+
+def folder_labels_dropped_note(dropped: int) -> str:
+    """What ``new --labels`` over another tool's export says of the images whose folder
+    label it dropped (their folders are that tool's layout, not classes) and that the
+    file labels not at all: they are unlabeled now ("" if none). Before, only the
+    project's "N labeled" line showed them."""
+    if not dropped:
+        return ""
+    one = dropped == 1
+    return (
+        f"{counted(dropped, 'folder label')} dropped: the file gives "
+        f"{'that image' if one else 'those images'} no label (the folders of another "
+        f"tool's export are its layout, not classes), so {'it is' if one else 'they are'} "
+        "unlabeled"
+    )

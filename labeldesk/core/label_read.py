@@ -125,6 +125,10 @@ class LabelFile:
     # No image held a label the empty ones could take away (``new`` over another tool's
     # export of images not labeled yet): the summary says they stay unlabeled
     nothing_to_unlabel: bool = False
+    # ``new`` over another tool's export (its folders a layout): images whose folder
+    # label was dropped and that the file labels not at all, left unlabeled (the summary
+    # says so; they were counted nowhere, only in the "N labeled" line)
+    folder_labels_dropped: int = 0
     # How the file's columns were chosen, when that needs saying (a column named with
     # --path-column beside another of its name in other case), for the summary
     column_notes: list[str] = field(default_factory=list)
