@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from labeldesk.gui import settings
+from labeldesk.gui import gc_on_gui_thread, settings
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.main_window import MainWindow
 from labeldesk.gui.theme import apply_theme, current_theme
@@ -40,6 +40,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     apply_theme(app, current_theme())  # the desktop's, until one is picked
     copy_without_joiners(app)  # a class name copied from a label is the name as typed
     relax_gc()  # opening a 100k project allocates enough to set off full collections
+    gc_on_gui_thread.install()  # a job's thread never frees Qt objects in a collection
     reserve_a_core()  # background fits leave the GUI thread a core
     return app
 

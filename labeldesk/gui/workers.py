@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, SignalIn
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.failures import describe
 from labeldesk.core.progress import CancelToken, Progress
+from labeldesk.gui import gc_on_gui_thread
 from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.full_disk import FailureText, said
 
@@ -126,6 +127,7 @@ class Job(QObject):
             self._connect_handler(*handler)
         self._handlers.clear()
         relax_gc()
+        gc_on_gui_thread.install()  # its worker thread must never run a collection
         _keeper().keep(self)
         (pool or QThreadPool.globalInstance()).start(_JobRunnable(self))
         return self
