@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
 import signal
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,18 +21,17 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 # 14 s spinning). Waiting threads sleep instead, here and in every child; the results are
 # the same. Set before anything loads an OpenMP runtime, which reads it once.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, str(Path(__file__).parent))
+import run_folders
+
 # Exported runtime graphs (labeldesk.ml.onnx_export) go to a folder of this run, not ~/.cache.
+# (Removed however the run ends, leftovers of killed runs too: tests/run_folders.py.)
 if "LABELDESK_RUNTIME_CACHE" not in os.environ:
-    _runtime_cache = tempfile.mkdtemp(prefix="labeldesk-runtime-")
-    os.environ["LABELDESK_RUNTIME_CACHE"] = _runtime_cache
-    atexit.register(shutil.rmtree, _runtime_cache, ignore_errors=True)
+    os.environ["LABELDESK_RUNTIME_CACHE"] = run_folders.make("labeldesk-runtime-")
 # `labeldesk gui` run with no terminal (a test's subprocess) writes its log to a folder of
 # this run, not ~/.local/state.
 if "LABELDESK_LOG_DIR" not in os.environ:
-    _log_dir = tempfile.mkdtemp(prefix="labeldesk-log-")
-    os.environ["LABELDESK_LOG_DIR"] = _log_dir
-    atexit.register(shutil.rmtree, _log_dir, ignore_errors=True)
-sys.path.insert(0, str(Path(__file__).parent))
+    os.environ["LABELDESK_LOG_DIR"] = run_folders.make("labeldesk-log-")
 
 import exit_guard
 import xdist_groups

@@ -27,12 +27,22 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 EXIT_GRACE_S = 90.0
 BACKSTOP_S = 300.0
 WORKER_GRACE_S = 5.0  # an xdist worker's: under the controller's 10 s before it kills it
+
+# run just before a forced exit, which skips the atexit handlers (see at_forced_exit)
+_BEFORE_FORCED_EXIT: list[Callable[[], object]] = []
+
+
+def at_forced_exit(fn: Callable[[], object]) -> None:
+    """Also run ``fn`` (a cleanup registered with atexit, say) should the guard force
+    the exit: ``os._exit`` runs no exit handlers. It must not wait on anything."""
+    _BEFORE_FORCED_EXIT.append(fn)
 
 
 def pytest_is_the_program() -> bool:
@@ -92,6 +102,11 @@ def _expire(session: Any, grace_s: float, who: str, since: str) -> None:
         print(line, file=err, flush=True)
     faulthandler.dump_traceback(file=err, all_threads=True)
     err.flush()
+    for fn in _BEFORE_FORCED_EXIT:
+        try:
+            fn()
+        except Exception as exc:  # the exit goes on
+            print(f"cleanup before the forced exit failed: {exc!r}", file=err, flush=True)
     os._exit(status)
 
 
