@@ -40,6 +40,12 @@ from read_only_folders import chmod_tree, permissions_bind
 
 from labeldesk.core.create import create_and_index
 from labeldesk.core.project import Project
+from labeldesk.ml import child_jobs
+
+# A job's child process runs at the test's own priority, not niced 10 as in the app (where
+# the GUI thread gets a core first): on a busy machine (load ~20, every other process at
+# nice 0) a niced child got ~1% of a core and an embedding test ran past pytest's 300 s.
+child_jobs.CHILD_NICENESS = 0
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .models import ModelVersion
 
 POLL_S = 0.05
-CHILD_NICENESS = 10
+CHILD_NICENESS = 10  # read by the parent at each start (the test suite runs children at 0)
 STOP_WAIT_S = 60.0  # a batch or epoch on a slow CPU takes a while; then it is killed
 LOCK_WAIT_S = 1.0  # (held for a moment; a child that died holding it: stop cooperatively)
 # The child's phase, a shared byte changed only under its lock
@@ -81,7 +81,17 @@ def run_in_child(
     phase = context.Value("b", STARTING)  # with its lock: see _abandon
     child = context.Process(
         target=_run_child,
-        args=(target, str(project_path), kwargs, messages, stop, phase, all_cores, preload),
+        args=(
+            target,
+            str(project_path),
+            kwargs,
+            messages,
+            stop,
+            phase,
+            all_cores,
+            preload,
+            CHILD_NICENESS,
+        ),
         name=f"labeldesk-{target.rsplit(':', 1)[-1]}",
         daemon=True,  # never outlives the app
     )
@@ -197,14 +207,15 @@ def _run_child(
     phase: Any,
     all_cores: bool,
     preload: tuple[str, ...],
+    niceness: int,
 ) -> None:
     from labeldesk.core.parent_watch import exit_with_parent
     from labeldesk.core.project import open_project
 
     exit_with_parent()  # the app killed outright: this child ends too
     _may_have_children()
-    if hasattr(os, "nice"):  # background work: the app's GUI thread gets a core first
-        os.nice(CHILD_NICENESS)
+    if niceness and hasattr(os, "nice"):  # background work: the GUI thread gets a core first
+        os.nice(niceness)
     token = _StopFlagToken(stop)
 
     def report(update: Progress) -> None:

@@ -16,6 +16,11 @@ def report_pid_and_return(
     return value
 
 
+def niceness(project: Any, *, progress: ProgressCallback, cancel: CancelToken) -> int:
+    """This process's niceness."""
+    return os.nice(0)
+
+
 def report_data(
     project: Any, *, progress: ProgressCallback, cancel: CancelToken, data: dict[str, Any]
 ) -> str:

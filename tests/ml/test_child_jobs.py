@@ -4,7 +4,10 @@ cancel while the child still starts: test_child_cancel_start.py)."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+import pytest
 
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.ml.child_jobs import embed_in_child
@@ -139,3 +142,15 @@ def test_a_job_child_decodes_in_worker_processes_as_the_command_line_does(projec
 
     kind = run_in_child("ml.child_targets:decode_pool_kind", project.path)
     assert kind == "processes"
+
+
+@pytest.mark.parametrize("niceness", [0, 7])
+def test_the_child_runs_at_the_niceness_asked_for_when_it_starts(project, monkeypatch, niceness):
+    """The parent's CHILD_NICENESS, read as the child starts (the test suite runs its
+    children at 0: under load a child niced 10 was starved past pytest's 300 s)."""
+    from labeldesk.ml import child_jobs
+    from labeldesk.ml.child_jobs import run_in_child
+
+    monkeypatch.setattr(child_jobs, "CHILD_NICENESS", niceness)
+    expected = min(os.nice(0) + niceness, 19)  # (the highest there is)
+    assert run_in_child("ml.child_targets:niceness", project.path) == expected
