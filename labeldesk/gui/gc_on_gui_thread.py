@@ -63,4 +63,5 @@ def install() -> GuiThreadCollector | None:
         return None
     if _COLLECTOR is None or not shiboken6.isValid(_COLLECTOR):  # (a new application)
         _COLLECTOR = GuiThreadCollector(app)
+    gc.disable()  # (again: turned on since, by a library, or by a test between pages)
     return _COLLECTOR

@@ -325,6 +325,16 @@ def _all_let_go(jobs: list[Job], wait_s: float) -> bool:
 _KEEPER: _Keeper | None = None
 
 
+def unfinished_jobs() -> list[Job]:
+    """Every started job whose worker thread is not done with it yet (see
+    :attr:`Job.let_go`), whoever started it."""
+    if _KEEPER is None:
+        return []
+    with _KEEPER._lock:
+        jobs = list(_KEEPER._jobs.values())
+    return [job for job in jobs if not job.let_go.is_set()]
+
+
 def _keeper() -> _Keeper:
     """The one keeper, made on the first :meth:`Job.start` (on the GUI thread)."""
     global _KEEPER

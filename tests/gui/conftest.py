@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,8 +11,56 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication
+
+JOB_END_WAIT_S = 150.0  # a cancelled child process gets 60 s, then is killed (STOP_WAIT_S)
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread(qapp) -> Iterator[None]:
+    """As in the app: Python's cyclic garbage collected by a timer of the GUI thread,
+    never on a worker thread (labeldesk.gui.gc_on_gui_thread). The timer ticks only while
+    a test runs the event loop: automatic collection comes back after the test, for the
+    tests that follow in the same process (tests/ml's, under xdist)."""
+    from labeldesk.gui import gc_on_gui_thread
+
+    gc_on_gui_thread.install()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def no_job_outlives_its_test() -> Iterator[None]:
+    """After the test's windows and pages closed (each cancels its jobs and waits only so
+    long), cancel the jobs still running and wait for them to end: on a busy machine a
+    job one test gave up on ran on into the next (a cross-fit, then a crashed worker; a
+    child-process embedding, then a hung test_main_window). Jobs that had ended cost
+    nothing; the wait processes events, so a job's queued signals are delivered."""
+    yield
+    from labeldesk.gui.workers import unfinished_jobs
+
+    jobs = unfinished_jobs()
+    for job in jobs:
+        job.token.cancel()  # (no signal: the widgets that would hear it are gone)
+    deadline = time.monotonic() + JOB_END_WAIT_S
+    app = QApplication.instance()
+    while any(not job.let_go.is_set() for job in jobs) and time.monotonic() < deadline:
+        if app is not None:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.01)
+    left = [job.name for job in jobs if not job.let_go.is_set()]
+    assert not left, f"jobs still running {JOB_END_WAIT_S:.0f} s after the test: {left}"
+
+
+@pytest.fixture(autouse=True)
+def status_messages_stay(monkeypatch) -> None:
+    """A status-bar message stays until the next one (the app clears it after 6 s): tests
+    read it once a job has ended, and on a busy machine more than 6 s could pass between
+    the job's end and the read (test_embed_up_to_date read '' at load ~20)."""
+    from labeldesk.gui import window_notices
+
+    monkeypatch.setattr(window_notices, "MESSAGE_MS", 600_000)
 
 
 @pytest.fixture(autouse=True)

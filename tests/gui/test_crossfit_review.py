@@ -7,28 +7,13 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from ml.crossfit_fixtures import embedded_colours
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from labeldesk.browse.review_lists import NO_CROSSFIT, compute_items
-from labeldesk.ml.child_jobs import STOP_WAIT_S
 from labeldesk.ml.crossfit import cached_predictions
 from labeldesk.ml.issues import label_issues
-
-
-@pytest.fixture(autouse=True)
-def no_fit_outlives_its_test(request):
-    """After the window closed (it cancels the fit and waits 15 s, then 15 s more), wait
-    for the fit itself to end: on a busy machine a fit this test gave up on (its 120 s
-    timeout) went on into the next test (once followed there by a crash of the xdist
-    worker, not reproduced since)."""
-    yield
-    window = request.node.funcargs.get("window")
-    job = window.crossfit.job if window is not None else None
-    if job is not None:
-        assert job.let_go.wait(STOP_WAIT_S * 2), "the cross-fit did not stop"
 
 
 def _answer(button_text: str, seen: dict) -> None:
