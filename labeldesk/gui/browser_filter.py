@@ -67,20 +67,30 @@ class BrowserFilter:
             self.grid.select_row(0)
         self.grid.setFocus()
 
-    def apply_filter(self, wanted: ImageFilter, *, now: bool = False) -> None:
+    def apply_filter(
+        self, wanted: ImageFilter, *, now: bool = False, keep_current: bool = False
+    ) -> None:
         """Show ``wanted``: at a million images, when its order by a model value is being
         made, once the job made it (:class:`~labeldesk.gui.sort_ahead.ChosenSort`);
-        ``now``: at once all the same (sorted here), for a caller that reads its rows."""
+        ``now``: at once all the same (sorted here), for a caller that reads its rows.
+        Its first image is selected; ``keep_current``: the image current when it is shown
+        (then, or when the order is made), if it shows it."""
         shown = self.model.image_filter
         if now:
             self.chosen_sort.waiting = None
-        elif self.model.catalog is not None and self.chosen_sort.wait(self.catalog, shown, wanted):
+        elif self.model.catalog is not None and self.chosen_sort.wait(
+            self.catalog, shown, wanted, keep_current
+        ):
             return  # (the grid keeps its rows until the job made the order chosen)
+        current = self.grid.currentIndex()
+        keep = keep_current and current.isValid()
+        on = self.model.rows_to_ids([current.row()] if keep else [])
         self.model.set_filter(wanted)
         self._selection = wanted if wanted.selection else None
         self._count_selection()
         self.refresh_counts()
-        self.grid.select_row(0)
+        row = self.model.row_of_id(int(on[0])) if len(on) else -1
+        self.grid.select_row(max(row, 0))
         # shown before its images were read (just added): the first is chosen once they
         # are (not a selection whose images the filters hide: nothing is chosen for them)
         self._select_first = bool(wanted.selection) and self._selection_total == 0
@@ -119,14 +129,11 @@ class BrowserFilter:
 
     def show_new_matches(self) -> None:
         """The "Likely mislabeled" list as the scores have it now (the grid kept the one
-        it had while they changed); the current image stays current if still flagged."""
+        it had while they changed); the current image stays current if still flagged,
+        also when the list waits for its order (it was shown on its first image then)."""
         if self._closed or not self.sidebar.new_matches.pending:
             return
-        current = self.grid.currentIndex()
-        on = int(self.model.rows_to_ids([current.row()])[0]) if current.isValid() else None
         # counts again: the line hides (a sort chosen meanwhile still waits for its order)
-        self.apply_filter(self.chosen_sort.waiting or self.model.image_filter)
-        row = self.model.row_of_id(on) if on is not None else -1
-        if row >= 0:
-            self.grid.select_row(row)
+        wanted = self.chosen_sort.waiting or self.model.image_filter
+        self.apply_filter(wanted, keep_current=True)
         self.grid.setFocus()

@@ -113,7 +113,10 @@ class ProjectView(QWidget, BrowserRead, BrowserFilter, BrowserInsights, BrowserC
         self._sorting: Job | None = None  # the order they wait for, being made (a job)
         # a model sort chosen while its order is made: shown when made (not sorted here)
         self.chosen_sort = sort_ahead.ChosenSort(
-            self, lambda wanted: None if self._closed else self.apply_filter(wanted)
+            self,
+            lambda wanted, keep: (
+                None if self._closed else self.apply_filter(wanted, keep_current=keep)
+            ),
         )
         self._awaiting_scores: set[str] = set()  # paths added with embeddings, not scored
         self.embedding = False  # Compute embeddings runs (set by the window's jobs)

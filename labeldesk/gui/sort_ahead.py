@@ -84,20 +84,30 @@ class ChosenSort:
     whose order is being made (new scores, or the first ones) waits the same way. A
     selection made or dropped (a map's, More like this, a confusion cell) is shown at
     once, as its callers read its rows next; so is a filter that needs no model order
-    (and drops the wait)."""
+    (and drops the wait). A filter shown on the current image (the flagged list as it
+    is now) keeps it current when shown later too (``show``'s second argument)."""
 
-    def __init__(self, owner: QObject, show: Callable[[ImageFilter], None]) -> None:
+    def __init__(self, owner: QObject, show: Callable[[ImageFilter, bool], None]) -> None:
         self._owner, self._show = owner, show
         self._job: Job | None = None  # the latest job making the model's orders
         self.waiting: ImageFilter | None = None  # the filter chosen, shown when it ends
+        self.keep_current = False  # shown then, the current image stays current
 
     def made_by(self, job: Job | None) -> None:
         """``job`` (when one was started) makes the model's orders: choices wait for it."""
         if job is not None:
             self._job = job
 
-    def wait(self, catalog: ImageCatalog, shown: ImageFilter, wanted: ImageFilter) -> bool:
-        """Whether ``wanted`` (``shown``: the grid's filter) waits for the job's order."""
+    def wait(
+        self,
+        catalog: ImageCatalog,
+        shown: ImageFilter,
+        wanted: ImageFilter,
+        keep_current: bool = False,
+    ) -> bool:
+        """Whether ``wanted`` (``shown``: the grid's filter) waits for the job's order
+        (``keep_current``: then shown on the image current at that time)."""
+        self.keep_current = keep_current
         base = self.waiting or shown
         job = self._job
         if (
@@ -118,7 +128,7 @@ class ChosenSort:
     def _ended(self) -> None:
         wanted, self.waiting = self.waiting, None
         if wanted is not None:  # (shown again: a newer job's order may be awaited)
-            self._show(wanted)
+            self._show(wanted, self.keep_current)
 
 
 def _selection(wanted: ImageFilter) -> tuple[object, ...]:
