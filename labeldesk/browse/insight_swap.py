@@ -265,13 +265,36 @@ class InsightSwap:
             self._pending.forgotten.append(positions)  # are forgotten again at the swap
         self._forget(positions)
 
+    def forget_as_in(self, older: InsightSwap, before: np.ndarray) -> None:
+        """Forget the values ``older`` had forgotten (files a rescan found edited, not
+        scored since), where this catalog read its images again and took the same values:
+        what :meth:`keep_judgement` forgets, done by the job that read this catalog,
+        before it makes the orders (forgotten on the GUI thread, they dropped them).
+        ``before``: each image's position in ``older`` (-1: not there). It only reads
+        ``older``; what ``older`` forgets later, :meth:`keep_judgement` still forgets."""
+        known = older._judgement_of(self.insights)
+        if known is None:
+            return
+        shared = np.flatnonzero(before >= 0)
+        lost = known[3][before[shared]] & (self._insight_row[shared] >= 0)
+        if lost.any():
+            self._forget(shared[lost])
+
     def _forget(self, positions: np.ndarray) -> None:
+        # the orders sort by these values: kept when they had none to lose (forgotten
+        # already), as a rescan's re-read finds them (its job forgot them)
+        had_values = ~(
+            np.isnan(self.confidence[positions])
+            & np.isnan(self.issue_scores[positions])
+            & np.isnan(self.outlier_scores[positions])
+        )
         self._insight_row[positions] = -1
         self.predicted[positions] = self.suggested[positions] = self.guess[positions] = None
         for values in (self.confidence, self.issue_scores, self.outlier_scores):
             values[positions] = np.nan
         self.guess_confidence[positions] = np.nan
-        self._no_orders()  # (their values went last)
+        if had_values.any():
+            self._no_orders()  # (their values went last)
         self.flagged[positions] = False
         if self._judged is not None:
             self._judged[0][positions] = False
