@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
+from labeldesk.browse.object_arrays import objects
 from labeldesk.ml.image_values import insight_values
 
 if TYPE_CHECKING:
@@ -45,13 +46,6 @@ class InsightColumns(NamedTuple):
     judged: tuple[np.ndarray, np.ndarray] | None = None
 
 
-def _objects(series: pd.Series) -> np.ndarray:
-    """An object array with None (not NaN) for missing values."""
-    values = series.to_numpy(dtype=object, copy=True)
-    values[pd.isna(values)] = None
-    return values
-
-
 def insight_columns(
     index: pd.Index, insights: ImageInsights, classes: Sequence[str]
 ) -> InsightColumns:
@@ -68,13 +62,13 @@ def insight_columns(
         classes=tuple(classes),
         size=len(index),
         rows=rows,
-        predicted=_objects(values["predicted"]),
+        predicted=objects(values["predicted"]),
         confidence=values["confidence"].to_numpy(dtype=np.float64, copy=True),
         issue_scores=values["issue_score"].to_numpy(dtype=np.float64, copy=True),
         flagged=values["flagged"].to_numpy(dtype=bool, copy=True),
-        suggested=_objects(values["suggested"]),
+        suggested=objects(values["suggested"]),
         outlier_scores=values["outlier_score"].to_numpy(dtype=np.float64, copy=True),
-        guess=_objects(values["guess"]),
+        guess=objects(values["guess"]),
         guess_confidence=values["guess_confidence"].to_numpy(dtype=np.float64, copy=True),
         expected_wrong=expected_wrong,
     )

@@ -204,7 +204,8 @@ def ready(read: Read, latest: ImageInsights | None) -> None:
     found edited since the catalog it followed forgotten, and those that catalog had
     forgotten (edited at an earlier rescan, not scored since), then the model's orders
     made. Forgotten on the GUI thread, they dropped the orders, and a sort by score
-    shown was made there (0.1-0.3 s at 1M)."""
+    shown was made there (0.1-0.3 s at 1M). Its lookup by id is made here too: the
+    first one, which builds it, was the GUI thread's (the selection found again)."""
     catalog, edited, read_from = read
     catalog.set_insights(latest)
     if len(edited):
@@ -212,3 +213,4 @@ def ready(read: Read, latest: ImageInsights | None) -> None:
     if read_from is not None:
         catalog.forget_as_in(*read_from)
     sort_ahead.make_orders(catalog)  # (a sort by score shown: not sorted there)
+    catalog.positions_of(catalog.ids[:1])  # (builds the lookup: no-op once built)
