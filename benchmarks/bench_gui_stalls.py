@@ -7,7 +7,8 @@ re-read). For each action it prints how long the action's own call took on the G
 thread (``call``), the longest gap between heartbeat ticks from the action's start until
 idle (``max gap``: what a person sees as a freeze), and the time until idle; then the
 GUI thread's CPU time in the call and in the longest gap (a gap with little of it was
-mostly waiting for a core or for Python's lock).
+mostly waiting for a core or for Python's lock), the gaps' 99th percentile, and the GUI
+thread's CPU time from the call until idle (the heartbeat's own ticks included).
 
     python benchmarks/scale_project.py 200000 /tmp/labeldesk-scale     # build once
     python benchmarks/bench_gui_stalls.py /tmp/labeldesk-scale/n200000/project --stacks
@@ -32,7 +33,10 @@ busy_key (a key while another process holds the write lock for --hold seconds),
 key_in_import (a key while an import job of the window writes every image), then the
 pages (gui_stall_pages.py): sort_before_scores (the first scores arriving with the
 browser sorted by label fit), rescore (new scores for every image), scores_during_read
-(new scores arriving while every image is read again), class_while_ordering and
+(new scores arriving while every image is read again), read_again and read_edited (every
+image read again, sorted by label fit; the second where the rescan found 1,000 files
+edited), new_matches_while_ordering (the flagged list shown as it is now, Alt+S, while
+the new scores' orders are made: gui_stall_reads.py), class_while_ordering and
 sort_while_ordering (a class, or another sort, chosen while the job making the new
 scores' orders runs), search_key_1..N (each
 keystroke of --search-typed in the filter box) and search_key_clear, sort_issue,
@@ -176,12 +180,14 @@ class Bench:
             profile = cProfile.Profile()
             profile.enable()
         start, cpu = time.perf_counter(), time.thread_time()
+        busy_from = cpu
         action()
         call, cpu = time.perf_counter() - start, time.thread_time() - cpu
         self.pump_until(lambda: False, 0.05)  # let a job start
         settled = self.pump_until(self.idle, 600)
         total = time.perf_counter() - start
         gaps = self.beat.stop()
+        busy = time.thread_time() - busy_from  # the GUI thread's CPU from the call until idle
         if profile is not None:
             import pstats
 
@@ -197,7 +203,8 @@ class Bench:
         self.rows.append((name, call, worst / 1000, total, note))
         print(
             f"{name:<18} call {call:7.2f} s  max gap {worst / 1000:7.2f} s  "
-            f"until idle {total:7.2f} s  {note}",
+            f"until idle {total:7.2f} s  {note} [gap p99 {gaps['p99']:.0f} ms; "
+            f"GUI CPU until idle {busy:.2f} s]",
             flush=True,
         )
         if self.sampler is not None:

@@ -5,21 +5,29 @@ a model value, and the map opened, at a million images: this checkout against th
 before, in turns, in one run.
 
 Each round runs ``bench_gui_stalls.py PROJECT --actions`` sort_before_scores,rescore,
-scores_during_read,class_while_ordering,sort_while_ordering,sort_issue,sort_confidence,
-map_open once per checkout, in its own process (the app opened offscreen until idle, its
+scores_during_read,read_again,read_edited,new_matches_while_ordering,class_while_ordering,
+sort_while_ordering,sort_issue,sort_confidence,map_open once per checkout, in its own
+process (the app opened offscreen until idle, its
 scores and map read from the project's caches; then ``sort_before_scores``: the scores
 forgotten and the browser sorted by label fit, as when a project opens with that sort
 kept, then the first scores handed over; ``rescore``: the insights feed hands over new
 scores for every image, as after a label fit; ``scores_during_read``: sorted by label
 fit, every image read again (a rescan's re-read) with new scores handed over as it
-starts; ``class_while_ordering`` / ``sort_while_ordering``: sorted by label fit, new
+starts; ``read_again`` / ``read_edited``: sorted by label fit, every image read again
+with no new scores, the second where the rescan found 1,000 files edited
+(``gui_stall_reads.py``); ``new_matches_while_ordering``: the flagged list by label fit,
+the last image current, scores flagging 100 more handed over, and while their orders are
+made the list shown as it is now (Alt+S), saying whether the current image stayed;
+``class_while_ordering`` / ``sort_while_ordering``: sorted by label fit, new
 scores handed over, and as soon as they are swapped in, while the job making their
 orders runs, a class chosen / the sort by confidence chosen; then the browser sorted by
 label fit and by confidence, each the first sort by that value since the scores came;
 then a new map page over the cached projection), the checkouts' order swapped every
-round, and prints per action the longest GUI-thread stall, the call's own time and the
+round, and prints per action the longest GUI-thread stall, the call's own time, the
 GUI thread's CPU time (the call's, and in the longest stall: on a busy machine a stall
-is mostly waiting for a core, so the CPU figures are the ones to compare).
+is mostly waiting for a core, so the CPU figures are the ones to compare), the 99th
+percentile of the heartbeat's gaps from the action until idle, and the GUI thread's CPU
+time from the action until idle.
 
     python benchmarks/scale_project.py --repeat 1000000 DATA/n100000/project P1M
     python benchmarks/bench_gui_stalls.py P1M --actions map_open   # once: caches made
@@ -46,6 +54,9 @@ ACTIONS = (
     "sort_before_scores",
     "rescore",
     "scores_during_read",
+    "read_again",
+    "read_edited",
+    "new_matches_while_ordering",
     "class_while_ordering",
     "sort_while_ordering",
     "sort_issue",
@@ -55,6 +66,7 @@ ACTIONS = (
 LINE = re.compile(
     r"^(?P<name>\w+)\s+call\s+(?P<call>[\d.]+) s\s+max gap\s+(?P<gap>[\d.]+) s.*?"
     r"\(CPU: call (?P<cpu>[\d.]+) s, longest gap (?P<gap_cpu>[\d.]+) s\)"
+    r"(?:.*\[gap p99 (?P<p99>\d+) ms; GUI CPU until idle (?P<busy>[\d.]+) s\])?"
 )
 
 
@@ -70,9 +82,14 @@ def run_once(
     for line in out.splitlines():
         match = LINE.match(line)
         if match and match["name"] in ACTIONS:
-            found[match["name"]] = {k: float(match[k]) for k in ("call", "gap", "cpu", "gap_cpu")}
+            found[match["name"]] = {
+                k: float(match[k] or "nan")
+                for k in ("call", "gap", "cpu", "gap_cpu", "p99", "busy")
+            }
             if "(job ended)" in line:  # (chosen after the orders were made: not what it says)
                 print(f"    {match['name']}: the orders' job had ended first", flush=True)
+        elif line.startswith("    (") or "current image kept" in line or "taking the" in line:
+            print(f"  {line.strip()}", flush=True)
     return found
 
 
@@ -158,10 +175,15 @@ def main() -> None:
             figures = run_once(args.project, checkouts[which], actions)
             runs[which].append(figures)
             text = "  ".join(
-                f"{a} {f['gap']:.2f} s (CPU {f['gap_cpu']:.2f})" for a, f in figures.items()
+                f"{a} {f['gap']:.2f} s (CPU {f['gap_cpu']:.2f}; p99 {f['p99'] / 1000:.2f} s; "
+                f"GUI CPU until idle {f['busy']:.2f} s)"
+                for a, f in figures.items()
             )
             print(f"round {n + 1} {which:<6} load {load:4.1f}: {text}", flush=True)
-    print("\nlongest stall, s (GUI-thread CPU in it, s): median of the rounds, before → after")
+    print(
+        "\nlongest stall, s (GUI-thread CPU in it, s; the gaps' p99, s; GUI-thread CPU from "
+        "the call until idle, s): median of the rounds, before → after"
+    )
     for action in actions:
         row = []
         for which in ("before", "after"):
@@ -171,7 +193,9 @@ def main() -> None:
                 continue
             gap = statistics.median(f["gap"] for f in got)
             cpu = statistics.median(f["gap_cpu"] for f in got)
-            row.append(f"{gap:.2f} ({cpu:.2f})")
+            p99 = statistics.median(f["p99"] for f in got) / 1000
+            busy = statistics.median(f["busy"] for f in got)
+            row.append(f"{gap:.2f} ({cpu:.2f}; {p99:.2f}; {busy:.2f})")
         print(f"  {action:<16} {row[0]} → {row[1]}")
 
 

@@ -51,6 +51,9 @@ def page_actions(bench: Any) -> None:
         bench.measure("rescore", lambda: view.feed._finished(fresh), f"{len(fresh):,} scored")
     if any_wanted("scores_during_read"):
         scores_during_read(bench)
+    from gui_stall_reads import read_actions
+
+    read_actions(bench, any_wanted)
     if any_wanted("class_while_ordering"):
         chosen_while_ordering(
             bench, "class_while_ordering", lambda: view.sidebar.select_class(classes[0])
