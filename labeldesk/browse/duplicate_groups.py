@@ -101,13 +101,7 @@ class Group:
         """One heading line: what kind, how alike, and whether it is still a problem."""
         what = "Identical files" if self.kind == "exact" else "Look-alike images"
         alike = "" if self.kind == "exact" else f", similarity {format_similarity(self.similarity)}"
-        splits = sorted({m.split or "no split" for m in self.open_members})
-        if not self.is_open:
-            state = "resolved: no two images in use are copies"
-        elif self.leaks:
-            state = f"leaks: in {' and '.join(splits)}"
-        else:
-            state = f"all in {splits[0]}"
+        state = where_copies_are(self.copy_sets())
         disagree = self.label_disagreement()
         labels = f" · labels disagree: {disagree}" if disagree else ""
         return f"Group {self.number} · {what}{alike} · {len(self.members)} images · {state}{labels}"
@@ -126,6 +120,31 @@ class Group:
         return ", ".join(
             f"{label} in {' and '.join(sorted(splits))}" for label, splits in sorted(where.items())
         )
+
+
+def where_copies_are(sets: Sequence[Sequence[Member]]) -> str:
+    """The heading's state for copy sets (see :meth:`Group.copy_sets`): resolved when
+    none; where a leak is (the splits of the sets that span two or more, and how many of
+    their copies are in no split); else all in one split, all in no split, or how many
+    are in each place (copies in no split, or each picture's copies in a split of its
+    own, are no leak)."""
+    if not sets:
+        return "resolved: no two images in use are copies"
+    leaking = [s for s in sets if len({m.split for m in s if m.split}) > 1]
+    if leaking:
+        splits = sorted({m.split for s in leaking for m in s if m.split})
+        loose = sum(m.split is None for s in leaking for m in s)
+        also = f", {loose} {'copy' if loose == 1 else 'copies'} in no split" if loose else ""
+        return f"leaks: in {' and '.join(splits)}{also}"
+    counts: dict[str, int] = {}
+    for m in (m for s in sets for m in s):
+        place = m.split or "no split"
+        counts[place] = counts.get(place, 0) + 1
+    if len(counts) == 1:
+        return f"all in {next(iter(counts))}"
+    places = sorted(p for p in counts if p != "no split") + ["no split"] * ("no split" in counts)
+    shown = ", ".join(f"{counts[p]} in {p}" for p in places)
+    return f"{shown}, no leak"
 
 
 def build_groups(project: Project, found: Sequence[DuplicateGroup]) -> list[Group]:
