@@ -52,6 +52,7 @@ from .export_manifest_read import (
     class_map,
     known_since,
     manifest_rows,
+    newer_than_export,
     read_manifest,
 )
 from .export_renamed import default_path
@@ -149,6 +150,11 @@ def check_export(
             listed, flagged = FLAGGED, flagged - 1
         row = {"path": path, "hash": content, "label": label, "split": split, "listed": listed}
         found.not_exported.append(row)
+    if found.version == CURRENT:  # (the project now: what it gained since, said so)
+        unsaid = [r for r in found.not_exported if r["listed"] is None]
+        newer = newer_than_export(project, folder, [r["path"] for r in unsaid]) if unsaid else set()
+        for entry in unsaid:
+            entry["since_export"] = entry["path"] in newer
     for path, content in sorted(exported.items()):
         if left[content] > 0:
             left[content] -= 1

@@ -31,7 +31,9 @@ class ExportCheck:
     files: list[dict[str, str]] = field(default_factory=list)  # path, why
     # the version's images (as the recorded options choose them) not in the export:
     # path, hash, label, split as the version has them; listed: why the export said it
-    # left it out ("missing", "failed", "flagged"), or None: it did not say
+    # left it out ("missing", "failed", "flagged"), or None: it did not say; and, for an
+    # export of the labels of its day where it did not say, since_export: its file is
+    # newer than the export's manifest (added or changed since: it could not be in it)
     not_exported: list[dict[str, Any]] = field(default_factory=list)
     # path, hash; and where the picture is the version's but the recorded options leave
     # it out: version_path, left_out_by (export_manifest_check.left_out_by_options)
@@ -155,6 +157,12 @@ def _file_line(row: dict[str, str]) -> str:
 def _image_line(row: dict[str, Any]) -> str:
     said = {None: "not listed by the export", "flagged": "left out as flagged"}
     listed = said.get(row["listed"], f"listed under {row['listed']} by the export")
+    if row["listed"] is None and "since_export" in row:  # (an export of the project now)
+        listed = (
+            "added to the image folder or changed since the export was written"
+            if row["since_export"]
+            else "not in the export, which gives no reason"
+        )
     return f"{shown_path(row['path'])} ({row['label'] or 'unlabeled'}, {listed})"
 
 

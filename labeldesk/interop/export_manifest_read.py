@@ -110,3 +110,25 @@ def manifest_rows(manifest: dict[str, Any], key: str) -> list[dict[str, Any]]:
     such list)."""
     rows = manifest.get(key)
     return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+def newer_than_export(project: Project, folder: Path, paths: list[str]) -> set[str]:
+    """Those of ``paths`` whose file the project indexed with a status-change time
+    (st_ctime) after the export's manifest was written: created, copied in, moved or
+    changed since the export, so an export of the labels of its day could not hold them.
+    A file indexed without one (before LabelDesk kept it), or a manifest that cannot be
+    stat'ed, tells nothing: not among them."""
+    try:
+        written = (folder / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        return set()
+    newer: set[str] = set()
+    for start in range(0, len(paths), 500):
+        chunk = paths[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = project.db.query(
+            f"SELECT path FROM images WHERE ctime_ns > ? AND path IN ({marks})",
+            [written, *chunk],
+        )
+        newer.update(str(row[0]) for row in rows)
+    return newer

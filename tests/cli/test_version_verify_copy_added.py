@@ -17,6 +17,7 @@ import shutil
 import pytest
 
 from labeldesk.cli import main
+from labeldesk.interop.export_target import MANIFEST
 
 CAT0 = "train/cat/cat0.jpg"
 COPY = "test/cat/a-copy.jpg"  # the same picture; "test/" sorts before "train/"
@@ -59,3 +60,46 @@ def test_an_export_of_the_labels_of_its_day_is_compared_with_the_project_now(
         text
     )
     assert "the version" not in text
+
+
+def test_an_image_added_since_an_export_of_its_day_is_said_to_be_new(
+    project, imagefolder, tmp_path, capsys
+):
+    """An image copied into the image folder after the export was listed as "(cat, not
+    listed by the export)", as if the export had left it out unsaid: it could not have
+    listed it. Its file is newer than the export's manifest, so the report says it was
+    added (or changed) since. An image that was there all along and is chosen only now
+    (labeled since; the export held labeled images) is said neutrally."""
+    root, _ = imagefolder
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["export", path, str(out)]) == 0
+    shutil.copyfile(root / CAT0, root / COPY)
+    assert main(["scan", path]) == 0
+    assert main(["label", path, "_unlabeled/u0.png", "dog"]) == 0
+    capsys.readouterr()
+    assert main(["version", path, "verify", str(out)]) == 1
+    text = capsys.readouterr().out
+    assert f"  {COPY} (cat, added to the image folder or changed since the export was " in text
+    assert "  _unlabeled/u0.png (dog, not in the export, which gives no reason)" in text
+    assert "not listed by the export" not in text
+    assert main(["version", path, "verify", str(out), "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)["not_exported"]
+    assert {r["path"]: r["since_export"] for r in rows} == {COPY: True, "_unlabeled/u0.png": False}
+
+
+def test_an_image_missing_from_a_versions_export_is_still_not_listed(project, tmp_path, capsys):
+    """A version's images were all there when it was exported: one the export lacks and
+    does not list is said so, as before (and has no since_export)."""
+    path, out = str(project.path), tmp_path / "out"
+    assert main(["version", path, "create", "v1"]) == 0
+    assert main(["export", path, str(out), "--version", "v1"]) == 0
+    manifest = json.loads((out / MANIFEST).read_text())
+    gone = next(f for f in manifest["image_hashes"] if f.startswith("train/dog/"))
+    (out / gone).unlink()
+    del manifest["image_hashes"][gone]
+    manifest["files"] = [f for f in manifest["files"] if f["path"] != gone]
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    capsys.readouterr()
+    assert main(["version", path, "verify", "v1", str(out), "--json"]) == 1
+    [row] = json.loads(capsys.readouterr().out)["not_exported"]
+    assert row["listed"] is None and "since_export" not in row
