@@ -64,3 +64,36 @@ def test_the_collector_collects_the_generation_past_its_threshold(qapp):
     finally:
         collector.timer.stop()
         collector.deleteLater()
+
+
+def test_garbage_that_reached_the_oldest_generation_is_freed_within_minutes(qapp):
+    # a tick collects one generation at most, so at the raised thresholds the oldest
+    # generation's own count would take hours of busy ticks: the clock collects it too
+    from labeldesk.gui import gc_on_gui_thread
+    from labeldesk.gui.gc_on_gui_thread import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    thresholds = gc.get_threshold()
+    try:
+        collector.timer.stop()
+        now = [1000.0]
+        collector.clock = lambda: now[0]
+        collector.last_full = now[0]
+        gc.set_threshold(2_000, 10, 10_000)  # as relax_gc leaves them
+        freed_on: list[str] = []
+        kept = _Tagged(freed_on)
+        gc.collect(1)  # a survivor: the cycle now lives in the oldest generation
+        del kept  # and is let go of there
+        assert freed_on == []
+        assert gc.get_count()[2] > 0
+        collector.collect_due()
+        assert freed_on == []  # not yet: it has not been long
+        now[0] += gc_on_gui_thread.FULL_EVERY_S
+        assert collector.collect_due() == 2
+        assert freed_on == [threading.main_thread().name]
+        assert collector.last_full == now[0]
+        assert collector.collect_due() != 2  # nothing new in the oldest since
+    finally:
+        gc.set_threshold(*thresholds)
+        collector.timer.stop()
+        collector.deleteLater()
