@@ -48,12 +48,16 @@
 # inode and change time with its target): a link of your own, even one to the same place,
 # or one you put in its place, is left, and so is one no manifest lists (the data folder
 # deleted by hand): a link has no room for a mark.
+
 # Another shell (`sh install.sh`: dash, BusyBox's ash) stops here, with what to run, not at
 # the first line of bash of its own (before: "line 57: syntax error: bad substitution").
 if [ -z "${BASH_VERSION:-}" ]; then
     echo "install.sh: run it with bash: bash $0 (it was started by another shell)" >&2
     exit 1
 fi
+# bash started as `sh` (macOS's /bin/sh is bash 3.2) runs in POSIX mode, where a bash
+# before 5.1 refuses process substitution (`< <(...)`, used below): leave that mode.
+case ":${SHELLOPTS:-}:" in *:posix:*) set +o posix ;; esac
 set -euo pipefail
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -76,7 +80,7 @@ while (($#)); do
         --from=*) source_path="${1#*=}" ;;
         --python) python="${2:?--python needs a path}"; shift ;;
         --python=*) python="${1#*=}" ;;
-        -h | --help) sed -n '2,/^set -euo/p' "$script" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) awk 'NR > 1 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "$script"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
     shift

@@ -124,6 +124,30 @@ def test_another_shell_stops_at_once_saying_to_run_it_with_bash(tmp_path, shell)
     assert not any(home.iterdir())
 
 
+def test_bash_started_as_sh_runs_it_and_its_help_is_its_opening_comment(tmp_path):
+    # macOS's /bin/sh is bash in POSIX mode; the guard lets it through and the script
+    # leaves that mode (bash before 5.1 refuses `< <(...)` in it). --help prints the
+    # opening comment only, not the guard's lines of shell after it.
+    home = tmp_path / "home"
+    home.mkdir()
+    done = subprocess.run(
+        ["bash", "--posix", str(INSTALL), "--help"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    opening = []
+    for line in INSTALL.read_text().splitlines()[1:]:
+        if not line.startswith("#"):
+            break
+        opening.append(line[2:] if line.startswith("# ") else line[1:])
+    assert done.stdout.splitlines() == opening
+    assert "BASH_VERSION" not in done.stdout and "posix" not in done.stdout
+    assert not any(home.iterdir())
+
+
 @pytest.mark.parametrize("flavour", ["ps stand-in", "busybox"])
 def test_a_labeldesk_running_from_it_is_seen_with_busyboxs_ps(tmp_path, fake_python, flavour):
     env = _tools(tmp_path, flavour)
