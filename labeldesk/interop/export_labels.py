@@ -247,8 +247,14 @@ def difference_line(row: dict[str, Any], *, theirs: str = "the version") -> str:
     line = f"{ours}; {theirs}: {row['version_path']}, {version}"
     if row.get("before_class_map"):
         line += (
-            f": {row['label']} is the version's class, which --class-map "
+            f": {row['label']} is {_class_of(theirs)}, which --class-map "
             f"{row['label']}={row['version_label']} renames: this row was written without "
             "the class map, or edited back since"
         )
     return line
+
+
+def _class_of(theirs: str) -> str:
+    """``the version's class``; ``a class of the project now`` for an export of the
+    labels of its day."""
+    return "the version's class" if theirs == "the version" else f"a class of {theirs}"

@@ -48,3 +48,24 @@ def test_a_label_the_class_map_renames_is_told_from_a_wrong_label(project, tmp_p
     )
     said = next(line for line in lines if line.strip().startswith(rows[feline[1]][0]))
     assert said.endswith(")") and "feline (" in said and "class map" not in said
+
+
+def test_an_export_of_the_labels_of_its_day_names_the_project_not_a_version():
+    from labeldesk.interop.export_labels import difference_line
+
+    row = {
+        "path": "train/cat/a.png",
+        "label": "cat",
+        "split": "train",
+        "version_path": "train/feline/a.png",
+        "version_label": "feline",
+        "version_split": "train",
+        "before_class_map": True,
+    }
+    line = difference_line(row, theirs="the project now")
+    assert "version" not in line
+    assert line.endswith(
+        "): cat is a class of the project now, which --class-map cat=feline "
+        "renames: this row was written without the class map, or edited back since"
+    )
+    assert "cat is the version's class" in difference_line(row)
