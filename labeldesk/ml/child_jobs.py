@@ -48,6 +48,8 @@ LOCK_WAIT_S = 1.0  # (held for a moment; a child that died holding it: stop coop
 # The child's phase, a shared byte changed only under its lock
 STARTING, STARTED, ABANDONED = 0, 1, 2
 NOT_STARTED = "cancelled before the job began; nothing was changed"
+# (once the project is open: an open may have upgraded its database, nothing else)
+NOT_BEGUN = "cancelled before the job began"
 # What loading a backbone imports first (labeldesk.ml.backbones): timm, with torchvision
 # and torch._dynamo, 10 s of a 28 s model load at load 15 on 2 cores
 BACKBONE_IMPORTS = ("timm",)
@@ -234,7 +236,7 @@ def _run_child(
             return
         with open_project(path) as project:
             if token.cancelled:  # (raised here: the job may load a model before its check)
-                raise Cancelled(NOT_STARTED)
+                raise Cancelled(NOT_BEGUN)
             result = fn(project, progress=report, cancel=token, **kwargs)
         messages.put(("done", result))
     except LabelDeskError as exc:  # with its notes (what was kept, the cluster's notices)
