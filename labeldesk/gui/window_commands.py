@@ -25,8 +25,6 @@ from labeldesk.gui.theme import apply_theme
 from labeldesk.gui.workers import Job
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from labeldesk.gui.project_view import ProjectView
 
 

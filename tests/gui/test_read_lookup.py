@@ -4,21 +4,24 @@ GUI thread's, finding the selection again in the new catalog (~0.1-0.3 s at a mi
 
 from __future__ import annotations
 
+import threading
 
-def test_the_catalog_read_again_arrives_with_its_id_lookup_made(qtbot, view):
-    arrived: list[bool] = []
-    filled_in = view._filled_in
+from labeldesk.browse.catalog import ImageCatalog
 
-    def taking(result, **kwargs):
-        if not arrived:  # as the GUI thread takes it, before it looks anything up
-            arrived.append(result[0]._index._engine.is_mapping_populated)
-        filled_in(result, **kwargs)
 
-    view._filled_in = taking
+def test_the_catalog_read_again_arrives_with_its_id_lookup_made(qtbot, view, monkeypatch):
+    first_lookup: dict[int, str] = {}  # each catalog's first lookup by id: on which thread
+    positions_of = ImageCatalog.positions_of
+
+    def looking_up(catalog, image_ids):
+        first_lookup.setdefault(id(catalog), threading.current_thread().name)
+        return positions_of(catalog, image_ids)
+
+    monkeypatch.setattr(ImageCatalog, "positions_of", looking_up)
     view.grid.select_row(2)
     on = int(view.model.rows_to_ids([2])[0])
     old = view.catalog
     assert view.fill_in() is not None
     qtbot.waitUntil(lambda: view.catalog is not old and not view.runner.active, timeout=20000)
-    assert arrived == [True]
+    assert first_lookup[id(view.catalog)] != threading.main_thread().name
     assert int(view.model.rows_to_ids([view.grid.currentIndex().row()])[0]) == on
