@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.display import capitalised, counted, quoted_names
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.core.failures import says_disk_full
 from labeldesk.core.project import Project
 from labeldesk.core.versions import list_versions
 from labeldesk.gui import settings
@@ -144,10 +143,6 @@ class ExportDialog(ProjectJobDialog):
     """Choose a folder, a format and what to include; export in the background."""
 
     exported = Signal(object)  # the ExportReport
-    # A failure that found a disk full (a FailureText: "Export failed: …" with the disk),
-    # for the window's full-disk notice, which watches that disk and says when there is
-    # room again; the form's own line alone started no watch (as the other jobs' do)
-    diskFull = Signal(object)
 
     def __init__(
         self,
@@ -432,9 +427,9 @@ class ExportDialog(ProjectJobDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.out)))
 
     def _failed(self, message: FailureText) -> None:
-        self._show_message(f"Export failed: {message!s}", error=True)  # (the form's own)
-        if message.disk is not None or says_disk_full(message):
-            self.diskFull.emit(message.reworded(f"Export failed: {message}"))
+        text = f"Export failed: {message!s}"
+        self._show_message(text, error=True)  # (the form's own)
+        self.tell_if_disk_full(message, text)  # (the window's notice watches that disk)
 
     @Slot()
     def _cancelled(self) -> None:

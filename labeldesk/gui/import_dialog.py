@@ -31,6 +31,7 @@ from labeldesk.core.label_notes import reading_notes
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.project import Project
 from labeldesk.gui.dialog_height import grow_to_fit
+from labeldesk.gui.full_disk import FailureText
 from labeldesk.gui.import_inputs import ImportInputs
 from labeldesk.gui.import_report import (
     Checked,
@@ -255,13 +256,18 @@ class ImportDialog(ProjectJobDialog):
                 notes=reading_notes(rows),
             )
         )
-        job.failed.connect(lambda exc: self._say(job.describe(exc)))
+        job.failed.connect(lambda exc: self._apply_failed(job.describe(exc)))
         job.ended.connect(self._update)
         self.apply_job = job
         self._say("Importing labels…")
         self.start_job(job, "Importing labels")
         self._update()
         return job
+
+    def _apply_failed(self, failure: FailureText) -> None:
+        self._say(failure)  # (the form's own)
+        # the window's notice, which watches that disk: said apart from the form
+        self.tell_if_disk_full(failure, f"Import failed: {failure}")
 
     def _applied(
         self,

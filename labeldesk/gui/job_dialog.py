@@ -1,11 +1,15 @@
 """The frame the Export and Import labels dialogs share: a dialog over one project whose
-long job takes the project session's slot for exclusive jobs, or runs on a runner."""
+long job takes the project session's slot for exclusive jobs, or runs on a runner, and
+whose failure on a full disk also goes to the window's full-disk notice (``diskFull``)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
+from labeldesk.core.failures import says_disk_full
 from labeldesk.core.project import Project
+from labeldesk.gui.full_disk import FailureText
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 
 
@@ -13,6 +17,11 @@ class ProjectJobDialog(QDialog):
     """``exclusive``: the project session, whose slot the dialog's job takes (no scan,
     training or other export or import changes the project under it); without one the job
     runs on ``runner``, the dialog's own (one thread) when none is given."""
+
+    # A failure that found a disk full (a FailureText, "Import failed: …", with the disk),
+    # for the window's full-disk notice, which watches that disk and says when there is
+    # room again; the form's own line alone started no watch (as the other jobs' do)
+    diskFull = Signal(object)
 
     def __init__(
         self,
@@ -43,6 +52,12 @@ class ProjectJobDialog(QDialog):
             self.exclusive.start_exclusive(job, title)
         else:
             self.runner.start(job)
+
+    def tell_if_disk_full(self, failure: FailureText, text: str) -> None:
+        """Hand ``text`` (the form's words for ``failure``) to the window's notice through
+        ``diskFull``, with ``failure``'s disk, when the failure found a disk full."""
+        if failure.disk is not None or says_disk_full(failure):
+            self.diskFull.emit(failure.reworded(text))
 
     @staticmethod
     def enter_presses(action: QPushButton, close: QPushButton, *, closes: bool) -> None:

@@ -189,6 +189,7 @@ class MenuCommands(QMainWindow):
         from labeldesk.gui.import_dialog import ImportDialog
 
         dialog = ImportDialog(session.project, self, runner=session.runner, exclusive=session)
+        dialog.diskFull.connect(self.notify_error)  # the window's notice watches that disk
         dialog.exec()
         dialog.shutdown()
         dialog.deleteLater()
