@@ -15,7 +15,7 @@ from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.project import Project
 from labeldesk.gui.empty_grid import empty_grid_text
-from labeldesk.gui.estimate_words import expected_errors_in
+from labeldesk.gui.estimate_words import expected_errors_in, unflagged_in
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.sidebar import FilterSidebar
@@ -86,8 +86,10 @@ class BrowserCounts:
 
             self._embedded = current_key(self.project) is not None
         first = self._embedded and catalog.expected_errors is None  # the first scores come
+        # why fewer are flagged, counted (not said while scoring: the note rescores)
+        unflagged = None if scoring else unflagged_in(catalog, split, expected, flagged)
         self.sidebar.set_expected_errors(
-            expected, flagged, catalog.pixel_share, where, scoring, first=first
+            expected, flagged, catalog.pixel_share, where, scoring, first=first, unflagged=unflagged
         )
 
     def _scoring_changed(self) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from labeldesk.browse.image_records import ImageFilter
+from labeldesk.core.vocab import VERIFIED
+
 if TYPE_CHECKING:
     from labeldesk.browse.catalog import ImageCatalog
 
@@ -20,15 +23,34 @@ FIRST_SCORING = (
 
 # Why fewer are flagged than expected: verified labels never are (ml/issues.py); a label
 # changed since the scores were computed is not until they are computed again (catalog).
+# Said so where the catalog cannot tell which (:func:`unflagged_in`: None).
 NOT_FLAGGED = "not labels you verified, nor those changed since it last scored them"
 
 
+def unflagged_words(verified: int, changed: int) -> str:
+    """Why the expected labels not flagged are not, with their counts, as ``labeldesk
+    issues`` says "(4 more verified by a person)": only the reasons that apply."""
+    said = [f"{verified:,} more you verified"] if verified else []
+    if changed:
+        them = "it" if changed == 1 else "them"
+        more = "" if said else " more"
+        said.append(f"{changed:,}{more} changed since it last scored {them}")
+    return ", ".join(said)
+
+
 def expected_errors_text(
-    expected: int, flagged: int, pixel_share: float = 0.0, *, where: str = ""
+    expected: int,
+    flagged: int,
+    pixel_share: float = 0.0,
+    *,
+    where: str = "",
+    unflagged: tuple[int, int] | None = None,
 ) -> str:
     """The model's estimate of wrong labels beside how many it flags, in words, of the
     part ``where`` names (" in test"); with a ``pixel_share``, how the predictions were
-    made, on a line of its own."""
+    made, on a line of its own. ``unflagged``: (verified, changed since scored) of the
+    labels expected wrong and not flagged (:func:`unflagged_in`); None: not known, both
+    reasons are named without counts."""
     from labeldesk.ml.pixel_view import share_note  # the app starts without the ml modules
 
     note = f"\n{share_note(pixel_share)}" if pixel_share > 0 else ""
@@ -38,7 +60,9 @@ def expected_errors_text(
     about = f"The model expects about {expected:,} {labels}{where}"
     if flagged == expected:
         return f"{about}; the {flagged:,} most suspicious are flagged." + note
-    return f"{about}; {flagged:,} are flagged ({NOT_FLAGGED})." + note
+    why = unflagged_words(*unflagged) if unflagged is not None else NOT_FLAGGED
+    are = "is" if flagged == 1 else "are"
+    return f"{about}; {flagged:,} {are} flagged ({why or NOT_FLAGGED})." + note
 
 
 RESCORING_TIP = (
@@ -73,3 +97,19 @@ def expected_errors_in(
     if flagged_in_split is None:
         flagged_in_split = catalog.show_counts(split)["flagged"]
     return expected, flagged_in_split, f" in {split}"
+
+
+def unflagged_in(
+    catalog: ImageCatalog, split: str | None, expected: int | None, flagged: int
+) -> tuple[int, int] | None:
+    """(verified, changed since scored) of the ``expected - flagged`` labels the model
+    counts as wrong within ``split`` that are not flagged, from the catalog's arrays (no
+    read of the project): a label verified now was never flagged or lost its flag when
+    verified; the rest lost theirs to a change since the scores (relabeled, excluded, a
+    merge). None when there is no such gap, or the estimate is not known per image."""
+    counted = catalog.expected_wrong
+    if expected is None or expected <= flagged or counted is None:
+        return None
+    verified_now = catalog.matches(ImageFilter(split=split, show=VERIFIED))
+    verified = min(int((verified_now & counted).sum()), expected - flagged)
+    return verified, expected - flagged - verified

@@ -330,12 +330,14 @@ class FilterSidebar(QWidget):
         where: str = "",
         scoring: bool = False,
         first: bool = False,
+        unflagged: tuple[int, int] | None = None,
     ) -> None:
         """ "About N likely wrong" under the Images choice (hidden before scoring), of the
         part ``where`` names (" in test"; "": the whole project); its tooltip also says
         how the predictions were made. ``scoring``: the scores are being computed again
         (labels changed): the note says so, with the last estimate, not beside a count
-        of flagged labels that the changes already emptied."""
+        of flagged labels that the changes already emptied. ``unflagged``: (verified,
+        changed since scored) of the expected labels not flagged, where known."""
         if scoring != self._rescoring:
             self._rescoring = scoring
             self._write_show_counts()
@@ -360,7 +362,11 @@ class FilterSidebar(QWidget):
         wordings = tuple(
             text
             for n in {999, expected if expected is not None else 999}
-            for text in (expected_errors_text(n, n + 1, where=where), rescoring_text(n, where))
+            for text in (
+                expected_errors_text(n, n + 1, where=where, unflagged=(n, n)),  # (the longest)
+                expected_errors_text(n, n + 1, where=where),
+                rescoring_text(n, where),
+            )
         )
         self.expected_note.also_fit((*wordings, FIRST_SCORING) if kept else ())
         if first:  # the note's room is kept from the start: the class list stays as tall
@@ -368,8 +374,8 @@ class FilterSidebar(QWidget):
             self.expected_note.setToolTip("")
         if expected is None:
             return
-        text = expected_errors_text(expected, flagged, where=where)
-        tip = expected_errors_text(expected, flagged, pixel_share, where=where)
+        text = expected_errors_text(expected, flagged, where=where, unflagged=unflagged)
+        tip = expected_errors_text(expected, flagged, pixel_share, where=where, unflagged=unflagged)
         if scoring:
             text = rescoring_text(expected, where)
             tip = f"{text}\n{RESCORING_TIP}"

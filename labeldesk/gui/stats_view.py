@@ -37,7 +37,12 @@ from labeldesk.core.project import Project
 from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui import hotkeys, shortcuts
 from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart
-from labeldesk.gui.estimate_words import RESCORING_TIP, expected_errors_text, rescoring_text
+from labeldesk.gui.estimate_words import (
+    RESCORING_TIP,
+    expected_errors_text,
+    rescoring_text,
+    unflagged_in,
+)
 from labeldesk.gui.summary_column import SideSplitter, form_box, link, side_width
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
@@ -410,7 +415,10 @@ class StatsView(QWidget):
             label.setToolTip(f"{text}\n{RESCORING_TIP}")
             return
         label.setText(f"about{NBSP}{expected:,}" + review)
-        label.setToolTip(expected_errors_text(expected, flagged, catalog.pixel_share))
+        unflagged = unflagged_in(catalog, None, expected, flagged)
+        label.setToolTip(
+            expected_errors_text(expected, flagged, catalog.pixel_share, unflagged=unflagged)
+        )
 
     def show_estimate(self) -> None:
         """Say the estimate again: the model started or stopped scoring the labels."""

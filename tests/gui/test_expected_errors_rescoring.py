@@ -8,12 +8,14 @@ from __future__ import annotations
 from ml.fake_embeddings import make_clustered_project
 
 from gui.scored_window import likely_wrong, open_scored
-from labeldesk.gui.estimate_words import expected_errors_text, rescoring_text
+from labeldesk.gui.estimate_words import expected_errors_text, rescoring_text, unflagged_in
 
 
 def note_now(view) -> str:
     catalog = view.catalog
-    return expected_errors_text(catalog.expected_errors, int(catalog.flagged.sum()))
+    expected, flagged = catalog.expected_errors, int(catalog.flagged.sum())
+    unflagged = unflagged_in(catalog, None, expected, flagged)  # (the reasons, counted)
+    return expected_errors_text(expected, flagged, unflagged=unflagged)
 
 
 def relabel_the_flagged_while_hidden(qtbot, view) -> int:
@@ -55,6 +57,7 @@ def test_a_failed_rescoring_shows_the_numbers_there_are(qtbot, scored_view, monk
     assert note.text().startswith("Scoring the labels again…")
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=20000)
     assert note.text() == note_now(view)  # not "Scoring…" for ever
+    assert note.text().endswith(" more changed since it last scored them).")  # (no score)
 
 
 def test_the_rescoring_words():

@@ -173,5 +173,7 @@ def test_the_class_list_keeps_its_size_as_the_note_on_wrong_labels_changes(qtbot
     assert places() == before
     sidebar.set_expected_errors(36, 35)  # "35 are flagged (not labels you verified, …)"
     assert places() == before
+    sidebar.set_expected_errors(36, 30, unflagged=(4, 2))  # "(4 more you verified, 2 …)"
+    assert places() == before
     sidebar.set_expected_errors(36, 36)
     assert places() == before
