@@ -183,7 +183,8 @@ def test_a_symlink_export_refused_by_the_disk_names_the_dialog_choice():
 def test_a_rescan_hint_names_the_menu_and_a_moved_folders_command_stays():
     """An image changed since the last scan, and an export whose files all changed, say
     to rescan (the command line names the project): the app names File → Rescan folder.
-    A moved image folder's `scan … --images NEW_FOLDER` has no menu, nor an API call."""
+    A moved image folder's `scan … --images NEW_FOLDER` has no menu (the API names
+    `p.relocate`, then `p.scan()`)."""
     from labeldesk.api_words import in_api_words
     from labeldesk.ml.embed import CHANGED
 
@@ -200,7 +201,7 @@ def test_a_rescan_hint_names_the_menu_and_a_moved_folders_command_stays():
     )
     moved = "if it moved, run `labeldesk scan '/data/p' --images NEW_FOLDER`"
     assert in_app_words(moved) == moved
-    assert in_api_words(moved) == moved
+    assert in_api_words(moved) == "if it moved, run `p.relocate(NEW_FOLDER)`, then `p.scan()`"
 
 
 def all_changed_message() -> str:

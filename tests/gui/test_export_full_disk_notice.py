@@ -48,7 +48,10 @@ def test_an_export_onto_a_full_disk_opens_the_notice_that_watches_it(
         dialog.folder.setText(str(usb / "out"))
         job = dialog.start()
         assert job is not None
-        qtbot.waitUntil(lambda: not job.running, timeout=20_000)
+        # (the job's end and the form's are two queued slots: wait for the form's)
+        qtbot.waitUntil(
+            lambda: not job.running and "Export failed" in dialog.report_area.text(), timeout=20_000
+        )
         return 0
 
     monkeypatch.setattr(ExportDialog, "exec", run_export)

@@ -54,7 +54,10 @@ def test_an_import_onto_a_full_disk_opens_the_notice_that_watches_it(
         read(qtbot, dialog)
         job = dialog.start()
         assert job is not None
-        qtbot.waitUntil(lambda: not job.running, timeout=20_000)
+        # (the job's end and the form's are two queued slots: wait for the form's)
+        qtbot.waitUntil(
+            lambda: not job.running and "no space left" in dialog.report_area.text(), timeout=20_000
+        )
         return 0
 
     monkeypatch.setattr(ImportDialog, "exec", run_import)
