@@ -8,15 +8,7 @@ from __future__ import annotations
 import errno
 import os
 
-from PySide6.QtWidgets import QMessageBox
-
-
-def _notices(window) -> list[QMessageBox]:
-    return [
-        b
-        for b in window.findChildren(QMessageBox)
-        if b.objectName() == "errorNotice" and b.isVisible()
-    ]
+from gui.full_disk_forms import assert_notice_watches, run_until_failed
 
 
 def test_an_export_onto_a_full_disk_opens_the_notice_that_watches_it(
@@ -43,28 +35,14 @@ def test_an_export_onto_a_full_disk_opens_the_notice_that_watches_it(
     usb.mkdir()
     forms: list[ExportDialog] = []
 
-    def run_export(dialog: ExportDialog) -> int:  # the person's Export, then Close
-        forms.append(dialog)
+    def fill(dialog: ExportDialog) -> None:
         dialog.folder.setText(str(usb / "out"))
-        job = dialog.start()
-        assert job is not None
-        # (the job's end and the form's are two queued slots: wait for the form's)
-        qtbot.waitUntil(
-            lambda: not job.running and "Export failed" in dialog.report_area.text(), timeout=20_000
-        )
-        return 0
 
-    monkeypatch.setattr(ExportDialog, "exec", run_export)
+    monkeypatch.setattr(ExportDialog, "exec", run_until_failed(qtbot, fill, "Export failed", forms))
     window.open_project(project.path)
     window.export_dataset()
 
     [form] = forms
     assert form.report_area.text().startswith("Export failed: no space left on the disk")
-    [notice] = _notices(window)  # before: none; the form alone said it
-    assert notice.text().startswith("Export failed: no space left on the disk")
-    assert window.full_disk._folder == usb  # the export's disk (its folder is gone)
-    assert window.full_disk.told(usb)  # a later failure there is not told again
-    free["bytes"] += full_disk.ROOM_AGAIN  # the person frees space
-    window.full_disk._look()
-    assert full_disk.ROOM_WORDS in notice.text()
-    notice.close()
+    # the export's disk (its folder is gone)
+    assert_notice_watches(window, usb, "Export failed: no space left on the disk", free)

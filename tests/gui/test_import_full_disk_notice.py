@@ -5,17 +5,9 @@ import form: no notice, no watch, and nothing said once space was freed."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox
+from gui.full_disk_forms import assert_notice_watches, run_until_failed
 
 NO_LIMIT = 1073741823
-
-
-def _notices(window) -> list[QMessageBox]:
-    return [
-        b
-        for b in window.findChildren(QMessageBox)
-        if b.objectName() == "errorNotice" and b.isVisible()
-    ]
 
 
 def test_an_import_onto_a_full_disk_opens_the_notice_that_watches_it(
@@ -48,30 +40,18 @@ def test_an_import_onto_a_full_disk_opens_the_notice_that_watches_it(
     real = import_dialog.apply_label_rows
     monkeypatch.setattr(import_dialog, "apply_label_rows", fills_up)
 
-    def run_import(dialog: ImportDialog) -> int:  # the person's Import, then Close
-        forms.append(dialog)
+    def fill(dialog: ImportDialog) -> None:
         dialog.file.setText(str(labels))
         read(qtbot, dialog)
-        job = dialog.start()
-        assert job is not None
-        # (the job's end and the form's are two queued slots: wait for the form's)
-        qtbot.waitUntil(
-            lambda: not job.running and "no space left" in dialog.report_area.text(), timeout=20_000
-        )
-        return 0
 
-    monkeypatch.setattr(ImportDialog, "exec", run_import)
+    monkeypatch.setattr(ImportDialog, "exec", run_until_failed(qtbot, fill, "no space left", forms))
     window.open_project(project.path)
     window.import_labels()
 
     [form] = forms
     assert form.report_area.text().startswith("no space left on the disk holding the project")
-    [notice] = _notices(window)  # before: none; the form alone said it
-    assert notice.text().startswith("Import failed: no space left on the disk holding")
-    assert window.full_disk._folder == project.path  # the project database's disk
-    assert window.full_disk.told(project.path)  # a later failure there is not told again
     assert label_of(window.session.project, "_unlabeled/u0.png") is None  # nothing applied
-    free["bytes"] += full_disk.ROOM_AGAIN  # the person frees space
-    window.full_disk._look()
-    assert full_disk.ROOM_WORDS in notice.text()
-    notice.close()
+    # the project database's disk
+    assert_notice_watches(
+        window, project.path, "Import failed: no space left on the disk holding", free
+    )
