@@ -32,6 +32,16 @@ def ids_of(project: Project, paths: Iterable[str]) -> dict[str, int]:
     return {str(row[0]): int(row[1]) for row in rows}
 
 
+def changed_after(project: Project, paths: Iterable[str], ctime_ns: int) -> set[str]:
+    """Those of ``paths`` whose file the project indexed with a status-change time after
+    ``ctime_ns`` (a file indexed without one tells nothing: left out)."""
+    rows = project.db.query(
+        f"SELECT path FROM images WHERE ctime_ns > ? AND path {IN_LIST}",
+        (ctime_ns, json_list(dict.fromkeys(paths))),
+    )
+    return {str(row[0]) for row in rows}
+
+
 def present(project: Project, image_ids: Iterable[int]) -> dict[int, Present]:
     """Path, label and content now of each image still in the folder (removed ones left
     out)."""

@@ -267,7 +267,7 @@ class ImportDialog(ProjectJobDialog):
     def _apply_failed(self, failure: FailureText) -> None:
         self._say(failure)  # (the form's own)
         # the window's notice, which watches that disk: said apart from the form
-        self.tell_if_disk_full(failure, f"Import failed: {failure}")
+        self.tell_if_disk_full(failure, f"Import failed: {failure!s}")
 
     def _applied(
         self,

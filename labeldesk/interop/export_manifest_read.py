@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from labeldesk.core.display import shown_path
 from labeldesk.core.errors import LabelDeskError
 from labeldesk.core.file_kinds import is_present, special_kind
+from labeldesk.core.image_lookup import changed_after
 from labeldesk.core.json_shown import json_shown
 
 from .export_target import MANIFEST, export_manifest
@@ -122,13 +123,4 @@ def newer_than_export(project: Project, folder: Path, paths: list[str]) -> set[s
         written = (folder / MANIFEST).stat().st_mtime_ns
     except OSError:
         return set()
-    newer: set[str] = set()
-    for start in range(0, len(paths), 500):
-        chunk = paths[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        rows = project.db.query(
-            f"SELECT path FROM images WHERE ctime_ns > ? AND path IN ({marks})",
-            [written, *chunk],
-        )
-        newer.update(str(row[0]) for row in rows)
-    return newer
+    return changed_after(project, paths, written)
