@@ -37,14 +37,23 @@ def test_a_csv_applied_twice_says_nothing_changed(proj, tmp_path, capsys, comman
     assert said.splitlines()[0].endswith(SAID) and "undo" not in said
 
 
-def test_new_with_a_labels_file_its_folders_already_say(tmp_path, capsys):
+def new_with_labels(tmp_path: Path, capsys, rows: str) -> tuple[Path, Path, dict]:
+    """``new --labels`` (``--json``) over a fresh image folder with a CSV of ``rows``:
+    the folder, the CSV and the command's document."""
     root = tmp_path / "images"
     make_imagefolder(root)
-    f = tmp_path / "same.csv"
-    f.write_text("path,label\ntrain/cat/cat0.jpg,cat\ntrain/dog/dog0.jpg,dog\n")
+    f = tmp_path / "labels.csv"
+    f.write_text("path,label\n" + rows)
     code, doc = cli_json(capsys, "new", str(tmp_path / "p"), "--images", str(root),
                          "--labels", str(f), "--workers", "1")  # fmt: skip
     assert code == 0
+    return root, f, doc
+
+
+def test_new_with_a_labels_file_its_folders_already_say(tmp_path, capsys):
+    root, f, doc = new_with_labels(
+        tmp_path, capsys, "train/cat/cat0.jpg,cat\ntrain/dog/dog0.jpg,dog\n"
+    )
     assert doc["labels"]["applied"] == 0 and doc["labels"]["unchanged"] == 2
     assert doc["labels"]["changed"]["labels"] == 0
     assert main(["new", str(tmp_path / "q"), "--images", str(root), "--labels", str(f)]) == 0
@@ -56,13 +65,7 @@ def test_new_with_a_labels_file_its_folders_already_say(tmp_path, capsys):
 
 
 def test_new_with_a_labels_file_that_changes_some_counts_both(tmp_path, capsys):
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    f = tmp_path / "some.csv"
-    f.write_text("path,label\n_unlabeled/u0.png,cat\ntrain/dog/dog0.jpg,dog\n")
-    code, doc = cli_json(capsys, "new", str(tmp_path / "p"), "--images", str(root),
-                         "--labels", str(f), "--workers", "1")  # fmt: skip
-    assert code == 0
+    _, _, doc = new_with_labels(tmp_path, capsys, "_unlabeled/u0.png,cat\ntrain/dog/dog0.jpg,dog\n")
     assert doc["labels"]["applied"] == 1 and doc["labels"]["unchanged"] == 1
 
 
