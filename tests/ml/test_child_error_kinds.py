@@ -27,7 +27,7 @@ def test_an_error_with_its_own_arguments_keeps_its_kind_and_message(project):
 
 
 def test_an_unknown_kind_comes_back_as_a_plain_labeldesk_error():
-    from labeldesk.ml.child_jobs import _error_from_child
+    from labeldesk.ml.child_errors import error_from_child as _error_from_child
 
     for kind in ("os:error", "labeldesk.core.errors:NoSuchError", "labeldesk.nowhere:X", ""):
         error = _error_from_child(kind, "said")
