@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from labeldesk.browse import catalog as catalog_module
+from labeldesk.browse import catalog_queries as catalog_module
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
 
