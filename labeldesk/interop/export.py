@@ -45,6 +45,7 @@ from .writing import (
     UNASSIGNED,
     ExportOptions,
     ExportReport,
+    ExportRun,
     Item,
     Writer,
     copy_images,
@@ -55,6 +56,7 @@ __all__ = [
     "EXPORTERS",
     "ExportOptions",
     "ExportReport",
+    "ExportRun",
     "Item",
     "Selection",
     "SkipItem",
@@ -121,7 +123,7 @@ def export(
             project=str(project.path),
         )
         options = replace(options, unwritable=unwritable)
-        writer(project, items, staging, options, progress, cancel, report)
+        writer(ExportRun(project, items, staging, options, progress, cancel, report))
         failed = report.failed_paths()
         for item in items:
             if item.path not in failed:

@@ -2,8 +2,9 @@
 options and report, the registry of formats, and copying the images of an export under
 names that never collide (each file placed safely by :mod:`labeldesk.interop.placing`).
 
-A format is one function registered with :func:`register_exporter`; it writes into the
-staging folder :func:`labeldesk.interop.export.export` gives it and never has to think
+A format is one function of an :class:`ExportRun` registered with
+:func:`register_exporter`; it writes into the staging folder
+:func:`labeldesk.interop.export.export` gives it (``run.out``) and never has to think
 about atomicity, target checks or the manifest.
 """
 
@@ -217,10 +218,23 @@ def export_classes(project: Project, options: ExportOptions) -> list[str]:
     return project.classes()
 
 
-Writer = Callable[
-    ["Project", list[Item], Path, ExportOptions, ProgressCallback, CancelToken, ExportReport],
-    None,
-]
+@dataclass(frozen=True)
+class ExportRun:
+    """What a format's writer is given, as one argument: the project, the images chosen
+    (:class:`Item`), the staging folder ``out`` to write into, the options (with the
+    classes and class map as applied), the export's progress and cancel, and the report
+    it fills in (failed images, renamed files, …)."""
+
+    project: Project
+    items: list[Item]
+    out: Path
+    options: ExportOptions
+    progress: ProgressCallback
+    cancel: CancelToken
+    report: ExportReport
+
+
+Writer = Callable[[ExportRun], None]
 EXPORTERS: Registry[Writer] = Registry("export format")
 register_exporter = EXPORTERS.register
 
@@ -262,20 +276,15 @@ def image_folder(item: Item) -> str:
 
 
 def copy_images(
-    project: Project,
-    items: list[Item],
-    out: Path,
-    options: ExportOptions,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    report: ExportReport,
+    run: ExportRun,
     folder_of: Callable[[Item], str],
     *,
     all_paths: bool = False,
     typed: bool = False,
     gif_as_png: bool = False,
 ) -> Iterator[tuple[Item, str]]:
-    """Place every item under ``out/<folder_of(item)>/``; yield (item, its path in out).
+    """Place every item of ``run`` under ``out/<folder_of(item)>/`` (in the order of
+    ``run.items``); yield (item, its path in out).
 
     A file renamed (shortened or made unique) is recorded in ``report.renamed``; with
     ``all_paths`` (a layout such as ``<split>/<class>/`` that drops the project's
@@ -288,13 +297,14 @@ def copy_images(
     split of its own is listed in ``report.split_implied``. An image that vanished or
     cannot be read is recorded in ``report.failed`` and left out; any other error (a full
     disk) ends the export."""
+    project, items, out, report = run.project, run.items, run.out, run.report
     used: set[str] = set()  # fold_path of the names given
     cache = PlaceCache.of(project)
     reads = TORCHVISION_READS if gif_as_png else READ_BY_EXTENSION
     formats = _formats(project, items, reads) if typed else {}
     # each folder spelt as first met (Cat/ and cat/ are one on Windows and macOS), a name
     # the destination cannot hold made safe (export_portable)
-    folders = PortableFolders(options.unwritable)
+    folders = PortableFolders(run.options.unwritable)
     # the names images keep as they are: one given an extension must not take them
     own = (
         {fold_path(posixpath.join(folder_of(i), posixpath.basename(i.path))) for i in items}
@@ -302,7 +312,7 @@ def copy_images(
         else set()
     )
     for done, item in enumerate(items, start=1):
-        if cancel.cancelled:
+        if run.cancel.cancelled:
             raise Cancelled(EXPORT_CANCELLED)
         fmt = formats.get(item.hash or "")
         convert = gif_as_png and fmt == "GIF"
@@ -318,7 +328,7 @@ def copy_images(
                         project,
                         item.read_from,
                         out / rel,
-                        options.link,
+                        run.options.link,
                         cache,
                         out,
                         indexed_stat=item.indexed_stat,
@@ -351,7 +361,7 @@ def copy_images(
             report.gif_as_png.append(rel)
         yield item, rel
         if done % 200 == 0 or done == len(items):
-            progress(Progress(done, len(items), "exporting"))
+            run.progress(Progress(done, len(items), "exporting"))
     record_relinked(project, cache)
 
 

@@ -389,9 +389,9 @@ def test_a_registered_format_is_offered_by_the_command(project, tmp_path):
     written: list[str] = []
 
     @export_module.register_exporter("paths-only")
-    def _paths(project, items, out, options, progress, cancel, report):
-        (out / "paths.txt").write_text("\n".join(item.path for item in items))
-        written.extend(item.path for item in items)
+    def _paths(run):
+        (run.out / "paths.txt").write_text("\n".join(item.path for item in run.items))
+        written.extend(item.path for item in run.items)
 
     try:
         assert (

@@ -35,20 +35,19 @@ import hashlib
 import json
 import os
 import posixpath
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.file_kinds import is_present
 from labeldesk.core.json_shown import json_shown, quoted
 from labeldesk.core.label_files import LabelFile
 from labeldesk.core.layout import SPLIT_FOLDERS
-from labeldesk.core.progress import CancelToken, ProgressCallback
 
 from ..writing import (
     UNASSIGNED,
-    ExportOptions,
-    ExportReport,
+    ExportRun,
     Item,
     copy_images,
     export_classes,
@@ -58,9 +57,6 @@ from ..writing import (
 from .base import Importer, ImportOptions, register_importer
 from .json_input import RowMaker, load_json
 
-if TYPE_CHECKING:
-    from labeldesk.core.project import Project
-
 LABELS = "labels.json"
 DATA = "data"
 STATUS = "labeldesk_status"  # {uuid: status}: only images that have one
@@ -69,17 +65,10 @@ _SNIFF_BYTES = 4096
 
 
 @register_exporter("fiftyone")
-def _fiftyone(
-    project: Project,
-    items: list[Item],
-    out: Path,
-    options: ExportOptions,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    report: ExportReport,
-) -> None:
+def _fiftyone(run: ExportRun) -> None:
     """OUT/data + OUT/labels.json, or one such dataset per split (OUT/<split>/…)."""
-    classes = export_classes(project, options)
+    items, out, report = run.items, run.out, run.report
+    classes = export_classes(run.project, run.options)
     index = {name: n for n, name in enumerate(classes)}
     per_split = any(item.split not in ("train", UNASSIGNED) for item in items)
     datasets: dict[str, dict[str, int | None]] = {} if per_split else {"": {}}
@@ -101,7 +90,7 @@ def _fiftyone(
         data = posixpath.join(dataset_of(item), DATA)
         return posixpath.join(data, posixpath.dirname(item.path)).rstrip("/")
 
-    for item, rel in copy_images(project, ordered, out, options, progress, cancel, report, folder):
+    for item, rel in copy_images(replace(run, items=ordered), folder):
         if per_split and item.split_implied:  # (not among train: counted where it is)
             report.split_implied.discard(rel)
             report.kept_apart.add(item.path)

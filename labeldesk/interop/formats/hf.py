@@ -37,16 +37,13 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from labeldesk.core.layout import UNLABELED_FOLDER
-from labeldesk.core.progress import CancelToken, ProgressCallback
 
 from ..export_names import READ_BY_EXTENSION
 from ..writing import (
     UNASSIGNED,
-    ExportOptions,
-    ExportReport,
+    ExportRun,
     Item,
     copy_images,
     register_exporter,
@@ -54,9 +51,6 @@ from ..writing import (
 )
 from .base import Importer, register_importer
 from .hf_metadata import read_metadata, sniff_metadata
-
-if TYPE_CHECKING:
-    from labeldesk.core.project import Project
 
 # datasets finds splits by these words in folder names (datasets/data_files.py,
 # SPLIT_KEYWORDS), alone or set off by one of "-._ 0-9" on either side.
@@ -86,31 +80,11 @@ def _place(item: Item) -> str:
 
 
 @register_exporter("hf")
-def _hf(
-    project: Project,
-    items: list[Item],
-    out: Path,
-    options: ExportOptions,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    report: ExportReport,
-) -> None:
+def _hf(run: ExportRun) -> None:
     """OUT/<split>/<class>/<file>, plus per-split metadata when the folders alone would
     not give every label (see the module's docstring)."""
-    written = list(
-        copy_images(
-            project,
-            items,
-            out,
-            options,
-            progress,
-            cancel,
-            report,
-            _place,
-            all_paths=True,
-            typed=True,
-        )
-    )
+    out, report = run.out, run.report
+    written = list(copy_images(run, _place, all_paths=True, typed=True))
     report.no_split.update(
         {rel: split_folder(item) for item, rel in written if item.split == UNASSIGNED}
     )

@@ -9,36 +9,14 @@ back leads each file to its image."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from labeldesk.core.progress import CancelToken, ProgressCallback
-
-from ..writing import ExportOptions, ExportReport, Item, copy_images, register_exporter
-
-if TYPE_CHECKING:
-    from labeldesk.core.project import Project
+from ..writing import ExportRun, Item, copy_images, register_exporter
 
 
 @register_exporter("imagefolder")
-def _imagefolder(
-    project: Project,
-    items: list[Item],
-    out: Path,
-    options: ExportOptions,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    report: ExportReport,
-) -> None:
+def _imagefolder(run: ExportRun) -> None:
     """OUT/<split>/<class>/<file>; unlabeled images (if asked for) in OUT/<split>/_unlabeled."""
     for _ in copy_images(
-        project,
-        items,
-        out,
-        options,
-        progress,
-        cancel,
-        report,
+        run,
         _imagefolder_place,
         all_paths=True,
         typed=True,  # torchvision reads files by extension: `noext` would be dropped

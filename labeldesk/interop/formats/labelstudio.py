@@ -22,17 +22,13 @@ export (:mod:`.labelstudio_min`).
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
-from labeldesk.core.progress import CancelToken, ProgressCallback
-
 from ..writing import (
-    ExportOptions,
-    ExportReport,
-    Item,
+    ExportRun,
     copy_images,
     export_classes,
     image_folder,
@@ -53,23 +49,13 @@ LOCAL_FILES = "/data/local-files/?d="
 
 
 @register_exporter("labelstudio")
-def _labelstudio(
-    project: Project,
-    items: list[Item],
-    out: Path,
-    options: ExportOptions,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    report: ExportReport,
-) -> None:
+def _labelstudio(run: ExportRun) -> None:
     """OUT/tasks.json, OUT/labeling_config.xml and the images under OUT/images/."""
-    classes = export_classes(project, options)
-    guesses, version = model_guesses(project, dict(options.class_map), set(classes))
+    classes = export_classes(run.project, run.options)
+    guesses, version = model_guesses(run.project, dict(run.options.class_map), set(classes))
     tasks: list[dict[str, Any]] = []
-    ordered = sorted(items, key=lambda i: i.path)
-    for item, rel in copy_images(
-        project, ordered, out, options, progress, cancel, report, image_folder
-    ):
+    ordered = sorted(run.items, key=lambda i: i.path)
+    for item, rel in copy_images(replace(run, items=ordered), image_folder):
         data: dict[str, Any] = {"image": LOCAL_FILES + quote(rel, safe="/"), "path": item.path}
         if item.split != "unassigned":
             data["split"] = item.split
@@ -90,10 +76,10 @@ def _labelstudio(
                 {"model_version": version, "score": score, "result": [_choice(label, score)]}
             ]
         tasks.append(task)
-    report.carries_status = True  # data.status
+    run.report.carries_status = True  # data.status
     text = json.dumps(tasks, ensure_ascii=False, indent=1)
-    (out / TASKS).write_text(text + "\n", encoding="utf-8")
-    (out / CONFIG).write_text(labeling_config(classes), encoding="utf-8")
+    (run.out / TASKS).write_text(text + "\n", encoding="utf-8")
+    (run.out / CONFIG).write_text(labeling_config(classes), encoding="utf-8")
 
 
 def _choice(label: str, score: float | None = None) -> dict[str, Any]:

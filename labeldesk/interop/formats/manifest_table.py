@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from labeldesk.core.label_file_formats import Columns
 
 from ..writing import (
+    ExportRun,
     copy_images,
     export_classes,
     image_folder,
@@ -32,10 +33,10 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from labeldesk.core.progress import CancelToken, ProgressCallback
+    from labeldesk.core.progress import CancelToken
     from labeldesk.core.project import Project
 
-    from ..writing import ExportOptions, ExportReport, Item
+    from ..writing import ExportOptions, Item
 
 # path: in the export (images/<file>); split: train/val/test, empty when none;
 # content_hash: the indexed file's BLAKE2b-128 (hex); predicted/confidence: the model's
@@ -120,21 +121,11 @@ def register_manifest_exporter(name: str) -> Callable[[TableWriter], TableWriter
     one way of exporting; only the file they write differs)."""
 
     def add(write: TableWriter) -> TableWriter:
-        def export(
-            project: Project,
-            items: list[Item],
-            out: Path,
-            options: ExportOptions,
-            progress: ProgressCallback,
-            cancel: CancelToken,
-            report: ExportReport,
-        ) -> None:
-            written = list(
-                copy_images(project, items, out, options, progress, cancel, report, image_folder)
-            )
-            table = manifest_table(project, written, options, cancel)
-            report.carries_status = True  # its status column
-            write(table, out)
+        def export(run: ExportRun) -> None:
+            written = list(copy_images(run, image_folder))
+            table = manifest_table(run.project, written, run.options, run.cancel)
+            run.report.carries_status = True  # its status column
+            write(table, run.out)
 
         export.__doc__ = write.__doc__
         register_exporter(name)(export)

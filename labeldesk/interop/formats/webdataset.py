@@ -25,13 +25,12 @@ from typing import TYPE_CHECKING
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.indexed_files import IndexedStat
-from labeldesk.core.progress import CancelToken, Progress, ProgressCallback
+from labeldesk.core.progress import Progress
 
 from ..placing import SkipItem, read_unchanged
 from ..writing import (
     EXPORT_CANCELLED,
-    ExportOptions,
-    ExportReport,
+    ExportRun,
     Item,
     export_classes,
     failed_row,
@@ -53,29 +52,22 @@ SIGNATURES = (
 
 
 @register_exporter("webdataset")
-def _webdataset(
-    project: Project,
-    items: list[Item],
-    out: Path,
-    options: ExportOptions,
-    progress: ProgressCallback,
-    cancel: CancelToken,
-    report: ExportReport,
-) -> None:
+def _webdataset(run: ExportRun) -> None:
     """Shards of ``options.shard_size`` images per split, and classes.txt."""
-    size = options.shard_size
+    project, out, report = run.project, run.out, run.report
+    size = run.options.shard_size
     if not isinstance(size, int) or size < 1:
         raise LabelDeskError(f"the shard size must be a whole number above 0 (got {size!r})")
-    classes = export_classes(project, options)
+    classes = export_classes(project, run.options)
     index = {name: n for n, name in enumerate(classes)}
     (out / "classes.txt").write_text("".join(f"{c}\n" for c in classes), encoding="utf-8")
-    ordered = sorted(items, key=lambda i: (SPLIT_ORDER.get(i.split, 3), i.split, i.path))
+    ordered = sorted(run.items, key=lambda i: (SPLIT_ORDER.get(i.split, 3), i.split, i.path))
     writer = _Shards(out, size)
     report.carries_status = True  # each record's status key
     counts: dict[str, int] = {}
     try:
         for done, item in enumerate(ordered, start=1):
-            if cancel.cancelled:
+            if run.cancel.cancelled:
                 raise Cancelled(EXPORT_CANCELLED)
             try:
                 data = read_image(project, item.read_from, item.indexed_stat, item.hash)
@@ -88,7 +80,7 @@ def _webdataset(
             if item.split_implied:  # (in a train shard: the manifest says it had none)
                 report.split_implied.add(where)
             if done % 200 == 0 or done == len(ordered):
-                progress(Progress(done, len(ordered), "writing shards"))
+                run.progress(Progress(done, len(ordered), "writing shards"))
     finally:
         writer.close()
 
