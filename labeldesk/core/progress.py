@@ -9,7 +9,8 @@ pass plain lists and tokens.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,3 +61,12 @@ class CancelToken:
     def raise_if_cancelled(self) -> None:
         if self.cancelled:
             raise Cancelled("cancelled")
+
+    @contextmanager
+    def may_be_killed(self) -> Iterator[None]:
+        """Around work that writes nothing and cannot look at the token (a model's load:
+        seconds of torch and timm), before the job's first write: where the job runs in
+        a child process, a Cancel meanwhile may end that process at once instead of
+        waiting for the job's next check (:mod:`labeldesk.ml.child_jobs`). Here, nothing
+        changes: the job looks at the token after it, as before."""
+        yield

@@ -28,7 +28,7 @@ from labeldesk.core.errors import Cancelled, LabelDeskError
 from labeldesk.core.progress import CancelToken, Progress, ProgressCallback, no_progress
 
 from .child_errors import error_from_child
-from .child_process import STARTING, abandon, run_child
+from .child_process import NOT_BEGUN, STARTING, abandon, run_child
 
 if TYPE_CHECKING:
     from .embed import EmbedReport
@@ -91,10 +91,11 @@ def run_in_child(
         while True:
             if cancel.cancelled:
                 stop.value = 1
-                if abandon(phase):  # still starting: it has written nothing
+                was = abandon(phase)
+                if was is not None:  # starting, or loading its model: it has written nothing
                     child.kill()
                     child.join()
-                    raise Cancelled(NOT_STARTED)
+                    raise Cancelled(NOT_STARTED if was == STARTING else NOT_BEGUN)
             try:
                 kind, payload = messages.get(timeout=POLL_S)
             except queue.Empty:

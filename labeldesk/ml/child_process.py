@@ -11,7 +11,11 @@ seconds, 19-25 s on a loaded 2-core machine) ends it at once: until the child ha
 marked itself started (:func:`begin`, under the phase's lock), it has written nothing
 (not even a message on the queue), so the parent may kill it (:func:`abandon`). The
 child marks itself started before it opens the project (an open may upgrade the
-database); from then on a Cancel is the cooperative stop at the job's cancel checks.
+database); from then on a Cancel is the cooperative stop at the job's cancel checks,
+except during the job's first :meth:`~labeldesk.core.progress.CancelToken.may_be_killed`
+stretch (embedding's and fine-tuning's model load, before their first write: 5 s at load
+11, which a Cancel waited out): the child marks it under the same lock, and a Cancel then
+kills it as well.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from labeldesk.core.errors import Cancelled, LabelDeskError
@@ -27,23 +33,26 @@ from labeldesk.core.progress import CancelToken, Progress
 from .child_errors import kind_of, unexpected, with_notes
 
 LOCK_WAIT_S = 1.0  # (held for a moment; a child that died holding it: stop cooperatively)
-# The child's phase, a shared byte changed only under its lock
-STARTING, STARTED, ABANDONED = 0, 1, 2
+# The child's phase, a shared byte changed only under its lock; QUIET: in the job's
+# stretch that writes nothing (see StopFlagToken.may_be_killed)
+STARTING, STARTED, ABANDONED, QUIET = 0, 1, 2, 3
 # (once the project is open: an open may have upgraded its database, nothing else)
 NOT_BEGUN = "cancelled before the job began"
 
 
-def abandon(phase: Any) -> bool:
-    """In the parent: whether the child had not started its work, in which case it never
-    will (it may be killed: nothing of it needs keeping)."""
+def abandon(phase: Any) -> int | None:
+    """In the parent: the child's phase (STARTING or QUIET) where it had written nothing
+    of its work, which it then never will (it may be killed: nothing of it needs
+    keeping); None where it is at work (it stops at its next check)."""
     lock = phase.get_lock()
     if not lock.acquire(timeout=LOCK_WAIT_S):
-        return False
+        return None
     try:
-        if phase.value != STARTING:
-            return False
+        was = int(phase.value)
+        if was not in (STARTING, QUIET):
+            return None
         phase.value = ABANDONED
-        return True
+        return was
     finally:
         lock.release()
 
@@ -78,7 +87,7 @@ def run_child(
     _may_have_children()
     if niceness and hasattr(os, "nice"):  # background work: the GUI thread gets a core first
         os.nice(niceness)
-    token = StopFlagToken(stop)
+    token = StopFlagToken(stop, phase)
 
     def report(update: Progress) -> None:
         messages.put(("progress", (update.done, update.total, update.message, update.data)))
@@ -118,9 +127,33 @@ def _may_have_children() -> None:
 class StopFlagToken(CancelToken):
     """The child's cancel token: cancelled once the parent sets the shared stop byte."""
 
-    def __init__(self, stop: Any):
+    def __init__(self, stop: Any, phase: Any):
         super().__init__()
         self._stop = stop
+        self._phase = phase
+        self._first_stretch = True
+
+    @contextmanager
+    def may_be_killed(self) -> Iterator[None]:
+        """The job's first such stretch only: it comes before the job's first write
+        (embedding's, fine-tuning's model load). A later one (the re-embedding after a
+        fine-tune loads its model) follows writes, and the Cancel that came waits for the
+        job's next check, which says what was kept."""
+        if not self._first_stretch:
+            yield
+            return
+        self._first_stretch = False
+        with self._phase.get_lock():
+            self._phase.value = QUIET
+        try:
+            yield
+        finally:
+            with self._phase.get_lock():
+                abandoned = self._phase.value == ABANDONED
+                if not abandoned:
+                    self._phase.value = STARTED
+            if abandoned:  # the parent is killing this process: go no further
+                os._exit(1)
 
     @property
     def cancelled(self) -> bool:

@@ -194,7 +194,9 @@ def embed_project(
     began = time.perf_counter()
     shown = model_shown(project.db, project.path, model)  # a fine-tune: not its path
     progress(Progress(0, 0, f"loading {shown}" if shown != model else f"loading model {model}"))
-    backbone = backbone or load_backbone(model)
+    if backbone is None:
+        with cancel.may_be_killed():  # writes nothing (the model cache: load_runner)
+            backbone = load_backbone(model)
     opened = open_model_store(project, model, backbone)
     folder, key = opened.folder, backbone.identity.key
     if opened.count:  # a run of this model stopped part-way: its store is the current one

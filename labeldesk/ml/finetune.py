@@ -202,7 +202,9 @@ def finetune(
         device=device,
     )  # said before it starts: on a CPU it runs for minutes to hours
     progress(Progress(0, 0, "loading backbone", {"plan": plan.text()}))
-    base = base or _starting_backbone(project)
+    if base is None:
+        with cancel.may_be_killed():  # nothing written yet: a Cancel may end it now
+            base = _starting_backbone(project)
     pre = base.identity.preprocess
     if params.image_size:
         pre = Preprocess(params.image_size, pre.mean, pre.std)
