@@ -97,3 +97,81 @@ def test_garbage_that_reached_the_oldest_generation_is_freed_within_minutes(qapp
         gc.set_threshold(*thresholds)
         collector.timer.stop()
         collector.deleteLater()
+
+
+def test_an_idle_app_ticks_ever_less_often_and_at_200_ms_again_once_it_allocates(qapp):
+    # five wake-ups a second of an app doing nothing, before: each tick now finds the
+    # counts (about) as the last one left them, and waits twice as long for the next
+    from labeldesk.gui import gc_on_gui_thread
+    from labeldesk.gui.gc_on_gui_thread import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    try:
+        collector.timer.stop()
+        counts = [(5, 1, 0)]  # nothing in the oldest generation: no full collection due
+        collector.counts = lambda: counts[0]
+        collector.left = counts[0]
+        intervals = []
+        for _ in range(6):
+            assert collector.collect_due() == -1
+            intervals.append(collector.timer.interval())
+        busy, idle = gc_on_gui_thread.INTERVAL_MS, gc_on_gui_thread.IDLE_INTERVAL_MS
+        assert intervals == [min(busy * 2**k, idle) for k in range(1, 7)]
+        assert intervals[-1] == idle > busy
+        counts[0] = (7, 1, 0)  # a few objects kept (the app's look at its database)
+        collector.collect_due()
+        assert collector.timer.interval() == idle
+        young = gc.get_threshold()[0]
+        counts[0] = (7 + young // 10, 1, 0)  # work: allocating (not yet due a collection)
+        assert collector.collect_due() == -1
+        assert collector.timer.interval() == busy
+        collector.collect_due()  # quiet again
+        assert collector.timer.interval() == busy * 2
+        collector.wake()  # a job starts
+        assert collector.timer.interval() == busy
+    finally:
+        collector.timer.stop()
+        collector.deleteLater()
+
+
+def test_an_idle_tick_waits_no_longer_than_the_next_full_collection(qapp):
+    from labeldesk.gui import gc_on_gui_thread
+    from labeldesk.gui.gc_on_gui_thread import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    try:
+        collector.timer.stop()
+        now = [1000.0]
+        collector.clock = lambda: now[0]
+        collector.last_full = now[0] - gc_on_gui_thread.FULL_EVERY_S + 1.0  # due in 1 s
+        collector.counts = lambda: (0, 0, 1)  # something reached the oldest generation
+        collector.left = (0, 0, 1)
+        for _ in range(6):  # the wait would have grown to IDLE_INTERVAL_MS
+            collector.collect_due()
+        assert collector.timer.interval() <= 1000
+        now[0] += 1.0
+        assert collector.collect_due() == 2  # on time
+    finally:
+        collector.timer.stop()
+        collector.deleteLater()
+
+
+def test_a_job_s_start_brings_the_busy_interval_back(qapp):
+    # a job allocates on its worker thread, where no collection runs: its garbage must
+    # not wait for an idle app's long tick
+    from labeldesk.gui import gc_on_gui_thread
+
+    collector = gc_on_gui_thread.install()
+    assert collector is not None
+    counts = collector.counts
+    try:
+        collector.counts = lambda: (0, 0, 0)  # nothing allocated, nothing due
+        collector.left = (0, 0, 0)
+        for _ in range(6):
+            collector.collect_due()
+        assert collector.timer.interval() == gc_on_gui_thread.IDLE_INTERVAL_MS
+        assert gc_on_gui_thread.install() is collector  # as every job's start calls it
+        assert collector.timer.interval() == gc_on_gui_thread.INTERVAL_MS
+    finally:
+        collector.counts = counts
+        collector.wake()
