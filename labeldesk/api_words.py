@@ -32,13 +32,16 @@ _R = TypeVar("_R")
 _V = TypeVar("_V")
 
 _PATH = r"(?:'[^']*'|[^\s`']+)"  # a project folder as a shell command quotes it
+# a project folder inside a command in backticks: as the core writes it, unquoted, it may
+# hold spaces (`labeldesk embed /home/me/my proj`); the backticks end it
+_IN_TICKS = r"[^`]+?"
 # (pattern, the API's words), in order: the more specific first
 _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (
-        re.compile(rf"`labeldesk embed (?:{_PATH} )?--model ([^\s`]+)`"),
+        re.compile(rf"`labeldesk embed (?:{_IN_TICKS} )?--model ([^\s`]+)`"),
         lambda m: f'`ld.embed(p, model="{m.group(1)}")`',
     ),
-    (re.compile(rf"`labeldesk embed {_PATH}`"), "`ld.embed(p)`"),
+    (re.compile(rf"`labeldesk embed {_IN_TICKS}`"), "`ld.embed(p)`"),
     (re.compile(r"`embed --model ([^\s`]+)`"), r'`ld.embed(p, model="\1")`'),  # a head's
     (  # embeddings whose identity.json cannot be read (ml.vectors.UnreadableIdentity)
         re.compile(r"`labeldesk embed` with the model that made them"),
@@ -53,10 +56,10 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         "`p.set_label(path, None)` removes a label",
     ),
     (  # a moved image folder (p.scan(), ld.export, ld.embed): the project's relocate
-        re.compile(rf"`labeldesk scan {_PATH} --images NEW_FOLDER`"),
+        re.compile(rf"`labeldesk scan {_IN_TICKS} --images NEW_FOLDER`"),
         "`p.relocate(NEW_FOLDER)`, then `p.scan()`",
     ),
-    (re.compile(rf"`labeldesk scan {_PATH}`"), "`p.scan()`"),
+    (re.compile(rf"`labeldesk scan {_IN_TICKS}`"), "`p.scan()`"),
     # ld.new_project(images=…) and p.relocate(images) given a file
     (re.compile(r"; --images takes the folder"), "; images takes the folder"),
     # ld.new_project(labels=…): it has no option naming the columns
@@ -84,12 +87,23 @@ _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         "fill in the file's label column, or pass empty_labels=True",
     ),
     (re.compile(r"give --empty-labels"), "pass empty_labels=True"),
-    (re.compile(rf"`labeldesk version {_PATH} list`"), "`ld.versions(p)`"),  # a version not found
+    # a version not found
+    (re.compile(rf"`labeldesk version {_IN_TICKS} list`"), "`ld.versions(p)`"),
     (  # ld.open_project on an image folder
         re.compile(r"run `labeldesk new PROJECT --images ([^`]+)` \(or New project… in the app\)"),
         lambda m: f"run `ld.new_project(PROJECT, {shlex.split(m.group(1))[0]!r})`",
     ),
-    (re.compile(rf"`labeldesk models {_PATH}`"), "`ld.model_versions(p)`"),  # a model not found
+    (re.compile(rf"`labeldesk models {_IN_TICKS}`"), "`ld.model_versions(p)`"),  # a model not found
+    # ld.open_project given a file, another program's database, or an image folder
+    (re.compile(r"`labeldesk new` made"), "`ld.new_project` made"),
+    (re.compile(r"`new` refuses "), "`ld.new_project` refuses "),
+    (  # a label no class has (core.vocab: ld.predictions, ld.issues, ld.drift)
+        re.compile(rf"\(`labeldesk classes (?:{_IN_TICKS} )?--add ([^`]+)`\)"),
+        lambda m: f"(`p.add_classes({_names(m.group(1))!r})`)",
+    ),
+    # a full disk, a file refused, embeddings rebuilt while read: no command ran; the
+    # call that failed is the one to make again
+    (re.compile(r"run the command again"), "make the call again"),
 )
 
 
@@ -100,6 +114,14 @@ def _word(shell: str) -> str:
     except ValueError:
         return shell
     return words[0] if len(words) == 1 else shell
+
+
+def _names(shell: str) -> list[str]:
+    """The class names of a ``classes --add`` as a shell command quotes them
+    (``'red\\, fox, ant'``: a comma in a name escaped), as a list."""
+    from labeldesk.core.classes import split_names
+
+    return split_names(_word(shell))
 
 
 # True while a `labeldesk` command runs: it calls the API's functions too, and its

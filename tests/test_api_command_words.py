@@ -2,7 +2,7 @@
 command line's flags: ld.export's make_splits= and class_map=, ld.embed's device= and
 runtime=, ld.new_project's images, classes= and labels file, a moved image folder's
 p.relocate (p.scan(), ld.export, ld.embed). On the command line the same errors keep
-the flags (tests/cli)."""
+the flags (tests/cli). Where a message names a fix, the test follows it."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from labeldesk.interop.export_portable import _class_message
 from labeldesk.interop.placing import no_symlinks
 from labeldesk.ml.runtime import resolve_runtime
 
-FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]+|labeldesk [a-z]+ ")
+# a command-line flag, a `labeldesk command` (or `new`), or "run the command again"
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]+|labeldesk [a-z]+\b|`new`|the command")
 
 
 def _said(call) -> str:
@@ -166,3 +167,120 @@ def test_what_an_interrupted_embed_kept_is_said_with_the_calls(tmp_path):
     damaged = in_api_words(str(UnreadableIdentity(tmp_path, "empty")))
     assert damaged.endswith("run `ld.embed(p, model=…)` with the model that made them to repair it")
     assert not FLAG.search(note) and not FLAG.search(damaged)
+
+
+def test_a_project_folder_with_a_space_is_still_named_as_a_call(tmp_path):
+    """The core writes the project's folder into its advice unquoted (`labeldesk embed
+    /home/me/my proj`): a space in it kept the whole command, unreworded."""
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    with ld.new_project(tmp_path / "my proj", root, progress=False) as p:
+        said = _said(lambda: ld.similar(p, "train/cat/cat0.jpg"))
+        assert said == "no embeddings yet: run `ld.embed(p)` first"
+        moved = tmp_path / "moved"
+        shutil.move(p.root, moved)
+        assert _said(lambda: p.scan(progress=False)).endswith(
+            "if it moved, run `p.relocate(NEW_FOLDER)`, then `p.scan()`"
+        )
+        p.relocate(moved)  # the advice, followed, works
+        assert p.scan(progress=False).added == 0
+
+
+def test_open_project_on_what_is_no_project_names_new_project(tmp_path):
+    """A file, another program's database, an image folder one level too high: each
+    said the command `labeldesk new` (or `new`) makes the project."""
+    import sqlite3
+
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    said = _said(lambda: ld.open_project(root / "train" / "cat" / "cat0.jpg"))
+    assert said.endswith("a project is a folder (the one `ld.new_project` made)")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    with sqlite3.connect(foreign / "labeldesk.db") as db:
+        db.execute("CREATE TABLE recipes (name TEXT)")
+    said = _said(lambda: ld.open_project(foreign))
+    assert "Give the folder of a project `ld.new_project` made, or make one" in said
+    high = tmp_path / "high"
+    high.mkdir()
+    shutil.move(root, high / "images")
+    said = _said(lambda: ld.open_project(high))
+    assert f"run `ld.new_project(PROJECT, '{high / 'images'}')`; `ld.new_project` refuses" in said
+    with pytest.raises(ld.LabelDeskError, match="one level too high"):
+        ld.new_project(tmp_path / "p1", high, progress=False)  # refused, as it says
+    ld.new_project(tmp_path / "p2", high / "images", progress=False).close()  # as advised
+
+
+def test_a_label_no_class_has_says_the_call_that_adds_the_class(clustered_clean):
+    """A label whose class is gone from the class list (a database edited by hand):
+    ld.predictions said "add the class (`labeldesk classes PROJECT --add ant`)"."""
+    project = clustered_clean
+    with project.db.write() as conn:
+        conn.execute("DELETE FROM classes WHERE name = 'ant'")
+    said = _said(lambda: ld.predictions(project))
+    assert "add the class (`p.add_classes(['ant'])`) or relabel them" in said
+    project.add_classes(["ant"])  # the advice, followed, works
+    assert "ant" in set(ld.predictions(project).predicted)
+    from labeldesk.core.vocab import known_class_codes
+
+    with pytest.raises(ld.LabelDeskError) as err:  # a comma in a name: one name, not two
+        known_class_codes(["red, fox"], ["cat"], ["a.jpg"])
+    assert "(`p.add_classes(['red, fox'])`)" in in_api_words(str(err.value))
+
+
+def test_a_full_disk_says_to_make_the_call_again(tmp_path, monkeypatch):
+    """ld.new_project on a full disk said "free some space there and run the command
+    again": a notebook ran no command."""
+    from pathlib import Path
+
+    from labeldesk.core import staging
+
+    root = tmp_path / "images"
+    make_imagefolder(root)
+    real = Path.write_text
+
+    def full(self, *args, **kwargs):  # the new project's first file: the disk is full
+        if self.name == staging.MARKER:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    said = _said(lambda: ld.new_project(tmp_path / "p", root, progress=False))
+    assert "; free some space there and make the call again; nothing was created" in said
+    monkeypatch.setattr(Path, "write_text", real)  # space freed: the call made again works
+    with ld.new_project(tmp_path / "p", root, progress=False) as made:
+        assert len(made.images()) == 19
+
+
+def test_the_other_run_again_advice_says_to_make_the_call_again(tmp_path):
+    """The same words where no test reaches them through a call: a file refused, a
+    database on a full disk, embeddings rebuilt while read, a project made on a full
+    disk (named or not)."""
+    import numpy as np
+
+    from labeldesk.core.database_failures import _full_database_message
+    from labeldesk.core.disk_checks import write_refused
+    from labeldesk.ml.vectors import VectorStore
+
+    hashes = [f"{i:032x}" for i in range(4)]
+    with VectorStore.writer(tmp_path / "store", 4) as store:
+        store.append(hashes, np.eye(4, dtype=np.float32))
+    reader = VectorStore(tmp_path / "store", 4)
+    with VectorStore.writer(tmp_path / "store", 4) as store:
+        store.rebuild("a test")
+        store.append(hashes, np.eye(4, dtype=np.float32))
+    with pytest.raises(ld.LabelDeskError, match="rebuilt while being read") as rebuilt:
+        reader.matrix()
+    refused = OSError(errno.EACCES, "Permission denied", str(tmp_path / "x"))
+    texts = [
+        in_api_words(_os_message(refused)),
+        in_api_words(_full_database_message(tmp_path / "labeldesk.db")),
+        in_api_words(write_refused(OSError(errno.ENOSPC, "full"), tmp_path)),
+        in_api_words(write_refused(OSError(errno.ENOSPC, "full"))),
+        in_api_words(str(rebuilt.value)),
+    ]
+    assert texts[0].endswith("(yours must allow this), then make the call again")
+    for text in texts[1:]:
+        assert "make the call again" in text, text
+    for text in texts:
+        assert not FLAG.search(text), text
