@@ -35,7 +35,7 @@ from labeldesk.gui.app_words import in_app_words
 from labeldesk.gui.dialog_height import grow_to_fit, lay_out_now
 from labeldesk.gui.export_options import LEAVE_OUT_FLAGGED, ExportOptionsForm
 from labeldesk.gui.full_disk import FailureText
-from labeldesk.gui.job_dialog import ProjectJobDialog
+from labeldesk.gui.job_dialog import ERROR_STYLE, ProjectJobDialog
 from labeldesk.gui.job_progress import job_eta
 from labeldesk.gui.report_area import ReportArea
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
@@ -53,8 +53,6 @@ from labeldesk.interop.export_texts import (
     split_counts,
     statuses_not_written,
 )
-
-ERROR_STYLE = "color: #d0342c;"
 
 
 def report_text(report: ExportReport) -> str:
@@ -427,7 +425,7 @@ class ExportDialog(ProjectJobDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.out)))
 
     def _failed(self, message: FailureText) -> None:
-        text = f"Export failed: {message!s}"
+        text = self.failed_words("Export", message)
         self._show_message(text, error=True)  # (the form's own)
         self.tell_if_disk_full(message, text)  # (the window's notice watches that disk)
 

@@ -42,7 +42,7 @@ from labeldesk.gui.import_report import (
     format_name,
     read_failed_report,
 )
-from labeldesk.gui.job_dialog import ProjectJobDialog
+from labeldesk.gui.job_dialog import ERROR_STYLE, ProjectJobDialog
 from labeldesk.gui.report_area import ReportArea
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 from labeldesk.gui.wrapped_message import WrappedMessage
@@ -191,9 +191,11 @@ class ImportDialog(ProjectJobDialog):
         self.inputs.show_empty_labels(shown_box)
         self._say(checked_report(checked, self.rows, skip=self.skip_bad.isChecked()))
 
-    def _say(self, text: str) -> None:
-        """Show ``text`` under the form; a report of several lines makes the dialog
-        grow (as the Export dialog does), rather than squeeze the form's rows."""
+    def _say(self, text: str, *, error: bool = False) -> None:
+        """Show ``text`` under the form (``error``: in the Export form's colour for a
+        failed job); a report of several lines makes the dialog grow (as the Export
+        dialog does), rather than squeeze the form's rows."""
+        self.found.setStyleSheet(ERROR_STYLE if error else "")
         self.report_area.set_text(text)
         grow_to_fit(self)
 
@@ -265,9 +267,10 @@ class ImportDialog(ProjectJobDialog):
         return job
 
     def _apply_failed(self, failure: FailureText) -> None:
-        self._say(failure)  # (the form's own)
-        # the window's notice, which watches that disk: said apart from the form
-        self.tell_if_disk_full(failure, f"Import failed: {failure!s}")
+        text = self.failed_words("Import", failure)  # (as the Export form says its own)
+        self._say(text, error=True)
+        # the window's notice, which watches that disk: the same words
+        self.tell_if_disk_full(failure, text)
 
     def _applied(
         self,

@@ -12,6 +12,8 @@ from labeldesk.core.project import Project
 from labeldesk.gui.full_disk import FailureText
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner
 
+ERROR_STYLE = "color: #d0342c;"  # the form's line for its failed job ("Export failed: …")
+
 
 class ProjectJobDialog(QDialog):
     """``exclusive``: the project session, whose slot the dialog's job takes (no scan,
@@ -52,6 +54,12 @@ class ProjectJobDialog(QDialog):
             self.exclusive.start_exclusive(job, title)
         else:
             self.runner.start(job)
+
+    @staticmethod
+    def failed_words(what: str, failure: FailureText) -> str:
+        """The form's line for its failed job, as the window's notice says it too:
+        "Export failed: …", "Import failed: …"."""
+        return f"{what} failed: {failure!s}"
 
     def tell_if_disk_full(self, failure: FailureText, text: str) -> None:
         """Hand ``text`` (the form's words for ``failure``) to the window's notice through

@@ -1,7 +1,9 @@
 """Import labels that fails on a full disk is told by the window's full-disk notice,
 which watches that disk and says when there is room again, as an export's failure is
 (tests/gui/test_export_full_disk_notice.py). Before, the failure was said only on the
-import form: no notice, no watch, and nothing said once space was freed."""
+import form: no notice, no watch, and nothing said once space was freed. The form says it
+as the Export form says its own: "Import failed: …", in the same colour (before: the bare
+failure, in the form's ordinary text)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ def test_an_import_onto_a_full_disk_opens_the_notice_that_watches_it(
     from labeldesk.core import database_failures
     from labeldesk.gui import full_disk, import_dialog
     from labeldesk.gui.import_dialog import ImportDialog
+    from labeldesk.gui.job_dialog import ERROR_STYLE
 
     free = {"bytes": 1_000}
     # the disk is full as the project database's failure looks at it (not a file-size limit)
@@ -49,7 +52,9 @@ def test_an_import_onto_a_full_disk_opens_the_notice_that_watches_it(
     window.import_labels()
 
     [form] = forms
-    assert form.report_area.text().startswith("no space left on the disk holding the project")
+    said = form.report_area.text()
+    assert said.startswith("Import failed: no space left on the disk holding the project")
+    assert form.found.styleSheet() == ERROR_STYLE  # the Export form's failure colour
     assert label_of(window.session.project, "_unlabeled/u0.png") is None  # nothing applied
     # the project database's disk
     assert_notice_watches(
