@@ -50,6 +50,10 @@ def headline(found: ExportCheck) -> tuple[str, str]:
             PARTLY_COLOR,
         )
     unsaid = sum(r["listed"] is None for r in found.not_exported)
+    # (of an export of the labels of its day: those whose file is newer than the export,
+    # added to the image folder or changed since, which it could not hold)
+    since = sum(r["listed"] is None and bool(r.get("since_export")) for r in found.not_exported)
+    unsaid -= since
     labels = len(found.labels)
     left_out = sum("left_out_by" in r for r in found.not_in_version)
     # (the options' contradiction is one line of found.manifest, counted just above)
@@ -70,6 +74,9 @@ def headline(found: ExportCheck) -> tuple[str, str]:
         if len(found.not_in_version) > left_out
         else "",
         counted(left_out, "image") + " that its recorded options leave out" if left_out else "",
+        counted(since, "image") + " added to the image folder or changed since it was exported"
+        if since
+        else "",
         counted(unsaid, "image") + missing if unsaid else "",
         "written from another label state" if found.state else "",
         "its manifest does not match its files" if other_contradictions else "",

@@ -48,3 +48,24 @@ def test_an_export_of_the_labels_of_its_day_is_weighed_against_the_project_now()
         "statuses differ from the project's now; 1 image that the project does not have "
         "now; 1 image of the project now not in it; written from another label state"
     )
+
+
+def test_images_added_since_an_export_of_the_labels_of_its_day_are_said_so():
+    """An image whose file is newer than the export (``since_export``, as `labeldesk
+    version verify` lists it: "added to the image folder or changed since the export was
+    written") was counted with the rest, "of the project now not in it", as if the export
+    had lost it."""
+    found = ExportCheck(CURRENT, "/tmp/out", images=3)
+    found.not_exported = [
+        {"path": "test/a-copy.jpg", "listed": None, "since_export": True},
+        {"path": "test/b-copy.jpg", "listed": None, "since_export": True},
+        {"path": "_unlabeled/u0.png", "listed": None, "since_export": False},
+    ]
+    head, _ = headline(found)
+    assert head == (
+        "✗ This folder is not the labels as they are now as exported: 2 images added to the "
+        "image folder or changed since it was exported; 1 image of the project now not in it"
+    )
+    found.not_exported = found.not_exported[:1]
+    head, _ = headline(found)
+    assert head.endswith(": 1 image added to the image folder or changed since it was exported")

@@ -145,3 +145,31 @@ def test_the_folder_picker_starts_at_the_projects_last_export(
         ("Choose the export folder to verify", ""),
         ("Choose the export folder to verify", str(out.resolve())),
     ]
+
+
+def test_an_image_added_since_an_export_of_its_day_is_said_so_in_the_headline(
+    qtbot, project, imagefolder, tmp_path
+):
+    """The headline counted an image added to the image folder after an export of the
+    labels of its day as "of the project now not in it", as if the export had lost it;
+    `labeldesk version verify` says it was added or changed since (its details did too)."""
+    import shutil
+
+    root, _ = imagefolder
+    out = tmp_path / "out"
+    assert main(["export", str(project.path), str(out)]) == 0
+    shutil.copyfile(root / "train" / "cat" / "cat0.jpg", root / "test" / "cat" / "a-copy.jpg")
+    assert main(["scan", str(project.path)]) == 0
+    project.set_label("_unlabeled/u0.png", "dog")  # there all along, labeled only now
+    view = VersionsView(project)
+    qtbot.addWidget(view)
+    run_check(qtbot, view, out)
+    dialog = view.verify_dialog
+    assert dialog is not None
+    assert dialog.headline.text() == (
+        "✗ This folder is not the labels as they are now as exported: 1 image added to the "
+        "image folder or changed since it was exported; 1 image of the project now not in it; "
+        "written from another label state"
+    )
+    details = dialog.details.toPlainText()
+    assert "a-copy.jpg (cat, added to the image folder or changed since the export" in details
