@@ -9,12 +9,22 @@ without the disk the failure found full, and mypy sees nothing wrong (a FailureT
   for a failure: one argument) or ``X.reworded(text)``; a name assigned one in the same
   function; a parameter annotated ``FailureText``; and a parameter of a function of the
   same module that some call there hands one (``self._failed(job.describe(exc))``).
+- what holds one, too: either side of ``a if c else b`` and of ``a or b``; an item of a
+  container that holds one (``errors[0]``; a loop's or a comprehension's name over it),
+  where a container holds one when made with one (``[said, x]``, a tuple, a set) or
+  given one (``errors.append(said)``, ``.add``, ``.insert``, ``.extend``), in the same
+  function: ``"; ".join(errors)`` makes plain text of every item.
 - what is allowed: text made inside the arguments of a call that gives a FailureText
   again (``said.reworded(f"{name}: {said}")``, ``said(f"… {x}", exc)``), and
   ``f"{x!s}"`` (or ``str(x)``): the plain text asked for by name, where no notice needs
   the disk (a label of the form itself).
 
-A value handed on through a signal or a container is not followed."""
+Not followed: a value handed on through a Qt signal, and a container kept beyond one
+function (an attribute, a dict's values). A signal is named by its attribute alone
+(``failed`` is a Job's, which carries an exception, and a page's, which carries a
+FailureText), and its slot often lives in another module (``shell.notify_error``):
+following one by name would take every Job's failure for a FailureText; telling them
+apart needs the types mypy infers."""
 
 from __future__ import annotations
 
@@ -27,6 +37,8 @@ MAKERS = {  # module -> the functions of it that return a FailureText
     "labeldesk.gui.workers": {"write_failure", "unsaved_text"},
 }
 METHODS = {"describe": 1, "reworded": 1}  # X.name(one argument) returns one
+FILLS = {"append", "add", "insert", "extend"}  # X.name(…, item) puts one in container X
+BOX = "[]"  # held as f"{BOX}{name}": the name of a container that holds one
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,39 @@ class _Module:
         return False
 
     def holds(self, node: ast.AST, names: set[str]) -> bool:
+        if isinstance(node, ast.IfExp):
+            return self.holds(node.body, names) or self.holds(node.orelse, names)
+        if isinstance(node, ast.BoolOp):
+            return any(self.holds(value, names) for value in node.values)
+        if isinstance(node, ast.Subscript):  # an item of a container that holds one
+            return self.boxes(node.value, names)
         return self.makes(node) or (isinstance(node, ast.Name) and node.id in names)
+
+    def boxes(self, node: ast.AST, names: set[str]) -> bool:
+        """Whether ``node`` is a container that holds a FailureText: a list, tuple or set
+        made with one, a name of such a container, a comprehension of them."""
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            return any(self.holds(e, names) or self.boxes(e, names) for e in node.elts)
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
+            return self.holds(node.elt, names)
+        return isinstance(node, ast.Name) and BOX + node.id in names
+
+    def _fill(self, node: ast.AST, names: set[str]) -> bool:
+        """Mark what ``node`` makes hold one, in ``names``: a container given one, a loop's
+        or comprehension's name over such a container; whether any is new."""
+        marked: list[str] = []
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            box, items = node.func.value, node.args[-1:]
+            if node.func.attr in FILLS and isinstance(box, ast.Name) and items:
+                filled = self.boxes(items[0], names) if node.func.attr == "extend" else False
+                if filled or self.holds(items[0], names):
+                    marked.append(BOX + box.id)
+        loop = isinstance(node, ast.For | ast.comprehension)
+        if loop and isinstance(node.target, ast.Name) and self.boxes(node.iter, names):
+            marked.append(node.target.id)
+        fresh = [name for name in marked if name not in names]
+        names.update(fresh)
+        return bool(fresh)
 
     def _find_held(self) -> None:
         functions = _functions(self.tree)
@@ -99,11 +143,15 @@ class _Module:
                 for node in ast.walk(function):
                     if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
                         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                        if self.holds(node.value, names):
-                            for target in targets:
-                                if isinstance(target, ast.Name) and target.id not in names:
-                                    names.add(target.id)
-                                    changed = True
+                        held = self.holds(node.value, names)
+                        boxed = not held and self.boxes(node.value, names)
+                        for target in targets:
+                            name = target.id if isinstance(target, ast.Name) else None
+                            name = name if held or name is None else BOX + name
+                            if (held or boxed) and name is not None and name not in names:
+                                names.add(name)
+                                changed = True
+                    changed |= self._fill(node, names)
                     if isinstance(node, ast.Call):
                         changed |= self._hand_on(node, names, by_name)
 
@@ -172,6 +220,9 @@ class _Module:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 if self.holds(arg, names):
                     return f".format of {ast.unparse(arg)}"
+        joined = call and node.func.attr == "join" and len(node.args) == 1
+        if joined and self.boxes(node.args[0], names):
+            return f"a join of {ast.unparse(node.args[0])}"
         return ""
 
 
