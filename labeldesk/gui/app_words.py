@@ -99,6 +99,8 @@ _IN_APP: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...
         re.compile(r"(free some space(?: there)?) and run the command again"),
         r"\1 and try again",
     ),
+    # a file refused (then…), embeddings rebuilt while read: no command to run either
+    (re.compile(r"run the command again"), "try again"),
     # the import form's fields and boxes for the options of `labeldesk import`
     (re.compile(r"--(\w+)-column (.+?): read the column"), _field),
     (

@@ -131,6 +131,27 @@ def test_no_message_from_below_the_app_shows_the_placeholder_in_the_app():
     assert left == []
 
 
+def test_no_message_from_below_the_app_says_to_run_the_command_again_in_the_app():
+    """A full disk said "free some space and try again" in the app, but a file refused
+    ("…, then run the command again") and embeddings rebuilt while read ("…; run the
+    command again") still spoke of a command, which the app did not run."""
+    again = [
+        (where, text)
+        for layer in ("core", "ml", "interop", "browse")
+        for where, text in _messages(PACKAGE / layer)
+        if "the command again" in text
+    ]
+    assert len(again) >= 5  # the scan finds them (full disks, a file refused, …)
+    left = [(where, shown) for where, text in again if "command" in (shown := in_app_words(text))]
+    assert left == []
+    import errno
+
+    from labeldesk.core.failures import _os_message
+
+    refused = OSError(errno.EACCES, "Permission denied", "/data/out/a.png")
+    assert in_app_words(_os_message(refused)).endswith("(yours must allow this), then try again")
+
+
 def test_each_pattern_matches_a_message_from_below_the_app():
     """No pattern waits for a wording no code writes any more (a labels file's rows said
     "unknown class 'fox': add it first (classes --add) or allow new classes
