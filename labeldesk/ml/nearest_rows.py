@@ -9,7 +9,10 @@ store's memory-mapped vectors. Here the query image is looked up by its path, it
 read from the memory map, the index searched over store rows, and only the found rows'
 images read from the database, by content: the same steps :class:`ProjectIndex` takes
 (candidates widened the same way while they hold too few usable images), in the same
-order (ties by path), so the same answer, without the project's rows.
+order (ties by path), so the same answer, without the project's rows. Where the store
+also holds images the project lacks (removed ones, a drift check's new ones), those take
+candidate slots here and not in :class:`ProjectIndex`, which leaves them out of faiss's
+search (knowing every project row): the two can then differ in a near tie.
 
 None where this does not apply (a small project, searched exactly; an image without a
 vector; a search whose candidates stay short, which :class:`ProjectIndex` answers

@@ -144,9 +144,14 @@ def graph_cache(
     project: Project, vectors: ProjectVectors | EmbeddedImages, k: int = GRAPH_K
 ) -> tuple[Path, int]:
     """The graph's cache file for ``vectors`` and the k it holds (fewer when the project
-    has fewer images); :mod:`labeldesk.ml.ray_graph` writes the same file."""
+    has fewer images); :mod:`labeldesk.ml.ray_graph` writes the same file. Above
+    ``GRAPH_EXACT_MAX`` rows the name says the graph was searched among the project's
+    own rows (:class:`~.store_index.ProjectIndex`): one cached before, where the
+    store's other rows took candidate slots, is not what a search makes now."""
     k = max(1, min(k, len(vectors.paths) - 1))
-    return embeddings_dir(project) / vectors.key / f"knn-{version_digest(vectors, k)}.npz", k
+    own = "-own" if len(vectors.paths) > GRAPH_EXACT_MAX else ""
+    name = f"knn-{version_digest(vectors, k)}{own}.npz"
+    return embeddings_dir(project) / vectors.key / name, k
 
 
 def cached_graph(

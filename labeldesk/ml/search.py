@@ -151,11 +151,18 @@ class VectorIndex:
         self.source, self.size = vectors, int(self.index.ntotal)
 
     def search(
-        self, queries: np.ndarray, k: int, nprobe: int | None = None, rerank: int | None = None
+        self,
+        queries: np.ndarray,
+        k: int,
+        nprobe: int | None = None,
+        rerank: int | None = None,
+        *,
+        allowed: Any = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(similarities, rows), both (len(queries), k), nearest first; rows are -1 (and
         similarities -1) where fewer exist. ``nprobe`` and ``rerank`` override the
-        config's effort for this call (an exact index ignores them)."""
+        config's effort for this call (an exact index ignores them). ``allowed``: a
+        faiss ``IDSelector``; only its rows are candidates (the others take no slot)."""
         q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = min(k, self.size)
         if k <= 0:
@@ -164,24 +171,29 @@ class VectorIndex:
         wanted = (
             k if self.config.exact or approximate_only else max(k, rerank or self.config.rerank)
         )
+        params = self._params(nprobe, allowed)
         with _threads_for(len(q)):
-            if nprobe is None or self.config.exact:
-                scores, rows = self.index.search(q, min(self.size, wanted))
-            else:
-                faiss = import_faiss()
-                ivf = faiss.SearchParametersIVF(nprobe=nprobe)
-                params = (
-                    faiss.SearchParametersPreTransform(index_params=ivf)
-                    if isinstance(self.index, faiss.IndexPreTransform)
-                    else ivf
-                )
-                scores, rows = self.index.search(q, min(self.size, wanted), params=params)
+            scores, rows = self.index.search(q, min(self.size, wanted), params=params)
         if self.config.exact or approximate_only:
             sims = scores if self.config.exact else 1.0 - scores / 2.0  # L2² -> cosine
             sims = sims.astype(np.float32)
             sims[rows < 0] = -1.0
             return sims, rows
         return rerank_exactly(self.source, q, rows, k)
+
+    def _params(self, nprobe: int | None, allowed: Any) -> Any:
+        """faiss's search parameters for an override of ``nprobe`` or a selector, else
+        None (the index's own settings)."""
+        if allowed is None and (nprobe is None or self.config.exact):
+            return None
+        faiss = import_faiss()
+        if self.config.exact:
+            return faiss.SearchParameters(sel=allowed)
+        probes = _ivf(self.index).nprobe if nprobe is None else nprobe
+        ivf = faiss.SearchParametersIVF(nprobe=probes, sel=allowed)
+        if isinstance(self.index, faiss.IndexPreTransform):
+            return faiss.SearchParametersPreTransform(index_params=ivf)
+        return ivf
 
 
 def rerank_exactly(

@@ -231,13 +231,17 @@ class ProjectIndex:
     """A store index answering in project rows (positions in ``ProjectVectors``).
 
     ``store_rows[i]`` is project row i's store row. Found store rows are expanded to
-    every project row that has them (nearest first, ties in project order) and rows no
-    usable image has are dropped (the store keeps the vectors of removed images). A query
-    left with fewer than k asks for more candidates, alone, while faiss still fills the
-    ask and up to :data:`MAX_CANDIDATES`; one still short then (its probed lists hold
-    mostly removed images: most of a class deleted) is answered exactly over the
-    project's rows. Asking faiss for more than its probed lists hold returns nothing
-    more, and asking for the whole index costs GiBs at scale.
+    every project row that has them (nearest first, ties in project order). Store rows
+    no usable image has (the store keeps the vectors of removed images, and of the new
+    images a drift check embedded) are left out of a compressed index's search itself,
+    by a bitmap selector, not dropped after it: there they took candidate slots, so an
+    answer depended on what else the store held, and a kNN graph cached before a drift
+    check was not the one a search after it makes. A query left with fewer than k asks for
+    more candidates, alone, while faiss still fills the ask and up to
+    :data:`MAX_CANDIDATES`; one still short then (its probed lists hold few project
+    images: most of a class deleted) is answered exactly over the project's rows.
+    Asking faiss for more than its probed lists hold returns nothing more, and asking
+    for the whole index costs GiBs at scale.
     """
 
     def __init__(self, index: VectorIndex, store_rows: np.ndarray):
@@ -245,6 +249,10 @@ class ProjectIndex:
         self._store_rows = np.asarray(store_rows, dtype=np.int64)
         self._order = np.argsort(store_rows, kind="stable")
         self._starts = np.searchsorted(store_rows[self._order], np.arange(index.size + 1))
+        # (an exact index finds the same rows either way, and scans far slower with one)
+        self._allowed = (
+            None if index.config.exact else own_rows_selector(self._store_rows, index.size)
+        )
 
     def search(
         self, queries: np.ndarray, k: int, nprobe: int | None = None, rerank: int | None = None
@@ -252,7 +260,7 @@ class ProjectIndex:
         """(similarities, project rows), both (len(queries), k), -1 where fewer exist."""
         q = np.atleast_2d(queries)
         k = max(0, min(k, self.size))
-        sims, found = self.index.search(q, k, nprobe, rerank)
+        sims, found = self.index.search(q, k, nprobe, rerank, allowed=self._allowed)
         out_sims, out_rows = self._expand(sims, found, k)
         if k == 0:
             return out_sims, out_rows
@@ -264,7 +272,7 @@ class ProjectIndex:
             if len(more) == 0:
                 break
             wanted = min(self.index.size, MAX_CANDIDATES, 2 * wanted + 16)
-            sims, found = self.index.search(q[more], wanted, nprobe, rerank)
+            sims, found = self.index.search(q[more], wanted, nprobe, rerank, allowed=self._allowed)
             out_sims[more], out_rows[more] = self._expand(sims, found, k)
             filled[more] = (found >= 0).all(axis=1)
             short = np.flatnonzero(out_rows[:, k - 1] < 0)
@@ -310,3 +318,15 @@ class ProjectIndex:
         out_sims[query[keep], rank[keep]] = sims.ravel()[source[keep]]
         out_rows[query[keep], rank[keep]] = project_rows[keep]
         return out_sims, out_rows
+
+
+def own_rows_selector(store_rows: np.ndarray, size: int) -> Any:
+    """A faiss selector of the index rows (< ``size``) that ``store_rows`` holds, or
+    None when that is every row (nothing to leave out: the search as before, at no
+    cost). A bitmap: ``size`` / 8 bytes (125 kB at 1M rows), one bit test per code
+    faiss scans."""
+    own = np.zeros(size, dtype=bool)
+    own[store_rows[(store_rows >= 0) & (store_rows < size)]] = True
+    if own.all():
+        return None
+    return import_faiss().IDSelectorBitmap(np.packbits(own, bitorder="little"))

@@ -223,6 +223,30 @@ def test_project_index_maps_store_rows_to_project_rows(tmp_path):
     assert recall(exact[1], rows) >= 0.95
 
 
+def test_store_rows_the_project_lacks_take_no_candidate_slot(tmp_path):
+    """Images the project does not have, stored after its index was built (a drift
+    check's new images; here near copies of project images, each nearer a project image
+    than its neighbours are): the project's searches, at the kNN graph's low effort and
+    at the default one, answer what they answered before those rows were stored (before,
+    the copies took candidate slots and moved project rows out of the answers)."""
+    x = clustered(3000)
+    store = make_store(tmp_path, x)
+    own = np.arange(3000)
+    queries = x[:300]
+    before = [ProjectIndex(store_index(store, SMALL), own).search(queries, 21, 4, 32)]
+    before.append(ProjectIndex(store_index(store, SMALL), own).search(queries, 10))
+    rng = np.random.default_rng(9)
+    copies = x[rng.integers(0, 300, 600)] + 0.02 * rng.normal(size=(600, DIM))
+    store = grow(store, (copies / np.linalg.norm(copies, axis=1, keepdims=True)).astype("f4"))
+    index = store_index(store, SMALL)
+    assert index.size == 3600  # extended, not retrained: the project rows' codes as before
+    after = [ProjectIndex(index, own).search(queries, 21, 4, 32)]
+    after.append(ProjectIndex(index, own).search(queries, 10))
+    for (sims, rows), (sims_before, rows_before) in zip(after, before, strict=True):
+        assert np.array_equal(rows, rows_before)
+        np.testing.assert_array_equal(sims, sims_before)
+
+
 def test_queries_among_removed_images_are_answered_without_asking_for_the_whole_index(
     tmp_path,
 ):
@@ -242,9 +266,9 @@ def test_queries_among_removed_images_are_answered_without_asking_for_the_whole_
     asked: list[tuple[int, int]] = []
     real_search = index.search
 
-    def search(q, k, nprobe=None, rerank=None):
+    def search(q, k, nprobe=None, rerank=None, **kw):
         asked.append((len(np.atleast_2d(q)), k))
-        return real_search(q, k, nprobe, rerank)
+        return real_search(q, k, nprobe, rerank, **kw)
 
     index.search = search  # type: ignore[method-assign]
     project = ProjectIndex(index, store_rows)
