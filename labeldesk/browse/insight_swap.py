@@ -80,7 +80,7 @@ class InsightSwap:
         forgotten meanwhile (:meth:`forget_insights`), forgotten again at the swap. A later
         call, or values taken on the spot (:meth:`set_insights`), makes the swap refused;
         so does a change of the classes, after which :meth:`begin_again` begins it anew,
-        the edits kept. A job that failed: :meth:`join_here`."""
+        the edits kept. A job that failed: :meth:`retry_join`."""
         self._pending = Join(insights)
         return self._begin(self._pending)
 
@@ -99,25 +99,30 @@ class InsightSwap:
     @property
     def pending_mark(self) -> object | None:
         """The mark of the work begun last (:meth:`begin_insights`, :meth:`begin_again`)
-        and not yet taken, for :meth:`join_here`; None when none is awaited."""
+        and not yet taken, for :meth:`retry_join`; None when none is awaited."""
         return self._pending.token if self._pending is not None else None
 
-    def join_here(self, mark: object) -> bool:
+    def retry_join(self, mark: object) -> Callable[[], InsightColumns] | None:
         """The work marked ``mark`` (:attr:`pending_mark` when it was begun) failed off
-        the GUI thread: its values are joined and swapped in here, the edits noted since
-        they were first begun kept (an image a person relabeled meanwhile stays
-        unflagged). False, nothing done, when other work was begun since or values were
-        taken since (``mark`` is not the work awaited)."""
+        the GUI thread: the same work begun anew, for another job (joined on the GUI
+        thread it held the window seconds at a million images), the edits noted since
+        it was first begun kept (an image a person relabeled meanwhile stays unflagged).
+        None, nothing begun, when other work was begun since or values were taken since
+        (``mark`` is not the work awaited)."""
         join = self._pending
         if join is None or join.token is not mark:
-            return False
+            return None
         join.token, join.stale = object(), False
-        try:
-            columns = self._begin(join)()
-        except Exception:  # (failed here too: out of memory, say) nothing is awaited now
-            self._pending = None
-            raise
-        return self.take_insights(columns)
+        return self._begin(join)
+
+    def give_up_join(self, mark: object) -> bool:
+        """The work marked ``mark`` failed again (:meth:`retry_join`'s): nothing is
+        awaited any more, the values shown stay. False, nothing done, when ``mark`` is
+        not the work awaited (other work begun, or values taken, since)."""
+        if self._pending is None or self._pending.token is not mark:
+            return False
+        self._pending = None
+        return True
 
     def _begin(self, join: Join) -> Callable[[], InsightColumns]:
         token, insights = join.token, join.insights

@@ -151,15 +151,20 @@ class BrowserInsights:
             return
         self._join(catalog, catalog.begin_insights(insights))
 
-    def _join(self, catalog: ImageCatalog, make: Callable[[], InsightColumns]) -> None:
-        """Run ``make`` (the catalog's work of joining new scores, begun last) in a job."""
+    def _join(
+        self, catalog: ImageCatalog, make: Callable[[], InsightColumns], *, retry: bool = True
+    ) -> None:
+        """Run ``make`` (the catalog's work of joining new scores, begun last) in a job;
+        ``retry``: should it fail, run it once more in another."""
         mark = catalog.pending_mark
         job = Job(lambda *, progress, cancel: make(), "Taking the model's scores")
         view = self
         assert isinstance(view, QObject)  # (the project view)
         # (tied to the view: a job ending after it was deleted calls nothing on it)
         job.connect_while(view, job.finished, lambda made: self._insights_made(catalog, made))
-        job.connect_while(view, job.failed, lambda exc: self._join_failed(catalog, mark, exc))
+        job.connect_while(
+            view, job.failed, lambda exc: self._join_failed(catalog, mark, exc, retry)
+        )
         self.runner.start(job)
 
     def _insights_made(self, catalog: ImageCatalog, made: InsightColumns) -> None:
@@ -181,27 +186,26 @@ class BrowserInsights:
         elif not catalog.insights_pending:  # (else a later job's come)
             self._take_insights(catalog, self.feed.latest)
 
-    def _join_failed(self, catalog: ImageCatalog, mark: object, exc: BaseException) -> None:
-        """The job joining the scores failed: they are joined here (as they were on the
-        spot below 50,000 images), the edits made meanwhile kept: the feed's latest scores
-        taken on the spot gave an image relabeled meanwhile its flag back. Nothing when
-        later scores are on their way or were taken since, or the catalog was replaced.
-        Should it fail here too, the error is said and the scores shown stay as they
-        were (none awaited: the detail panel no longer says they are on their way)."""
+    def _join_failed(
+        self, catalog: ImageCatalog, mark: object, exc: BaseException, retry: bool
+    ) -> None:
+        """The job joining the scores failed: they are joined by another job, the edits
+        made meanwhile kept (the feed's latest scores taken on the spot gave an image
+        relabeled meanwhile its flag back; the join made here after them held the window
+        seconds at a million images), and swapped in as a job's are, the selection kept.
+        Nothing when later scores are on their way or were taken since, or the catalog
+        was replaced. Should that job fail too, the error is said and the scores shown
+        stay as they were (none awaited: the detail panel no longer says they are on
+        their way)."""
         if self._closed or self.model.catalog is not catalog:
             return
-        before = self.model.rows_to_ids(self.grid.selected_rows())
-        first = catalog.insights is None
-        try:
-            joined = catalog.join_here(mark)
-        except Exception as again:
-            said = str(again) or ("not enough memory" if isinstance(again, MemoryError) else "")
-            self.error.emit(f"Taking the model's scores failed: {said or type(again).__name__}")
+        again = catalog.retry_join(mark) if retry else None
+        if again is not None:
+            self._join(catalog, again, retry=False)
+        elif catalog.give_up_join(mark):
+            said = str(exc) or ("not enough memory" if isinstance(exc, MemoryError) else "")
+            self.error.emit(f"Taking the model's scores failed: {said or type(exc).__name__}")
             self._update_detail()
-            return
-        if joined:
-            assert catalog.insights is not None
-            self._insights_taken(catalog, catalog.insights, before, first)
 
     def _take_insights(self, catalog: ImageCatalog, insights: ImageInsights | None) -> None:
         before = self.model.rows_to_ids(self.grid.selected_rows())

@@ -167,10 +167,11 @@ def test_edits_made_while_the_job_ran_survive_files_forgotten_meanwhile(project)
     assert all(ahead.insight(int(p)) is None for p in ahead.positions_of(edited))
 
 
-def test_work_whose_job_failed_is_joined_here_with_the_edits_made_meanwhile(project):
-    """The job failed: the values are joined on the spot with the edits noted since they
-    were begun (the feed's scores taken on the spot judged today's labels: the image a
-    person relabeled meanwhile flagged again). Only the work awaited is joined."""
+def test_work_whose_job_failed_is_begun_again_with_the_edits_made_meanwhile(project):
+    """The job failed: the same work is begun again (for another job) with the edits
+    noted since it was first begun (the feed's scores taken on the spot judged today's
+    labels: the image a person relabeled meanwhile flagged again). Only the work awaited
+    is begun again; a second failure gives it up, and nothing is awaited then."""
     on_the_spot, ahead, insights, flipped, edit = relabeled_on_the_spot(project)
 
     assert ahead.pending_mark is None
@@ -179,8 +180,19 @@ def test_work_whose_job_failed_is_joined_here_with_the_edits_made_meanwhile(proj
     ahead.begin_insights(flipped)  # (newer scores: the older work's failure is moot)
     mark = ahead.pending_mark
     ahead.apply_columns(edit)  # a person relabels while the job runs; it fails
-    assert older is not None and not ahead.join_here(older) and ahead.insights_pending
-    assert ahead.join_here(mark) and not ahead.insights_pending
-    assert not ahead.join_here(mark)  # (taken once)
+    assert older is not None and ahead.retry_join(older) is None and ahead.insights_pending
+    assert not ahead.give_up_join(older) and ahead.insights_pending
+    again = ahead.retry_join(mark)
+    assert again is not None and ahead.insights_pending
+    retried = ahead.pending_mark
+    assert retried is not mark and ahead.retry_join(mark) is None  # (begun again once)
+    made = again()
+    assert ahead.take_insights(made) and not ahead.insights_pending
+    assert ahead.retry_join(retried) is None and not ahead.give_up_join(retried)  # (taken)
     assert shown(ahead) == shown(on_the_spot)
     assert not ahead.flagged[ahead.positions_of(edit.ids[:1])].any()  # looked at
+    # begun again and failed again: given up, the values shown as they were
+    ahead.begin_insights(insights)
+    assert ahead.retry_join(ahead.pending_mark) is not None
+    assert ahead.give_up_join(ahead.pending_mark) and not ahead.insights_pending
+    assert shown(ahead) == shown(on_the_spot)

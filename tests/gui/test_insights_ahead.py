@@ -123,10 +123,10 @@ def test_a_relabel_made_while_scores_are_joined_stays_unflagged_when_the_job_fai
     assert not view.model.tile(view.model.row_of_id(image_id)).flagged
 
 
-def test_a_join_failing_again_here_says_so_and_awaits_nothing(qtbot, scored_view, monkeypatch):
-    """The job joining new scores fails, and so does the join made here in its place (no
-    room for the arrays, every time): the error is said, the scores shown stay, and the
-    catalog awaits nothing more (the detail panel said "being scored" for good)."""
+def test_a_join_failing_again_says_so_and_awaits_nothing(qtbot, scored_view, monkeypatch):
+    """The job joining new scores fails, and so does the second job made in its place
+    (no room for the arrays, every time): the error is said, the scores shown stay, and
+    the catalog awaits nothing more (the detail panel said "being scored" for good)."""
     view = scored_view
     catalog = view.catalog
     monkeypatch.setattr(view.feed, "labels_changed", lambda earlier=False: None)
@@ -149,3 +149,38 @@ def test_a_join_failing_again_here_says_so_and_awaits_nothing(qtbot, scored_view
     assert errors == ["Taking the model's scores failed: not enough memory"]
     assert not catalog.insights_pending
     assert catalog.insights is insights
+
+
+def test_a_join_whose_job_failed_is_made_again_off_the_gui_thread(qtbot, scored_view, monkeypatch):
+    """The job joining new scores fails once (no room for the arrays, say): the join is
+    made again by another job, not on the GUI thread, where at a million images it held
+    the window for seconds, and the new scores come in with the person's place kept (the
+    image they selected still selected, still current)."""
+    view = scored_view
+    catalog = view.catalog
+    monkeypatch.setattr(view.feed, "labels_changed", lambda earlier=False: None)
+    monkeypatch.setattr(sort_ahead, "AHEAD_MIN_IMAGES", 1)  # (a million images, as it were)
+    on_gui_thread: list[bool] = []  # each join of the scores: made on the GUI thread?
+    join = insight_swap.insight_columns
+
+    def watched(*args, **kwargs):
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        if len(on_gui_thread) == 1:
+            raise MemoryError("no room for the scores' arrays")
+        return join(*args, **kwargs)
+
+    monkeypatch.setattr(insight_swap, "insight_columns", watched)
+    errors: list[str] = []
+    view.error.connect(errors.append)
+    row = view.model.rowCount() // 2
+    view.grid.select_row(row)
+    chosen = int(view.model.rows_to_ids([row])[0])
+    insights = catalog.insights
+    fresh = replace(insights, issue_score=insights.issue_score[::-1].copy())
+    view._insights_updated(fresh)
+    qtbot.waitUntil(lambda: catalog.insights is fresh, timeout=30000)
+    qtbot.waitUntil(lambda: not view.runner.active, timeout=30000)
+    assert on_gui_thread == [False, False]
+    assert not errors and not catalog.insights_pending
+    assert view.model.rows_to_ids(view.grid.selected_rows()).tolist() == [chosen]
+    assert view.model.rows_to_ids([view.grid.currentIndex().row()]).tolist() == [chosen]
