@@ -21,12 +21,12 @@ from PySide6.QtWidgets import QLabel
 
 from labeldesk.gui import shortcuts
 from labeldesk.gui.app_words import NO_LABEL
+from labeldesk.gui.map_card_aside import CardAside
 from labeldesk.gui.map_tree import PointFinder
 from labeldesk.ml.projection import MapPoints
 
 ZOOM_STEP = 1.25  # per + or - (the large image's step)
 CURSOR_SIZE = 15  # px: the ring around the cursor's point
-CARD_MARGIN = 8  # px between the cursor's card and the map's edge
 # how many of the cursor's nearest images ] selects, step by step
 GROW_STEPS = (1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000)
 MOVES = {  # screen direction (x right, y down) of each arrow
@@ -134,6 +134,7 @@ class MapKeys(QObject):
         self.marker.setZValue(1e8)  # above the points and their rings
         view.viewbox.addItem(self.marker, ignoreBounds=True)
         view.plot.installEventFilter(self)
+        self.aside = CardAside(view, self.cursor_row)  # its card, in a corner clear of it
 
     # -- the cursor ----------------------------------------------------------------------
     def cursor_row(self) -> int | None:
@@ -207,21 +208,9 @@ class MapKeys(QObject):
         name = data.classes[label] if label >= 0 else NO_LABEL
         view.plot.setAccessibleDescription(f"{data.paths[row]}, {name}")
         if reveal:
-            view.show_card(row, box.mapViewToScene(QPointF(x, y)))
-            self._card_aside(box.mapViewToScene(QPointF(x, y)))
-
-    def _card_aside(self, scene_pos: QPointF) -> None:
-        """The cursor's card in the corner of the map away from it: beside the point (as
-        for the mouse) it hid the images the next keys go to and select."""
-        plot, card = self.view.plot, self.view.hover_card
-        at = plot.mapFromScene(scene_pos)
-        x = CARD_MARGIN if at.x() > plot.width() / 2 else plot.width() - card.width() - CARD_MARGIN
-        y = (
-            CARD_MARGIN
-            if at.y() > plot.height() / 2
-            else plot.height() - card.height() - CARD_MARGIN
-        )
-        card.move(max(0, x), max(0, y))
+            self.aside.show()
+        else:
+            self.aside.keep_clear()  # (the map read again: the image may have moved)
 
     def say_keys(self) -> None:
         """On the status line, after the count: the map's keys (the map focused, with no
@@ -284,7 +273,7 @@ class MapKeys(QObject):
             self.cursor_id = None
             self.marker.setData([], [])
             self.view.describe()  # the map's own description again
-            self.view.hover_card.hide()
+            self.aside.hide()
 
     # -- the view ------------------------------------------------------------------------
     def zoom(self, factor: float | None) -> None:

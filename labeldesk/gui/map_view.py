@@ -138,8 +138,8 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
         self.hover_card.hide()
         self.hovered: str | None = None
         self.empty_note = EmptyMapNote(self.plot)  # what comes, while no map is drawn
-        self.plot.viewport().installEventFilter(self)  # the mouse leaving: the card goes
         self.keys = MapKeys(self)  # arrows, Space, ], Enter…: the map from the keyboard
+        self.plot.viewport().installEventFilter(self)  # the mouse leaving: the card goes
         self.mapReady.connect(self.keys.say_keys)  # (focused while the map was read)
         self._wanted_image: int | None = None  # the cursor goes there once the map is read
         self.mapReady.connect(self._show_wanted)
@@ -392,18 +392,23 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
         return nearest_row(self.viewbox, self._tree, xy, scene_pos, rank, dot)
 
     def _hover(self, scene_pos: QPointF) -> None:
-        """Show the thumbnail, path and label of the point under the mouse."""
+        """Show the thumbnail, path and label of the point under the mouse; off the
+        points, the keys' cursor's card in its corner, clear of the pointer."""
         row = self.point_at(scene_pos)
         if row is None or self.data is None:
-            self.hovered = None
-            self.hover_card.hide()
+            if not self.keys.aside.show(pointer=scene_pos):
+                self.hovered = None
+                self.hover_card.hide()
             return
+        self.keys.aside.release()  # (the card goes beside the pointer)
         self.show_card(row, scene_pos)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The mouse left the map: its card goes (it stayed where the mouse had left the
-        map over a point, over the map until the mouse came back)."""
-        if event.type() == QEvent.Type.Leave and watched is self.plot.viewport():
+        map over a point, over the map until the mouse came back); the keys' cursor's
+        card comes back in its corner."""
+        left = event.type() == QEvent.Type.Leave and watched is self.plot.viewport()
+        if left and not self.keys.aside.show():  # (no cursor: no card)
             self.hovered = None
             self.hover_card.hide()
         return super().eventFilter(watched, event)
