@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labeldesk.browse.image_records import ImageFilter
+from labeldesk.core.display import capitalised, duration
 from labeldesk.core.vocab import VERIFIED
 
 if TYPE_CHECKING:
@@ -71,14 +72,49 @@ RESCORING_TIP = (
 )
 
 
-def rescoring_text(expected: int, where: str = "") -> str:
+def rescoring_text(expected: int, where: str = "", step: str = "") -> str:
     """The note while the scores are computed again: the last estimate, said to be the
     last, and no count of flagged labels (changed labels are no longer flagged until
-    then, so "about 162 wrong; 0 are flagged" contradicted itself)."""
+    then, so "about 162 wrong; 0 are flagged" contradicted itself); then, on a line of
+    its own, how far the scoring is (``step``: :func:`scoring_step_text`)."""
     last = "no wrong labels" if expected == 0 else f"about {expected:,} wrong labels"
     if expected == 1:
         last = "about 1 wrong label"
-    return f"Scoring the labels again… (the model last expected {last}{where})"
+    text = f"Scoring the labels again… (the model last expected {last}{where})"
+    return f"{text}\n{step}" if step else text
+
+
+# The steps the scores are computed in (labeldesk.ml.insights.image_insights' reports)
+SCORING_STEPS = {
+    "neighbours": "finding each image's neighbours",
+    "predictions": "predicting each image's class",
+    "label quality": "scoring each label",
+    "done": "taking the new scores",
+}
+
+
+def scoring_step_text(step: tuple[int, int, str] | None, elapsed_s: float | None) -> str:
+    """How far the scores' computation is, in words that show it is alive: its step
+    (``step``: the last report, done, total and its name; None: none yet) and how long
+    it has run (``elapsed_s``; None: it has not started, the pause after changes).
+
+    >>> scoring_step_text((1, 3, "predictions"), 75)
+    "Step 2 of 3, predicting each image's class: 1m 15s so far."
+    """
+    if elapsed_s is None:
+        return ""
+    so_far = f"{duration(elapsed_s)} so far."
+    if step is None:  # (a child process starting)
+        return f"Starting: {so_far}"
+    done, total, name = step
+    what = SCORING_STEPS.get(name, name)
+    if 0 <= done < total:
+        return f"Step {done + 1} of {total}, {what}: {so_far}"
+    return f"{capitalised(what)}: {so_far}"
+
+
+# the longest of them, whose room the note keeps (the class list does not jump a line)
+LONGEST_STEP = scoring_step_text((1, 3, "predictions"), 59 * 60 + 59)
 
 
 def expected_errors_in(

@@ -4,11 +4,14 @@ Insights (predictions, label-quality scores, outlier scores, neighbours) come fr
 :func:`labeldesk.ml.insights.image_insights`. The feed computes them when a project opens
 and after embeddings or training finish, and again a few seconds after a person stops
 changing labels, in a child process (never on the GUI thread, nor holding its GIL) and
-never two at a time.
+never two at a time. While one runs, :attr:`step` and :attr:`began` say how far it is and
+since when (:data:`progressed` each report, and each second), for the words that tell a
+person it is alive.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -22,12 +25,14 @@ if TYPE_CHECKING:
     from labeldesk.ml.insights import ImageInsights
 
 AFTER_LABELS_MS = 3000  # quiet time after the last label change before recomputing
+TICK_MS = 1000  # how often :data:`InsightsFeed.progressed` says the time goes on
 
 
 class InsightsFeed(QObject):
     updated = Signal(object)  # ImageInsights, or None when nothing is embedded yet
     failed = Signal(object)  # str, or a FailureText: with the disk it found full
     busyChanged = Signal(bool)  # :attr:`busy` turned on or off (the numbers shown are old)
+    progressed = Signal()  # the computation reported a step, or a second went by
     # Computed in a child process: in a thread of the app, its ~1 s of numpy and pandas
     # at 100k held the GIL and stalled scrolling by up to 0.2 s (benchmarks/bench_gui.py).
     # Tests that need the result at once compute in-process.
@@ -53,6 +58,13 @@ class InsightsFeed(QObject):
         self._keepers: list[CancelToken] = []  # set once the scores no longer need them
         self._timer = QTimer(self, singleShot=True, interval=AFTER_LABELS_MS)
         self._timer.timeout.connect(lambda: self.refresh(quiet=True))
+        # The running computation's last report (done, total, step) and when it started
+        # (monotonic; None: none runs): "Scoring the labels again…" sat unchanged for
+        # over a minute on a loaded machine, nothing saying it was alive.
+        self.step: tuple[int, int, str] | None = None
+        self.began: float | None = None
+        self._tick = QTimer(self, interval=TICK_MS)
+        self._tick.timeout.connect(self.progressed)
 
     def refresh(self, quiet: bool = False) -> Job | None:
         """Recompute now (after the running computation, if one is running)."""
@@ -85,12 +97,29 @@ class InsightsFeed(QObject):
         # (tied to this object: its view may be deleted while the job still runs)
         job.connect_while(self, job.failed, lambda exc: self.failed.emit(job.describe(exc)))
         job.ended.connect(self._ended)
+        job.connect_while(self, job.progress, lambda *report: self._reported(job, *report))
         if self.track is not None and not quiet:
             self.track(job, "Scoring images")
         self.job = self.runner.start(job)
         self._computing = self.job is not None and self.job.running
+        self._timing(self._computing)
         self._say_busy()
         return job
+
+    def _timing(self, running: bool) -> None:
+        """A computation started (``running``) or ended: :attr:`began` and the ticks."""
+        self.step = None
+        self.began = time.monotonic() if running else None
+        if running:
+            self._tick.start()
+        else:
+            self._tick.stop()
+        self.progressed.emit()
+
+    def _reported(self, job: Job, done: int, total: int, message: str) -> None:
+        if job is self.job and self._computing:  # (not a report queued from an older one)
+            self.step = (done, total, message)
+            self.progressed.emit()
 
     @property
     def busy(self) -> bool:
@@ -130,12 +159,14 @@ class InsightsFeed(QObject):
     def shutdown(self) -> None:
         self._closed = True
         self._timer.stop()
+        self._tick.stop()
         self._drop_keepers()
         if self.job is not None:
             self.job.cancel()
 
     def _finished(self, insights: ImageInsights | None) -> None:
         self._computing = False  # (its job still runs while this result is shown)
+        self._timing(False)
         if self._closed:
             return
         self.latest = insights
@@ -144,6 +175,8 @@ class InsightsFeed(QObject):
 
     def _ended(self) -> None:
         self._computing = False
+        if self.began is not None:  # (failed, or cancelled)
+            self._timing(False)
         if self._again and not self._closed:
             self._again = False
             self.refresh(quiet=True)

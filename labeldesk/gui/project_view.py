@@ -175,6 +175,7 @@ class ProjectView(QWidget, BrowserRead, BrowserFilter, BrowserInsights, BrowserC
         self.feed.updated.connect(self._insights_updated)
         self.feed.busyChanged.connect(lambda *_: self._update_expected_note())
         self.feed.busyChanged.connect(self._scoring_changed)
+        self.feed.progressed.connect(self._scoring_progressed)  # its step, the time it runs
         self.feed.failed.connect(self.error)
         self.detail.neighbourClicked.connect(self.jump_to)
         self.grid.openRequested.connect(self._open_large)

@@ -37,6 +37,7 @@ from labeldesk.gui import shortcuts
 from labeldesk.gui.app_words import FLAGGED
 from labeldesk.gui.estimate_words import (
     FIRST_SCORING,
+    LONGEST_STEP,
     RESCORING_TIP,
     expected_errors_text,
     rescoring_text,
@@ -131,6 +132,8 @@ class FilterSidebar(QWidget):
         self._selection = ImageFilter()  # only its paths, ranking and selection are used
         self._show_counts: dict[str, int] = {}  # the Images list's counts, as last given
         self._rescoring = False  # the model scores the labels again: "flagged" is old
+        self._rescored: tuple[int, str] | None = None  # (last estimate, where) said so then
+        self._step = ""  # how far the scoring is (set_scoring_step)
         layout.addWidget(self._heading("Classes"))
         self.class_list = QTreeWidget()
         self.class_list.setAccessibleName("Classes")
@@ -366,18 +369,20 @@ class FilterSidebar(QWidget):
                 expected_errors_text(n, n + 1, where=where, unflagged=(n, n)),  # (the longest)
                 expected_errors_text(n, n + 1, where=where),
                 rescoring_text(n, where),
+                rescoring_text(n, where, LONGEST_STEP),
             )
         )
         self.expected_note.also_fit((*wordings, FIRST_SCORING) if kept else ())
         if first:  # the note's room is kept from the start: the class list stays as tall
             self.expected_note.setText(FIRST_SCORING)
             self.expected_note.setToolTip("")
+        self._rescored = (expected, where) if scoring and expected is not None else None
         if expected is None:
             return
         text = expected_errors_text(expected, flagged, where=where, unflagged=unflagged)
         tip = expected_errors_text(expected, flagged, pixel_share, where=where, unflagged=unflagged)
         if scoring:
-            text = rescoring_text(expected, where)
+            text = rescoring_text(expected, where, self._step)
             tip = f"{text}\n{RESCORING_TIP}"
             if self.expected_note.isVisible():  # nor a shorter note for those seconds
                 self.expected_note.setMinimumHeight(self.expected_note.height())
@@ -387,6 +392,15 @@ class FilterSidebar(QWidget):
         self.expected_note.setToolTip(tip)
         index = SHOW_CHOICES.index("flagged")
         self.show_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+
+    def set_scoring_step(self, step: str) -> None:
+        """How far the scoring is (estimate_words.scoring_step_text), on the note's last
+        line while the labels are scored again; each report and each second."""
+        self._step = step
+        if self._rescored is not None:
+            text = rescoring_text(*self._rescored, step)
+            self.expected_note.setText(text)
+            self.expected_note.setToolTip(f"{text}\n{RESCORING_TIP}")
 
     def set_show_counts(self, counts: dict[str, int]) -> None:
         """Put each choice's image count in the "Images" list."""
