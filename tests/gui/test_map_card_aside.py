@@ -11,7 +11,13 @@ from PySide6.QtCore import QEvent, QPointF, QSize, Qt
 from PySide6.QtWidgets import QApplication
 
 from gui.map_shown import shown_map
-from labeldesk.gui.map_card_aside import NEIGHBOURHOOD_PX, choose_corner, distance
+from labeldesk.gui.map_card_aside import (
+    CORNERS,
+    NEIGHBOURHOOD_PX,
+    choose_corner,
+    corner_rect,
+    distance,
+)
 from labeldesk.gui.map_view import MapView
 
 
@@ -106,3 +112,50 @@ def test_the_card_keeps_its_corner_while_it_is_clear():
     assert choose_corner(area, card, [(QPointF(100, 100), 48.0)], top_left) == (True, True)
     # no corner is clear: the farthest
     assert choose_corner(QSize(300, 250), card, [(QPointF(60, 60), 48.0)], None) == (True, True)
+    # of the clear corners, the one over the fewest images (then the farthest)
+    hides = {(False, False): 7, (True, False): 0, (False, True): 3, (True, True): 0}
+
+    def counted(rect):
+        return hides[(rect.left() > 100, rect.top() > 100)]
+
+    assert choose_corner(area, card, [(QPointF(100, 100), 48.0)], None, counted) == (True, True)
+    assert choose_corner(area, card, [(QPointF(800, 500), 48.0)], None, counted) == (True, False)
+
+
+def images_under(widget: MapView, rect) -> int:
+    """How many of the map's images are drawn inside ``rect`` (the plot's pixels)."""
+    box, plot = widget.viewbox, widget.plot
+    return sum(
+        rect.contains(plot.mapFromScene(box.mapViewToScene(QPointF(float(x), float(y)))))
+        for x, y in widget.data.xy
+    )
+
+
+def test_the_card_goes_to_the_corner_that_hides_the_fewest_images(map_view):
+    """Before, always the corner opposite the image, over a cluster where another corner
+    was empty."""
+    widget = map_view
+    size, plot = widget.hover_card.size(), widget.plot.size()
+    corners = [corner_rect(c, plot, size) for c in CORNERS]
+    under = [images_under(widget, c) for c in corners]
+
+    def at(row: int) -> QPointF:
+        x, y = widget.data.xy[row]
+        return QPointF(widget.plot.mapFromScene(widget.viewbox.mapViewToScene(QPointF(x, y))))
+
+    def opposite(row: int) -> int:  # where the card went before
+        right, bottom = at(row).x() <= plot.width() / 2, at(row).y() <= plot.height() / 2
+        return CORNERS.index((right, bottom))
+
+    def clear(row: int) -> list[int]:
+        return [n for n, c in enumerate(corners) if distance(c, at(row)) > NEIGHBOURHOOD_PX]
+
+    row = next(  # an image whose opposite corner hides more than another clear one
+        r
+        for r in range(len(widget.data.paths))
+        if opposite(r) in clear(r) and under[opposite(r)] > min(under[n] for n in clear(r))
+    )
+    widget.keys.escape()  # the cursor and its card put away
+    assert widget.keys.put_on(int(widget.data.ids[row]))  # as the map opened on it
+    assert shows_cursor_clear_of(widget, at(row), room=NEIGHBOURHOOD_PX)
+    assert images_under(widget, widget.hover_card.geometry()) == min(under[n] for n in clear(row))
