@@ -19,6 +19,7 @@ from .display import counted
 from .errors import ImageRootError
 from .layout import SPLIT_FOLDERS, UNLABELED_FOLDER, UNREAD_SPLIT_FOLDERS, unread_split_note
 from .progress import CancelToken
+from .walk import made_by_labeldesk
 
 # Folder names that hold a dataset rather than name a class.
 CONTAINER_NAMES = frozenset(
@@ -65,11 +66,15 @@ class OneLevelTooHigh(ImageRootError):
 
 
 def _subfolders(folder: Path) -> list[str]:
+    """The folders a scan reads: neither hidden nor made by LabelDesk (a project or an
+    export, which the app puts beside the image folder: counted as classes, they hid a
+    folder one level too high)."""
     try:
         with os.scandir(folder) as entries:
-            return sorted(e.name for e in entries if not e.name.startswith(".") and _is_dir(e))
+            names = [e.name for e in entries if not e.name.startswith(".") and _is_dir(e)]
     except OSError:
         return []
+    return sorted(n for n in names if not made_by_labeldesk(folder / n))
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -73,7 +73,7 @@ def walk_images(
         if ident in seen_dirs or ident in excluded:
             continue
         seen_dirs[ident] = prefix
-        if prefix and _made_by_labeldesk(directory):
+        if prefix and made_by_labeldesk(directory):
             result.labeldesk_folders.append(prefix.rstrip("/"))
             seen_dirs[ident] = None
             continue
@@ -140,7 +140,7 @@ def _list_bad_names(result: WalkResult, bad_names: list[str]) -> None:
         result.problems[stand_in] = BAD_NAME
 
 
-def _made_by_labeldesk(directory: Path) -> bool:
+def made_by_labeldesk(directory: Path) -> bool:
     """A project or an export folder (one or two stats per folder, not per file)."""
     return any(os.path.isfile(os.path.join(directory, n)) for n in _LABELDESK_FILES)
 

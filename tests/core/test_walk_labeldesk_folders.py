@@ -61,3 +61,30 @@ def test_the_warning_says_how_many_folders_it_does_not_name(tmp_path):
     (warning,) = [w for w in counts.warnings if "left out" in w]
     assert warning.startswith("left out 7 folders LabelDesk made inside the image folder")
     assert warning.endswith(", … and 2 more")
+
+
+def test_a_project_and_an_export_beside_the_dataset_do_not_hide_a_folder_too_high(tmp_path):
+    """The app puts a new project (``fashion-labeldesk/``) and an export (``fashion-export/``)
+    beside the image folder. ``labeldesk new q --images fm``, their parent, then made one
+    class 'fashion' of the whole dataset instead of refusing: the layout check counted the
+    two folders the scan leaves out as classes, and warned about 'fashion-export/' too."""
+    from labeldesk.core.db import DB_FILENAME
+    from labeldesk.core.errors import ImageRootError
+    from labeldesk.core.layout_check import ONE_LEVEL_TOO_HIGH, check_layout
+
+    root = tmp_path / "fm"
+    make_imagefolder(root / "fashion")
+    (root / "fashion-labeldesk").mkdir()
+    (root / "fashion-labeldesk" / DB_FILENAME).write_bytes(b"")
+    write_image(root / "fashion-export" / "train" / "cat" / "cat0.jpg", seed=1)
+    (root / "fashion-export" / EXPORT_MANIFEST).write_text("{}")
+    (warning,) = check_layout(root)
+    assert warning.kind == ONE_LEVEL_TOO_HIGH
+    assert warning.suggested_root == root / "fashion"
+    try:
+        create_and_index(tmp_path / "q", root, workers=1, refuse_too_high=True)
+    except ImageRootError as error:
+        assert "one level too high" in str(error)
+    else:
+        raise AssertionError("a folder one level too high was indexed")
+    assert not (tmp_path / "q").exists()
