@@ -29,11 +29,22 @@ import argparse
 import csv
 import gzip
 import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+try:
+    import numpy as np
+    from PIL import Image
+except ModuleNotFoundError as missing:  # a Python without LabelDesk's packages ran it
+    if __name__ != "__main__":
+        raise
+    sys.exit(
+        f"make_sample.py needs numpy and Pillow, which this Python lacks ({missing}): run it "
+        "with the Python of LabelDesk's environment, `.venv/bin/python "
+        "sample_data/make_sample.py` in a checkout after `make install`, or the one "
+        "installer/install.sh made (on Linux ~/.local/share/labeldesk/venv/bin/python)"
+    )
 
 DEFAULT_ROOT = "/usr/share/datasets/fashion-mnist"
 

@@ -62,3 +62,25 @@ def test_out_writes_a_sample_folder_elsewhere_and_never_over_one(make_sample, tm
     with pytest.raises(SystemExit, match="exists already; give --out a new or empty folder"):
         make_sample.main(["--source", str(source), "--out", str(out)])
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == first
+
+
+def test_run_by_a_python_without_numpy_or_pillow_it_says_which_python_to_use(tmp_path):
+    """The README's `python sample_data/make_sample.py --out ~/fm`, typed with the system's
+    Python (no numpy, no Pillow), ended in a traceback (ModuleNotFoundError: No module
+    named 'PIL'). It now says what it needs and which Python has it, and writes nothing."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "fm"
+    # -S: without site-packages, as a Python without LabelDesk's packages runs it
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", str(SCRIPT), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "needs numpy and Pillow" in run.stderr
+    assert ".venv/bin/python sample_data/make_sample.py" in run.stderr
+    assert not out.exists()
