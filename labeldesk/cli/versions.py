@@ -1,4 +1,5 @@
-"""The ``version`` command: name the dataset as it is now, list the names, compare two.
+"""The ``version`` command: name the dataset as it is now, list the names, compare two,
+check an export (``verify``).
 
     labeldesk version PROJECT create NAME [--note TEXT]
     labeldesk version PROJECT list
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 
 
 def add_parsers(add: Callable[..., argparse.ArgumentParser]) -> None:
-    p = add("version", "name the dataset as it is now, list versions, compare two")
+    p = add("version", "name the dataset as it is now, list versions, compare two, check an export")
     p.add_argument("project", type=path_arg, help=PROJECT_HELP)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
 

@@ -37,3 +37,13 @@ def test_a_command_without_examples_has_no_examples_heading(capsys):
     with pytest.raises(SystemExit):
         main(["stats", "--help"])
     assert "examples:" not in capsys.readouterr().out
+
+
+def test_the_command_list_says_version_also_checks_an_export(capsys):
+    """`labeldesk --help` said "version: name the dataset as it is now, list versions,
+    compare two", leaving out `version verify OUT`, the README's last step of its loop."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    helped = " ".join(capsys.readouterr().out.split())
+    assert "version name the dataset as it is now, list versions, compare two" in helped
+    assert "compare two, check an export" in helped
