@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from labeldesk.gui import gc_on_gui_thread, settings
+from labeldesk.gui import focus_return, gc_on_gui_thread, settings
 from labeldesk.gui.icons import app_icon
 from labeldesk.gui.main_window import MainWindow
 from labeldesk.gui.theme import apply_theme, current_theme
@@ -57,6 +57,7 @@ def run(project: Path | None = None) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_application()
+    focus_return.install(app)  # where no window manager gives the keyboard back
     window = create_main_window(Path(project).expanduser() if project is not None else None)
     window.show()
     return int(app.exec())
