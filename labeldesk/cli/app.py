@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,6 +88,38 @@ def _smoke(project: Path | None) -> Output:
     """Start the app as ``run`` does, let the window paint for a moment, report and quit.
     With ``project``, it also reports whether that project opened (path, image count): an
     installation check on a project must fail when the project did not open."""
+    with _settings_read_not_written():
+        return _smoke_run(project)
+
+
+@contextlib.contextmanager
+def _settings_read_not_written() -> Iterator[None]:
+    """The app's settings as the person has them (their last project, theme, keys), in a
+    copy that the run may write: closing the smoke's window saved its offscreen size over
+    their window's, and its project first in their recent list."""
+    import shutil
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from labeldesk.gui import settings
+
+    theirs = Path(settings.settings().fileName())  # BASE/<organization>/<application>.ini
+    base = theirs.parent.parent
+    with tempfile.TemporaryDirectory(prefix="labeldesk-smoke-") as scratch:
+        copy = Path(scratch) / theirs.relative_to(base)
+        copy.parent.mkdir(parents=True)
+        if theirs.is_file():
+            shutil.copyfile(theirs, copy)
+        ini, user = QSettings.Format.IniFormat, QSettings.Scope.UserScope
+        QSettings.setPath(ini, user, scratch)
+        try:
+            yield
+        finally:
+            QSettings.setPath(ini, user, str(base))
+
+
+def _smoke_run(project: Path | None) -> Output:
     from PySide6.QtCore import QTimer
 
     from labeldesk.gui.app import create_application, create_main_window

@@ -27,8 +27,9 @@ def test_smoke_start_shows_the_window_and_exits(tmp_path: Path) -> None:
     line = out.stdout.strip().splitlines()[-1]
     assert line.startswith("gui ok: platform offscreen, window 'LabelDesk', ")
     assert line.endswith("visible True")
-    # It ran as the app does: its settings went to this HOME's config folder.
-    assert (tmp_path / "config" / "LabelDesk").is_dir()
+    # It ran as the app does, with this HOME's settings, but wrote none there: a copy
+    # took what closing its window saves (test_smoke_leaves_the_persons_settings_…).
+    assert not (tmp_path / "config" / "LabelDesk").exists()
 
 
 def _smoke(tmp_path: Path, project: Path) -> subprocess.CompletedProcess[str]:
@@ -95,3 +96,25 @@ def test_gui_json_without_smoke_is_a_usage_error(capsys) -> None:
         "error": "--json goes with --smoke",
         "kind": "UsageError",
     }
+
+
+def test_smoke_leaves_the_persons_settings_as_they_were(tmp_path: Path) -> None:
+    """The README's check, `QT_QPA_PLATFORM=offscreen labeldesk gui --smoke PROJECT`,
+    wrote over the person's settings: closing its window saved its offscreen size
+    (760x736) as theirs, so the next real start opened that small, and put PROJECT first
+    in the recent list, so the start page's Enter opened it. It reads them (as the app
+    does) and now writes a copy."""
+    from helpers import make_imagefolder
+
+    from labeldesk.cli import main
+
+    make_imagefolder(tmp_path / "images")
+    assert main(["new", str(tmp_path / "p"), "--images", str(tmp_path / "images")]) == 0
+    ini = tmp_path / "config" / "LabelDesk" / "LabelDesk.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_text("[projects]\nrecent=/their/own/project\n\n[view]\ntheme=dark\n")
+    before = ini.read_bytes()
+    run = _smoke(tmp_path, tmp_path / "p")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert ini.read_bytes() == before
+    assert sorted(p.name for p in ini.parent.iterdir()) == ["LabelDesk.ini"]
