@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -78,10 +79,22 @@ class NotebookProject(Project):
 
     set_label = _advising("create_class=True")(Project.set_label)
     set_labels = _advising("create_classes=True")(Project.set_labels)
-    # a moved image folder: "run `p.relocate(NEW_FOLDER)`, then `p.scan()`", not the
-    # command's `labeldesk scan P --images NEW_FOLDER`
-    scan = reworded(Project.scan)
-    relocate = reworded(Project.relocate)
+
+
+def _in_api_words(cls: type[Project]) -> None:
+    """Every public method of ``cls`` (its writes: ``p.set_label``, ``p.undo``,
+    ``p.scan()``, …) with its errors in the API's words: a moved image folder says "run
+    `p.relocate(NEW_FOLDER)`, then `p.scan()`", not the command's `labeldesk scan P
+    --images NEW_FOLDER`, and a full disk is a ``DiskFull`` (:func:`reworded`), not
+    SQLite's or the system's own error."""
+    for name in dir(cls):
+        found = inspect.getattr_static(cls, name)
+        if name.startswith("_") or not inspect.isfunction(found):
+            continue  # (a property, a class method such as create, a dunder)
+        setattr(cls, name, reworded(found))
+
+
+_in_api_words(NotebookProject)
 
 
 @api_words

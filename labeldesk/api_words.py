@@ -6,6 +6,10 @@ In a notebook the fix is a call: the API's functions are wrapped in :func:`api_w
 which puts each command the API has a call for as that call (``run `ld.embed(p)`
 first``, ``overwrite=True`` for ``--overwrite``), once, here (the app does the same with
 its menus: :mod:`labeldesk.gui.app_words`). The error keeps its type and attributes.
+A full disk, which the operating system or SQLite reports with an ``OSError`` or a
+``sqlite3`` error of its own, becomes LabelDesk's :class:`~labeldesk.core.errors.DiskFull`
+(a ``LabelDeskError``, the original chained), in the words the command line prints for
+it (:func:`own_full_disk`), so that every failure the API expects is a ``LabelDeskError``.
 
 The wrapper also checks, before the call, the arguments whose annotation says plainly
 what they must be (:func:`checked_argument`): a ``bool`` keyword given ``"yes"`` was read
@@ -20,11 +24,12 @@ import inspect
 import os
 import re
 import shlex
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
-from labeldesk.core.errors import BadArgument, LabelDeskError, LabelFileError
+from labeldesk.core.errors import BadArgument, DiskFull, LabelDeskError, LabelFileError
 from labeldesk.core.unguarded_main import leave_if_importing_main
 
 _P = ParamSpec("_P")
@@ -209,8 +214,31 @@ def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
         except (LabelDeskError, KeyboardInterrupt) as exc:
             reword(exc)
             raise
+        except (OSError, sqlite3.DatabaseError) as exc:
+            full = own_full_disk(exc)
+            if full is None:
+                raise
+            raise full from exc
 
     return wrapper
+
+
+def own_full_disk(exc: OSError | sqlite3.DatabaseError) -> DiskFull | None:
+    """``exc`` as LabelDesk's :class:`~labeldesk.core.errors.DiskFull` where it says the
+    disk is full (ENOSPC, a used-up quota, SQLite's "database or disk is full", the
+    project database at its file system's largest file): the message and the notes the
+    work added on the way up (what it kept), as the command line prints them
+    (:func:`labeldesk.core.failures.describe`), in the API's words, and the disk it found
+    full; None for another failure, or while a `labeldesk` command runs (it prints the
+    same words itself)."""
+    from labeldesk.core.failures import describe, full_disk_of
+
+    if _COMMAND_LINE.get():
+        return None
+    described = describe(exc)
+    if described is None or described[1] != "DiskFull":
+        return None
+    return DiskFull(in_api_words(described[0]), disk=full_disk_of(exc))
 
 
 def reword(exc: BaseException) -> None:
@@ -232,8 +260,8 @@ def reword(exc: BaseException) -> None:
 
 def reworded(method: Callable[_P, _R]) -> Callable[_P, _R]:
     """A method of the notebook's project (``p.scan()``, ``p.relocate(folder)``) whose
-    LabelDesk errors are put in the API's words, as :func:`api_words` puts a function's
-    (its arguments are the project's own to check)."""
+    LabelDesk errors are put in the API's words, and a full disk made a ``DiskFull``, as
+    :func:`api_words` does for a function (its arguments are the project's own to check)."""
 
     @functools.wraps(method)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -242,5 +270,10 @@ def reworded(method: Callable[_P, _R]) -> Callable[_P, _R]:
         except (LabelDeskError, KeyboardInterrupt) as exc:
             reword(exc)
             raise
+        except (OSError, sqlite3.DatabaseError) as exc:
+            full = own_full_disk(exc)
+            if full is None:
+                raise
+            raise full from exc
 
     return wrapper

@@ -45,7 +45,10 @@ class ProjectReadOnly(ProjectError):
 
 class DiskFull(ProjectError):
     """A new project could not be made, or a scratch file written, for want of space
-    (the kind a full disk reports everywhere else); nothing was changed. ``disk``: a
+    (the kind a full disk reports everywhere else); nothing was changed. Through the
+    notebook API, also every other full disk (a write of the project database, an export,
+    embeddings), the ``OSError`` or ``sqlite3`` error chained as its ``__cause__``, its
+    message saying what was kept (:func:`labeldesk.api_words.own_full_disk`). ``disk``: a
     folder on the disk that was full (None: not known), for the app to watch for room
     (:func:`labeldesk.core.failures.full_disk_of`) rather than read it from the text."""
 
