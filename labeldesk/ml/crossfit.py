@@ -205,7 +205,9 @@ def fit_vectors(
     _stop_if_cancelled(cancel)
     plan = fit_plan(params, int(trainable.sum()), len(vectors.paths), resolve_device(device))
     progress(Progress(0, 0, "loading backbone", {"plan": plan}))
-    base = base or load_backbone(model_spec(current_store(project)))
+    if base is None:  # nothing written yet (the vectors and labels were only read):
+        with cancel.may_be_killed():  # a Cancel during the load may end the child now
+            base = load_backbone(model_spec(current_store(project)))
     _stop_if_cancelled(cancel)
     paths = [project.image_path(p) for p in vectors.paths]
     scanned = as_scanned(project, vectors)
