@@ -189,12 +189,18 @@ class ImportDialog(ProjectJobDialog):
             return  # applied: the result stays on show
         shown_box = bool(checked.empty_refused) or self.empty_labels.isChecked()
         self.inputs.show_empty_labels(shown_box)
-        self._say(checked_report(checked, self.rows, skip=self.skip_bad.isChecked()))
+        skip = self.skip_bad.isChecked()
+        # nothing can be imported from this file as it is (its labels all empty, bad
+        # rows not skipped): said in the failure colour, as the Export form says its
+        # options it cannot use
+        refused = bool(checked.empty_refused) or (bool(checked.problems) and not skip)
+        self._say(checked_report(checked, self.rows, skip=skip), error=refused)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         """Show ``text`` under the form (``error``: in the Export form's colour for a
-        failed job); a report of several lines makes the dialog grow (as the Export
-        dialog does), rather than squeeze the form's rows."""
+        failure, a file that could not be read or a refusal); a report of several lines
+        makes the dialog grow (as the Export dialog does), rather than squeeze the
+        form's rows."""
         self.found.setStyleSheet(ERROR_STYLE if error else "")
         self.report_area.set_text(text)
         grow_to_fit(self)
@@ -203,7 +209,7 @@ class ImportDialog(ProjectJobDialog):
         job = self.read_job
         if self.sender() is job and job is not None:
             text: str = job.describe(exc)  # (shown here: no disk to watch)
-            self._say(read_failed_report(text, exc))
+            self._say(read_failed_report(text, exc), error=True)
             self._update()
 
     # -- applying ----------------------------------------------------------------------
@@ -222,7 +228,7 @@ class ImportDialog(ProjectJobDialog):
         if self.checked is not None and self.checked.empty_refused:  # (said on the form)
             return None
         if reason := self.blocker():
-            self._say(reason)
+            self._say(reason, error=True)  # (as the Export form says it)
             return None
         project, create = self.project, self.new_classes.isChecked()
         skipped: list[str] | None = [] if self.skip_bad.isChecked() else None
