@@ -38,8 +38,9 @@ _V = TypeVar("_V")
 
 _PATH = r"(?:'[^']*'|[^\s`']+)"  # a project folder as a shell command quotes it
 # a project folder inside a command in backticks: as the core writes it, unquoted, it may
-# hold spaces (`labeldesk embed /home/me/my proj`); the backticks end it
-_IN_TICKS = r"[^`]+?"
+# hold spaces (`labeldesk embed /home/me/my proj`); the backticks or an option end it (a
+# command with options no call takes, `labeldesk embed /p --ray auto`, stays as it is)
+_IN_TICKS = r"(?:(?! --)[^`])+?"
 # (pattern, the API's words), in order: the more specific first
 _IN_API: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (
