@@ -95,6 +95,24 @@ def clustered_clean(tmp_path: Path):
 
 
 @pytest.fixture
+def clustered_project(clustered):
+    """:func:`clustered`'s project alone (its two planted label errors in it), for the
+    tests that do not ask which images they are."""
+    return clustered[0]
+
+
+@pytest.fixture
+def clustered_path(tmp_path: Path) -> str:
+    """:func:`clustered`'s project made afresh and closed: its path, for a test that runs
+    commands on it."""
+    from ml.fake_embeddings import make_clustered_project
+
+    project, _ = make_clustered_project(tmp_path)
+    project.close()
+    return str(project.path)
+
+
+@pytest.fixture
 def make_read_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator:
     """``make_read_only(folder)``: the folder and everything in it made read-only for real
     (chmod), and as LabelDesk judges it where this process is root (see

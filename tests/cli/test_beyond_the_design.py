@@ -23,15 +23,6 @@ def _section() -> str:
     return text[start : text.index("See `../shared/DESIGN.md`", start)]
 
 
-@pytest.fixture
-def proj(tmp_path: Path) -> str:
-    from ml.fake_embeddings import make_clustered_project
-
-    project, _ = make_clustered_project(tmp_path)
-    project.close()
-    return str(project.path)
-
-
 def _document(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
     capsys.readouterr()
     assert main([*argv, "--json"]) == 0
@@ -44,7 +35,7 @@ def _named(keys: set[str]) -> set[str]:
     return keys - named
 
 
-def test_the_keys_the_section_names_are_printed(proj, tmp_path, capsys):
+def test_the_keys_the_section_names_are_printed(clustered_path, tmp_path, capsys):
     fixes = tmp_path / "fixes.csv"
     fixes.write_text("path,label\ntrain/ant/ant0.png,bee\n", encoding="utf-8")
     checked: dict[str, set[str]] = {
@@ -57,22 +48,24 @@ def test_the_keys_the_section_names_are_printed(proj, tmp_path, capsys):
         "verify": {"ok", "intact", "complete", "labels"},
     }
     printed = {
-        "scan": set(_document(capsys, "scan", proj)),
-        "label": set(_document(capsys, "label", proj, "--csv", str(fixes))),
-        "import": set(_document(capsys, "import", proj, str(fixes))),
-        "issues": set(_document(capsys, "issues", proj)[0]),
-        "predict": set(_document(capsys, "predict", proj)[0]),
+        "scan": set(_document(capsys, "scan", clustered_path)),
+        "label": set(_document(capsys, "label", clustered_path, "--csv", str(fixes))),
+        "import": set(_document(capsys, "import", clustered_path, str(fixes))),
+        "issues": set(_document(capsys, "issues", clustered_path)[0]),
+        "predict": set(_document(capsys, "predict", clustered_path)[0]),
     }
-    label_keys = set(_document(capsys, "label", proj, "--csv", str(fixes)))
+    label_keys = set(_document(capsys, "label", clustered_path, "--csv", str(fixes)))
     assert "skipped_files" in label_keys
     out = tmp_path / "out"
-    export = _document(capsys, "export", proj, str(out), "--format", "csv", "--exclude-flagged")
+    export = _document(
+        capsys, "export", clustered_path, str(out), "--format", "csv", "--exclude-flagged"
+    )
     printed["export"] = set(export)
     assert export["flags"] is not None and "judged" in export["flags"]
-    assert main(["version", proj, "create", "v1"]) == 0
+    assert main(["version", clustered_path, "create", "v1"]) == 0
     out1 = tmp_path / "out1"
-    assert main(["export", proj, str(out1), "--version", "v1", "--format", "csv"]) == 0
-    printed["verify"] = set(_document(capsys, "version", proj, "verify", str(out1)))
+    assert main(["export", clustered_path, str(out1), "--version", "v1", "--format", "csv"]) == 0
+    printed["verify"] = set(_document(capsys, "version", clustered_path, "verify", str(out1)))
     for command, keys in checked.items():
         assert keys - printed[command] == set(), command
         assert _named(keys) == set(), command

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
 
 REPO = Path(__file__).resolve().parents[2]
 WITH_INFO_LOGS = (
@@ -40,14 +39,6 @@ def foreign_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line and not line.startswith("INFO:labeldesk")]
 
 
-@pytest.fixture
-def project_path(tmp_path) -> str:
-    """A fresh project each time: no cached graph, so each command loads faiss itself."""
-    project, _ = make_clustered_project(tmp_path)
-    project.close()
-    return str(project.path)
-
-
 @pytest.mark.parametrize(
     "command",
     [
@@ -57,8 +48,9 @@ def project_path(tmp_path) -> str:
         ["queue", "{p}"],
     ],
 )
-def test_model_commands_print_nothing_but_their_result(project_path, command):
-    args = [a.format(p=project_path) for a in command]
+def test_model_commands_print_nothing_but_their_result(clustered_path, command):
+    # (a fresh project each time: no cached graph, so each command loads faiss itself)
+    args = [a.format(p=clustered_path) for a in command]
     done = run(WITH_INFO_LOGS, *args)
     assert done.stdout.strip()
     assert foreign_lines(done.stderr) == []
@@ -67,7 +59,7 @@ def test_model_commands_print_nothing_but_their_result(project_path, command):
 
 
 @pytest.mark.slow
-def test_umap_map_prints_no_warning(project_path):
-    done = run(MAP, project_path)
+def test_umap_map_prints_no_warning(clustered_path):
+    done = run(MAP, clustered_path)
     assert int(done.stdout) > 0
     assert foreign_lines(done.stderr) == []

@@ -177,37 +177,30 @@ def yes_to_many_labels(monkeypatch):
 
 
 @pytest.fixture
-def panel(qtbot, tmp_path, monkeypatch):
+def panel(qtbot, clustered_project, monkeypatch):
     """A Training panel (1000x700, shown) on a small clustered project; shut down (its job
     stopped, the project closed) afterwards. ``training_panel`` also waits until it is
     the active window, for the tests of focus. The device is taken as found (the check's
     child process, test_the_device_is_found_in_a_child_process's subject, would run
     before each test's job until one panel lived to hear its answer)."""
-    from ml.fake_embeddings import make_clustered_project
-
     from labeldesk.gui.training_panel import TrainingPanel
 
     monkeypatch.setattr(TrainingPanel, "detected_device", "cpu (no GPU found)")
-    project, _ = make_clustered_project(tmp_path)
-    widget = TrainingPanel(project)
+    widget = TrainingPanel(clustered_project)
     qtbot.addWidget(widget)
     widget.resize(1000, 700)
     widget.show()
     yield widget
     widget.shutdown()
-    project.close()
 
 
 @pytest.fixture
-def training_panel(qtbot, tmp_path):
+def training_panel(qtbot, clustered_project):
     """A Training panel on a small clustered project, shown and the active window; shut
     down (its job stopped, the project closed) afterwards."""
-    from ml.fake_embeddings import make_clustered_project
-
     from labeldesk.gui.training_panel import TrainingPanel
 
-    project, _ = make_clustered_project(tmp_path)
-    panel = TrainingPanel(project)
+    panel = TrainingPanel(clustered_project)
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitExposed(panel)
@@ -215,7 +208,14 @@ def training_panel(qtbot, tmp_path):
     qtbot.waitUntil(panel.isActiveWindow)
     yield panel
     panel.shutdown()
-    project.close()
+
+
+@pytest.fixture
+def trained_head(clustered_project):
+    """``(project, version)``: the clustered project with a head trained on it (5 epochs)."""
+    from labeldesk.ml.train import HeadParams, train_head
+
+    return clustered_project, train_head(clustered_project, HeadParams(epochs=5))
 
 
 @pytest.fixture
@@ -260,21 +260,17 @@ def queue_view(qtbot, clustered, runner):
 
 
 @pytest.fixture
-def export_dialog(qtbot, tmp_path):
+def export_dialog(qtbot, clustered_project):
     """An Export dialog on a small clustered project, shown; shut down and the project
     closed afterwards."""
-    from ml.fake_embeddings import make_clustered_project
-
     from labeldesk.gui.export_dialog import ExportDialog
 
-    project, _ = make_clustered_project(tmp_path)
-    dialog = ExportDialog(project)
+    dialog = ExportDialog(clustered_project)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
     yield dialog
     dialog.shutdown()
-    project.close()
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ on showing "no embeddings yet" or the old scores until the project was reopened.
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from ml.fake_embeddings import make_clustered_project, store_vectors
+from ml.fake_embeddings import store_vectors
 
 from labeldesk.core.project import open_project
 from labeldesk.gui.session import ProjectSession
@@ -27,19 +26,12 @@ def test_vectors_another_process_embeds_are_scored(qtbot, view, project):
     qtbot.waitUntil(lambda: view.feed.latest is not None, timeout=10000)
 
 
-@pytest.fixture
-def embedded(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
-
-
-def test_a_version_another_process_trains_is_listed(qtbot, window, embedded):
+def test_a_version_another_process_trains_is_listed(qtbot, window, clustered_clean):
     from labeldesk.ml.model_choice import train_and_choose
     from labeldesk.ml.train import HeadParams
 
-    path = embedded.path
-    embedded.close()
+    path = clustered_clean.path
+    clustered_clean.close()
     assert window.open_project(path)
     window.pages.show_training()
     panel = window.pages.training
@@ -52,22 +44,22 @@ def test_a_version_another_process_trains_is_listed(qtbot, window, embedded):
     qtbot.waitUntil(lambda: [v.id for v in panel.versions] == [version.id], timeout=10000)
 
 
-def test_the_windows_own_jobs_are_not_told_twice(qtbot, embedded):
+def test_the_windows_own_jobs_are_not_told_twice(qtbot, clustered_clean):
     """While this window's exclusive job (its own embedding, training) runs, what it writes
     is not news: its end says so (busyChanged); nor after it ends."""
-    session = ProjectSession(embedded)
+    session = ProjectSession(clustered_clean)
     heard: list[int] = []
     session.modelsChanged.connect(lambda: heard.append(1))
     try:
         session.exclusive = type("Running", (), {"running": True})()  # a job of its own
-        rows = list(np.random.default_rng(1).normal(size=(len(embedded.images()), 8)))
-        store_vectors(embedded, rows, "2")
+        rows = list(np.random.default_rng(1).normal(size=(len(clustered_clean.images()), 8)))
+        store_vectors(clustered_clean, rows, "2")
         session.check_outside_writes()
         session.exclusive = None
         session._exclusive_ended()
         session.check_outside_writes()
         assert heard == []
-        store_vectors(embedded, rows, "3")  # another process's, once nothing runs here
+        store_vectors(clustered_clean, rows, "3")  # another process's, once nothing runs here
         session.check_outside_writes()
         assert heard == [1]
     finally:

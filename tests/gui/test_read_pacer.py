@@ -6,7 +6,6 @@ CPU) the map read back to back for as long as they labeled (bench_map_follow.py)
 from __future__ import annotations
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QObject, QRectF
 from PySide6.QtGui import QBrush
 
@@ -50,10 +49,9 @@ def test_the_pause_after_a_read_is_a_multiple_of_how_long_it_took(qapp):
 
 
 @pytest.fixture
-def project(tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    yield project
-    project.close()
+def project(clustered_clean):
+    """The clustered project, no planted errors (here, not the image folder's project)."""
+    return clustered_clean
 
 
 def test_a_quick_colouring_in_the_pause_after_a_long_read_keeps_that_pause(qapp):

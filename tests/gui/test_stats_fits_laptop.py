@@ -7,23 +7,12 @@ scrolled to. The duplicates now sit above the training history, and nothing scro
 from __future__ import annotations
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtWidgets import QScrollArea
 
 from gui.stats_pages import model_catalog, show_duplicate_counts
 from labeldesk.gui import stats_view
 from labeldesk.gui.stats_view import StatsView
 from labeldesk.ml.unfinished import EmbeddingCoverage
-
-
-@pytest.fixture
-def trained(tmp_path):
-    from labeldesk.ml.train import HeadParams, train_head
-
-    project, _ = make_clustered_project(tmp_path)
-    train_head(project, HeadParams(epochs=5))
-    yield project
-    project.close()
 
 
 def _inside(widget, label) -> bool:
@@ -47,7 +36,8 @@ def _parents(widget):
 
 
 @pytest.mark.parametrize("size", [(1280, 600), (1920, 960)])
-def test_the_summary_and_duplicates_show_without_scrolling(qtbot, trained, monkeypatch, size):
+def test_the_summary_and_duplicates_show_without_scrolling(qtbot, trained_head, monkeypatch, size):
+    trained, _ = trained_head
     catalog = model_catalog(trained)
     images = len(trained.images())
     partial = EmbeddingCoverage("tiny:48", images // 2, images)  # its row shows

@@ -7,7 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
-from ml.fake_embeddings import CLASSES, make_clustered_project
+from ml.fake_embeddings import CLASSES
 from PySide6.QtCore import Qt
 
 from gui.stats_pages import model_catalog, show_duplicate_counts
@@ -152,18 +152,8 @@ def test_the_duplicate_search_is_tracked_and_can_be_cancelled(qtbot, project):
         widget.shutdown()
 
 
-@pytest.fixture
-def trained(tmp_path):
-    from labeldesk.ml.train import HeadParams, train_head
-
-    project, _ = make_clustered_project(tmp_path)
-    version = train_head(project, HeadParams(epochs=5))
-    yield project, version
-    project.close()
-
-
-def test_history_after_training(qtbot, make_view, trained):
-    project, version = trained
+def test_history_after_training(qtbot, make_view, trained_head):
+    project, version = trained_head
     widget = make_view(project)
     assert widget.history.rowCount() == 1
     row = [widget.history.item(0, c).text() for c in range(widget.history.columnCount())]
@@ -174,8 +164,8 @@ def test_history_after_training(qtbot, make_view, trained):
     wait_for_duplicates(qtbot, widget)
 
 
-def test_the_matrix_counts_labels_against_what_the_model_thinks(qtbot, trained):
-    project, _ = trained
+def test_the_matrix_counts_labels_against_what_the_model_thinks(qtbot, trained_head):
+    project, _ = trained_head
     catalog = model_catalog(project)
     widget = StatsView(project, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)
@@ -211,8 +201,8 @@ def test_the_matrix_counts_labels_against_what_the_model_thinks(qtbot, trained):
         widget.shutdown()
 
 
-def test_a_cell_hands_over_exactly_the_images_it_counts(qtbot, trained):
-    project, _ = trained
+def test_a_cell_hands_over_exactly_the_images_it_counts(qtbot, trained_head):
+    project, _ = trained_head
     catalog = model_catalog(project)
     widget = StatsView(project, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)
@@ -233,8 +223,8 @@ def test_a_cell_hands_over_exactly_the_images_it_counts(qtbot, trained):
         widget.shutdown()
 
 
-def test_statistics_say_about_how_many_labels_are_wrong(qtbot, trained):
-    project, _ = trained
+def test_statistics_say_about_how_many_labels_are_wrong(qtbot, trained_head):
+    project, _ = trained_head
     catalog = model_catalog(project)
     widget = StatsView(project, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)
@@ -249,10 +239,10 @@ def test_statistics_say_about_how_many_labels_are_wrong(qtbot, trained):
         widget.shutdown()
 
 
-def test_readable_in_the_dark_theme(qtbot, qapp, trained, light_theme):
+def test_readable_in_the_dark_theme(qtbot, qapp, trained_head, light_theme):
     from labeldesk.gui.theme import apply_theme
 
-    project, _ = trained
+    project, _ = trained_head
     catalog = model_catalog(project)
     widget = StatsView(project, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)
@@ -306,10 +296,10 @@ def _whole(label) -> bool:
     return label.height() >= label.heightForWidth(label.width())
 
 
-def test_a_short_window_scrolls_the_summary_rather_than_cutting_its_lines(qtbot, trained):
+def test_a_short_window_scrolls_the_summary_rather_than_cutting_its_lines(qtbot, trained_head):
     """At 800 × 600 the summary's boxes got half the page's height: "review them" and
     "median 28×28" (wrapped lines) were cut off. They keep their height and scroll."""
-    project, _ = trained
+    project, _ = trained_head
     catalog = model_catalog(project)
     widget = StatsView(project, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)
@@ -365,10 +355,10 @@ def test_pointing_at_a_group_names_its_class_and_counts(qtbot, make_view, projec
     qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2000)
 
 
-def test_a_size_and_its_unit_and_the_review_link_stay_on_one_line(qtbot, make_view, trained):
+def test_a_size_and_its_unit_and_the_review_link_stay_on_one_line(qtbot, make_view, trained_head):
     """ "28×28 … 64×64 px" wrapped leaving "px" alone on a line; "about 41 · review
     them" wrapped inside the link."""
-    project, _ = trained
+    project, _ = trained_head
     catalog = model_catalog(project)
     widget = StatsView(project, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)
@@ -439,13 +429,13 @@ def test_the_count_links_are_reached_with_tab_and_opened_with_enter(qtbot, make_
     assert opened.args == ["exact"]
 
 
-def test_the_summary_fits_a_1280x720_window_with_leaking_groups(qtbot, trained, monkeypatch):
+def test_the_summary_fits_a_1280x720_window_with_leaking_groups(qtbot, trained_head, monkeypatch):
     """At 1280 × 720 the side column was a quarter of the page: "3  ⚠ same image in
     several splits" wrapped onto three lines and the "Dataset" box got a scrollbar. The
     column is as wide as its longest value: nothing wraps and nothing scrolls."""
     from PySide6.QtWidgets import QScrollArea
 
-    project, _ = trained
+    project, _ = trained_head
     catalog = model_catalog(project)
     widget = StatsView(project, catalog_source=lambda: catalog)
     qtbot.addWidget(widget)

@@ -10,15 +10,6 @@ from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.ml import duplicates
 from labeldesk.ml.duplicates import PHASES, find_duplicates
 
-from .fake_embeddings import make_clustered_project
-
-
-@pytest.fixture
-def clustered(tmp_path):
-    project, _ = make_clustered_project(tmp_path)
-    yield project
-    project.close()
-
 
 def forget_phashes(project) -> int:
     with project.db.write() as conn:
@@ -30,28 +21,28 @@ def missing_phashes(project) -> int:
     return len(project.db.query("SELECT id FROM images WHERE phash IS NULL"))
 
 
-def test_a_full_run_reports_every_phase_in_order(clustered):
+def test_a_full_run_reports_every_phase_in_order(clustered_project):
     seen: list[Progress] = []
-    groups = find_duplicates(clustered, progress=seen.append, cancel=CancelToken())
+    groups = find_duplicates(clustered_project, progress=seen.append, cancel=CancelToken())
     assert [p.message for p in seen] == [*PHASES, "done"]
     assert [p.done for p in seen] == list(range(len(PHASES) + 1))
     assert {p.total for p in seen} == {len(PHASES)}
-    assert groups == find_duplicates(clustered)  # same answer without progress or token
+    assert groups == find_duplicates(clustered_project)  # same answer without progress or token
 
 
-def test_a_token_cancelled_up_front_raises_before_any_work(clustered):
-    forget_phashes(clustered)
+def test_a_token_cancelled_up_front_raises_before_any_work(clustered_project):
+    forget_phashes(clustered_project)
     token = CancelToken()
     token.cancel()
     seen: list[Progress] = []
     with pytest.raises(Cancelled):
-        find_duplicates(clustered, progress=seen.append, cancel=token)
+        find_duplicates(clustered_project, progress=seen.append, cancel=token)
     assert seen == []
-    assert missing_phashes(clustered) > 0  # not one hash computed
+    assert missing_phashes(clustered_project) > 0  # not one hash computed
 
 
 @pytest.mark.parametrize("phase", PHASES)
-def test_cancelling_during_a_phase_stops_before_the_next(clustered, phase):
+def test_cancelling_during_a_phase_stops_before_the_next(clustered_project, phase):
     token = CancelToken()
     seen: list[str] = []
 
@@ -61,11 +52,11 @@ def test_cancelling_during_a_phase_stops_before_the_next(clustered, phase):
             token.cancel()  # as if the user pressed Cancel while this phase runs
 
     with pytest.raises(Cancelled):
-        find_duplicates(clustered, progress=progress, cancel=token)
+        find_duplicates(clustered_project, progress=progress, cancel=token)
     assert seen[-1] == phase
 
 
-def test_near_duplicate_pairs_are_checked_between_batches(clustered, monkeypatch):
+def test_near_duplicate_pairs_are_checked_between_batches(clustered_project, monkeypatch):
     monkeypatch.setattr(duplicates, "BATCH", 1)
     token = CancelToken()
     calls: list[int] = []
@@ -77,12 +68,14 @@ def test_near_duplicate_pairs_are_checked_between_batches(clustered, monkeypatch
 
     monkeypatch.setattr(imageio, "hash_distance", distance)
     with pytest.raises(Cancelled):
-        find_duplicates(clustered, threshold=-1.0, cancel=token)  # every pair a candidate
+        find_duplicates(clustered_project, threshold=-1.0, cancel=token)  # every pair a candidate
     assert len(calls) == 1  # the next batch saw the cancel
 
 
-def test_perceptual_hashes_stop_between_batches_and_keep_what_was_done(clustered, monkeypatch):
-    total = forget_phashes(clustered)
+def test_perceptual_hashes_stop_between_batches_and_keep_what_was_done(
+    clustered_project, monkeypatch
+):
+    total = forget_phashes(clustered_project)
     monkeypatch.setattr(duplicates, "BATCH", 1)
     token = CancelToken()
     real = imageio.cached_phash
@@ -96,9 +89,9 @@ def test_perceptual_hashes_stop_between_batches_and_keep_what_was_done(clustered
 
     monkeypatch.setattr(imageio, "cached_phash", phash)
     with pytest.raises(Cancelled):
-        find_duplicates(clustered, cancel=token)
+        find_duplicates(clustered_project, cancel=token)
     assert len(calls) == 3
-    assert missing_phashes(clustered) == total - 3  # the three hashes found were saved
+    assert missing_phashes(clustered_project) == total - 3  # the three hashes found were saved
     monkeypatch.setattr(imageio, "cached_phash", real)
-    find_duplicates(clustered)  # the next run finishes the job
-    assert missing_phashes(clustered) == 0
+    find_duplicates(clustered_project)  # the next run finishes the job
+    assert missing_phashes(clustered_project) == 0

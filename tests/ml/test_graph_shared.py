@@ -18,15 +18,6 @@ from labeldesk.ml.neighbors import cached_graph, neighbor_graph
 BUILD_DELAY_S = 0.3  # each build slowed, so two requests surely overlap
 
 
-@pytest.fixture
-def clustered_project(tmp_path):
-    from ml.fake_embeddings import make_clustered_project
-
-    project, _ = make_clustered_project(tmp_path)
-    yield project
-    project.close()
-
-
 def counted_builds(monkeypatch, started: threading.Event | None = None) -> list[int]:
     """The ids of the threads that build a graph, one entry per build from now on."""
     real, builds = neighbors.knn_graph, []

@@ -19,14 +19,12 @@ from labeldesk.ml.strategies import herding, kmeans, typiclust
 
 
 @pytest.fixture
-def clustered(tmp_path):
-    from ml.fake_embeddings import make_clustered_project
-
-    project, _ = make_clustered_project(tmp_path)
+def clustered(clustered):
+    """The conftest's clustered project alone, its graph and predictions cached."""
+    project, _ = clustered
     neighbor_graph(project)
     project_predictions(project)  # cached: the queue's time is the strategy's
-    yield project
-    project.close()
+    return project
 
 
 def counted(monkeypatch, module, name: str, on_call=None) -> list[int]:
