@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from labeldesk.gui.import_dialog import ImportDialog
@@ -29,11 +30,16 @@ def apply(qtbot, dialog: ImportDialog) -> Job:
     return job
 
 
-def opened_on(qtbot, project, f: Path, text: str) -> ImportDialog:
-    """A dialog that has read ``f``, written with ``text``."""
+def opened_on(
+    qtbot, project, f: Path, text: str, before: Callable[[ImportDialog], object] | None = None
+) -> ImportDialog:
+    """A dialog that has read ``f``, written with ``text``; ``before(dialog)`` fills in
+    the form (a column's name, a box ticked) before the file is named."""
     f.write_text(text)
     dialog = ImportDialog(project)
     qtbot.addWidget(dialog)
+    if before is not None:
+        before(dialog)
     dialog.file.setText(str(f))
     read(qtbot, dialog)
     return dialog

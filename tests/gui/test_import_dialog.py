@@ -191,20 +191,12 @@ def test_label_studio_tasks_of_other_images_are_listed_not_fatal(qtbot, project,
                   "value": {"choices": [label]}}  # fmt: skip
         return {"id": 1, "data": {"image": ref}, "annotations": [{"id": 1, "result": [result]}]}
 
-    f = tmp_path / "export.json"
-    f.write_text(
-        json.dumps(
-            [
-                task("/data/local-files/?d=images/_unlabeled/u0.png", "cat"),
-                task("/data/local-files/?d=images/elsewhere/zebra.png", "dog"),
-                task("/data/upload/3/1a2b3c4d-u1.png", "dog"),  # a file name, no folder
-            ]
-        )
-    )
-    dialog = ImportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.file.setText(str(f))
-    read(qtbot, dialog)
+    tasks = [
+        task("/data/local-files/?d=images/_unlabeled/u0.png", "cat"),
+        task("/data/local-files/?d=images/elsewhere/zebra.png", "dog"),
+        task("/data/upload/3/1a2b3c4d-u1.png", "dog"),  # a file name, no folder
+    ]
+    dialog = opened_on(qtbot, project, tmp_path / "export.json", json.dumps(tasks))
     assert dialog.format_used == "labelstudio"
     apply(qtbot, dialog)
     text = dialog.found.text()

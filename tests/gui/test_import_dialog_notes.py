@@ -20,12 +20,9 @@ from labeldesk.gui.import_dialog import ImportDialog
 
 def test_a_path_column_chosen_by_its_exact_case_is_said(qtbot, project, tmp_path):
     text = "path,PATH,label\ntrain/cat/cat0.jpg,_unlabeled/u0.png,dog\n"
-    dialog = ImportDialog(project)
-    qtbot.addWidget(dialog)
-    (tmp_path / "labels.csv").write_text(text)
-    dialog.path_column.setText("PATH")
-    dialog.file.setText(str(tmp_path / "labels.csv"))
-    read(qtbot, dialog)
+    dialog = opened_on(
+        qtbot, project, tmp_path / "labels.csv", text, lambda d: d.path_column.setText("PATH")
+    )
     shown = dialog.found.text()
     assert "1 image would change" in shown
     assert (
@@ -53,12 +50,9 @@ def test_a_label_column_empty_in_most_rows_is_said_before_import(qtbot, project,
 
 def test_an_all_empty_label_column_is_refused_with_a_box_to_apply_it(qtbot, project, tmp_path):
     text = "path,label,status\ntrain/cat/cat0.jpg,cat,\ntrain/cat/cat1.jpg,cat,\n"
-    dialog = ImportDialog(project)
-    qtbot.addWidget(dialog)
-    (tmp_path / "labels.csv").write_text(text)
-    dialog.label_column.setText("status")
-    dialog.file.setText(str(tmp_path / "labels.csv"))
-    read(qtbot, dialog)
+    dialog = opened_on(
+        qtbot, project, tmp_path / "labels.csv", text, lambda d: d.label_column.setText("status")
+    )
     shown = dialog.found.text()
     assert shown.startswith("Read as CSV: 2 rows, nothing is applied: the label column 'status'")
     assert "type its name in Label column, or tick “Apply the empty labels”" in shown
@@ -168,12 +162,9 @@ def test_a_file_matching_no_usable_image_says_plainly_that_nothing_would_change(
 
 def test_skipped_bad_rows_are_not_counted_as_already_as_it_says(qtbot, project, tmp_path):
     text = "path,label\ntrain/cat/cat0.jpg,cat\nnowhere/a.png,cat\nnowhere/b.png,dog\n"
-    dialog = ImportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.skip_bad.setChecked(True)
-    (tmp_path / "l.csv").write_text(text)
-    dialog.file.setText(str(tmp_path / "l.csv"))
-    read(qtbot, dialog)
+    dialog = opened_on(
+        qtbot, project, tmp_path / "l.csv", text, lambda d: d.skip_bad.setChecked(True)
+    )
     shown = dialog.found.text()
     assert shown.startswith(
         "Read as CSV: 3 rows, nothing would change (the 1 image it applies to is already "
