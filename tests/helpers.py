@@ -1,4 +1,4 @@
-"""Builders for image files and folder trees used across the tests."""
+"""Builders for image files and folder trees used across the tests, and a spy on calls."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import io
 import struct
 import tarfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -264,3 +265,18 @@ def label_studio_uploads(names: list[str], label: str = "dog") -> str:
         for n, name in enumerate(names)
     ]  # fmt: skip
     return json.dumps(tasks)
+
+
+def calls_of(
+    monkeypatch, owner: object, name: str, note: Callable[..., object] | None = None
+) -> list:
+    """The calls of ``owner.name`` from now on, the real one still made: one entry each,
+    its first argument or what ``note`` makes of its arguments (``note=str``)."""
+    real, calls = getattr(owner, name), []
+
+    def spy(*args, **kwargs):
+        calls.append(args[0] if note is None else note(*args, **kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+    return calls

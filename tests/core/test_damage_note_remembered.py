@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 from damaged_pages import digest, first_image, keep_copy, sample_project, zero_last_images_page
+from helpers import calls_of
 
 import labeldesk.core.damage_note as damage_note
 from labeldesk.cli import main
@@ -36,15 +37,7 @@ def damaged(tmp_path):
 @pytest.fixture
 def checks(monkeypatch):
     """The whole-file checks run (their files), counted."""
-    done: list[str] = []
-    real = damage_note.check_database
-
-    def counted(db_file):
-        done.append(str(db_file))
-        return real(db_file)
-
-    monkeypatch.setattr(damage_note, "check_database", counted)
-    return done
+    return calls_of(monkeypatch, damage_note, "check_database", str)
 
 
 def _label(folder, image: str, label: str, capsys) -> dict:

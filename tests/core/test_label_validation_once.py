@@ -4,6 +4,7 @@ changes with one label), and still checks and normalises every label in it."""
 from __future__ import annotations
 
 import pytest
+from helpers import calls_of
 
 from labeldesk.core import labels as label_store
 from labeldesk.core.errors import UnknownClassError
@@ -11,14 +12,7 @@ from labeldesk.core.labels import Change, apply_changes
 
 
 def test_each_distinct_label_is_checked_once(project, monkeypatch):
-    seen: list[object] = []
-    real = label_store.validate_class_name
-
-    def counting(name):
-        seen.append(name)
-        return real(name)
-
-    monkeypatch.setattr(label_store, "validate_class_name", counting)
+    seen = calls_of(monkeypatch, label_store, "validate_class_name")
     ids = list(project.ids_for(list(project.images().path)).values())
     changes = [Change(i, label=" dog " if n % 2 else "cat") for n, i in enumerate(ids)]
     apply_changes(project.db, changes, source="human")

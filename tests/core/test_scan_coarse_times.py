@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import calls_of
 from PIL import Image
 
 from labeldesk.core import probe_pool, scan_writer, scanner
@@ -107,14 +108,7 @@ def test_a_recent_file_checked_again_is_settled_once_its_tick_is_past(tmp_path, 
     fat_times(monkeypatch)
     tick = _tick_now()
     _index(tmp_path, {"cat/a.bmp": (0, tick)})
-    hashed: list[str] = []
-    real_hash = scanner.hash_file
-
-    def counting(path):
-        hashed.append(str(path))
-        return real_hash(path)
-
-    monkeypatch.setattr(scanner, "hash_file", counting)
+    hashed = calls_of(monkeypatch, scanner, "hash_file", str)
     assert scanner.scan(open_project(tmp_path / "proj"), workers=1).unchanged == 1
     assert len(hashed) == 1  # hashed, the bytes as indexed: unchanged
 

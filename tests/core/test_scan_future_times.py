@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import calls_of
 from PIL import Image
 
 from core.test_scan_coarse_times import fat_times
@@ -45,15 +46,7 @@ def clock(monkeypatch):
 @pytest.fixture
 def hashed(monkeypatch) -> list[str]:
     """Every file a scan hashes to check it is as indexed."""
-    calls: list[str] = []
-    real = scanner.hash_file
-
-    def counting(path):
-        calls.append(str(path))
-        return real(path)
-
-    monkeypatch.setattr(scanner, "hash_file", counting)
-    return calls
+    return calls_of(monkeypatch, scanner, "hash_file", str)
 
 
 def _index(tmp_path, mtime_ns: int, fat: bool = False):

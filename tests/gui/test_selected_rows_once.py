@@ -4,8 +4,8 @@ and on a million images each was an array of a million rows made again."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from helpers import calls_of
 from PySide6.QtCore import Qt
 
 from labeldesk.gui import thumbnail_grid
@@ -14,15 +14,7 @@ from labeldesk.gui import thumbnail_grid
 @pytest.fixture
 def builds(monkeypatch) -> list[int]:
     """The sizes of the arrays of selected rows built (each build sorts its rows once)."""
-    made: list[int] = []
-    real = thumbnail_grid.sorted_unique
-
-    def counted(values: np.ndarray) -> np.ndarray:
-        made.append(len(values))
-        return real(values)
-
-    monkeypatch.setattr(thumbnail_grid, "sorted_unique", counted)
-    return made
+    return calls_of(monkeypatch, thumbnail_grid, "sorted_unique", len)
 
 
 def test_select_all_and_a_class_key_build_the_rows_once(qtbot, view, project, builds):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import calls_of
 
 import labeldesk.ml.drift as drift
 import labeldesk.ml.drift_pca as drift_pca
@@ -149,14 +150,7 @@ def test_a_relabel_keeps_the_cache_and_the_outputs_follow_the_labels(project, fo
 
 def _counted_pca_fits(monkeypatch) -> list[int]:
     """The rows each fit of the probe's PCA is made on, one entry per fit."""
-    fits: list[int] = []
-    real = drift_pca.fit_pca
-
-    def counted(features, rows, *args, **kw):
-        fits.append(len(rows))
-        return real(features, rows, *args, **kw)
-
-    monkeypatch.setattr(drift_pca, "fit_pca", counted)
+    fits = calls_of(monkeypatch, drift_pca, "fit_pca", lambda _features, rows, *_, **__: len(rows))
     monkeypatch.setattr(out_of_sample, "reduced_features", _refused)  # every row's PCA
     return fits
 

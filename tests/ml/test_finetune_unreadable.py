@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import write_image
+from helpers import calls_of, write_image
 
 from labeldesk.cli.training import _describe
 from labeldesk.core.create import create_and_index
@@ -198,14 +198,7 @@ def test_a_file_whose_change_time_alone_moved_is_hashed_once_a_run(
     files = sorted(root.rglob("*.png"))
     for path in files:
         os.chmod(path, 0o600)  # only the change time moves
-    hashed: list[Path] = []
-    original = embed_decode.hash_file
-
-    def counting(path):
-        hashed.append(path)
-        return original(path)
-
-    monkeypatch.setattr(embed_decode, "hash_file", counting)
+    hashed = calls_of(monkeypatch, embed_decode, "hash_file")
     params = FinetuneParams(epochs=3, batch_size=4, image_size=32, train_blocks=1)
     version = finetune(project, params, base=tiny_timm_backbone(tmp_path))
     assert len(version.metrics["history"]) == 3 and not version.metrics.get("failed")

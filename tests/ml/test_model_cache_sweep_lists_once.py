@@ -4,6 +4,8 @@ graphs cost 9 s of CPU that way."""
 
 from __future__ import annotations
 
+from helpers import calls_of
+
 from labeldesk.ml import model_cache
 
 from .test_model_cache_sweep import graph, names
@@ -15,14 +17,7 @@ def test_the_cache_is_listed_once_however_many_graphs_go(tmp_path, monkeypatch):
     root = tmp_path / "runtime"
     for n in range(20):
         graph(root, f"m{n:02d}-aaaa-v1", used_days_ago=MONTH, checks=["2.6.0"])
-    listed = []
-    real = model_cache.entries
-
-    def entries(folder):
-        listed.append(folder)
-        return real(folder)
-
-    monkeypatch.setattr(model_cache, "entries", entries)
+    listed = calls_of(monkeypatch, model_cache, "entries")
 
     assert len(model_cache.sweep(root)) == 20
 

@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from helpers import calls_of
 from PIL import Image
 
 from labeldesk.core.create import create_and_index
@@ -207,14 +208,7 @@ def test_too_few_labels_decode_no_thumbnails(pixel_project, monkeypatch):
     the pixels; project_predictions still builds the view first: every thumbnail decoded
     (0.3-0.8 ms each, minutes at 200k), the cache read and written, for nothing."""
     monkeypatch.setattr(out_of_sample, "CLEAN_MIN_PER_CLASS", 1000)  # 45 a class: too few
-    decoded = []
-    real = pv.read_pixels
-
-    def counting(path):
-        decoded.append(path)
-        return real(path)
-
-    monkeypatch.setattr(pv, "read_pixels", counting)
+    decoded = calls_of(monkeypatch, pv, "read_pixels")
     project_predictions(pixel_project)
     assert decoded == []
 
