@@ -16,6 +16,15 @@ def model_catalog(project) -> ImageCatalog:
     return catalog
 
 
+def model_stats(qtbot, project) -> tuple[StatsView, ImageCatalog]:
+    """A Statistics page (not shown) handed :func:`model_catalog`'s catalog, and that
+    catalog."""
+    catalog = model_catalog(project)
+    widget = StatsView(project, catalog_source=lambda: catalog)
+    qtbot.addWidget(widget)
+    return widget, catalog
+
+
 def show_duplicate_counts(widget: StatsView, monkeypatch, counts: dict[str, int]) -> None:
     """``widget`` shows ``counts`` ("exact", "near", "leaking") as a finished duplicate
     search's, its groups standing in as none."""

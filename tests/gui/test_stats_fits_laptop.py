@@ -9,9 +9,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QScrollArea
 
-from gui.stats_pages import model_catalog, show_duplicate_counts
+from gui.stats_pages import model_stats, show_duplicate_counts
 from labeldesk.gui import stats_view
-from labeldesk.gui.stats_view import StatsView
 from labeldesk.ml.unfinished import EmbeddingCoverage
 
 
@@ -38,12 +37,10 @@ def _parents(widget):
 @pytest.mark.parametrize("size", [(1280, 600), (1920, 960)])
 def test_the_summary_and_duplicates_show_without_scrolling(qtbot, trained_head, monkeypatch, size):
     trained, _ = trained_head
-    catalog = model_catalog(trained)
     images = len(trained.images())
     partial = EmbeddingCoverage("tiny:48", images // 2, images)  # its row shows
     monkeypatch.setattr(stats_view, "embedding_coverage", lambda _: partial)
-    widget = StatsView(trained, catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
+    widget, _ = model_stats(qtbot, trained)
     try:
         show_duplicate_counts(widget, monkeypatch, {"exact": 12, "near": 34, "leaking": 3})
         widget.show()

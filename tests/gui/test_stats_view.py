@@ -10,7 +10,7 @@ import pytest
 from ml.fake_embeddings import CLASSES
 from PySide6.QtCore import Qt
 
-from gui.stats_pages import model_catalog, show_duplicate_counts
+from gui.stats_pages import model_stats, show_duplicate_counts
 from labeldesk.gui.stats_view import COMPUTING, StatsView
 
 
@@ -166,9 +166,7 @@ def test_history_after_training(qtbot, make_view, trained_head):
 
 def test_the_matrix_counts_labels_against_what_the_model_thinks(qtbot, trained_head):
     project, _ = trained_head
-    catalog = model_catalog(project)
-    widget = StatsView(project, catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
+    widget, catalog = model_stats(qtbot, project)
     try:
         n = len(CLASSES)
         scope = widget.confusion_split.currentData()
@@ -203,9 +201,7 @@ def test_the_matrix_counts_labels_against_what_the_model_thinks(qtbot, trained_h
 
 def test_a_cell_hands_over_exactly_the_images_it_counts(qtbot, trained_head):
     project, _ = trained_head
-    catalog = model_catalog(project)
-    widget = StatsView(project, catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
+    widget, catalog = model_stats(qtbot, project)
     widget.resize(1200, 800)
     widget.show()
     try:
@@ -225,9 +221,7 @@ def test_a_cell_hands_over_exactly_the_images_it_counts(qtbot, trained_head):
 
 def test_statistics_say_about_how_many_labels_are_wrong(qtbot, trained_head):
     project, _ = trained_head
-    catalog = model_catalog(project)
-    widget = StatsView(project, catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
+    widget, catalog = model_stats(qtbot, project)
     try:
         expected = catalog.expected_errors
         assert expected is not None and expected >= 2
@@ -243,9 +237,7 @@ def test_readable_in_the_dark_theme(qtbot, qapp, trained_head, light_theme):
     from labeldesk.gui.theme import apply_theme
 
     project, _ = trained_head
-    catalog = model_catalog(project)
-    widget = StatsView(project, catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
+    widget, _ = model_stats(qtbot, project)
     apply_theme(qapp, "dark")
     qtbot.wait(50)
     table = widget.confusion
@@ -300,9 +292,7 @@ def test_a_short_window_scrolls_the_summary_rather_than_cutting_its_lines(qtbot,
     """At 800 × 600 the summary's boxes got half the page's height: "review them" and
     "median 28×28" (wrapped lines) were cut off. They keep their height and scroll."""
     project, _ = trained_head
-    catalog = model_catalog(project)
-    widget = StatsView(project, catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
+    widget, _ = model_stats(qtbot, project)
     try:
         widget.show()
         widget.resize(560, 420)
@@ -359,9 +349,7 @@ def test_a_size_and_its_unit_and_the_review_link_stay_on_one_line(qtbot, make_vi
     """ "28×28 … 64×64 px" wrapped leaving "px" alone on a line; "about 41 · review
     them" wrapped inside the link."""
     project, _ = trained_head
-    catalog = model_catalog(project)
-    widget = StatsView(project, catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
+    widget, _ = model_stats(qtbot, project)
     try:
         stats = project.stats()
         stats["image_size"] = {
@@ -436,9 +424,7 @@ def test_the_summary_fits_a_1280x720_window_with_leaking_groups(qtbot, trained_h
     from PySide6.QtWidgets import QScrollArea
 
     project, _ = trained_head
-    catalog = model_catalog(project)
-    widget = StatsView(project, catalog_source=lambda: catalog)
-    qtbot.addWidget(widget)
+    widget, _ = model_stats(qtbot, project)
     try:
         show_duplicate_counts(widget, monkeypatch, {"exact": 12, "near": 34, "leaking": 3})
         assert shown(widget, "leaking") == "3  ⚠ same image in several splits"
