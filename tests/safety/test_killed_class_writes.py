@@ -7,15 +7,13 @@ redo record), and the next run leaves it exactly as an uninterrupted run does.""
 
 from __future__ import annotations
 
-import shutil
-import signal
 from pathlib import Path
 
 import pytest
 
-from safety.killed_runs import count_calls, run_here, run_killed, tree
+from safety.killed_runs import run_here, tree
+from safety.killed_sql import COMMIT, WRITES, killed_then_run_again, reference_run
 from safety.project_dump import dump
-from safety.test_killed_writes import COMMIT, WRITES
 
 # The killed runs are real commands in child processes (seconds each); the runs before and
 # after a kill, which are only looked at, run in this process (run_here).
@@ -64,18 +62,9 @@ def test_a_killed_class_or_label_write_is_all_or_nothing(small, tmp_path, name):
         set_up(project, images, tmp_path)
     words = command(images)
     args = lambda at: [words[0], at, *words[1:]]  # noqa: E731
-    before = dump(project)
-    reference = tmp_path / "reference"
-    shutil.copytree(project, reference)
-    writes = count_calls(args(reference), tmp_path, sql=WRITES)["sql"]
-    expected = dump(reference)
+    before, expected, writes = reference_run(project, args, tmp_path, dump)
     assert expected != before
 
-    for n, (pattern, nth) in enumerate([(COMMIT, 1), (WRITES, writes // 2 + 1)]):
-        killed = tmp_path / f"killed-{n}"
-        shutil.copytree(project, killed)
-        assert run_killed(args(killed), "sql", nth, sql=pattern) == -signal.SIGKILL
-        assert dump(killed) == before, (pattern, nth)  # nothing of it applied
-        run_here(args(killed))
-        assert dump(killed) == expected, (pattern, nth)
+    kills = [(COMMIT, 1), (WRITES, writes // 2 + 1)]
+    killed_then_run_again(project, args, tmp_path, dump, kills, before, expected)
     assert tree(images) == images_before

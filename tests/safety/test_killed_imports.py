@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import signal
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from safety.killed_runs import count_calls, run_here, run_killed, tree
-from safety.test_killed_writes import COMMIT, WRITES, state
+from safety.killed_runs import tree
+from safety.killed_sql import COMMIT, WRITES, killed_then_run_again, reference_run
+from safety.test_killed_writes import state
 
 # The killed runs are real commands in child processes (seconds each); the runs before and
 # after a kill, which are only looked at, run in this process (run_here).
@@ -79,20 +79,12 @@ def test_a_killed_import_applies_all_or_nothing_and_the_next_run_completes_it(sm
     }[fmt]()
     source_before = tree(source) if source.is_dir() else source.read_bytes()
     args = lambda at: ["import", at, source, "--format", fmt, "--new-class"]  # noqa: E731
-    before = state(project)
-    reference = tmp_path / "reference"
-    shutil.copytree(project, reference)
-    writes = count_calls(args(reference), tmp_path, sql=WRITES)["sql"]
-    expected = state(reference)
+    before, expected, writes = reference_run(project, args, tmp_path, state)
     assert expected != before and NEW in expected[1]
 
-    # before its commit (every write made), and half-way through its writes
-    for n, (pattern, nth) in enumerate([(COMMIT, 1), (WRITES, writes // 2 + 1)]):
-        killed = tmp_path / f"killed-{n}"
-        shutil.copytree(project, killed)
-        assert run_killed(args(killed), "sql", nth, sql=pattern) == -signal.SIGKILL
-        assert state(killed) == before, (pattern, nth)  # no label, class or event of it
-        run_here(args(killed))
-        assert state(killed) == expected, (pattern, nth)
+    # before its commit (every write made), and half-way through its writes: no label,
+    # class or event of it, and the next run completes it
+    kills = [(COMMIT, 1), (WRITES, writes // 2 + 1)]
+    killed_then_run_again(project, args, tmp_path, state, kills, before, expected)
     assert tree(images) == images_before
     assert (tree(source) if source.is_dir() else source.read_bytes()) == source_before

@@ -15,8 +15,8 @@ from helpers import write_image
 
 import labeldesk
 from safety.killed_runs import run, run_killed, tree
+from safety.killed_sql import COMMIT
 from safety.project_dump import dump
-from safety.test_killed_writes import COMMIT
 
 pytestmark = pytest.mark.slow  # real commands in child processes: seconds each
 

@@ -5,21 +5,17 @@ command leaves what an uninterrupted run leaves."""
 
 from __future__ import annotations
 
-import shutil
-import signal
 from pathlib import Path
 
 import pytest
 
 import labeldesk
-from safety.killed_runs import count_calls, run_here, run_killed
+from safety.killed_runs import run_here
+from safety.killed_sql import COMMIT, WRITES, killed_then_run_again, reference_run
 
 # The killed runs are real commands in child processes (seconds each); the runs before and
 # after a kill, which are only looked at, run in this process (run_here).
 pytestmark = pytest.mark.slow
-
-WRITES = r"^\s*(INSERT|UPDATE|DELETE|REPLACE)"
-COMMIT = r"^\s*COMMIT"
 
 
 def state(project: Path) -> tuple:
@@ -53,17 +49,8 @@ def test_a_killed_write_is_all_or_nothing_and_the_next_run_completes_it(small, t
     project, images, _ = small
     command = commands(tmp_path, images)[name]
     args = lambda at: [command[0], at, *command[1:]]  # noqa: E731
-    before = state(project)
-    reference = tmp_path / "reference"
-    shutil.copytree(project, reference)
-    writes = count_calls(args(reference), tmp_path, sql=WRITES)["sql"]
-    expected = state(reference)
+    before, expected, writes = reference_run(project, args, tmp_path, state)
     assert expected != before
 
-    for n, (pattern, nth) in enumerate([(COMMIT, 1), (WRITES, 1), (WRITES, writes // 2 + 1)]):
-        killed = tmp_path / f"killed-{n}"
-        shutil.copytree(project, killed)
-        assert run_killed(args(killed), "sql", nth, sql=pattern) == -signal.SIGKILL
-        assert state(killed) == before, (pattern, nth)  # nothing of it applied
-        run_here(args(killed))
-        assert state(killed) == expected, (pattern, nth)
+    kills = [(COMMIT, 1), (WRITES, 1), (WRITES, writes // 2 + 1)]
+    killed_then_run_again(project, args, tmp_path, state, kills, before, expected)
