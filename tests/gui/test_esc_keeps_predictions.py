@@ -11,6 +11,7 @@ import time
 
 from PySide6.QtCore import Qt
 
+from gui.review_views import open_in_window, start_review
 from labeldesk.ml import probe
 from labeldesk.ml.predictions import cached_predictions
 
@@ -31,15 +32,10 @@ def computations(monkeypatch) -> list[threading.Thread]:
 def test_esc_leaves_the_queues_predictions_to_the_browsers_scores(
     qtbot, window, clustered, monkeypatch
 ):
-    project, _ = clustered
-    path = project.path
-    project.close()
-    assert window.open_project(path)
+    open_in_window(window, clustered)
     view = window.view
     qtbot.waitUntil(lambda: not view.feed.busy, timeout=60000)  # first scores shown
-    review = window.review.start("queue")
-    qtbot.waitUntil(lambda: review.session is not None, timeout=30000)
-    review.setFocus()
+    review = start_review(qtbot, window, "queue")
     threads = computations(monkeypatch)
     view.project.set_label("train/cow/cow0.png", "bee")  # labeled on the queue's page
     job = review.refresh_queue()

@@ -14,6 +14,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
+from gui.review_views import open_in_window, start_review
 from labeldesk.ml import predictions
 
 
@@ -35,14 +36,8 @@ def held_predictions(monkeypatch):
 
 
 def open_queue(qtbot, window, clustered):
-    project, _ = clustered
-    path = project.path
-    project.close()
-    assert window.open_project(path)
-    review = window.review.start("queue")
-    qtbot.waitUntil(lambda: review.session is not None, timeout=30000)
-    review.setFocus()
-    return review
+    open_in_window(window, clustered)
+    return start_review(qtbot, window, "queue")
 
 
 def test_esc_stops_the_queue_refresh_and_the_job_bar_says_so(
@@ -68,10 +63,7 @@ def test_esc_stops_the_queue_refresh_and_the_job_bar_says_so(
 
 
 def test_esc_stops_finding_likely_mislabels(qtbot, window, clustered, held_predictions):
-    project, _ = clustered
-    path = project.path
-    project.close()
-    assert window.open_project(path)
+    open_in_window(window, clustered)
     held_predictions.clear()
     review = window.review.start("issues")
     job = review.jobs.load_job

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from gui.review_views import open_in_window, start_review
+
 
 def label_of(project, path):
     value = project.images().set_index("path").label[path]
@@ -14,13 +16,8 @@ def label_of(project, path):
 def open_review(qtbot, window, clustered):
     """The clustered project opened in the window, its issues review started and
     focused: (project, review view, review session, the first item)."""
-    project, _ = clustered
-    path = project.path
-    project.close()
-    assert window.open_project(path)
-    review = window.review.start("issues")
-    qtbot.waitUntil(lambda: review.session is not None, timeout=30000)
-    review.setFocus()
+    open_in_window(window, clustered)
+    review = start_review(qtbot, window, "issues")
     return window.project, review, review.session, review.session.current
 
 

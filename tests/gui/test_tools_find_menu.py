@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 from gui.leaking_copy import LEAK
+from gui.review_views import open_in_window
 
 
 def tools_texts(window) -> list[str]:
@@ -47,10 +48,7 @@ def test_find_outliers_sorts_the_browser_or_says_what_it_needs(qtbot, window, pr
 
 
 def test_find_outliers_with_embeddings(qtbot, window, clustered):
-    project, _ = clustered
-    path = project.path
-    project.close()
-    assert window.open_project(path)
+    open_in_window(window, clustered)
     view = window.view
     qtbot.waitUntil(lambda: view.detail.find_different_button.isEnabled(), timeout=20000)
     window.show_statistics()
