@@ -227,15 +227,7 @@ class Fuzz(FuzzChecks):
         note = self.run_undo(batch, imports)
         del self.model.undo[at]
         self.undone(batch, given)
-        entry = Batch(
-            {k: batch.before[k] for k in given},
-            {k: batch.after[k] for k in given},
-            batch.classes_before,
-            batch.classes_after,
-            source=batch.source,
-            imported=batch.imported,
-            origin=batch.origin,
-        )
+        entry = batch.narrowed(given, redo=False)
         self.model.redo.append(self.model.stamp(entry))
         return f"{what}{note}"
 
@@ -265,16 +257,7 @@ class Fuzz(FuzzChecks):
         else:
             self.project.redo()
         self.redone(entry, given)
-        batch = Batch(
-            {k: entry.before[k] for k in given},
-            {k: entry.after[k] for k in given},
-            entry.classes_before,
-            entry.classes_after,
-            source=entry.source,
-            imported=entry.imported,
-            redo=True,
-            origin=entry.origin,
-        )
+        batch = entry.narrowed(given, redo=True)
         if given or batch.classes_before != batch.classes_after:
             self.model.undo.append(self.model.stamp(batch))
         else:

@@ -5,6 +5,7 @@ class folder, the classes, the undo and redo batches, and each version recorded.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 SPLITS = ("train", "val", "test")
@@ -45,6 +46,21 @@ class Batch:
     redo: bool = False  # made by a redo
     serial: int = 0  # its place in the order of the batches (an undo's, on the redo list)
     origin: int = 0  # the serial of the batch first made, kept by its undos and redos
+
+    def narrowed(self, images: Iterable[int], redo: bool) -> Batch:
+        """A new batch (not yet stamped) of this one's ``images`` alone, as it left them and
+        as they were before it, with its classes, source and origin; ``redo``: made by a
+        redo (an undo's entry on the redo list is not)."""
+        return Batch(
+            {k: self.before[k] for k in images},
+            {k: self.after[k] for k in images},
+            self.classes_before,
+            self.classes_after,
+            source=self.source,
+            imported=self.imported,
+            redo=redo,
+            origin=self.origin,
+        )
 
 
 def as_left(now: tuple, left: tuple, other: tuple) -> bool:
