@@ -6,6 +6,9 @@ the keys that still work."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -32,7 +35,10 @@ def _notices() -> list[QMessageBox]:
     ]
 
 
-def _read_only_window(qtbot, window, tmp_path, make_read_only):
+@contextmanager
+def _read_only_window(qtbot, window, tmp_path, make_read_only) -> Iterator[None]:
+    """The clustered project made read-only and open in ``window``, active; closed on
+    leaving, and then its labels and statuses are as before."""
     project, _ = make_clustered_project(tmp_path)
     before = project.images()[["path", "label", "status"]].copy()
     path = project.path
@@ -40,7 +46,11 @@ def _read_only_window(qtbot, window, tmp_path, make_read_only):
     make_read_only(path)
     assert window.open_project(path)
     _activate(qtbot, window)
-    return path, before
+    try:
+        yield
+    finally:
+        window.close_project()
+    assert _unchanged(path, before)
 
 
 def _activate(qtbot, window) -> None:
@@ -58,8 +68,7 @@ def _unchanged(path, before) -> bool:
 def test_review_keys_on_a_read_only_project_say_why_once_without_a_dialog(
     qtbot, window, tmp_path, make_read_only
 ):
-    path, before = _read_only_window(qtbot, window, tmp_path, make_read_only)
-    try:
+    with _read_only_window(qtbot, window, tmp_path, make_read_only):
         review = window.review.start("issues")
         assert review is not None
         qtbot.waitUntil(lambda: review.session is not None, timeout=20000)
@@ -84,16 +93,12 @@ def test_review_keys_on_a_read_only_project_say_why_once_without_a_dialog(
         assert review.session.current.path == shown  # nothing decided, nothing moved on
         qtbot.keyClick(review, Qt.Key.Key_Right)  # moving through the images still works
         assert review.session.current.path != shown
-    finally:
-        window.close_project()
-    assert _unchanged(path, before)
 
 
 def test_browser_keys_on_a_read_only_project_say_why_without_a_dialog(
     qtbot, window, tmp_path, make_read_only
 ):
-    path, before = _read_only_window(qtbot, window, tmp_path, make_read_only)
-    try:
+    with _read_only_window(qtbot, window, tmp_path, make_read_only):
         view = window.view
         labeling = view.labeling
         writing = [*labeling.label_actions, labeling.clear_action, labeling.exclude_action]
@@ -107,17 +112,13 @@ def test_browser_keys_on_a_read_only_project_say_why_without_a_dialog(
         assert _notices() == []
         assert REFUSAL in window.statusBar().currentMessage()
         assert list(view.grid.selected_rows()) == [0]  # the keys did not move on either
-    finally:
-        window.close_project()
-    assert _unchanged(path, before)
 
 
 def test_a_capital_letter_key_on_a_read_only_project_says_why_too(
     qtbot, window, tmp_path, make_read_only
 ):
     # Shift+X excludes on a writable project, so here it says why it cannot, as X does
-    path, before = _read_only_window(qtbot, window, tmp_path, make_read_only)
-    try:
+    with _read_only_window(qtbot, window, tmp_path, make_read_only):
         view = window.view
         view.grid.select_row(0)
         view.grid.setFocus()
@@ -125,9 +126,6 @@ def test_a_capital_letter_key_on_a_read_only_project_says_why_too(
         qtbot.keyClick(view.grid, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)
         assert REFUSAL in window.statusBar().currentMessage()
         assert _notices() == []
-    finally:
-        window.close_project()
-    assert _unchanged(path, before)
 
 
 def test_a_writable_project_keeps_its_review_keys(qtbot, window, tmp_path):
@@ -153,8 +151,7 @@ def test_a_skip_on_a_read_only_project_does_not_offer_the_undo_key(
 ):
     """In the labeling queue Space still skips on a read-only project; the line under the
     next image says so, without '(Z undoes it)': Z is off there (it says read-only)."""
-    path, before = _read_only_window(qtbot, window, tmp_path, make_read_only)
-    try:
+    with _read_only_window(qtbot, window, tmp_path, make_read_only):
         review = window.review.start("queue")
         assert review is not None
         qtbot.waitUntil(lambda: review.session is not None, timeout=20000)
@@ -165,6 +162,3 @@ def test_a_skip_on_a_read_only_project_does_not_offer_the_undo_key(
         assert review.session.current.path != shown  # skipped: on to the next image
         last = review.info.last_label.text()
         assert last.startswith("Last: Skipped") and "undoes" not in last
-    finally:
-        window.close_project()
-    assert _unchanged(path, before)
