@@ -206,6 +206,15 @@ def labels_by_path(proj: str) -> dict[str, object]:
         return {p: (lab if isinstance(lab, str) else None) for p, lab in frame.label.items()}
 
 
+def refused_import(capsys, proj: str, source: Path, *options: str) -> dict:
+    """`labeldesk import --json` of ``source`` (with ``options``) refused: exit 1, every
+    label as it was. Its JSON document."""
+    before = labels_by_path(proj)
+    code, doc = cli_json(capsys, "import", proj, str(source), *options)
+    assert code == 1 and labels_by_path(proj) == before
+    return doc
+
+
 def project_of_rows(tmp_path: Path, n: int):
     """A project (classes cat and dog) of ``n`` image rows without files, at
     ``train/img000000.jpg`` …: matching a label file needs none."""

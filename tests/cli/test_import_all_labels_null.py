@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import cli_json, imagefolder_project, labels_by_path
+from helpers import cli_json, imagefolder_project, labels_by_path, refused_import
 
 
 @pytest.fixture
@@ -49,9 +49,7 @@ def _headerless_csv(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("make", [_json, _json_list, _json_lines, _headerless_csv])
 def test_a_label_null_in_every_entry_is_refused_unless_asked(proj, tmp_path, capsys, make):
     f = make(tmp_path)
-    before = labels_by_path(proj)
-    code, doc = cli_json(capsys, "import", proj, str(f))
-    assert code == 1 and labels_by_path(proj) == before
+    doc = refused_import(capsys, proj, f)
     assert "all 3 " in doc["error"] and "give no label (null or empty)" in doc["error"]
     assert "--empty-labels" in doc["error"]
 
@@ -84,9 +82,7 @@ def _fiftyone_nulled(proj: str, tmp_path: Path, capsys, keep: int = 0) -> Path:
 
 def test_a_fiftyone_dataset_of_null_labels_is_refused(proj, tmp_path, capsys):
     out = _fiftyone_nulled(proj, tmp_path, capsys)
-    before = labels_by_path(proj)
-    code, doc = cli_json(capsys, "import", proj, str(out))
-    assert code == 1 and labels_by_path(proj) == before
+    doc = refused_import(capsys, proj, out)
     assert "all 16 entries give no label (null or empty)" in doc["error"]
     code, doc = cli_json(capsys, "import", proj, str(out), "--empty-labels")
     assert code == 0 and doc["changed"]["labels_removed"] == 16
@@ -109,9 +105,7 @@ def test_a_label_studio_export_without_annotations_says_so(proj, tmp_path, capsy
     tasks = [{"id": n, "data": {"image": f"/data/local-files/?d={p}"}, "annotations": []}
              for n, p in enumerate(PATHS)]  # fmt: skip
     f.write_text(json.dumps(tasks))
-    before = labels_by_path(proj)
-    code, doc = cli_json(capsys, "import", proj, str(f))
-    assert code == 1 and labels_by_path(proj) == before
+    doc = refused_import(capsys, proj, f)
     assert "none of its 3 tasks has an annotation with a choice" in doc["error"]
     assert "every image keeps its label" in doc["error"] and "--predictions" not in doc["error"]
     assert "has no rows" not in doc["error"]
@@ -136,9 +130,7 @@ def test_webdataset_samples_of_null_labels_are_refused(proj, tmp_path, capsys):
     f = tmp_path / "shards" / "data-000000.tar"
     f.parent.mkdir()
     shard(f, samples)
-    before = labels_by_path(proj)
-    code, doc = cli_json(capsys, "import", proj, str(f))
-    assert code == 1 and labels_by_path(proj) == before
+    doc = refused_import(capsys, proj, f)
     assert "all 3 samples give no label (null or empty)" in doc["error"]
     code, doc = cli_json(capsys, "import", proj, str(f), "--empty-labels")
     assert code == 0 and doc["changed"]["labels_removed"] == 3

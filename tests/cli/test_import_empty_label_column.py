@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from helpers import cli_json, imagefolder_project, labels_by_path
+from helpers import cli_json, imagefolder_project, labels_by_path, refused_import
 
 from labeldesk.cli import main
 
@@ -31,9 +31,7 @@ def test_an_empty_label_column_of_a_csv_is_refused_and_changes_nothing(proj, tmp
     f = tmp_path / "labels.csv"
     body = "".join(f"{p},{lab},{s},,\n" for p, lab, s in ROWS)
     f.write_text("path,label,split,status,comment\n" + body)
-    before = labels_by_path(proj)
-    code, doc = cli_json(capsys, "import", proj, str(f), "--label-column", "status")
-    assert code == 1 and labels_by_path(proj) == before
+    doc = refused_import(capsys, proj, f, "--label-column", "status")
     error = doc["error"]
     assert "the label column 'status' is empty in all 3 rows" in error
     assert "the columns with values are 'path', 'label', 'split'" in error
@@ -58,9 +56,7 @@ def test_an_empty_label_column_of_a_parquet_file_is_refused(proj, tmp_path, caps
         "content_hash": [None, None, None],
     }
     pq.write_table(pa.table(table, schema=pa.schema([(k, pa.string()) for k in table])), f)
-    before = labels_by_path(proj)
-    code, doc = cli_json(capsys, "import", proj, str(f))
-    assert code == 1 and labels_by_path(proj) == before
+    doc = refused_import(capsys, proj, f)
     assert "the label column 'label' is empty in all 3 rows" in doc["error"]
     assert "the columns with values are 'path', 'split' (" in doc["error"]
 

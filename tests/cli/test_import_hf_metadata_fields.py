@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import cli_json, imagefolder_project, labels_by_path
+from helpers import cli_json, imagefolder_project, labels_by_path, refused_import
 
 
 @pytest.fixture
@@ -54,9 +54,7 @@ def test_an_empty_label_column_of_a_metadata_jsonl_is_refused(proj, tmp_path, ca
         {"file_name": "train/dog/dog0.jpg", "label": None, "source": "web"},
     ]
     f = write_jsonl(tmp_path / "meta" / "metadata.jsonl", rows)
-    before = labels_by_path(proj)
-    code, doc = cli_json(capsys, "import", proj, str(f))
-    assert code == 1 and labels_by_path(proj) == before
+    doc = refused_import(capsys, proj, f)
     assert 'the label column "label" is empty in all 3 rows' in doc["error"]
     assert 'the columns with values are "file_name", "source" (' in doc["error"]
 
@@ -78,9 +76,7 @@ def test_several_metadata_files_empty_in_every_row_are_refused(proj, tmp_path, c
     data = tmp_path / "ds"
     write_jsonl(data / "train" / "metadata.jsonl", [{"file_name": "cat/cat0.jpg", "label": None}])
     write_jsonl(data / "test" / "metadata.jsonl", [{"file_name": "cat/cat0.jpg", "label": ""}])
-    before = labels_by_path(proj)
-    code, doc = cli_json(capsys, "import", proj, str(data), "--format", "hf")
-    assert code == 1 and labels_by_path(proj) == before
+    doc = refused_import(capsys, proj, data, "--format", "hf")
     assert "is empty in all 2 rows" in doc["error"]
     # one file with a label among them: applied, and said
     write_jsonl(
