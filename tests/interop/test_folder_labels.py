@@ -12,21 +12,12 @@ import shutil
 import pytest
 from helpers import made_project, write_image
 
+from interop.label_states import labels_of
 from labeldesk.cli import main
 from labeldesk.core.errors import LabelDeskError, LabelFileError
 from labeldesk.core.label_files import apply_label_rows
 from labeldesk.core.project import open_project
 from labeldesk.interop.formats import detect_format, read_labels, source_state
-
-
-def labels_of(project, paths: list[str]) -> dict[str, tuple[str | None, str | None]]:
-    frame = project.images()
-    found = {
-        p: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
-        for p, lab, s in zip(frame.path, frame.label, frame.split, strict=True)
-    }
-    return {p: found[p] for p in paths}
-
 
 made = made_project
 

@@ -8,6 +8,7 @@ import csv
 import pytest
 from helpers import write_image
 
+from interop.label_states import by_content
 from labeldesk.cli import main
 from labeldesk.core.project import open_project
 
@@ -19,15 +20,6 @@ HOSTILE_CLASSES = (  # formula text cannot be a class at all (core.classes); -1 
     "猫 café",
 )
 HOSTILE_FILES = ("comma,name.png", 'quote"name.png', "line\nbreak.png", "=formula.png")
-
-
-def by_content(project) -> dict[str, tuple[str | None, str | None]]:
-    """(label, split) of every usable image, keyed by content hash (an export copies)."""
-    frame = project.images(include_skipped=False)
-    return {
-        h: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
-        for h, lab, s in zip(frame.hash, frame.label, frame.split, strict=True)
-    }
 
 
 def neutralise(csv_file) -> None:

@@ -9,21 +9,12 @@ import json
 import pytest
 from helpers import shard, write_image
 
+from interop.label_states import labels_of
 from labeldesk.cli import main
 from labeldesk.core.errors import LabelDeskError, LabelFileError
 from labeldesk.core.label_files import apply_label_rows
 from labeldesk.core.project import open_project
 from labeldesk.interop.formats import detect_format, read_labels, source_state
-
-
-def state(project, paths):
-    frame = project.images()
-    found = {
-        p: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
-        for p, lab, s in zip(frame.path, frame.label, frame.split, strict=True)
-    }
-    return {p: found[p] for p in paths}
-
 
 FILES = ["cat/a.png", "dog/a.png", "dog/b.png", "2024/c.png", "_unlabeled/d.png"]
 
@@ -42,7 +33,7 @@ def test_an_export_reads_back_with_labels_splits_and_unlabeled_images(tmp_path):
     with open_project(path) as p:
         p.set_labels({"dog/a.png": "cat", "2024/c.png": "dog"})
         p.set_splits({"cat/a.png": "val", "dog/b.png": "test", "_unlabeled/d.png": "train"})
-        before = state(p, FILES)
+        before = labels_of(p, FILES)
     out = tmp_path / "out"
     args = ["export", str(path), str(out), "--format", "webdataset", "--include-unlabeled"]
     assert main(args) == 0
@@ -52,7 +43,7 @@ def test_an_export_reads_back_with_labels_splits_and_unlabeled_images(tmp_path):
     assert detect_format(out) == "webdataset"
     assert main(["import", str(path), str(out)]) == 0
     with open_project(path) as p:
-        assert state(p, FILES) == before
+        assert labels_of(p, FILES) == before
 
 
 def test_one_shard_reads_alone(tmp_path):
@@ -64,7 +55,7 @@ def test_one_shard_reads_alone(tmp_path):
     assert detect_format(out / "train-000000.tar") == "webdataset"
     assert main(["import", str(path), str(out / "train-000000.tar")]) == 0
     with open_project(path) as p:
-        assert state(p, ["cat/a.png"])["cat/a.png"][0] == "cat"
+        assert labels_of(p, ["cat/a.png"])["cat/a.png"][0] == "cat"
 
 
 def test_shards_of_another_tool_label_by_content_then_by_key(tmp_path, capsys):
@@ -84,11 +75,11 @@ def test_shards_of_another_tool_label_by_content_then_by_key(tmp_path, capsys):
         },
     )
     with open_project(path) as p:
-        untouched = state(p, ["cat/a.png"])["cat/a.png"]
+        untouched = labels_of(p, ["cat/a.png"])["cat/a.png"]
     assert main(["import", str(path), str(folder)]) == 0
     assert "1 image was found by file name alone" in capsys.readouterr().out
     with open_project(path) as p:
-        assert state(p, ["dog/b.png", "2024/c.png", "cat/a.png"]) == {
+        assert labels_of(p, ["dog/b.png", "2024/c.png", "cat/a.png"]) == {
             "dog/b.png": ("cat", "val"),
             "2024/c.png": ("cat", "val"),
             "cat/a.png": untouched,
@@ -124,7 +115,7 @@ def test_bad_samples_are_listed_by_number_with_shard_and_key(tmp_path):
         skipped: list[str] = []
         assert apply_label_rows(p, rows, skipped=skipped) == 1
         assert len(skipped) == 3
-        assert state(p, ["dog/b.png"])["dog/b.png"][0] == "cat"
+        assert labels_of(p, ["dog/b.png"])["dog/b.png"][0] == "cat"
 
 
 def test_a_file_that_is_not_a_tar_is_refused_with_the_reason(tmp_path):
@@ -153,7 +144,7 @@ def test_an_image_without_a_split_reads_back_leaving_the_split_alone(tmp_path):
     with open_project(path) as p:
         p.set_splits({q: None for q in FILES})
         p.set_labels({"2024/c.png": "dog"})
-        before = state(p, FILES)
+        before = labels_of(p, FILES)
     out = tmp_path / "out"
     args = ["export", str(path), str(out), "--format", "webdataset", "--include-unlabeled"]
     assert main(args) == 0
@@ -162,7 +153,7 @@ def test_an_image_without_a_split_reads_back_leaving_the_split_alone(tmp_path):
         p.set_labels({"2024/c.png": "cat"})
     assert main(["import", str(path), str(out)]) == 0
     with open_project(path) as p:
-        assert state(p, FILES) == before
+        assert labels_of(p, FILES) == before
 
 
 def test_a_sequence_number_key_names_no_image(tmp_path, capsys):
@@ -195,11 +186,11 @@ def test_skipping_bad_samples_leaves_out_the_images_they_hold(tmp_path):
     shard(folder / "c.tar", {"b": {"png": a_png, "json": bogus}})  # bad: key b, a.png's bytes
     shard(folder / "d.tar", {"z": {"png": b_png, "cls": b"0"}})
     with open_project(path) as p:
-        before = state(p, ["cat/a.png"])
+        before = labels_of(p, ["cat/a.png"])
     assert main(["import", str(path), str(folder), "--skip-bad-rows"]) == 0
     with open_project(path) as p:
-        assert state(p, ["cat/a.png"]) == before
-        assert state(p, ["dog/b.png"])["dog/b.png"][0] == "cat"
+        assert labels_of(p, ["cat/a.png"]) == before
+        assert labels_of(p, ["dog/b.png"])["dog/b.png"][0] == "cat"
 
 
 def test_fields_are_whole_suffixes_as_the_webdataset_library_reads_them(tmp_path):
