@@ -3,6 +3,7 @@ run in milliseconds without a neural network."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,21 @@ def store_vectors(
     (store.folder / "spec.json").write_text('{"spec": "fake"}')
     project.db.set_meta("embedding_key", identity.key)
     return store
+
+
+def store_near_copies(
+    project: Project, near: Callable[[str], bool], spread: float, weights: str, dim: int
+) -> VectorStore:
+    """:func:`store_vectors` of rows drawn with seed 0: the images whose path ``near``
+    accepts close around one centre (``spread`` times a normal draw off it), the others
+    at random; so the search finds the first as copies of each other."""
+    rng = np.random.default_rng(0)
+    centre = rng.normal(size=dim)
+    rows = [
+        centre + spread * rng.normal(size=dim) if near(p) else rng.normal(size=dim)
+        for p in project.images().path
+    ]
+    return store_vectors(project, rows, weights, "clusters")
 
 
 def record_finetune(

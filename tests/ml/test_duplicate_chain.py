@@ -13,7 +13,7 @@ from labeldesk.browse.duplicate_groups import build_groups, keep_only, summary
 from labeldesk.core.create import create_and_index
 from labeldesk.ml.duplicate_group import DuplicateGroup
 from labeldesk.ml.duplicates import find_duplicates
-from ml.fake_embeddings import store_vectors
+from ml.fake_embeddings import store_near_copies
 
 DIM = 16
 # A blob moving right a little per frame: neighbouring frames pass every check of the
@@ -41,16 +41,7 @@ def _pan_project(tmp_path):
     for i in range(12):
         write_image(root / f"train/bee/o{i}.png", size=(32, 32), fmt="PNG", seed=100 + i)
     project, _ = create_and_index(tmp_path / "proj", root, workers=1)
-    rng = np.random.default_rng(0)
-    centre = rng.normal(size=DIM)
-    frame = project.images()
-    vectors = np.stack(
-        [
-            centre + 0.05 * rng.normal(size=DIM) if p in FRAMES else rng.normal(size=DIM)
-            for p in frame.path
-        ]
-    )
-    store_vectors(project, list(vectors), "c", "clusters")
+    store_near_copies(project, lambda p: p in FRAMES, 0.05, "c", DIM)
     return project
 
 

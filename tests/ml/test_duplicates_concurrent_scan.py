@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pytest
 from helpers import write_image
 
@@ -14,7 +13,7 @@ from labeldesk.core.create import create_and_index
 from labeldesk.core.project import open_project
 from labeldesk.ml import neighbors
 from labeldesk.ml.duplicates import find_duplicates
-from ml.fake_embeddings import store_vectors
+from ml.fake_embeddings import store_near_copies
 
 from .conftest import skimage_photo
 
@@ -32,14 +31,7 @@ def test_a_copy_renamed_during_the_search_is_still_found(tmp_path, monkeypatch, 
     for i in range(8):
         write_image(root / f"train/bee/o{i}.png", size=(32, 32), fmt="PNG", seed=100 + i)
     project, _ = create_and_index(tmp_path / "proj", root, workers=1)
-    rng = np.random.default_rng(0)
-    centre = rng.normal(size=DIM)
-    frame = project.images()
-    vectors = np.stack(
-        [centre + 0.1 * rng.normal(size=DIM) if "ant/" in p else rng.normal(size=DIM)
-         for p in frame.path]
-    )  # fmt: skip
-    store_vectors(project, list(vectors), "e", "clusters")
+    store_near_copies(project, lambda p: "ant/" in p, 0.1, "e", DIM)
     real = neighbors.neighbor_graph
 
     def rename_elsewhere() -> None:
