@@ -28,6 +28,16 @@ def noted(tmp_path, imagefolder):
     return db
 
 
+def remaining_when_the_check_raises(noted, monkeypatch, error: Exception):
+    """damage_remaining(noted), the check's connection failing with ``error``."""
+
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(damage_note, "read_only_connection", failing)
+    return damage_remaining(noted)
+
+
 def test_a_database_another_program_holds_locked_is_not_called_damaged(noted, monkeypatch):
     # (the check waits this long for the lock, not a minute)
     monkeypatch.setattr(read_only_db, "BUSY_TIMEOUT_S", 0.05)
@@ -50,11 +60,9 @@ def test_a_database_another_program_holds_locked_is_not_called_damaged(noted, mo
 
 
 def test_a_read_error_during_the_check_is_not_called_damaged(noted, monkeypatch):
-    def failing(*args, **kwargs):
-        raise sqlite3.OperationalError("disk I/O error")
-
-    monkeypatch.setattr(damage_note, "read_only_connection", failing)
-    reason = damage_remaining(noted)
+    reason = remaining_when_the_check_raises(
+        noted, monkeypatch, sqlite3.OperationalError("disk I/O error")
+    )
     assert isinstance(reason, DamagedReason)
     assert "is damaged" not in reason
     assert "could not be checked now (disk I/O error)" in reason
@@ -62,21 +70,17 @@ def test_a_read_error_during_the_check_is_not_called_damaged(noted, monkeypatch)
 
 
 def test_damage_found_by_the_check_is_still_called_damaged(noted, monkeypatch):
-    def failing(*args, **kwargs):
-        raise sqlite3.DatabaseError("database disk image is malformed")
-
-    monkeypatch.setattr(damage_note, "read_only_connection", failing)
-    reason = damage_remaining(noted)
+    reason = remaining_when_the_check_raises(
+        noted, monkeypatch, sqlite3.DatabaseError("database disk image is malformed")
+    )
     assert isinstance(reason, DamagedReason)
     assert "is damaged (database disk image is malformed" in reason
 
 
 def test_a_write_refused_after_a_check_that_could_not_run_gives_no_repair(noted, monkeypatch):
-    def failing(*args, **kwargs):
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(damage_note, "read_only_connection", failing)
-    reason = damage_remaining(noted)
+    reason = remaining_when_the_check_raises(
+        noted, monkeypatch, sqlite3.OperationalError("database is locked")
+    )
     assert reason is not None
     refusal = read_only_db.read_only_refusal(reason)
     assert "nothing was saved" in refusal

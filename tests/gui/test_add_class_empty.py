@@ -6,6 +6,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QInputDialog
 
 
+def added(qtbot, view, monkeypatch, typed: str):
+    """Add class… given ``typed`` and OK: the wait for the message it says (its args)."""
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (typed, True))
+    with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
+        view.labeling.prompt_add_class()
+    return message
+
+
 def test_an_empty_name_is_refused_with_the_reason(qtbot, view, project, monkeypatch):
     before = project.classes()
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  ", True))
@@ -22,17 +30,13 @@ def test_cancel_says_nothing(qtbot, view, project, monkeypatch):
 
 
 def test_added_names_are_quoted_in_the_message(qtbot, view, project, monkeypatch):
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (r"t-shirt\, top", True))
-    with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
-        view.labeling.prompt_add_class()
+    message = added(qtbot, view, monkeypatch, r"t-shirt\, top")
     assert message.args[0] == "Added class 't-shirt, top' (Ctrl+Z undoes it)"
     assert "t-shirt, top" in project.classes()
 
 
 def test_a_name_windows_cannot_hold_is_added_with_a_note(qtbot, view, project, monkeypatch):
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("a:b", True))
-    with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
-        view.labeling.prompt_add_class()
+    message = added(qtbot, view, monkeypatch, "a:b")
     assert message.args[0].startswith("Added class 'a:b' (Ctrl+Z undoes it). Note: ")
     assert (
         "cannot be a folder name on Windows or on most USB sticks (it holds :)" in (message.args[0])
@@ -41,9 +45,7 @@ def test_a_name_windows_cannot_hold_is_added_with_a_note(qtbot, view, project, m
 
 
 def test_a_device_name_is_added_with_a_note(qtbot, view, project, monkeypatch):
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("aux", True))
-    with qtbot.waitSignal(view.labeling.message, timeout=1000) as message:
-        view.labeling.prompt_add_class()
+    message = added(qtbot, view, monkeypatch, "aux")
     assert message.args[0].startswith("Added class 'aux' (Ctrl+Z undoes it). Note: ")
     assert "(it is a name Windows keeps for a device)" in message.args[0]
     assert "aux" in project.classes()
