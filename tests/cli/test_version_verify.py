@@ -14,13 +14,8 @@ from types import SimpleNamespace
 import pytest
 from helpers import write_image
 
+from cli.test_version_verify_labels import verify, verify_says
 from labeldesk.cli import main
-
-
-def verify(capsys, project, name, out):
-    capsys.readouterr()
-    code = main(["version", str(project.path), "verify", name, str(out), "--json"])
-    return code, json.loads(capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("fmt", ["imagefolder", "csv", "webdataset"])
@@ -68,9 +63,7 @@ def test_files_edited_added_or_removed_in_the_export_are_named(project, tmp_path
         {"path": "train/cat/cat0.jpg", "why": "edited since it was exported"},
         {"path": "val/cat/cat1.jpg", "why": "gone from the export"},
     ]
-    capsys.readouterr()
-    assert main(["version", path, "verify", "v1", str(out)]) == 1
-    text = capsys.readouterr().out
+    text = verify_says(capsys, project, "v1", out)
     assert "is not version v1 as exported" in text
     assert "val/cat/cat1.jpg: gone from the export" in text
     # the gone file's picture: given nothing by the export, not read as an unlabeled file

@@ -30,6 +30,14 @@ def verify(capsys, project, name, out):
     return code, json.loads(capsys.readouterr().out)
 
 
+def verify_says(capsys, project, name, out) -> str:
+    """What `labeldesk version verify` prints (no --json) of an export that is not the
+    version as exported (exit 1)."""
+    capsys.readouterr()
+    assert main(["version", str(project.path), "verify", name, str(out)]) == 1
+    return capsys.readouterr().out
+
+
 def export_v1(project, tmp_path, fmt: str) -> Path:
     """Version "v1" of ``project`` created and exported as ``fmt`` (unlabeled images too)
     to ``tmp_path``/out."""
@@ -145,9 +153,7 @@ def test_a_label_changed_in_the_export_with_its_manifest_made_to_match_is_found(
         "cat",
         "train",
     )
-    capsys.readouterr()
-    assert main(["version", path, "verify", "v1", str(out)]) == 1
-    text = capsys.readouterr().out
+    text = verify_says(capsys, project, "v1", out)
     assert "labels, splits or statuses in the export that are not the version's (1):" in text
     assert "dog (train); the version: train/cat/cat0.jpg, cat (train)" in text
 
@@ -226,9 +232,8 @@ def test_a_label_given_to_an_unlabeled_image_in_the_export_is_found(project, tmp
     assert (row["path"], row["label"]) == ("images/_unlabeled/u0.png", "cat")
     # (paired with the version's unlabeled image of that picture: every image is compared)
     assert (row["version_path"], row["version_label"]) == ("_unlabeled/u0.png", None)
-    capsys.readouterr()
-    assert main(["version", path, "verify", "v1", str(out)]) == 1
+    text = verify_says(capsys, project, "v1", out)
     assert (
         "images/_unlabeled/u0.png: cat (no split); the version: _unlabeled/u0.png, "
-        "unlabeled (no split)" in capsys.readouterr().out
+        "unlabeled (no split)" in text
     )

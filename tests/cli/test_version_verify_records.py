@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.test_version_verify_labels import resync, verify
+from cli.test_version_verify_labels import resync, verify, verify_says
 from labeldesk.cli import main
 from labeldesk.core.indexed_files import content_hash
 
@@ -135,9 +135,7 @@ def test_a_review_status_changed_in_the_export_is_found(project, tmp_path, capsy
         "cat",
         "verified",
     )
-    capsys.readouterr()
-    assert main(["version", path, "verify", "v1", str(out)]) == 1
-    text = capsys.readouterr().out
+    text = verify_says(capsys, project, "v1", out)
     assert "labels, splits or statuses in the export that are not the version's (1):" in text
     assert f"cat (train); the version: {KEPT}, cat (train, verified)" in text
 
@@ -249,9 +247,7 @@ def test_an_image_the_recorded_options_leave_out_is_said_so(project, tmp_path, c
     assert row["left_out_by"] == "unlabeled (no --include-unlabeled)"
     [line] = found["manifest"]
     assert "leave out (1 unlabeled (no --include-unlabeled))" in line
-    capsys.readouterr()
-    assert main(["version", path, "verify", "v1", str(out)]) == 1
-    text = capsys.readouterr().out
+    text = verify_says(capsys, project, "v1", out)
     assert "(the version's _unlabeled/u0.png, left out as unlabeled" in text
 
 
