@@ -206,8 +206,9 @@ def fit_vectors(
     plan = fit_plan(params, int(trainable.sum()), len(vectors.paths), resolve_device(device))
     progress(Progress(0, 0, "loading backbone", {"plan": plan}))
     if base is None:  # nothing written yet (the vectors and labels were only read):
+        spec = model_spec(current_store(project))  # (may rewrite a damaged spec.json)
         with cancel.may_be_killed():  # a Cancel during the load may end the child now
-            base = load_backbone(model_spec(current_store(project)))
+            base = load_backbone(spec)
     _stop_if_cancelled(cancel)
     paths = [project.image_path(p) for p in vectors.paths]
     scanned = as_scanned(project, vectors)

@@ -203,8 +203,7 @@ def finetune(
     )  # said before it starts: on a CPU it runs for minutes to hours
     progress(Progress(0, 0, "loading backbone", {"plan": plan.text()}))
     if base is None:
-        with cancel.may_be_killed():  # nothing written yet: a Cancel may end it now
-            base = _starting_backbone(project)
+        base = _starting_backbone(project, cancel)
     pre = base.identity.preprocess
     if params.image_size:
         pre = Preprocess(params.image_size, pre.mean, pre.std)
@@ -499,25 +498,30 @@ def _continued(project: Project) -> ModelVersion | None:
     return None if re_embedded or base_key != now else previous
 
 
-def _starting_backbone(project: Project) -> Backbone:
+def _starting_backbone(project: Project, cancel: CancelToken) -> Backbone:
     """The fine-tuned checkpoint the project goes on from (:func:`_continued`), else the
-    backbone of the current embeddings."""
+    backbone of the current embeddings. Nothing has been written yet: a Cancel during the
+    load may end the child at once (only the loads are in that stretch: finding the
+    embeddings' model may rewrite a damaged ``spec.json``)."""
     previous = _continued(project)
     if previous is not None and previous.checkpoint:
         path = project.path / previous.checkpoint
         if path.exists():
             try:
-                return load_backbone(str(path))
+                with cancel.may_be_killed():
+                    return load_backbone(str(path))
             except Exception as exc:  # a damaged checkpoint: safetensors/torch/timm errors
                 stale(path, describe(exc), "starting from the embeddings' model instead")
     from .errors import BackboneUnavailable
     from .store import current_key, current_store, model_spec
 
     if current_key(project) is None:  # nothing embedded yet: the default model
-        return load_backbone(DEFAULT_BACKBONE)
+        with cancel.may_be_killed():
+            return load_backbone(DEFAULT_BACKBONE)
     spec = model_spec(current_store(project))
     try:
-        return load_backbone(spec)
+        with cancel.may_be_killed():
+            return load_backbone(spec)
     except BackboneUnavailable as exc:
         # Not another model in its place: the tuned one would become the project's
         # embeddings, made by a model nobody chose

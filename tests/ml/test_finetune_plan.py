@@ -71,7 +71,7 @@ def test_train_prints_the_plan_before_it_starts(tmp_path, capsys, monkeypatch):
     path = project.path
     project.close()
 
-    def stopped(project):
+    def stopped(project, cancel):
         raise KeyboardInterrupt  # where the backbone would load: after the plan was said
 
     monkeypatch.setattr("labeldesk.ml.finetune._starting_backbone", stopped)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from labeldesk.core.progress import CancelToken
 from labeldesk.ml.embed import embed_project
 from labeldesk.ml.errors import BackboneUnavailable
 from labeldesk.ml.finetune import FinetuneParams, finetune
@@ -82,12 +83,12 @@ def test_a_fine_tune_turned_down_by_embedding_with_its_base_again_is_not_gone_on
     params = FinetuneParams(epochs=1, batch_size=4, image_size=32)
     tuned = finetune_and_reembed(project, params, device="cpu")
     assert current_key(project) == tuned.embedding_key != base
-    assert _starting_backbone(project).identity.key == tuned.embedding_key  # goes on
+    assert _starting_backbone(project, CancelToken()).identity.key == tuned.embedding_key  # goes on
 
     embed_project(project, spec, device="cpu")  # back to the model it started from
     assert current_key(project) == base
-    assert _starting_backbone(project).identity.key == base  # starts over
+    assert _starting_backbone(project, CancelToken()).identity.key == base  # starts over
 
     kept = finetune(project, params, device="cpu", then_embed=False)  # not re-embedded
     assert current_key(project) == base
-    assert _starting_backbone(project).identity.key == kept.embedding_key  # goes on
+    assert _starting_backbone(project, CancelToken()).identity.key == kept.embedding_key  # goes on
