@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from labeldesk.browse.review_session import (
+from labeldesk.browse.review_records import (
     QUEUE_SIZE,
     ReviewItem,
     ReviewList,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from labeldesk.browse.review_lists import QueueRefresh, compute_items, refresh_queue_items
-from labeldesk.browse.review_session import ReviewList, Source
+from labeldesk.browse.review_records import ReviewList, Source
 from labeldesk.core.progress import CancelToken, ProgressCallback
 from labeldesk.core.single_flight import hand_over
 from labeldesk.gui.neighbour_strip import NeighbourRow, find_neighbours

@@ -18,8 +18,9 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from labeldesk.browse.review_lists import QueueRefresh
+from labeldesk.browse.review_records import ReviewList, Source
 from labeldesk.browse.review_scope import ReviewScope
-from labeldesk.browse.review_session import ReviewList, ReviewSession, Source
+from labeldesk.browse.review_session import ReviewSession
 from labeldesk.core import changes as change_kinds
 from labeldesk.core.labels import two_classes_to_learn
 from labeldesk.core.redo import Redone
