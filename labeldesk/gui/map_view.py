@@ -17,30 +17,29 @@ picture is worked out by a job (:mod:`.map_raster`)."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.map_insights import CatalogLookup
-from labeldesk.core.display import capitalised
 from labeldesk.core.project import Project
 from labeldesk.gui.map_bar import COLOR_BY, MapBar
 from labeldesk.gui.map_coloring import ColorsPoints
-from labeldesk.gui.map_colors import carried, fit_order
-from labeldesk.gui.map_follow import WAIT_SHOWN_S, FollowsProject
-from labeldesk.gui.map_hover import card_text, model_text, nearest_row, place_card
+from labeldesk.gui.map_colors import fit_order
+from labeldesk.gui.map_follow import FollowsProject
 from labeldesk.gui.map_keys import MapKeys
 from labeldesk.gui.map_note import EmptyMapNote
+from labeldesk.gui.map_pointer import POINT_SIZE, PointsUnderPointer
 from labeldesk.gui.map_raster import DrawOrder, MapRaster
+from labeldesk.gui.map_reads import ShowsReads
 from labeldesk.gui.map_scatter import DrawnPoints
-from labeldesk.gui.map_selection import MapViewBox, points_in_polygon
+from labeldesk.gui.map_selection import MapViewBox
 from labeldesk.gui.map_tree import PointFinder
 from labeldesk.gui.read_pacer import ReadPacer
 from labeldesk.gui.workers import Job, JobRunner
@@ -49,10 +48,9 @@ from labeldesk.ml.projection import MapPoints, map_change, map_points, point_val
 
 COMPUTING = "computing the map…"
 UPDATING = "updating the map…"
-POINT_SIZE = 5
 
 
-class MapView(FollowsProject, ColorsPoints, QWidget):
+class MapView(FollowsProject, ColorsPoints, PointsUnderPointer, ShowsReads, QWidget):
     """A map of the project's embeddings; call :meth:`refresh` after embedding changes."""
 
     selectionChanged = Signal(list)  # list[str]: image paths inside the box or lasso
@@ -200,33 +198,6 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
         if self.job is not None:
             self.job.cancel()  # a UMAP fit's child process is stopped at once
 
-    def _set_busy(
-        self, busy: bool, message: str = "", again: bool = False, pca: bool = False
-    ) -> None:
-        """The bar while a job runs (``busy``) or not; ``again``: offer Start again;
-        ``pca``: a PCA map instead."""
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        self.again_button.setVisible(again and not busy)
-        self.pca_button.setVisible(pca and not busy)
-        self.status.setText(message)
-
-    def _pca_instead(self) -> None:
-        """A PCA map instead of the UMAP one that failed (UMAP would not load, say: the
-        page stayed blank, and Start again failed the same way)."""
-        self.method, self._pca_fallback = "pca", True
-        self.refresh()
-
-    def _start_again(self) -> None:
-        """Start again: the map, or the colouring, whose computation was cancelled or
-        failed (a cancelled map stayed blank until the page was opened anew, and a
-        colouring until another one was chosen and then it again)."""
-        if self._job_key is None or self.data is None:
-            self.refresh()
-        else:
-            self._extra.pop(self._job_key, None)  # (a failed one's grey values)
-            self.recolor()
-
     def _current(self) -> bool:
         """Whether the signal comes from the newest job (older ones are ignored)."""
         current = not self._closed and self.sender() is self.job
@@ -263,50 +234,6 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
         if was_map:  # (the recolouring may have started a colouring job)
             self.mapReady.emit()
 
-    def count_text(self) -> str:
-        assert self.data is not None
-        n = f"{len(self.data.paths):,}"
-        text = f"{len(self.selected):,} of {n} images selected" if self.selected else f"{n} images"
-        text += " (a PCA map: UMAP failed)" if self._pca_fallback else ""
-        return text + self._fit_note()
-
-    def _show_count(self, text: str | None = None) -> None:
-        """The status line with no job: ``text`` (by default how many images, selected),
-        and how long until a read waiting for its pause (:meth:`_follow_up`) where that
-        is a while (said as the wait started, it went stale: a restyle, a selection)."""
-        wait = self._pacer.wait_s() if self._pacer.waiting and self._pacer.wanted else 0
-        note = f" (updating again in {math.ceil(wait)} s)" if wait >= WAIT_SHOWN_S else ""
-        self.status.setText((self.count_text() if text is None else text) + note)
-
-    def _set_points(self, points: MapPoints, keep_view: bool) -> None:
-        """Show ``points``. ``keep_view``: the images on both maps are where they were
-        (read again after a scan or a label): the zoom stays, and the selection keeps
-        the images still on the map; else the view fits the new map."""
-        before, self.data = self.data, points
-        self.empty_note.set_empty(False)
-        self._carried = carried(self._extra, before, points)
-        self._extra = {}
-        if before is None or self._tree is None or not np.array_equal(before.xy, points.xy):
-            self._tree = PointFinder(points.xy) if len(points.paths) else None  # (a thread)
-        self.hovered = None
-        self.hover_card.hide()
-        kept = np.empty(0, dtype=np.int64)
-        if keep_view and before is not None and len(self.selected_rows):
-            kept = np.flatnonzero(np.isin(points.ids, before.ids[self.selected_rows]))
-        self.selected_rows = kept
-        self.selected = [points.paths[i] for i in kept]
-        self.raster.highlight(points.xy, kept)
-        self.keys.points_changed()
-        if not keep_view and len(points.paths):
-            # from the points themselves: the scatter still holds the old map (or none)
-            # until the recolouring that follows draws this one
-            x, y = points.xy[:, 0], points.xy[:, 1]  # a column at a time: min(axis=0) of
-            self.viewbox.setRange(  # a million rows took 0.05 s of CPU, 0.5 s when busy
-                xRange=(float(x.min()), float(x.max())),
-                yRange=(float(y.min()), float(y.max())),
-                padding=0.03,
-            )
-
     @Slot()
     def _ended(self) -> None:
         """A job ended (and none followed): the pause before the next read runs from now;
@@ -326,17 +253,6 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
             again = not isinstance(exc, NoEmbeddings)  # (the map comes once they are made)
             self._failed(job.describe(exc) if isinstance(job, Job) else str(exc), again)
 
-    def _failed(self, message: str, again: bool = True) -> None:
-        pca = again and self._job_key is None and self.method == "umap"
-        self._set_busy(False, capitalised(message), again, pca)
-        if self._job_key is None:
-            self._read_from = None  # read again when shown
-        if self._job_key is not None and self.data is not None:  # colour grey, say why
-            fill = -1 if self._job_key == "prediction" else np.nan
-            self._extra[self._job_key] = np.full(len(self.data.paths), fill)
-            self.recolor()
-        self.error.emit(message)
-
     @Slot()
     def _cancelled(self) -> None:
         if self._current():
@@ -346,63 +262,7 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
             if self._job_key is None:
                 self._read_from = None  # read again when shown
 
-    # -- selection and hover ---------------------------------------------------------
-    @Slot(QRectF)
-    def select_rect(self, rect: QRectF) -> None:
-        """Select the points inside ``rect`` (data coordinates) and emit their paths."""
-        if self.data is None:
-            return
-        x, y = self.data.xy.T
-        inside = np.flatnonzero((x >= rect.left()) & (x <= rect.right()))
-        self.select_rows(inside[(y[inside] >= rect.top()) & (y[inside] <= rect.bottom())])
-
-    @Slot(object)
-    def select_polygon(self, polygon: np.ndarray) -> None:
-        """Select the points inside ``polygon`` ((K, 2) data coordinates), emit their paths."""
-        if self.data is not None:
-            self.select_rows(points_in_polygon(self.data.xy, polygon))
-
-    def finder(self) -> PointFinder | None:
-        return self._tree
-
-    def select_rows(self, rows: np.ndarray, send: bool = True, note: str = "") -> None:
-        """Select the points ``rows`` (ringed; the count, then ``note``, on the status
-        line); ``send``: emit their paths (the browser shows them)."""
-        assert self.data is not None
-        self.selected_rows = np.asarray(rows, dtype=np.int64)
-        self.selected = [self.data.paths[i] for i in self.selected_rows]
-        self.raster.highlight(self.data.xy, self.selected_rows)
-        text = self.count_text() + (note if len(self.selected_rows) else "")
-        if self.job is None:
-            self._show_count(text)
-        else:  # (the job's line comes back when it ends)
-            self.status.setText(text)
-        self.describe()
-        if send:
-            self.selectionChanged.emit(self.selected)
-
-    def point_at(self, scene_pos: QPointF) -> int | None:
-        """Row of the point drawn within a few pixels of ``scene_pos``, nearest first (of
-        dots over it: the one drawn on top, whose colour shows)."""
-        if self._tree is None or self.data is None:
-            return None
-        order = self.raster.order
-        rank = order.rank if order is not None and order.holds(self.data.ids) else None
-        xy, dot = self.data.xy, POINT_SIZE / 2
-        return nearest_row(self.viewbox, self._tree, xy, scene_pos, rank, dot)
-
-    def _hover(self, scene_pos: QPointF) -> None:
-        """Show the thumbnail, path and label of the point under the mouse; off the
-        points, the keys' cursor's card in its corner, clear of the pointer."""
-        row = self.point_at(scene_pos)
-        if row is None or self.data is None:
-            if not self.keys.aside.show(pointer=scene_pos):
-                self.hovered = None
-                self.hover_card.hide()
-            return
-        self.keys.aside.release()  # (the card goes beside the pointer)
-        self.show_card(row, scene_pos)
-
+    # -- the mouse leaving, the theme, the screen ---------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """The mouse left the map: its card goes (it stayed where the mouse had left the
         map over a point, over the map until the mouse came back); the keys' cursor's
@@ -412,18 +272,6 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
             self.hovered = None
             self.hover_card.hide()
         return super().eventFilter(watched, event)
-
-    def show_card(self, row: int, scene_pos: QPointF) -> None:
-        """The card of the point ``row`` (under the mouse, or the keys' cursor)."""
-        data = self.data
-        assert data is not None
-        if data.paths[row] != self.hovered:
-            self.hovered = data.paths[row]
-            scores = self._extra.get("issue")
-            model = model_text(self._catalog(), self._lookup, data, row, scores)
-            self.hover_card.setText(card_text(self.project, data, row, model))
-            self.hover_card.adjustSize()
-        place_card(self.hover_card, self.plot, scene_pos)
 
     def _apply_palette(self) -> None:
         """Colours that follow the theme: background, selection ring, lasso."""
@@ -441,19 +289,6 @@ class MapView(FollowsProject, ColorsPoints, QWidget):
         if event.type() == QEvent.Type.DevicePixelRatioChange and hasattr(self, "raster"):
             self.raster.schedule()  # another screen: the big map's picture made for it
         return super().event(event)
-
-    def show_image(self, image_id: int | None) -> None:
-        """Put the keys' cursor on this image (the browser's current one, as the map is
-        opened from there): ringed, its card shown, the view moved to it if it was out
-        of it; once the map is read where it is being computed. Opened from a flagged
-        image, the map showed the whole map and nothing of where that image lies."""
-        self._wanted_image = image_id
-        self._show_wanted()
-
-    def _show_wanted(self) -> None:
-        if self._wanted_image is not None and self.data is not None:  # (a read: it stays)
-            image_id, self._wanted_image = self._wanted_image, None
-            self.keys.put_on(image_id)
 
     def shutdown(self) -> None:
         """Stop the background job and go inert; call before the project is closed."""

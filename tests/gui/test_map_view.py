@@ -18,7 +18,8 @@ from PySide6.QtGui import QBrush, QMouseEvent
 from PySide6.QtWidgets import QApplication
 from scipy.spatial import ConvexHull
 
-from labeldesk.gui.map_view import MapView, points_in_polygon
+from labeldesk.gui.map_selection import points_in_polygon
+from labeldesk.gui.map_view import MapView
 from labeldesk.gui.tile_delegate import class_color
 from labeldesk.ml import projection
 from labeldesk.ml.store import project_vectors
