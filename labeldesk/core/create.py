@@ -19,6 +19,7 @@ from .display import quoted_names
 from .errors import DiskFull, ProjectError
 from .failures import is_disk_full, write_refused
 from .given_folders import check_images_folder
+from .mount_refusals import mount_point_refusal, system_folder_refusal
 from .progress import CancelToken, ProgressCallback, no_progress
 from .project import Project
 from .staging import (
@@ -26,9 +27,7 @@ from .staging import (
     finish_staging,
     make_staging,
     missing_parents,
-    mount_point_refusal,
     remove_made_parents,
-    system_folder_refusal,
 )
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from labeldesk.core import exchange
 from labeldesk.core.durable import sync_folder
 from labeldesk.core.errors import LabelDeskError
+from labeldesk.core.mount_refusals import mount_point_refusal, system_folder_refusal
 from labeldesk.core.same_folder import within as _within
 from labeldesk.core.staging import (
     EXPORT_MANIFEST,
@@ -30,8 +31,6 @@ from labeldesk.core.staging import (
     delete_marked,
     finish_staging,
     mark_for_deletion,
-    mount_point_refusal,
-    system_folder_refusal,
 )
 
 if TYPE_CHECKING:
