@@ -16,31 +16,34 @@ image carries its name.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import classes as class_table
 from .changes import REDO, Changes
-from .class_events import record_added, record_event, record_rename, undo_add
+from .class_events import record_added
 from .db import Database
 from .display import counted, named_classes
 from .errors import NothingToRedoError
 from .labels import (
     USER_SOURCES,
-    Change,
     batch_file,
     current_user,
     new_batch,
-    record,
     undo_source,
+)
+from .redo_classes import (
+    classes_after_labels,
+    classes_before_labels,
+    classes_the_undo_revived,
+    follow_renames,
+    twins_to_avoid,
 )
 from .sql_lists import IN_LIST, json_list
 from .take_back import old_labels, take_back
 from .undo import left_alone_note
 from .undo_batches import undos_and_redos
-from .undo_classes import label_in_use
 
 _ME = object()  # "the current user" (see current_user)
 
@@ -96,11 +99,11 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
     who = current_user() if author is _ME else author
     with db.write() as conn:
         undo_id, batch_id, description, source = _undo_to_redo(conn, sources, who)
-        twins = _twins_to_avoid(conn, batch_id, old_labels(conn, undo_id))
+        twins = twins_to_avoid(conn, batch_id, old_labels(conn, undo_id))
         # (an imported file's batch made again is the person's own still)
         redo_id = new_batch(conn, source, description, file=batch_file(conn, batch_id))
         conn.execute("INSERT INTO redos(batch_id, undo_id) VALUES (?, ?)", (redo_id, undo_id))
-        back, renamed, after = _classes_before_labels(conn, redo_id, batch_id, undo_id, twins)
+        back, renamed, after = classes_before_labels(conn, redo_id, batch_id, undo_id, twins)
         # (class events only: the images' labels are as they were, so judged as before)
         changed, kept, given = take_back(
             conn,
@@ -111,7 +114,7 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
             source,
             description,
         )
-        changed += _follow_renames(conn, redo_id, source, description, renamed)
+        changed += follow_renames(conn, redo_id, source, description, renamed)
         # A label given again whose class is gone (removed since) brings the class back;
         # recorded, so that undoing this redo takes it away again.
         before = class_table.aliases(conn)
@@ -122,14 +125,14 @@ def redo(db: Database, *, sources: Sequence[str] = USER_SOURCES, author: object 
             as_given=True,
         )
         record_added(conn, redo_id, revived, before)
-        removed, kept_classes = _classes_after_labels(conn, redo_id, after)
+        removed, kept_classes = classes_after_labels(conn, redo_id, after)
         merged = conn.execute(  # (a class merged again into one there is)
             "SELECT name, target FROM class_events WHERE batch_id = ? AND op = 'remove' "
             "AND target IS NOT NULL ORDER BY id",
             (redo_id,),
         ).fetchall()
         undid_nothing = _changed_nothing(conn, undo_id)
-        gone, still_used = _classes_the_undo_revived(conn, redo_id, undo_id)
+        gone, still_used = classes_the_undo_revived(conn, redo_id, undo_id)
         removed += gone
         kept_classes += still_used
     return Redone(
@@ -166,7 +169,7 @@ def pending_redo_size(
 ) -> int:
     """How many images the next :func:`redo` by ``author`` would change (0 when there is
     nothing to redo): the label events it makes again, and the images a class rename it
-    makes again renames beside them (:func:`_follow_renames`). The app runs a big redo
+    makes again renames beside them (:func:`follow_renames`). The app runs a big redo
     in the background. Reads only: a few counts."""
     who = current_user() if author is _ME else author
     with db.reading() as conn:
@@ -277,144 +280,3 @@ def _changed_later(
         (undo_id, who, json_list(ids)),
     )
     return {r[0] for r in rows}
-
-
-def _twins_to_avoid(conn: sqlite3.Connection, batch_id: int, labels: set[str]) -> dict[str, str]:
-    """The classes redoing batch ``batch_id`` would make (added, renamed to, or named by
-    ``labels`` given again) that differ only in case from a class someone made since,
-    each with that class: the redo leaves them out, and their images as they are.
-    The mirror of :func:`~labeldesk.core.undo_classes.twins_to_avoid`, not the same: an
-    undo brings back the names a batch renamed or removed (allowed: old name <- its new
-    one), a redo the names it added or renamed to (allowed: new name <- the old one);
-    given undo's, test_redo_does_not_add_a_case_twin fails."""
-    rows = conn.execute(
-        "SELECT op, name, target FROM class_events WHERE batch_id = ? AND op <> 'remove'",
-        (batch_id,),
-    ).fetchall()
-    made = {target if op == "rename" else name for op, name, target in rows}
-    renamed_to = {target: name for op, name, target in rows if op == "rename"}
-    return class_table.case_twins(conn, sorted(labels | made), renamed_to, batch_id)
-
-
-def _classes_before_labels(
-    conn: sqlite3.Connection, redo_id: int, batch_id: int, undo_id: int, twins: dict[str, str]
-) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str, str | None]]]:
-    """Make again the class additions and renames of batch ``batch_id`` that its undo
-    (``undo_id``) took back, recorded in batch ``redo_id``; not those that would make a
-    class of ``twins``, nor a rename the undo left as it was. Returns (classes back,
-    (old, new) renamed, and the removals left for after the labels: (op, name, target))."""
-    back: list[str] = []
-    renamed: list[tuple[str, str]] = []
-    after: list[tuple[str, str, str | None]] = []
-    for op, name, target, position, origin in conn.execute(
-        "SELECT op, name, target, position, origin FROM class_events WHERE batch_id = ? "
-        "ORDER BY id",
-        (batch_id,),
-    ).fetchall():
-        exists = class_table.class_exists(conn, name)
-        if op != "remove" and (target if op == "rename" else name) in twins:
-            continue
-        if op == "add" and not exists:  # its undo took it away: in its place again
-            before = class_table.aliases(conn)
-            class_table.restore_in_table(conn, name, position, origin)
-            class_table.drop_aliases(conn, [name])
-            record_added(conn, redo_id, [name], before)
-            back.append(name)
-        elif op == "rename" and exists and _taken_before_the_undo(conn, name, batch_id, undo_id):
-            # the undo left it (a class of its old name was made): nothing to do, even
-            # where the new name is free again (that class is someone else's)
-            continue
-        elif op == "rename" and exists and not class_table.class_exists(conn, target):
-            record_rename(conn, redo_id, name, target)
-            class_table.rename_in_table(conn, name, target)
-            renamed.append((name, target))
-        elif op != "add" and exists:
-            # a removal or merge; or a rename whose new name stayed (someone used it):
-            # then the old name goes into it, as a merge would
-            after.append((op, name, target))
-    return back, renamed, after
-
-
-def _taken_before_the_undo(
-    conn: sqlite3.Connection, name: str, batch_id: int, undo_id: int
-) -> bool:
-    """Was class ``name`` made (added, or another renamed to it) after batch ``batch_id``
-    and before its undo ``undo_id``? Then the undo did not rename ``name``'s class back
-    (see :func:`~labeldesk.core.undo_classes.names_taken`) and this class is someone else's:
-    a redo must not merge it into the rename's new name. (A class the undo itself put
-    back was made by the undo, not before it.) Told by the batches' order where a batch
-    recorded it (times within one tick of the clock are equal); by the class's creation
-    time where none did (a scan). A batch undone before ``undo_id`` made nothing that
-    stayed (a class added, then taken away before the rename was undone)."""
-    row = conn.execute(
-        "SELECT 1 FROM class_events WHERE op IN ('add', 'rename') "
-        "AND (CASE op WHEN 'add' THEN name ELSE target END) = ? "
-        "AND batch_id > ? AND batch_id < ? AND batch_id NOT IN (SELECT undoes FROM "
-        "label_batches WHERE undoes IS NOT NULL AND id < ?) UNION ALL "
-        "SELECT 1 FROM classes c JOIN label_batches b ON b.id = ? "
-        "JOIN label_batches u ON u.id = ? WHERE c.name = ? "
-        "AND c.created_at > b.created_at AND c.created_at < u.created_at",
-        (name, batch_id, undo_id, undo_id, batch_id, undo_id, name),
-    ).fetchone()
-    return row is not None
-
-
-def _follow_renames(
-    conn: sqlite3.Connection,
-    redo_id: int,
-    source: str,
-    description: str,
-    renamed: list[tuple[str, str]],
-) -> list[int]:
-    """Give the images that still carry a renamed class's old name its new name, in batch
-    ``redo_id``, as the rename itself did: those labeled with it (by anyone, or by a scan's
-    folder) while the rename was undone, and those left as someone else changed them
-    since. A rename names a class, not a list of images; left behind, their label would
-    be no class at all. Status kept, as a rename keeps it. Returns the images changed."""
-    moved: list[int] = []
-    for old, new in renamed:
-        rows = conn.execute("SELECT id, status FROM images WHERE label = ?", (old,)).fetchall()
-        follow = [Change(i, label=new, status=s) for i, s in rows]
-        moved += record(conn, follow, source, description, batch_id=redo_id)[1]
-    return moved
-
-
-def _classes_after_labels(
-    conn: sqlite3.Connection, redo_id: int, removals: list[tuple[str, str, str | None]]
-) -> tuple[list[str], list[str]]:
-    """Remove again (into their target, if any) the classes that no image carries now
-    that the labels are changed again. Returns (classes removed, classes kept)."""
-    removed: list[str] = []
-    kept: list[str] = []
-    for _, name, target in removals:
-        if label_in_use(conn, name):  # someone labeled with it since the undo
-            kept.append(name)
-            continue
-        into = target if target is not None and class_table.class_exists(conn, target) else None
-        record_event(conn, redo_id, "remove", name, into)
-        class_table.delete_from_table(conn, name, alias_to=into)
-        removed.append(name)
-    return removed, kept
-
-
-def _classes_the_undo_revived(
-    conn: sqlite3.Connection, redo_id: int, undo_id: int
-) -> tuple[list[str], list[str]]:
-    """Remove again the classes undo ``undo_id`` brought back for the labels it gave
-    back (someone had removed them), when no image carries them now, with the aliases
-    they replaced. Returns (classes removed, classes kept: still in use)."""
-    removed: list[str] = []
-    kept: list[str] = []
-    for name, aliases in conn.execute(
-        "SELECT name, aliases FROM class_events WHERE batch_id = ? AND op = 'add' ORDER BY id",
-        (undo_id,),
-    ).fetchall():
-        if not class_table.class_exists(conn, name):
-            continue
-        if label_in_use(conn, name) or class_table.aliases_of(conn, name):
-            kept.append(name)
-            continue
-        record_event(conn, redo_id, "remove", name, None)
-        undo_add(conn, name, json.loads(aliases or "[]"))
-        removed.append(name)
-    return removed, kept
