@@ -13,6 +13,7 @@ import numpy as np
 
 from labeldesk.browse.image_records import SORT_CHOICES
 from labeldesk.browse.sort_orders import MODEL_SORTS, SortKeys, sort_order
+from labeldesk.core.vocab import STATUSES, VERIFIED
 
 if TYPE_CHECKING:
     from labeldesk.ml.insights import ImageInsights
@@ -27,6 +28,8 @@ class ModelOrders:
         issue_scores: np.ndarray
         confidence: np.ndarray
         outlier_scores: np.ndarray
+        status_codes: np.ndarray
+        flagged: np.ndarray
 
     def _no_orders(self) -> None:
         """Forget the orders: the values they sort by changed."""
@@ -37,18 +40,33 @@ class ModelOrders:
 
     def _sorted(self, mask: np.ndarray, sort: str) -> np.ndarray:
         """The positions ``mask`` takes, in ``sort``'s order (ties in path order; unknown
-        values last). Every position's order is sorted once per set of the model's values
-        and kept: a filter change (a class, a key typed in the search) then takes its
-        positions from it in one pass; sorting them anew took ~0.2 s of CPU at a million,
-        0.6-0.8 s on a busy machine, at each change."""
+        values last; a person's verified images after all others). Every position's
+        order is sorted once per set of the model's values and kept: a filter change (a
+        class, a key typed in the search) then takes its positions from it in one pass;
+        sorting them anew took ~0.2 s of CPU at a million, 0.6-0.8 s on a busy machine,
+        at each change."""
         if sort == "path":
             return np.flatnonzero(mask)
         order = self._orders.get(sort)
         if order is None:
             order = self._orders[sort] = sort_order(self._sort_key(sort))
         if mask.all():  # every image (no class, search, …): no gather of a million
-            return order.copy()
-        return order[mask[order]]
+            return self._looked_at_last(order.copy())
+        return self._looked_at_last(order[mask[order]])
+
+    def _looked_at_last(self, shown: np.ndarray) -> np.ndarray:
+        """``shown`` (positions in a model sort's order) with the images a person has
+        settled, verified and not flagged, after the others, each part in its order: a
+        label reviewed and kept sat among the likely mislabels at the top of "Likely
+        mislabeled first" (and "Least confident first", "Most unusual first"), though
+        nobody needs to look at it again. Taken from the statuses as they are now, at
+        each filter: a review's marks need no new sort (a stable split of the shown,
+        a few ms at a million)."""
+        settled = (self.status_codes == STATUSES.index(VERIFIED)) & ~self.flagged
+        if not settled.any():
+            return shown
+        last = settled[shown]
+        return np.concatenate((shown[~last], shown[last]))
 
     def _sort_key(self, sort: str) -> np.ndarray:
         """What ``sort`` orders by, ascending (a new array: unknown values are +inf)."""
