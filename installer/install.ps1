@@ -314,7 +314,7 @@ function Remove-Installation {
             Remove-Item -LiteralPath $dir -Force
         }
         elseif (Test-MadeHere $dir) {
-            Write-Host "  kept ${dir}: it holds what is not LabelDesk's; install.ps1 -Uninstall removes it once it is empty"
+            Write-Host "  kept ${dir}: it holds what is not LabelDesk's; once nothing else is in it, delete it (with the $MadeName LabelDesk's installer left in it)"
         }
         elseif (($dir -eq $AppDir) -and (Test-Path -LiteralPath $dir)) {
             $names = @(Get-ChildItem -LiteralPath $dir -Force | Select-Object -First 3 | ForEach-Object { $_.Name })

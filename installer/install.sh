@@ -31,7 +31,8 @@
 # from this installation an upgrade or --uninstall changes nothing (it says which
 # processes; in a terminal it waits for them to be closed).
 # What an installation created is listed in <data>/labeldesk/install-manifest.txt, and
-# --uninstall removes exactly that; a folder it created is removed only when empty.
+# --uninstall removes exactly that; a folder it created is removed only when empty. It also
+# removes the app's own log (labeldesk.log, .log.1 in the user log folder), nothing else there.
 # A file outside that folder (menu entry, icons) is written only where there was none or
 # where it is still exactly what the installer wrote (its SHA-256 is in the manifest): a
 # file of your own, or one you edited, is left as it is, by upgrades and --uninstall alike.
@@ -407,6 +408,54 @@ remove_made_folders() {
         sort -rn | cut -f2-)
 }
 
+others_in() {  # the first three names in folder $1 but the installer's file, as "a, b, c"
+    local entry names=()
+    for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+        if [[ ! -e "$entry" && ! -L "$entry" ]] || [[ "${entry##*/}" == "$made_name" ]]; then
+            continue
+        fi
+        names+=("${entry##*/}")
+        if ((${#names[@]} == 3)); then break; fi
+    done
+    local IFS=,
+    echo "${names[*]}" | sed 's/,/, /g'
+}
+
+# The app's log folder (platformdirs' user log folder, as app_log.py finds it): Linux
+# $XDG_STATE_HOME/labeldesk/log (~/.local/state when unset or relative), macOS
+# ~/Library/Logs/labeldesk. Sets log_root (what --uninstall names or removes) and log_dir.
+find_app_log() {
+    if [[ "$os" == Darwin ]]; then
+        log_root="$HOME/Library/Logs/labeldesk" log_dir="$HOME/Library/Logs/labeldesk"
+    else
+        state_home="${XDG_STATE_HOME:-}"
+        if [[ "$state_home" != /* ]]; then state_home="$HOME/.local/state"; fi
+        log_root="$state_home/labeldesk" log_dir="$state_home/labeldesk/log"
+    fi
+}
+
+# The log is the app's own (labeldesk.log and the previous run's labeldesk.log.1, nothing
+# else: a start from the menu writes them): --uninstall removes it with the folders holding
+# it. Anything else in them (a file of yours) keeps them, named as kept. Left, ~/.local/state
+# kept a ~/.local the installer made, and its message sent the person to a script that the
+# same run had deleted. An empty ~/.local/state goes too, but only inside a ~/.local that
+# the installer made (no one else's was there before it).
+remove_app_log() {
+    local name
+    find_app_log
+    if [[ ! -d "$log_dir" || -L "$log_dir" || -L "$log_root" ]]; then return 0; fi
+    for name in labeldesk.log labeldesk.log.1; do
+        if [[ -f "$log_dir/$name" && ! -L "$log_dir/$name" ]]; then rm -f -- "$log_dir/$name"; fi
+    done
+    rmdir -- "$log_dir" 2>/dev/null || true
+    if [[ "$log_root" != "$log_dir" ]]; then rmdir -- "$log_root" 2>/dev/null || true; fi
+    if [[ -d "$log_root" ]]; then return 0; fi
+    say "  removed $log_root: LabelDesk's log"
+    if [[ "$os" != Darwin && "$state_home" == "$HOME/.local/state" ]] && made_here "$HOME/.local"; then
+        rmdir -- "$state_home" 2>/dev/null || true
+    fi
+}
+
 uninstall() {
     if [[ ! -f "$manifest" ]]; then
         remove_made_folders
@@ -420,7 +469,7 @@ uninstall() {
     fi
     wait_until_closed "--uninstall removes the files it runs from"
     say "Removing LabelDesk (what $manifest lists)…"
-    local entries kind path icon_theme="" link_listed=""
+    local entries kind path later icon_theme="" link_listed=""
     entries="$(cat "$manifest")"
     # Files, links and the environment first; each only if it is still what was made.
     while IFS= read -r entry; do
@@ -456,6 +505,7 @@ uninstall() {
         esac
     done <<<"$entries"
     rm -f -- "$manifest"
+    remove_app_log  # before the folders: ~/.local/state/labeldesk kept a ~/.local it made
     if [[ -n "$icon_theme" ]]; then icons_changed "$icon_theme"; fi
     if [[ -z "$link_listed" && -L "$command_link" && "$(readlink "$command_link")" == "$venv/bin/labeldesk" ]]; then
         say "  kept $command_link: no manifest line says LabelDesk made it; it points at nothing now (delete it if it is not yours)"
@@ -468,7 +518,14 @@ uninstall() {
         if only_made_here "$path"; then rm -f -- "$path/$made_name"; fi
         rmdir -- "$path" 2>/dev/null || true
         if [[ "$path" != "$home_dir" ]] && made_here "$path"; then
-            say "  kept $path: it holds what is not LabelDesk's; install.sh --uninstall removes it once it is empty"
+            # (this installation's install.sh went with its data folder: named only when the
+            # script that ran is still there, as from a checkout)
+            if [[ -f "$script" ]]; then
+                later="$script --uninstall removes it once nothing else is in it"
+            else
+                later="once nothing else is in it, delete it (with the $made_name LabelDesk's installer left in it)"
+            fi
+            say "  kept $path: it holds what is not LabelDesk's ($(others_in "$path")); $later"
         fi
         if [[ "$path" == "$home_dir" && -d "$path" ]]; then
             say "  kept $path: it holds files that are not LabelDesk's ($(ls -A "$path" | head -3 |
@@ -479,20 +536,18 @@ uninstall() {
     say "LabelDesk is uninstalled. Your projects and image folders are untouched."
     # What the app itself wrote is the user's to keep, but named, so that it can be found:
     # its settings (Qt's INI location: XDG_CONFIG_HOME or ~/.config, macOS included) and
-    # the model cache (platformdirs' user cache folder).
-    # and the log a start from the menu writes (platformdirs' user log folder).
+    # the model cache (platformdirs' user cache folder); the log folder only when it holds
+    # more than the app's log (remove_app_log took that).
     local config cache logs
     config="${XDG_CONFIG_HOME:-}"
     if [[ "$config" != /* ]]; then config="$HOME/.config"; fi
     cache="${XDG_CACHE_HOME:-}"
-    logs="${XDG_STATE_HOME:-}"
+    find_app_log
+    logs="$log_root"
     if [[ "$os" == Darwin ]]; then
         cache="$HOME/Library/Caches"
-        logs="$HOME/Library/Logs/labeldesk"
-    else
-        if [[ "$cache" != /* ]]; then cache="$HOME/.cache"; fi
-        if [[ "$logs" != /* ]]; then logs="$HOME/.local/state"; fi
-        logs="$logs/labeldesk"
+    elif [[ "$cache" != /* ]]; then
+        cache="$HOME/.cache"
     fi
     if [[ -d "$config/LabelDesk" || -d "$cache/labeldesk" || -d "$logs" ]]; then
         say "Kept, as yours (delete these folders to remove them too):"

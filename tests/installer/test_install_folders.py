@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .standin import REPO, install, linux_only, run, stops, uninstall
+from .standin import INSTALL, REPO, install, linux_only, run, stops, uninstall
 
 pytestmark = linux_only
 
@@ -92,3 +92,64 @@ def test_a_first_install_that_stops_takes_its_folders_and_notes_back(tmp_path, f
     args = ["--python", str(fake_python), "--torch", "cpu", "--from", str(REPO)]
     stops(home, *args, "--torch-index", "https://index.invalid/whl", FAKE_OFFLINE="1")
     assert _tree(home) == set()
+
+
+def _app_log(home: Path) -> Path:
+    """The log `labeldesk gui` started from the menu writes (app_log.py), two runs'."""
+    logs = home / ".local/state/labeldesk/log"
+    logs.mkdir(parents=True)
+    (logs / "labeldesk.log").write_text("started\n")
+    (logs / "labeldesk.log.1").write_text("started before\n")
+    return logs
+
+
+def test_the_apps_own_log_goes_and_leaves_no_folder_behind(tmp_path, fake_python):
+    """--uninstall kept ~/.local "as it holds what is not LabelDesk's; install.sh
+    --uninstall removes it once it is empty", when what it held was LabelDesk's own log
+    (~/.local/state/labeldesk), and the install.sh it named had just gone with the data
+    folder. The app's log is LabelDesk's: removed, and with it the folders it alone kept."""
+    home = tmp_path / "home"
+    home.mkdir()  # nothing in ~/.local before: the installer makes it
+    install(home, fake_python)
+    _app_log(home)
+    said = uninstall(home)
+    assert f"removed {home / '.local/state/labeldesk'}: LabelDesk's log" in said
+    assert "kept" not in said
+    assert _tree(home) == set()
+
+
+def test_a_folder_kept_names_what_keeps_it_and_no_script_that_is_gone(tmp_path, fake_python):
+    home = tmp_path / "home"
+    home.mkdir()
+    install(home, fake_python)
+    _app_log(home)
+    (home / ".local/lib").mkdir()  # another program's
+    (home / ".local/lib/other.py").write_text("x\n")
+    said = uninstall(home)
+    assert not (home / ".local/state").exists()  # the app's log, and the folder it made
+    [line] = [x for x in said.splitlines() if x.startswith(f"  kept {home / '.local'}:")]
+    assert "it holds what is not LabelDesk's (lib);" in line
+    assert not (home / ".local/share/labeldesk/install.sh").exists()
+    assert "install.sh" not in line  # gone with the data folder: not to be run
+    assert f"delete it (with the {MADE} LabelDesk's installer left in it)" in line
+    # from a checkout the script is still there: named as the one to run
+    (home / ".local/lib/other.py").unlink()
+    (home / ".local/lib").rmdir()
+    install(home, fake_python)
+    (home / ".local/lib").mkdir()
+    said = run(home, "--uninstall")
+    later = f"{INSTALL} --uninstall removes it once nothing else is in it"
+    assert f"kept {home / '.local'}: it holds what is not LabelDesk's (lib); {later}" in said
+
+
+def test_a_log_folder_holding_a_file_of_yours_is_kept_and_named(tmp_path, fake_python):
+    home = tmp_path / "home"
+    home.mkdir()
+    install(home, fake_python)
+    logs = _app_log(home)
+    (logs / "mine.txt").write_text("keep me\n")
+    said = uninstall(home)
+    assert (logs / "mine.txt").read_text() == "keep me\n"
+    assert not (logs / "labeldesk.log").exists() and not (logs / "labeldesk.log.1").exists()
+    assert f"log:         {home / '.local/state/labeldesk'}" in said
+    assert f"removed {home / '.local/state/labeldesk'}" not in said

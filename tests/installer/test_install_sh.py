@@ -230,10 +230,13 @@ def test_the_uninstaller_names_the_settings_and_cache_it_keeps(tmp_path, fake_py
     (config / "LabelDesk/LabelDesk.ini").write_text("[projects]\n")
     (cache / "labeldesk/runtime").mkdir(parents=True)
     (cache / "labeldesk/runtime/model.onnx").write_bytes(b"x")
+    (logs / "notes.txt").write_text("mine\n")  # a file of the person's in the log folder
     said = uninstall(home, **env)
     assert f"settings:    {config / 'LabelDesk'}" in said
     assert f"model cache: {cache / 'labeldesk'}" in said
-    assert f"log:         {logs}" in said and (logs / "log/labeldesk.log").is_file()
+    # the app's own log goes (test_install_folders); the person's file keeps its folder
+    assert f"log:         {logs}" in said and not (logs / "log").exists()
+    assert (logs / "notes.txt").read_text() == "mine\n"
     assert (config / "LabelDesk/LabelDesk.ini").is_file()
     assert (cache / "labeldesk/runtime/model.onnx").is_file()
 
