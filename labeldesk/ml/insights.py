@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from labeldesk.core.project import Project
 
 NEIGHBOURS = 12  # kept per image for the detail panel's strip
-STEPS = {"unit": "step"}  # the reports count these four steps, not images
+STEPS = {"unit": "step"}  # the reports count these four steps, not images (within
+# "predictions", the probes report their folds: out_of_sample.probe_step)
 
 
 @dataclass
@@ -103,7 +104,7 @@ def image_insights(
     cancel.raise_if_cancelled()
     n = len(vectors.ids)
     progress(Progress(1, 3, "predictions", STEPS))
-    preds = project_predictions(project, vectors=vectors, cancel=cancel)
+    preds = project_predictions(project, vectors=vectors, cancel=cancel, progress=progress)
     cancel.raise_if_cancelled()
     progress(Progress(2, 3, "label quality", STEPS))
     predicted = np.full(n, -1, dtype=np.int64)

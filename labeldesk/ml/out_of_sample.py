@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from labeldesk.core.progress import Progress, ProgressCallback, no_progress
+
 from .pca_chunks import pca_reduce
 from .pixel_view import PROBE_C as PIXEL_C
 from .pixel_view import PROBE_DIMS as PIXEL_DIMS
@@ -22,6 +24,19 @@ from .search import knn_graph
 KNN_K = 10
 KNN_TEMPERATURE = 0.05
 KNN_WEIGHT = 0.5  # share of the kNN vote when all k neighbours have labels
+# The reports of :func:`out_of_sample_probs`' probes' fits (its ``progress``): the
+# message names the probe, and the pass after the first (the cleaning refit's: "probe,
+# pass 2"); ``done`` of ``total`` counts its folds fitted; ``data`` says the pass too
+PROBE_STEP = "probe"
+PIXEL_PROBE_STEP = "pixel probe"
+
+
+def probe_step(step: str, pass_: int) -> str:
+    """The message of ``step``'s reports (:data:`PROBE_STEP`, :data:`PIXEL_PROBE_STEP`)
+    in pass ``pass_`` (1: the first)."""
+    return step if pass_ == 1 else f"{step}, pass {pass_}"
+
+
 # One round of cleaning: refit without the labels the first pass flags (see
 # ``out_of_sample_probs``), as many as the ambiguity count with clear disagreements only
 # (confident.ambiguity_calibrated_count) at this ratio. Chosen by the worst case over
@@ -63,6 +78,7 @@ def out_of_sample_probs(
     mix: dict[str, float] | None = None,
     fold_keys: np.ndarray | None = None,
     stop_check: Callable[[], None] | None = None,
+    progress: ProgressCallback = no_progress,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(probabilities, out-of-fold mask): the probe out of fold mixed with the kNN vote,
     ``head`` (when given and not None for them) predicting the rows that are not out of fold.
@@ -74,6 +90,8 @@ def out_of_sample_probs(
     when given, receives that weight as ``"pixel_share"`` (the final round's).
     ``stop_check``: called between the steps and before each of the probes' fits; it
     raises (:class:`~labeldesk.core.errors.Cancelled`) to stop the computation.
+    ``progress``: told each probe's folds as they are fitted (:func:`probe_step`), a
+    report before each fit and after the last (nothing against fits that take seconds).
 
     Cleaning: a model fit on noisy labels learns the noise (a tenth of the shirts labeled
     t-shirt teaches it that shirts may be t-shirts), which hides exactly those errors. So
@@ -92,10 +110,11 @@ def out_of_sample_probs(
     has_pixels = np.any(pixels, axis=1) if pixels is not None else None  # a thumbnail was read
     for round_ in range(clean_rounds + 1):
         check()
+        said = (round_ + 1, clean_rounds + 1)  # the pass, of passes
         with one_blas_thread():
             out = probe_probabilities(
                 reduced, labels, trainable, n_classes, seed=seed, fit_mask=learn,
-                fold_keys=fold_keys, before_fit=check,
+                fold_keys=fold_keys, before_fit=check, on_fold=_told(progress, PROBE_STEP, *said),
             )  # fmt: skip
         probs = out.probs
         if head is not None and round_ == clean_rounds and (~out.out_of_fold).any():
@@ -109,7 +128,7 @@ def out_of_sample_probs(
         if reduced_pixels is not None and has_pixels is not None:
             probs, share = _with_pixels(
                 probs, reduced_pixels, labels, trainable, seed, learn, has_pixels, fold_keys,
-                check,
+                check, _told(progress, PIXEL_PROBE_STEP, *said),
             )  # fmt: skip
             if mix is not None:
                 mix["pixel_share"] = share
@@ -117,6 +136,15 @@ def out_of_sample_probs(
             check()
             learn = trainable & ~suspects(labels, probs, trainable & out.out_of_fold)
     return probs, out.out_of_fold
+
+
+def _told(
+    progress: ProgressCallback, step: str, pass_: int, passes: int
+) -> Callable[[int, int], None]:
+    """A probe's ``on_fold`` that reports its folds to ``progress``: ``step`` in pass
+    ``pass_`` of ``passes`` (:func:`probe_step`)."""
+    message, data = probe_step(step, pass_), {"unit": "fold", "pass": pass_, "passes": passes}
+    return lambda done, folds: progress(Progress(done, folds, message, data))
 
 
 def _with_pixels(
@@ -129,6 +157,7 @@ def _with_pixels(
     has_pixels: np.ndarray,
     fold_keys: np.ndarray | None = None,
     stop_check: Callable[[], None] | None = None,
+    on_fold: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, float]:
     """``probs`` mixed with the pixel probe's (fit on the ``learn`` rows that have pixels)
     at the weight the given labels of the rows with pixels choose, and that weight. A row
@@ -136,7 +165,7 @@ def _with_pixels(
     with one_blas_thread():
         out = probe_probabilities(
             pixels, labels, trainable, probs.shape[1], seed=seed, fit_mask=learn & has_pixels,
-            c_reg=PIXEL_C, fold_keys=fold_keys, before_fit=stop_check,
+            c_reg=PIXEL_C, fold_keys=fold_keys, before_fit=stop_check, on_fold=on_fold,
         )  # fmt: skip
     judged = trainable & out.out_of_fold & has_pixels
     weight = blend_weight(probs, out.probs, labels, judged)

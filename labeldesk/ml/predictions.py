@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labeldesk.core.labels import last_event_id
+from labeldesk.core.progress import ProgressCallback, no_progress
 from labeldesk.core.single_flight import StopCheck, shared, stop_token
 from labeldesk.core.vocab import EXCLUDED
 
@@ -149,6 +150,7 @@ def project_predictions(
     pixels: bool = True,
     head: bool = True,
     cancel: CancelToken | None = None,
+    progress: ProgressCallback = no_progress,
 ) -> Predictions:
     """Out-of-sample probabilities for every embedded image (cached; see module doc), row
     by row aligned with ``vectors`` (read now when not given). ``pixels=False``: without
@@ -156,7 +158,9 @@ def project_predictions(
     outside the project are predicted (drift's model outputs). ``head=False``: the probe
     and the kNN vote on all the train labels only, never a trained head nor the cleaning
     refit: exactly the model images outside the project get (drift scores its new images
-    so, and its two sides must come from one model)."""
+    so, and its two sides must come from one model). ``progress``: told each probe's
+    folds as they are fitted (:func:`~.out_of_sample.out_of_sample_probs`), when they are
+    computed here (not read from the cache, nor waited for from another job making them)."""
     vectors = vectors or project_vectors(project)
     # labels, classes and the event id the cache is keyed by, in one read: read apart, a
     # label set in between cached the old labels' probabilities under the new state
@@ -185,7 +189,7 @@ def project_predictions(
             def compute(view: np.ndarray | None) -> Computed:
                 return _computed(
                     project, vectors, state, model, view,
-                    pixels=pixels, head=head, stop_check=stop_check,
+                    pixels=pixels, head=head, stop_check=stop_check, progress=progress,
                 )  # fmt: skip
 
             return made(project, vectors, cache, prefix, len(classes), compute)
@@ -212,6 +216,7 @@ def _computed(
     pixels: bool,
     head: bool,
     stop_check: StopCheck,
+    progress: ProgressCallback = no_progress,
 ) -> Computed:
     """:func:`project_predictions`' values computed now (the cache did not hold them:
     :func:`~labeldesk.ml.predictions_cache.made`), and the thumbnails stamp when they were
@@ -235,7 +240,7 @@ def _computed(
     probs, oof = out_of_sample_probs(
         vectors.vectors, labels, trainable, len(classes), graph.sims, graph.rows, from_head,
         pixels=view if wanted else None, mix=mix, clean_rounds=CLEAN_ROUNDS if head else 0,
-        fold_keys=fold_keys(vectors.hashes), stop_check=stop_check,
+        fold_keys=fold_keys(vectors.hashes), stop_check=stop_check, progress=progress,
     )  # fmt: skip
     # None for want of thumbnails (not for a project too large for the view)
     missing = wanted and view is None and len(vectors.paths) <= PIXEL_MAX_ROWS

@@ -227,6 +227,7 @@ def fit_probe(
     fold_keys: np.ndarray | None = None,
     before_fit: Callable[[], None] | None = None,
     reduced: bool = False,
+    on_fold: Callable[[int, int], None] | None = None,
 ) -> FittedProbe:
     """The probe's fits (:class:`FittedProbe`); rows with ``train_mask`` and a label are
     predicted out-of-fold.
@@ -240,7 +241,8 @@ def fit_probe(
     rows to another fold, not all of them; else shuffled by ``seed``. ``before_fit``:
     called before each fit (it may raise to stop: a fit takes seconds at 30k labels).
     ``reduced``: ``features`` are reduced already (their rows are only indexed: they may
-    be rows reduced when read, :class:`~.drift_pca.ProjectedRows`).
+    be rows reduced when read, :class:`~.drift_pca.ProjectedRows`). ``on_fold``: told
+    (folds fitted, folds) before each fold's fit and after the last, for a progress report.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -264,15 +266,19 @@ def fit_probe(
                 warnings.simplefilter("ignore")  # "least populated class has fewer members"
                 splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
                 splits = list(splitter.split(np.zeros(len(y)), y))
-        for fit_idx, held_idx in splits:
+        for done, (fit_idx, held_idx) in enumerate(splits):
             if before_fit is not None:
                 before_fit()
+            if on_fold is not None:
+                on_fold(done, len(splits))
             fit_idx = capped(fit_idx[learn[fit_idx]], y, seed)
             coef = _fit(x[fit_rows[fit_idx]], y[fit_idx], n_classes, c)
             if coef is None:  # a fold that saw one class says nothing about its held-out rows
                 continue
             fold_of[fit_rows[held_idx]] = len(coefs)
             coefs.append(coef)
+        if on_fold is not None:
+            on_fold(len(splits), len(splits))
     made: list[tuple[np.ndarray | None, int]] = []
 
     def everything() -> tuple[np.ndarray | None, int]:
