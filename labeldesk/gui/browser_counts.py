@@ -9,14 +9,13 @@ place, apart from reading images, the model's insights and the browser's lifetim
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.project import Project
 from labeldesk.gui.empty_grid import empty_grid_text
-from labeldesk.gui.estimate_words import expected_errors_in, scoring_step_text, unflagged_in
+from labeldesk.gui.estimate_words import expected_errors_in, unflagged_in
 from labeldesk.gui.image_model import ImageListModel
 from labeldesk.gui.insights_feed import InsightsFeed
 from labeldesk.gui.sidebar import FilterSidebar
@@ -97,9 +96,7 @@ class BrowserCounts:
         """The note's line of how far the scoring is, as the feed reports and each second
         (only the note's text: nothing is counted again)."""
         if not self._closed:
-            feed = self.feed
-            elapsed = None if feed.began is None else time.monotonic() - feed.began
-            self.sidebar.set_scoring_step(scoring_step_text(feed.step, elapsed))
+            self.sidebar.set_scoring_step(self.feed.step_text())
 
     def _scoring_changed(self) -> None:
         """The status bar's "likely mislabeled" follows the sidebar's while rescoring."""

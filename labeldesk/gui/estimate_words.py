@@ -17,9 +17,13 @@ if TYPE_CHECKING:
 
 # The note while a project's first scores are computed (``first``): it takes the room the
 # estimate will, so the class list does not shrink under the pointer when they come
-FIRST_SCORING = (
-    "Scoring the labels… the model's estimate of wrong labels, and how many it flags, "
-    "shows here in a moment."
+# The note while a project's first scores are computed, above the line of how far they
+# are (first_scoring_text); what comes then, in its tooltip. Two lines at the sidebar's
+# width, the step line two more: the room the note keeps grew by no line for them.
+FIRST_SCORING = "Scoring the labels for a first estimate of wrong labels…"
+FIRST_SCORING_TIP = (
+    "The model's estimate of wrong labels, and how many it flags, shows here once the "
+    "labels are scored, in the background."
 )
 
 # Why fewer are flagged than expected: verified labels never are (ml/issues.py); a label
@@ -87,19 +91,36 @@ def rescoring_text(expected: int, where: str = "", step: str = "") -> str:
 # The steps the scores are computed in (labeldesk.ml.insights.image_insights' reports)
 SCORING_STEPS = {
     "neighbours": "finding each image's neighbours",
-    "predictions": "predicting each image's class",
+    "predictions": "predicting classes",
     "label quality": "scoring each label",
     "done": "taking the new scores",
 }
 
 
-def scoring_step_text(step: tuple[int, int, str] | None, elapsed_s: float | None) -> str:
-    """How far the scores' computation is, in words that show it is alive: its step
-    (``step``: the last report, done, total and its name; None: none yet) and how long
-    it has run (``elapsed_s``; None: it has not started, the pause after changes).
+# The parts of the predictions' step (labeldesk.ml.out_of_sample's probes, each fitted
+# fold by fold: its reports' messages), as the step's line names them before the fold:
+# the probe on the embeddings, the one on the pixels, each again in the cleaning refit
+SCORING_PARTS = {
+    "probe": "",
+    "pixel probe": "pixels, ",
+    "probe, pass 2": "pass 2, ",
+    "pixel probe, pass 2": "pass 2, pixels, ",
+}
 
-    >>> scoring_step_text((1, 3, "predictions"), 75)
-    "Step 2 of 3, predicting each image's class: 1m 15s so far."
+
+def scoring_step_text(
+    step: tuple[int, int, str] | None,
+    elapsed_s: float | None,
+    part: tuple[int, int, str] | None = None,
+) -> str:
+    """How far the scores' computation is, in words that show it is alive: its step
+    (``step``: the last report, done, total and its name; None: none yet), where it is
+    within that step (``part``: the step's own last report, a probe's folds fitted, of
+    how many, and which probe: :data:`SCORING_PARTS`; None: none) and how long it has run
+    (``elapsed_s``; None: it has not started, the pause after changes).
+
+    >>> scoring_step_text((1, 3, "predictions"), 75, (2, 5, "probe"))
+    'Step 2 of 3, predicting classes (fold 3 of 5): 1m 15s so far.'
     """
     if elapsed_s is None:
         return ""
@@ -108,13 +129,23 @@ def scoring_step_text(step: tuple[int, int, str] | None, elapsed_s: float | None
         return f"Starting: {so_far}"
     done, total, name = step
     what = SCORING_STEPS.get(name, name)
+    if part is not None and part[2] in SCORING_PARTS and part[1] > 0:
+        folds = part[1]
+        what += f" ({SCORING_PARTS[part[2]]}fold {min(part[0] + 1, folds)} of {folds})"
     if 0 <= done < total:
         return f"Step {done + 1} of {total}, {what}: {so_far}"
     return f"{capitalised(what)}: {so_far}"
 
 
+def first_scoring_text(step: str = "") -> str:
+    """The note while the labels are scored for the first time (no estimate yet), with,
+    on a line of its own, how far the scoring is (``step``: :func:`scoring_step_text`),
+    as :func:`rescoring_text` says it."""
+    return f"{FIRST_SCORING}\n{step}" if step else FIRST_SCORING
+
+
 # the longest of them, whose room the note keeps (the class list does not jump a line)
-LONGEST_STEP = scoring_step_text((1, 3, "predictions"), 59 * 60 + 59)
+LONGEST_STEP = scoring_step_text((1, 3, "predictions"), 59 * 60 + 59, (4, 5, "pixel probe, pass 2"))
 
 
 def expected_errors_in(

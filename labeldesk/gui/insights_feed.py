@@ -4,9 +4,9 @@ Insights (predictions, label-quality scores, outlier scores, neighbours) come fr
 :func:`labeldesk.ml.insights.image_insights`. The feed computes them when a project opens
 and after embeddings or training finish, and again a few seconds after a person stops
 changing labels, in a child process (never on the GUI thread, nor holding its GIL) and
-never two at a time. While one runs, :attr:`step` and :attr:`began` say how far it is and
-since when (:data:`progressed` each report, and each second), for the words that tell a
-person it is alive.
+never two at a time. While one runs, :attr:`step`, :attr:`part` and :attr:`began` say how
+far it is and since when (:data:`progressed` each report, and each second), for the words
+that tell a person it is alive (:meth:`step_text`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from labeldesk.core.progress import CancelToken
+from labeldesk.gui.estimate_words import SCORING_STEPS, scoring_step_text
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class InsightsFeed(QObject):
         # (monotonic; None: none runs): "Scoring the labels again…" sat unchanged for
         # over a minute on a loaded machine, nothing saying it was alive.
         self.step: tuple[int, int, str] | None = None
+        # ... and the last report within that step (a probe's folds: the predictions')
+        self.part: tuple[int, int, str] | None = None
         self.began: float | None = None
         self._tick = QTimer(self, interval=TICK_MS)
         self._tick.timeout.connect(self.progressed)
@@ -108,7 +111,7 @@ class InsightsFeed(QObject):
 
     def _timing(self, running: bool) -> None:
         """A computation started (``running``) or ended: :attr:`began` and the ticks."""
-        self.step = None
+        self.step = self.part = None
         self.began = time.monotonic() if running else None
         if running:
             self._tick.start()
@@ -118,8 +121,17 @@ class InsightsFeed(QObject):
 
     def _reported(self, job: Job, done: int, total: int, message: str) -> None:
         if job is self.job and self._computing:  # (not a report queued from an older one)
-            self.step = (done, total, message)
+            if message in SCORING_STEPS or self.step is None:
+                self.step, self.part = (done, total, message), None
+            else:  # (within the step: labeldesk.ml.out_of_sample's folds)
+                self.part = (done, total, message)
             self.progressed.emit()
+
+    def step_text(self) -> str:
+        """How far the running computation is and how long it has run, in words
+        (estimate_words.scoring_step_text); "" when none runs."""
+        elapsed = None if self.began is None else time.monotonic() - self.began
+        return scoring_step_text(self.step, elapsed, self.part)
 
     @property
     def busy(self) -> bool:

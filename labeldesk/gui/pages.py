@@ -53,6 +53,7 @@ class ProjectPages:
         if view is not None:  # the model's insights also feed Statistics and the map
             view.feed.updated.connect(lambda _: self._insights_updated())
             view.feed.busyChanged.connect(lambda _: self._rescoring_changed())
+            view.feed.progressed.connect(self._scoring_progressed)  # its step, each second
             # Labels changed on Statistics (an undo, a duplicate-group action) are scored
             # again there: its "about N" said the count from before them until the
             # browser was shown again. So on the map coloured by what the model thinks
@@ -92,6 +93,7 @@ class ProjectPages:
                 track=session.track,
                 catalog_source=self._catalog,
                 rescoring=self._rescoring,
+                scoring_step=self._scoring_step,
             )
             self.stats.error.connect(shell.notify_error)
             self.stats.message.connect(shell.show_message)
@@ -283,6 +285,15 @@ class ProjectPages:
         last one, as the browser's note does)."""
         view = self.shell.view
         return view is not None and view.feed.busy
+
+    def _scoring_step(self) -> str:
+        """How far the model's scoring is, in words (InsightsFeed.step_text)."""
+        view = self.shell.view
+        return view.feed.step_text() if view is not None else ""
+
+    def _scoring_progressed(self) -> None:
+        if self.stats is not None and self._statistics_shown():
+            self.stats.show_scoring_step()
 
     def _statistics_shown(self) -> bool:
         return self.stats is not None and self.shell.is_showing(self.stats)

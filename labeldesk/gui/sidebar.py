@@ -15,99 +15,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItemModel
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QRadioButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from labeldesk.browse.image_records import SHOW_CHOICES, SORT_CHOICES, ImageFilter
-from labeldesk.core.vocab import EXCLUDED, SPLITS, VERIFIED
+from labeldesk.core.vocab import SPLITS
 from labeldesk.gui import shortcuts
-from labeldesk.gui.app_words import FLAGGED
-from labeldesk.gui.estimate_words import (
-    FIRST_SCORING,
-    LONGEST_STEP,
-    RESCORING_TIP,
-    expected_errors_text,
-    rescoring_text,
-)
+from labeldesk.gui.class_list import UNLABELED, ClassList
+from labeldesk.gui.estimate_note import EstimateNote
 from labeldesk.gui.new_matches_hint import NewMatchesHint
 from labeldesk.gui.search_field import SearchField
 from labeldesk.gui.selection_banner import SelectionBanner
-from labeldesk.gui.steady_label import SteadyLabel
-from labeldesk.gui.tile_delegate import class_color
+from labeldesk.gui.sidebar_words import (
+    NEEDS_MODEL,
+    REVIEW_LINK,
+    SHOW_TEXT,
+    SORT_OFF_TIP,
+    SORT_TEXT,
+    SORT_TIPS,
+    UPDATING,
+)
 
 SEARCH_DELAY_MS = 200
-_ALL, _UNLABELED, _CLASS_PREFIX = "all", "unlabeled", "class:"
-_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 _SPLIT_CHOICES: tuple[str | None, ...] = (None, *SPLITS)  # button id -> split
-SHOW_TEXT = {
-    "all": "All images",
-    "labeled": "Labeled",
-    "unlabeled": "Unlabeled",
-    "flagged": FLAGGED,
-    VERIFIED: "Verified",
-    EXCLUDED: "Excluded",
-    "skipped": "Skipped (unreadable)",
-}
-# In place of the Images list's count of likely mislabels while the labels are scored
-# again ("updating…" was cut to "(updatin" in the sidebar's width); the note below says
-# why, and so does the choice's tooltip.
-UPDATING = "…"
-SORT_TEXT = {
-    "path": "Path",
-    "issue": "Likely mislabeled first",
-    "confidence": "Least confident first",
-    "outlier": "Most unusual first",
-}
-NEEDS_MODEL = ("flagged", "issue", "confidence", "outlier")  # choices that need embeddings
-SORT_TIPS = {
-    "path": "In folder order",
-    "issue": "Lowest label fit first: the share of the model's belief that backs the label "
-    "against its strongest rival (below 50% another class is likelier)",
-    "confidence": "Lowest model confidence first (e.g. 28% before 90%): where a person "
-    "helps the model most",
-    "outlier": "Farthest from their nearest neighbours first: unusual or broken images",
-}
-
-SORT_OFF_TIP = "Most similar first: close the note above (✕) to sort the images another way"
-
-
-def _entry_key(kind: str, name: str | None) -> str:
-    return f"{_CLASS_PREFIX}{name}" if kind == _CLASS_PREFIX else kind
-
-
-def _renamed_entry(entry: str | None, before: list[str], after: list[str]) -> str | None:
-    """The class-list entry to keep picked once the classes went from ``before`` to
-    ``after``: a picked class that was renamed (the one name that changed, in its place:
-    a renamed class keeps its key; a rename here, its undo, or one in a terminal) is
-    picked under its new name; any other entry is kept as it is."""
-    if entry is None or not entry.startswith(_CLASS_PREFIX) or len(before) != len(after):
-        return entry
-    name = entry.removeprefix(_CLASS_PREFIX)
-    if name in after or name not in before:
-        return entry
-    changed = [n for n, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
-    if changed != [before.index(name)]:
-        return entry
-    return _CLASS_PREFIX + after[changed[0]]
-
-
-def _swatch(color: QColor, side: int = 12) -> QIcon:
-    pixmap = QPixmap(side, side)
-    pixmap.fill(color)
-    return QIcon(pixmap)
 
 
 class FilterSidebar(QWidget):
@@ -118,11 +58,7 @@ class FilterSidebar(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "class_list"):
-            keys = self.palette().placeholderText()  # the theme was switched: the key
-            for n in range(self.class_list.topLevelItemCount()):  # column drew in the
-                item = self.class_list.topLevelItem(n)  # old one (dark on dark)
-                if item is not None:
-                    item.setForeground(0, keys)
+            self.class_list.recolour_keys()  # the theme was switched
         super().changeEvent(event)
 
     def __init__(self, parent: QWidget | None = None):
@@ -132,21 +68,8 @@ class FilterSidebar(QWidget):
         self._selection = ImageFilter()  # only its paths, ranking and selection are used
         self._show_counts: dict[str, int] = {}  # the Images list's counts, as last given
         self._rescoring = False  # the model scores the labels again: "flagged" is old
-        self._rescored: tuple[int, str] | None = None  # (last estimate, where) said so then
-        self._step = ""  # how far the scoring is (set_scoring_step)
         layout.addWidget(self._heading("Classes"))
-        self.class_list = QTreeWidget()
-        self.class_list.setAccessibleName("Classes")
-        self.class_list.setObjectName("classList")
-        self.class_list.setColumnCount(3)
-        self.class_list.setHeaderHidden(True)
-        self.class_list.setRootIsDecorated(False)
-        self.class_list.setUniformRowHeights(True)
-        header = self.class_list.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.class_list = ClassList()
         self.class_list.currentItemChanged.connect(lambda *_: self._emit())
         layout.addWidget(self.class_list, 1)
         # Under the class rows, not over them: shown there, the banner (one to four lines)
@@ -184,9 +107,7 @@ class FilterSidebar(QWidget):
         for i, key in enumerate(SORT_CHOICES):
             self.sort_box.setItemData(i, SORT_TIPS[key], Qt.ItemDataRole.ToolTipRole)
         # "About N likely wrong": what the model expects, beside what it flags.
-        self.expected_note = SteadyLabel()  # as tall as its longest wording
-        self.expected_note.setObjectName("expectedErrors")
-        self.expected_note.hide()
+        self.expected_note = EstimateNote()  # as tall as its longest wording
         layout.addWidget(self.expected_note)
         # The way from "N are flagged" to fixing them (Statistics has it too): the note
         # alone left a new user with a number and no next step.
@@ -244,13 +165,12 @@ class FilterSidebar(QWidget):
 
     # -- state ---------------------------------------------------------------------
     def current_filter(self) -> ImageFilter:
-        item = self.class_list.currentItem()
-        key = str(item.data(0, _KEY_ROLE)) if item is not None else _ALL
+        key = self.class_list.entry()
         button_id = self.split_buttons.checkedId()
         split = _SPLIT_CHOICES[button_id] if 0 <= button_id < len(_SPLIT_CHOICES) else None
         return ImageFilter(
             label=self.selected_class(),
-            unlabeled=key == _UNLABELED,
+            unlabeled=key == UNLABELED,
             split=split,
             search=self.search.text(),
             show=SHOW_CHOICES[max(0, self.show_box.currentIndex())],
@@ -263,9 +183,7 @@ class FilterSidebar(QWidget):
 
     def selected_class(self) -> str | None:
         """The class picked in the class list (None: All images, Unlabeled or nothing)."""
-        item = self.class_list.currentItem()
-        key = str(item.data(0, _KEY_ROLE)) if item is not None else _ALL
-        return key.removeprefix(_CLASS_PREFIX) if key.startswith(_CLASS_PREFIX) else None
+        return self.class_list.selected_class()
 
     # -- selections ------------------------------------------------------------------
     @property
@@ -360,47 +278,18 @@ class FilterSidebar(QWidget):
         # jumped by a line each time
         kept = expected is not None or first
         self.new_matches.keep_room(kept)
-        # the first: its number unknown, room for three digits (kept once it is known, so a
-        # smaller one, "expects no wrong labels", does not give a line back to the list)
-        wordings = tuple(
-            text
-            for n in {999, expected if expected is not None else 999}
-            for text in (
-                expected_errors_text(n, n + 1, where=where, unflagged=(n, n)),  # (the longest)
-                expected_errors_text(n, n + 1, where=where),
-                rescoring_text(n, where),
-                rescoring_text(n, where, LONGEST_STEP),
-            )
+        self.expected_note.keep_room(expected, where, kept)
+        tip = self.expected_note.say(
+            expected, flagged, pixel_share, where, scoring, first=first, unflagged=unflagged
         )
-        self.expected_note.also_fit((*wordings, FIRST_SCORING) if kept else ())
-        if first:  # the note's room is kept from the start: the class list stays as tall
-            self.expected_note.setText(FIRST_SCORING)
-            self.expected_note.setToolTip("")
-        self._rescored = (expected, where) if scoring and expected is not None else None
-        if expected is None:
-            return
-        text = expected_errors_text(expected, flagged, where=where, unflagged=unflagged)
-        tip = expected_errors_text(expected, flagged, pixel_share, where=where, unflagged=unflagged)
-        if scoring:
-            text = rescoring_text(expected, where, self._step)
-            tip = f"{text}\n{RESCORING_TIP}"
-            if self.expected_note.isVisible():  # nor a shorter note for those seconds
-                self.expected_note.setMinimumHeight(self.expected_note.height())
-        else:
-            self.expected_note.setMinimumHeight(0)
-        self.expected_note.setText(text)
-        self.expected_note.setToolTip(tip)
-        index = SHOW_CHOICES.index("flagged")
-        self.show_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+        if tip is not None:
+            index = SHOW_CHOICES.index("flagged")
+            self.show_box.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
 
     def set_scoring_step(self, step: str) -> None:
         """How far the scoring is (estimate_words.scoring_step_text), on the note's last
-        line while the labels are scored again; each report and each second."""
-        self._step = step
-        if self._rescored is not None:
-            text = rescoring_text(*self._rescored, step)
-            self.expected_note.setText(text)
-            self.expected_note.setToolTip(f"{text}\n{RESCORING_TIP}")
+        line while the labels are scored; each report and each second."""
+        self.expected_note.set_step(step)
 
     def set_show_counts(self, counts: dict[str, int]) -> None:
         """Put each choice's image count in the "Images" list."""
@@ -480,70 +369,15 @@ class FilterSidebar(QWidget):
     ) -> None:
         """Rebuild the class list with fresh counts, keeping the selected entry;
         ``colours``: each class's palette slot (missing: its place in the list)."""
-        slots = colours or {}
-        current = self.class_list.currentItem()
-        before = str(current.data(0, _KEY_ROLE)) if current is not None else None
-        keep = _renamed_entry(before, self._listed_classes(), classes)
-        renamed = keep != before
-        self.class_list.blockSignals(True)
-        self.class_list.clear()
-        total = sum(counts.values())
-        rows: list[tuple[str, str, int, str, str | None, QColor | None]] = [
-            ("", "All images", total, _ALL, None, None),
-            ("", "Unlabeled", counts.get(None, 0), _UNLABELED, None, class_color(-1)),
-        ]
-        for n, class_name in enumerate(classes):
-            key = shortcuts.class_key(n)
-            rows.append(
-                (
-                    key,
-                    class_name,
-                    counts.get(class_name, 0),
-                    _CLASS_PREFIX,
-                    class_name,
-                    class_color(slots.get(class_name, n)),
-                )
-            )
-        selected: QTreeWidgetItem | None = None
-        for key, text, count, kind, name, color in rows:
-            item = QTreeWidgetItem([key, text, f"{count:,}"])
-            entry = _entry_key(kind, name)
-            item.setData(0, _KEY_ROLE, entry)
-            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setForeground(0, self.palette().placeholderText())
-            item.setIcon(1, _swatch(color if color is not None else QColor(0, 0, 0, 0)))
-            if key:
-                item.setToolTip(1, f"Press {key} to label the selected images as {name}")
-            self.class_list.addTopLevelItem(item)
-            if keep == entry:
-                selected = item
-        current = selected or self.class_list.topLevelItem(0)
-        if current is not None:
-            self.class_list.setCurrentItem(current)
-        self.class_list.blockSignals(False)
-        if keep is not None and selected is None:  # the selected class vanished
+        vanished, renamed = self.class_list.set_counts(classes, counts, colours)
+        if vanished:  # the selected class vanished
             self._emit()
-        elif renamed:  # the same images, under the class's new name: nothing to filter
-            self.classRenamed.emit(str(keep).removeprefix(_CLASS_PREFIX))
-
-    def _listed_classes(self) -> list[str]:
-        """The class names the list shows now, in order."""
-        names = []
-        for i in range(self.class_list.topLevelItemCount()):
-            item = self.class_list.topLevelItem(i)
-            key = str(item.data(0, _KEY_ROLE)) if item is not None else ""
-            if key.startswith(_CLASS_PREFIX):
-                names.append(key.removeprefix(_CLASS_PREFIX))
-        return names
+        elif renamed is not None:  # the same images, under the class's new name
+            self.classRenamed.emit(renamed)
 
     def select_class(self, name: str | None, *, unlabeled: bool = False) -> None:
         """Select a class entry programmatically (tests, future 'show class' links)."""
-        wanted = _UNLABELED if unlabeled else _ALL if name is None else _CLASS_PREFIX + name
-        for i in range(self.class_list.topLevelItemCount()):
-            item = self.class_list.topLevelItem(i)
-            if item is not None and item.data(0, _KEY_ROLE) == wanted:
-                self.class_list.setCurrentItem(item)
-                return
+        self.class_list.select_class(name, unlabeled=unlabeled)
 
     def select_split(self, split: str | None) -> None:
         button = self.split_buttons.button(_SPLIT_CHOICES.index(split))
@@ -556,6 +390,3 @@ class FilterSidebar(QWidget):
 
     def _emit(self) -> None:
         self.filterChanged.emit(self.current_filter())
-
-
-REVIEW_LINK = "<a href='review'>Review likely mislabels</a>"  # + its key, under the note

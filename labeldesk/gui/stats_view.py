@@ -114,13 +114,16 @@ class StatsView(QWidget):
         track: Tracker | None = None,
         catalog_source: CatalogSource | None = None,
         rescoring: Callable[[], bool] | None = None,
+        scoring_step: Callable[[], str] | None = None,
     ):
         """``rescoring``: whether the model is scoring the labels again (the browser's
-        feed is busy): the estimate shown is then its last one, and says so."""
+        feed is busy): the estimate shown is then its last one, and says so, with how far
+        the scoring is (``scoring_step``: InsightsFeed.step_text) on a line of its own."""
         super().__init__(parent)
         self.project = project
         self.catalog_source = catalog_source
         self.rescoring = rescoring or (lambda: False)
+        self.scoring_step = scoring_step or (lambda: "")
         self._owns_runner = runner is None
         self.runner = runner or JobRunner(self, max_threads=1)
         self.track = track  # shows the duplicate search, with Cancel, in the status bar
@@ -410,7 +413,7 @@ class StatsView(QWidget):
         review = f" ·{NBSP}{link('review', f'review{NBSP}them')}" if flagged else ""
         if self.rescoring():  # the browser's note says the same, in the same words
             # and, as there, offers no review until the new scores say what is flagged
-            text = rescoring_text(expected)
+            text = rescoring_text(expected, step=self.scoring_step())
             label.setText(text)
             label.setToolTip(f"{text}\n{RESCORING_TIP}")
             return
@@ -423,6 +426,11 @@ class StatsView(QWidget):
     def show_estimate(self) -> None:
         """Say the estimate again: the model started or stopped scoring the labels."""
         if not self._closed:
+            self._show_likely_wrong(self._catalog())
+
+    def show_scoring_step(self) -> None:
+        """The scoring went a step on, or a second went by: its line, while it says so."""
+        if not self._closed and self.rescoring():
             self._show_likely_wrong(self._catalog())
 
     # -- duplicates (background) -----------------------------------------------------
