@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QWidget
 
 from labeldesk.gui.estimate_words import (
     FIRST_SCORING_TIP,
-    LONGEST_STEP,
     RESCORING_TIP,
+    STEP_WORDINGS,
     expected_errors_text,
     first_scoring_text,
     rescoring_text,
@@ -46,10 +46,15 @@ class EstimateNote(SteadyLabel):
                 expected_errors_text(n, n + 1, where=where, unflagged=(n, n)),  # (the longest)
                 expected_errors_text(n, n + 1, where=where),
                 rescoring_text(n, where),
-                rescoring_text(n, where, LONGEST_STEP),
             )
         )
-        self.also_fit((*wordings, first_scoring_text(), first_scoring_text(LONGEST_STEP)))
+        steps = tuple(
+            text
+            for step in STEP_WORDINGS
+            for n in {999, expected if expected is not None else 999}
+            for text in (rescoring_text(n, where, step), first_scoring_text(step))
+        )
+        self.also_fit((*wordings, first_scoring_text(), *steps))
 
     def say(
         self,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from labeldesk.browse.image_records import ImageFilter
 from labeldesk.core.display import capitalised, duration
 from labeldesk.core.vocab import VERIFIED
+from labeldesk.ml.probe import N_FOLDS
 
 if TYPE_CHECKING:
     from labeldesk.browse.catalog import ImageCatalog
@@ -144,8 +145,17 @@ def first_scoring_text(step: str = "") -> str:
     return f"{FIRST_SCORING}\n{step}" if step else FIRST_SCORING
 
 
-# the longest of them, whose room the note keeps (the class list does not jump a line)
-LONGEST_STEP = scoring_step_text((1, 3, "predictions"), 59 * 60 + 59, (4, 5, "pixel probe, pass 2"))
+# every step's longest wording (an hour less a second, the predictions' last fold of
+# each probe), whose room the note keeps, so that the class list below does not jump a
+# line as the steps go by: which of them wraps to the most lines depends on the width
+STEP_WORDINGS = tuple(
+    scoring_step_text((done, len(SCORING_STEPS) - 1, name), 59 * 60 + 59, part)
+    for done, name in enumerate(SCORING_STEPS)
+    for part in (
+        None,
+        *((N_FOLDS - 1, N_FOLDS, probe) for probe in SCORING_PARTS if name == "predictions"),
+    )
+)
 
 
 def expected_errors_in(
