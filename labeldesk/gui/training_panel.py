@@ -3,16 +3,18 @@
 Training is Qt-free (``ml.train.train_head``, ``ml.finetune.finetune``); this widget runs
 it as a :class:`Job` (shown in the window's job bar too), plots the loss and validation
 accuracy that its progress reports carry in ``Progress.data`` (never parsed from the
-message), then re-plots from the saved version's history.
+message), then re-plots from the saved version's history. Start and Cancel are
+:class:`~labeldesk.gui.training_runs.StartsRuns`; the controls as a run starts and ends,
+and what it says of the result, :class:`~labeldesk.gui.training_ends.RunEnds`. The slot
+the run's reports reach across threads (``_report``) stays here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -24,38 +26,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeldesk.core.display import capitalised, counted
+from labeldesk.core.display import capitalised
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
-from labeldesk.core.read_only_db import read_only_advice
 from labeldesk.core.stats import labeled_val_images
-from labeldesk.gui.app_words import READ_ONLY_TIP
-from labeldesk.gui.charts import accuracy, evaluated_on, percent
-from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
+from labeldesk.gui.charts import evaluated_on
 from labeldesk.gui.loss_plot import LossPlot
 from labeldesk.gui.model_versions_box import VersionsBox
 from labeldesk.gui.steady_label import SteadyLabel
+from labeldesk.gui.training_ends import READY, RunEnds
+from labeldesk.gui.training_runs import StartsRuns, _ReportRelay
 from labeldesk.gui.training_words import (
     BLOCKS_HINTS,
-    UNFINISHED_FINISH,
     blocks_hint,
-    cancelling,
-    counting_again,
     describe,
     re_embedding,
 )
 from labeldesk.gui.workers import ExclusiveJobs, Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions
-from labeldesk.ml.store import current_key
-from labeldesk.ml.unfinished import unfinished_embeddings
 
 MODES = {"head": "Classifier head (fast, on embeddings)", "finetune": "Fine-tune backbone"}
 DEFAULT_EPOCHS = {"head": 100, "finetune": 3}
-READY = "Ready."
-NEEDS_EMBEDDINGS = (
-    "A classifier head trains on the embeddings: compute them first (Tools → Compute "
-    "embeddings, Ctrl+E). Fine-tuning the backbone needs none."
-)
 # Shown before a fine-tune is started: nothing said it was slow until it ran (on a CPU,
 # minutes where a head takes seconds) or that its end replaces every image's vectors.
 FINETUNE_COST = (
@@ -64,30 +55,7 @@ FINETUNE_COST = (
 )
 
 
-def read_only_status(reason: str) -> str:
-    """What the page says of a project opened read-only for ``reason``: why Start is off
-    and what to do (it said "Ready." beside a Start button that did nothing)."""
-    return (
-        f"Training is not available: {reason}, and a trained model is saved in the "
-        f"project folder. {capitalised(read_only_advice(reason))}."
-    )
-
-
-FINETUNE_HELPED = (
-    "Did it help? Train a classifier head on the new embeddings (seconds) and compare "
-    "its frozen test accuracy below with the earlier heads'."
-)
-
-
-class _ReportRelay(QObject):
-    """Carries a run's progress reports, ``data`` included, from the worker thread to the
-    panel: the job's own signal carries text only and skips reports that come faster
-    than a screen redraws, and the plot needs every epoch."""
-
-    report = Signal(int, object)  # run number, Progress
-
-
-class TrainingPanel(QWidget):
+class TrainingPanel(StartsRuns, RunEnds, QWidget):
     """Start/cancel training runs and list model versions; emits ``trained(version_id)``."""
 
     trained = Signal(int)
@@ -242,37 +210,6 @@ class TrainingPanel(QWidget):
         self.epochs.setValue(DEFAULT_EPOCHS[self.selected_mode])  # mode is fixed while running
         self.update_start()
 
-    def update_start(self) -> None:
-        """Enable Start unless a run is going or the chosen mode cannot run yet (a head
-        with no embeddings); call when embeddings may have appeared."""
-        if self._closed:
-            return
-        running = self.job is not None and self.job.running
-        self._show_unfinished(running)
-        waiting = self.selected_mode == "head" and current_key(self.project) is None
-        reason = self.project.read_only
-        read_only = reason is not None
-        self.start_button.setEnabled(not running and not waiting and not read_only)
-        tip = READ_ONLY_TIP if read_only else NEEDS_EMBEDDINGS if waiting else ""
-        self.start_button.setToolTip(tip)
-        if running:
-            return
-        if reason is not None:
-            self.status.setText(read_only_status(reason))
-        elif waiting and self.status.text() == READY:
-            self.status.setText(NEEDS_EMBEDDINGS)
-        elif not waiting and self.status.text() == NEEDS_EMBEDDINGS:
-            self.status.setText(READY)
-
-    def _show_unfinished(self, running: bool) -> None:
-        """Say when a fine-tune's embeddings are unfinished and the app uses the ones it
-        had (not while a run goes: a fine-tune's own are unfinished until it ends)."""
-        unfinished = None if running else unfinished_embeddings(self.project, count=False)
-        if unfinished is not None:
-            text = unfinished.text(UNFINISHED_FINISH, project="the app")
-            self.unfinished.setText(capitalised(text) + ".")
-        self.unfinished.setVisible(unfinished is not None)
-
     def refresh(self) -> None:
         """Re-read the model versions; show the newest one's history in the plot."""
         if self._closed:
@@ -289,112 +226,6 @@ class TrainingPanel(QWidget):
             self.plot.set_history(self.versions[0].metrics.get("history") or [])
         else:
             self.plot.set_evaluated_on(first_run)
-
-    # -- running -------------------------------------------------------------------
-    @Slot()
-    def start(self) -> Job | None:
-        if self._closed or (self.job is not None and self.job.running):
-            return None
-        reason = self.exclusive.blocker() if self.exclusive is not None else None
-        if reason:
-            self.status.setText(reason)
-            return None
-        project, mode, epochs = self.project, self.selected_mode, self.epochs.value()
-        blocks = self.train_blocks.value()
-
-        in_process = self.finetune_in_process
-
-        def run(*, progress: Any, cancel: Any) -> ModelVersion:
-            if mode == "finetune":
-                from labeldesk.ml.child_jobs import finetune_in_child
-                from labeldesk.ml.finetune import FinetuneParams, finetune_and_reembed
-
-                params = FinetuneParams(epochs=epochs, train_blocks=blocks)
-                if in_process:
-                    return finetune_and_reembed(project, params, progress=progress, cancel=cancel)
-                return finetune_in_child(project.path, params, progress=progress, cancel=cancel)
-            from labeldesk.ml.model_choice import train_and_choose
-            from labeldesk.ml.train import HeadParams
-
-            version, _ = train_and_choose(
-                project, HeadParams(epochs=epochs), progress=progress, cancel=cancel
-            )
-            return version
-
-        self._run += 1
-        relay = _ReportRelay()
-        relay.report.connect(self._report)
-        run_number = self._run
-
-        def run_and_report(*, progress: Any, cancel: Any) -> ModelVersion:
-            def report(update: Progress) -> None:
-                relay.report.emit(run_number, update)
-                progress(update)
-
-            return run(progress=report, cancel=cancel)
-
-        job = Job(run_and_report, "Training")
-        self._relay = relay  # alive as long as the run can report
-        # tied to the panel: a run that ends after it was deleted calls nothing on it
-        job.connect_while(self, job.finished, self._finished)
-        job.connect_while(self, job.cancelled, self._cancelled)
-        job.connect_while(self, job.failed, lambda exc: self._failed(job.describe(exc)))
-        job.connect_while(self, job.ended, self._ended)
-        self.job = job
-        self._last_report = None
-        self._reembedding = False
-        self._flags = None
-        self.plot.set_history([], planned=epochs)
-        self._focus_start_after = self.start_button.hasFocus()
-        self._set_running(True)
-        self.status.setText("Starting…")
-        title = "Fine-tuning" if mode == "finetune" else "Training the classifier"
-        if self.exclusive is not None:
-            self.exclusive.start_exclusive(job, title)
-        else:
-            if self.track is not None:
-                self.track(job, title)
-            self.runner.start(job)
-        self.runningChanged.emit(True)
-        return job
-
-    @Slot()
-    def _ended(self) -> None:
-        self._set_running(False)
-        self.runningChanged.emit(False)
-
-    @Slot()
-    def cancel(self) -> None:
-        if self.job is not None and self.job.running:
-            self.job.cancel()
-            keyboard = keyboard_focus_shown(self)
-            self.cancel_button.setEnabled(False)
-            if keyboard:
-                show_keyboard_focus(self)  # where the focus fell on, and Start after
-            said = cancelling(self.selected_mode, self._last_report, self._reembedding)
-            self.status.setText(said)
-
-    def _set_running(self, running: bool) -> None:
-        # before a disabled button's focus falls on, which drops a keyboard user's mark
-        keyboard = keyboard_focus_shown(self) and self._focus_start_after
-        self.cancel_button.setEnabled(running)
-        for widget in (self.mode, self.epochs, self.train_blocks):
-            widget.setEnabled(not running)
-        self.start_button.setEnabled(not running)
-        self.cost.setVisible(not running and self.selected_mode == "finetune")
-        if running:
-            self._show_unfinished(running)
-            if keyboard and self.cancel_button.hasFocus():
-                show_keyboard_focus(self)  # Cancel, where the focus fell, is marked
-        else:
-            self.plan.setVisible(False)  # the run's summary says what it did
-            self.update_start()
-            fell_to = QApplication.focusWidget()
-            if self._focus_start_after and fell_to in (None, self.cancel_button, self.plot):
-                self.start_button.setFocus(Qt.FocusReason.OtherFocusReason)
-                if keyboard:
-                    show_keyboard_focus(self)  # and marked, as it was when pressed
-            self._focus_start_after = False
 
     @Slot(int, object)
     def _report(self, run_number: int, report: Progress) -> None:
@@ -420,81 +251,6 @@ class TrainingPanel(QWidget):
                 self.plot.add_accuracy(epoch, float(data["eval_accuracy"]))
         if not (self.job is not None and self.job.token.cancelled):
             self.status.setText(describe(report))
-
-    @Slot(object)
-    def _finished(self, version: ModelVersion) -> None:
-        self.status.setText(self._summary(version, "Trained", self._flags))
-        self._show_result(version)
-
-    @Slot()
-    def _cancelled(self) -> None:
-        if self.job is None:
-            return
-        version = self.job.result
-        if isinstance(version, ModelVersion) and counting_again(self._last_report):
-            self._finished(version)  # Cancel came while the flags were counted: all done
-        elif isinstance(version, ModelVersion):
-            self.status.setText(self._summary(version, "Cancelled; kept"))
-            self._show_result(version)
-        elif self._reembedding:  # the version is recorded; its embeddings are unfinished
-            self.status.setText(
-                "Cancelled while the images were embedded again: the fine-tuned model is "
-                f"kept; the app keeps the embeddings it had until {UNFINISHED_FINISH} "
-                "finishes them."
-            )
-            self.refresh()
-        else:
-            self.status.setText("Cancelled before the first epoch finished: no model was saved.")
-
-    @Slot(str)
-    def _failed(self, message: str) -> None:
-        self.status.setText(f"Training failed: {message!s}")  # (emitted whole below)
-        self.error.emit(message)
-
-    def _show_result(self, version: ModelVersion) -> None:
-        if self._closed:
-            return  # shut down: its project is closed, nothing is to open the version
-        self.refresh()
-        self.plot.set_evaluated_on(evaluated_on([version]))
-        self.plot.set_history(version.metrics.get("history") or [])
-        self.trained.emit(version.id)
-
-    @staticmethod
-    def _summary(version: ModelVersion, verb: str, flags: dict[str, int] | None = None) -> str:
-        epochs = counted(len(version.metrics.get("history") or []), "epoch")
-        val = percent(accuracy(version, "eval"))
-        where = evaluated_on([version])  # "holdout" where the project has no val split
-        text = f"{verb} version #{version.id} ({version.kind}, {epochs}, {where} acc {val})."
-        warning = version.metrics.get("eval_warning")  # a val split too small to measure
-        if warning:
-            text += f"\nWarning: {warning}."
-        text += TrainingPanel._skipped(version)
-        if flags:  # a fine-tune re-embedded, and the count before was cached
-            from labeldesk.ml.flag_change import FlagChange
-
-            text += f"\n{capitalised(FlagChange(**flags).text())}."
-        if version.kind == "finetune" and version.status == "complete":
-            text += f"\n{FINETUNE_HELPED}"  # its own figures are its own classifier's
-        return text
-
-    @staticmethod
-    def _skipped(version: ModelVersion) -> str:
-        """Lines for the images a fine-tune left out (its ``metrics.failed``): those
-        changed since the scan apart, with the way to take them in."""
-        from labeldesk.ml.embed_decode import CHANGED
-
-        failed = version.metrics.get("failed") or []
-        changed = [f["path"] for f in failed if f["reason"] == CHANGED]
-        unreadable = [f["path"] for f in failed if f["reason"] != CHANGED]
-        text = ""
-        if unreadable:
-            text += f"\nSkipped {counted(len(unreadable), 'unreadable image')} ({unreadable[0]}…)."
-        if changed:  # their labels were given to the pictures the scan saw
-            text += (
-                f"\nSkipped {counted(len(changed), 'image')} changed since the last scan "
-                f"({changed[0]}…): use File → Rescan folder, then train again to use them."
-            )
-        return text
 
     # -- lifetime ------------------------------------------------------------------
     def shutdown(self) -> None:
