@@ -8,13 +8,13 @@ import pytest
 from helpers import calls_of
 from PySide6.QtCore import Qt
 
-from labeldesk.gui import thumbnail_grid
+from labeldesk.gui import grid_selection
 
 
 @pytest.fixture
 def builds(monkeypatch) -> list[int]:
     """The sizes of the arrays of selected rows built (each build sorts its rows once)."""
-    return calls_of(monkeypatch, thumbnail_grid, "sorted_unique", len)
+    return calls_of(monkeypatch, grid_selection, "sorted_unique", len)
 
 
 def test_select_all_and_a_class_key_build_the_rows_once(qtbot, view, project, builds):
