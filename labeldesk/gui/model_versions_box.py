@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from labeldesk.core.project import Project
 from labeldesk.gui.app_words import in_app_words
-from labeldesk.gui.charts import HistoryTable
+from labeldesk.gui.history_table import HistoryTable
 from labeldesk.gui.workers import Job, JobRunner, write_failure
 from labeldesk.ml.models import ModelVersion
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFocusEvent, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QScrollArea, QSplitter
 
-from labeldesk.gui.charts import NONE
+from labeldesk.gui.history_table import NONE
 
 # The longest values the summary shows on one line where the window allows (the side
 # column is made this wide, up to SIDE_SHARE of the page, so they need not wrap).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from labeldesk.core.display import capitalised, time_left_text
 from labeldesk.core.progress import Progress
-from labeldesk.gui.charts import percent
+from labeldesk.gui.history_table import percent
 
 UNFINISHED_FINISH = "Tools → Compute embeddings (Ctrl+E)"
 

@@ -5,7 +5,7 @@ out. Sized to contents alone, the right third of a wide table (the Statistics pa
 from __future__ import annotations
 
 from labeldesk.core.model_versions import ModelVersion
-from labeldesk.gui.charts import HistoryTable
+from labeldesk.gui.history_table import HistoryTable
 
 
 def _versions() -> list[ModelVersion]:

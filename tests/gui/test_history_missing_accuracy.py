@@ -4,7 +4,7 @@ says why (before, a bare dash with no tooltip)."""
 from __future__ import annotations
 
 from labeldesk.core.model_versions import ModelVersion
-from labeldesk.gui.charts import HistoryTable
+from labeldesk.gui.history_table import HistoryTable
 
 
 def _version(id_: int, metrics: dict) -> ModelVersion:

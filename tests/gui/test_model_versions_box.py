@@ -6,7 +6,7 @@ import pytest
 from ml.fake_embeddings import OVERLAPPING, make_overlapping_project
 
 from labeldesk.core.vocab import EXCLUDED
-from labeldesk.gui.charts import SCORE_COLUMN
+from labeldesk.gui.history_table import SCORE_COLUMN
 from labeldesk.gui.training_panel import TrainingPanel
 from labeldesk.ml.model_choice import in_use, train_and_choose
 from labeldesk.ml.train import HeadParams

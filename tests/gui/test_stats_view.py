@@ -256,7 +256,7 @@ def test_readable_in_the_dark_theme(qtbot, qapp, trained_head, light_theme):
 
 
 def test_confusion_columns_show_class_keys_when_the_names_do_not_fit(qtbot):
-    from labeldesk.gui.charts import ConfusionTable
+    from labeldesk.gui.confusion_table import ConfusionTable
 
     table = ConfusionTable()
     qtbot.addWidget(table)
@@ -308,7 +308,7 @@ def test_a_short_window_scrolls_the_summary_rather_than_cutting_its_lines(qtbot,
 def test_confusion_headers_are_the_keys_that_label_the_classes(qtbot):
     """The 10th class read "10" above its column, where the key that labels it (in the
     sidebar, the menus, the review) is A; past the last key a class gets "#34"."""
-    from labeldesk.gui.charts import ConfusionTable
+    from labeldesk.gui.confusion_table import ConfusionTable
     from labeldesk.gui.shortcuts import LABEL_KEYS
 
     table = ConfusionTable()

@@ -9,8 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from labeldesk.gui.charts import ConfusionTable, HistoryTable
+from labeldesk.gui.confusion_table import ConfusionTable
 from labeldesk.gui.dialogs import ShortcutsDialog
+from labeldesk.gui.history_table import HistoryTable
 
 
 def test_tab_leaves_the_help_list_for_the_tabs_and_close(qtbot, window):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from labeldesk.gui.charts import HISTORY_COLUMNS, SCORE_COLUMN, HistoryTable
+from labeldesk.gui.history_table import HISTORY_COLUMNS, SCORE_COLUMN, HistoryTable
 from labeldesk.gui.loss_plot import FEW_EPOCHS, LossPlot
 
 pytest.importorskip("torch")

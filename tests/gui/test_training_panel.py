@@ -161,7 +161,7 @@ def test_a_val_split_too_small_to_measure_is_said(qtbot):
     """The run's summary and the versions table say so (one val image read "val acc
     100.0%" with no word)."""
     from labeldesk.core.model_versions import ModelVersion
-    from labeldesk.gui.charts import HistoryTable
+    from labeldesk.gui.history_table import HistoryTable
 
     warning = "the val split has only 1 image for 3 classes, too few to measure anything"
     metrics = {"eval": {"accuracy": 1.0, "n": 1}, "evaluated_on": "val", "eval_warning": warning}
@@ -191,7 +191,7 @@ def test_an_accuracy_held_out_of_train_is_not_called_val(qtbot):
     says "holdout accuracy", while the page said "Val acc", "val accuracy" and "val acc"
     (and the project's statistics read "val 0")."""
     from labeldesk.core.model_versions import ModelVersion
-    from labeldesk.gui.charts import EVAL_COLUMN, HistoryTable
+    from labeldesk.gui.history_table import EVAL_COLUMN, HistoryTable
     from labeldesk.gui.training_panel import LossPlot
 
     def run(number: int, on: str) -> ModelVersion:
@@ -238,7 +238,7 @@ def test_the_live_status_says_what_the_accuracy_is_measured_on(qtbot, panel, mon
 def test_before_any_run_the_plot_names_the_accuracy_a_run_will_report(qtbot, tmp_path):
     """Before the first run the plot said "val accuracy" (and the versions table "Val
     acc") on a project with no labeled val images, whose runs report "holdout accuracy"."""
-    from labeldesk.gui.charts import EVAL_COLUMN
+    from labeldesk.gui.history_table import EVAL_COLUMN
 
     project, _ = make_clustered_project(tmp_path)
     val = [f"val/{name}/{name}{i}.png" for name in CLASSES for i in range(5)]
