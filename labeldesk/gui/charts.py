@@ -14,15 +14,6 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QColor, QCursor, QFontMetrics, QPalette
 from PySide6.QtWidgets import QToolTip
 
-# The tables moved to their own modules; names that modules outside this change still
-# import from here (stats_view, the training page) are re-exported.
-from labeldesk.gui.confusion_table import ConfusionTable as ConfusionTable
-from labeldesk.gui.history_table import NONE as NONE
-from labeldesk.gui.history_table import HistoryTable as HistoryTable
-from labeldesk.gui.history_table import accuracy as accuracy
-from labeldesk.gui.history_table import evaluated_on as evaluated_on
-from labeldesk.gui.history_table import percent as percent
-
 SPLIT_COLOURS = {"train": "#4e79a7", "val": "#f28e2b", "test": "#59a14f"}
 GROUP_WIDTH = 0.8  # of the unit spacing between classes
 LEGEND_OFFSET = (-10, 10)  # the bar chart's legend, from the plot's top right corner

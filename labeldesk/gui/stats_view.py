@@ -36,13 +36,15 @@ from labeldesk.core.display import format_percent
 from labeldesk.core.project import Project
 from labeldesk.core.vocab import EXCLUDED, SPLITS
 from labeldesk.gui import hotkeys, shortcuts
-from labeldesk.gui.charts import NONE, ConfusionTable, HistoryTable, SplitBarChart
+from labeldesk.gui.charts import SplitBarChart
+from labeldesk.gui.confusion_table import ConfusionTable
 from labeldesk.gui.estimate_words import (
     RESCORING_TIP,
     expected_errors_text,
     rescoring_text,
     unflagged_in,
 )
+from labeldesk.gui.history_table import NONE, HistoryTable
 from labeldesk.gui.summary_column import SideSplitter, form_box, link, side_width
 from labeldesk.gui.workers import Job, JobRunner, Tracker
 from labeldesk.ml.models import ModelVersion, list_versions

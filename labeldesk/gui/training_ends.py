@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 from labeldesk.core.display import capitalised, counted
 from labeldesk.core.read_only_db import read_only_advice
 from labeldesk.gui.app_words import READ_ONLY_TIP
-from labeldesk.gui.charts import accuracy, evaluated_on, percent
 from labeldesk.gui.focus_ring import keyboard_focus_shown, show_keyboard_focus
+from labeldesk.gui.history_table import accuracy, evaluated_on, percent
 from labeldesk.gui.training_words import UNFINISHED_FINISH, counting_again
 from labeldesk.ml.models import ModelVersion
 from labeldesk.ml.store import current_key

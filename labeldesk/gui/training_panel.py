@@ -30,7 +30,7 @@ from labeldesk.core.display import capitalised
 from labeldesk.core.progress import CancelToken, Progress
 from labeldesk.core.project import Project
 from labeldesk.core.stats import labeled_val_images
-from labeldesk.gui.charts import evaluated_on
+from labeldesk.gui.history_table import evaluated_on
 from labeldesk.gui.loss_plot import LossPlot
 from labeldesk.gui.model_versions_box import VersionsBox
 from labeldesk.gui.steady_label import SteadyLabel
