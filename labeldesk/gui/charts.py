@@ -18,6 +18,17 @@ SPLIT_COLOURS = {"train": "#4e79a7", "val": "#f28e2b", "test": "#59a14f"}
 GROUP_WIDTH = 0.8  # of the unit spacing between classes
 LEGEND_OFFSET = (-10, 10)  # the bar chart's legend, from the plot's top right corner
 LEGEND_GAP = 4  # pixels between the legend and the tallest bar
+LABEL_OVERFLOW = 15  # pixels a count's label may reach below the axis (pyqtgraph's own)
+
+
+class CountAxis(pg.AxisItem):
+    """The count axis, whose bottom label ("0") is drawn. pyqtgraph lets a vertical
+    axis's labels reach 15 px past its ends only when it draws no grid; with a grid (the
+    chart's) its bounds end where the plot does, so the 0 label, centred on the plot's
+    bottom edge, was dropped (pyqtgraph 0.14.0)."""
+
+    def boundingRect(self):
+        return super().boundingRect().adjusted(0, 0, 0, LABEL_OVERFLOW)
 
 
 class SplitBarChart(pg.PlotWidget):
@@ -27,7 +38,7 @@ class SplitBarChart(pg.PlotWidget):
     _ready = False  # Qt sends palette and resize events before __init__ has finished
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": CountAxis("left")})
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
