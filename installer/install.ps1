@@ -27,7 +27,9 @@ Options (and environment variables), as installer/install.sh takes them:
 
 Settings (%APPDATA%\LabelDesk), the model cache and projects are never touched. What an
 installation created is listed in install-manifest.txt, and -Uninstall removes exactly that
-(a folder it created only when empty), then names the settings and model cache it keeps. A
+(a folder it created only when empty) and the app's own log (labeldesk.log, labeldesk.log.1
+in %LOCALAPPDATA%\labeldesk\labeldesk\Logs), then names the settings and model cache it
+keeps (and a log folder holding anything else). A
 Start-menu shortcut LabelDesk.lnk that is not the installer's (yours, or one you pointed
 elsewhere) is never replaced or removed. The shortcut the installer writes carries a mark
 (its comment ends "(installed by LabelDesk's install.ps1)"): with the manifest gone (the
@@ -278,6 +280,37 @@ function Wait-UntilClosed([string]$What) {
     }
 }
 
+# The app's own log (app_log.py: labeldesk.log and the previous run's labeldesk.log.1 in
+# platformdirs' user log folder, %LOCALAPPDATA%\labeldesk\labeldesk\Logs, beside the model
+# cache; on Windows, whose names ignore case, %LOCALAPPDATA%\labeldesk is $AppDir itself).
+# -Uninstall removes those two files and the folders only they were in (Logs, then the
+# labeldesk folder holding it, which keeps $AppDir otherwise); anything else there (the
+# model cache, a file of yours) keeps its folder, named as kept. Nothing behind a link
+# or junction, and a log another LabelDesk holds open stays (named as kept).
+$AppLogRoot = Join-Path $env:LOCALAPPDATA 'labeldesk\labeldesk'
+$AppLogDir = Join-Path $AppLogRoot 'Logs'
+
+function Test-Reparse([string]$Path) {
+    $item = Get-Item -LiteralPath $Path -Force -ErrorAction SilentlyContinue
+    return ($null -ne $item) -and [bool]($item.Attributes -band [IO.FileAttributes]::ReparsePoint)
+}
+
+function Remove-AppLog {
+    if (-not (Test-Path -LiteralPath $AppLogDir -PathType Container)) { return }
+    if ((Test-Reparse $AppLogDir) -or (Test-Reparse $AppLogRoot)) { return }
+    foreach ($name in 'labeldesk.log', 'labeldesk.log.1') {
+        $file = Join-Path $AppLogDir $name
+        if ((Test-Path -LiteralPath $file -PathType Leaf) -and -not (Test-Reparse $file)) {
+            Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue
+        }
+    }
+    foreach ($dir in $AppLogDir, $AppLogRoot) {
+        if (Get-ChildItem -LiteralPath $dir -Force) { break }
+        Remove-Item -LiteralPath $dir -Force
+    }
+    if (-not (Test-Path -LiteralPath $AppLogDir)) { Write-Host "  removed ${AppLogDir}: LabelDesk's log" }
+}
+
 function Remove-Installation {
     if (-not (Test-Path -LiteralPath $Manifest)) {
         Remove-MadeFolders
@@ -304,6 +337,7 @@ function Remove-Installation {
         }
     }
     Remove-Item -LiteralPath $Manifest -Force
+    Remove-AppLog  # before the folders: its labeldesk\labeldesk\Logs kept $AppDir
     # Then the folders it created, deepest first, each only when nothing else is in it. One
     # that stays keeps the installer's file ($MadeName): a later -Uninstall, with no
     # manifest then, removes the folder once it is empty.
@@ -328,8 +362,8 @@ function Remove-Installation {
     $cache = Join-Path $env:LOCALAPPDATA 'labeldesk\labeldesk\Cache'
     $hasSettings = Test-Path -LiteralPath $settings -PathType Container
     $hasCache = Test-Path -LiteralPath $cache -PathType Container
-    # and the log a start from the Start menu writes (platformdirs' user log folder)
-    $logs = Join-Path $env:LOCALAPPDATA 'labeldesk\labeldesk\Logs'
+    # and the log folder, only when it holds more than the app's log (Remove-AppLog took that)
+    $logs = $AppLogDir
     $hasLogs = Test-Path -LiteralPath $logs -PathType Container
     if ($hasSettings -or $hasCache -or $hasLogs) {
         Write-Host 'Kept, as yours (delete these folders to remove them too):'

@@ -150,3 +150,47 @@ def test_the_folders_it_makes_carry_the_same_note_as_install_shs():
     made = _function(text, "Remove-MadeFolders")
     check = made.index("if (-not (Test-OnlyMadeHere $dir)) { continue }")
     assert check < made.index("Remove-Item")
+
+
+def test_uninstall_removes_the_apps_own_log_as_install_sh_does(monkeypatch):
+    """install.sh --uninstall removes the app's own log (labeldesk.log and .log.1) and the
+    folders only it was in; install.ps1 -Uninstall only named the log folder, which sits in
+    %LOCALAPPDATA%\\labeldesk\\labeldesk: $AppDir itself on Windows (names ignore case), so
+    after one start from the Start menu the installation's folder stayed, 'holding files
+    that are not LabelDesk's'. Now it removes those two files, then Logs and the folder
+    above it only when nothing else is in them, before the installation's folders, and
+    names the log folder as kept only when it still exists. Read from the script
+    (PowerShell cannot run here)."""
+    import platformdirs.windows
+
+    from labeldesk.cli.app_log import FILE_NAME
+
+    # where app_log.py's user_log_dir("labeldesk") is on Windows, under %LOCALAPPDATA%
+    local = "C:\\Users\\u\\AppData\\Local"
+    monkeypatch.setattr(platformdirs.windows, "get_win_folder", lambda _csidl: local)
+    log_dir = platformdirs.windows.Windows("labeldesk").user_log_dir.replace("/", "\\")
+    assert log_dir.startswith(local + "\\")
+    parent, leaf = log_dir[len(local) + 1 :].rsplit("\\", 1)
+    text = _ps1()
+    assert f"$AppLogRoot = Join-Path $env:LOCALAPPDATA '{parent}'" in text
+    assert f"$AppLogDir = Join-Path $AppLogRoot '{leaf}'" in text
+    assert "$AppDir = Join-Path $env:LOCALAPPDATA 'LabelDesk'" in text
+    assert parent.split("\\")[0].lower() == "labeldesk"  # $AppDir's own name, case aside
+
+    log = _function(text, "Remove-AppLog")
+    files = log[log.index("foreach ($name in") :]
+    files = files[: files.index("\n    }\n")]
+    assert f"foreach ($name in '{FILE_NAME}', '{FILE_NAME}.1')" in files  # nothing else
+    assert "-not (Test-Reparse $file)" in files
+    assert "if ((Test-Reparse $AppLogDir) -or (Test-Reparse $AppLogRoot)) { return }" in log
+    assert "-Recurse" not in log
+    folders = log[log.index("foreach ($dir in $AppLogDir, $AppLogRoot)") :]
+    assert folders.index("if (Get-ChildItem -LiteralPath $dir -Force) { break }") < (
+        folders.index("Remove-Item -LiteralPath $dir -Force")
+    )
+    removal = _function(text, "Remove-Installation")
+    call = removal.index("Remove-AppLog")
+    assert removal.index("Remove-Item -LiteralPath $Manifest") < call
+    assert call < removal.index("foreach ($dir in")
+    assert removal.index("Remove-MadeFolders") < removal.index("Fail ") < call  # no manifest
+    assert "$logs = $AppLogDir" in removal[call:]
