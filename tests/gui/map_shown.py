@@ -3,7 +3,9 @@ tests start."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.core.project import Project
@@ -52,3 +54,20 @@ def map_showing(qtbot, project, points: MapPoints) -> MapView:
 def wait_drawn(qtbot, widget: MapView) -> None:
     """Wait until a new map's picture (many points), worked out by a job, is drawn."""
     qtbot.waitUntil(lambda: widget.raster.pending is None, timeout=15000)
+
+
+@contextmanager
+def keyed_map(qtbot, folder: Path) -> Iterator[MapView]:
+    """A clean clustered project's map, shown, with the keyboard on it and its point
+    finder built (the arrow keys move a cursor); shut down and closed after."""
+    from ml.fake_embeddings import make_clustered_project
+
+    project, _ = make_clustered_project(folder, flipped=0)
+    widget = shown_map(qtbot, project)
+    widget.plot.setFocus()
+    qtbot.waitUntil(lambda: widget.finder() is not None and widget.finder().built)
+    try:
+        yield widget
+    finally:
+        widget.shutdown()
+        project.close()

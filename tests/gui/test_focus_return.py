@@ -23,17 +23,19 @@ def giving_back():
     follower.setParent(None)
 
 
-def _active(window) -> None:
+def _dialog_in_front(qtbot, window) -> ShortcutsDialog:
+    """The main window active, then a dialog shown in front of it, holding the keyboard."""
     window.activateWindow()
-
-
-def test_closing_a_dialog_gives_the_main_window_the_keyboard_back(qtbot, window, giving_back):
-    _active(window)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     dialog = ShortcutsDialog(window, window.menus.command_actions())
     qtbot.addWidget(dialog)
     show_in_front(dialog)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    return dialog
+
+
+def test_closing_a_dialog_gives_the_main_window_the_keyboard_back(qtbot, window, giving_back):
+    dialog = _dialog_in_front(qtbot, window)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3_000)
@@ -44,12 +46,7 @@ def test_losing_the_keyboard_to_another_program_hands_on_nothing(
 ):
     """A window that closes after another program took the keyboard (a result shown at
     a job's end) activates nothing: the other program keeps it."""
-    _active(window)
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    dialog = ShortcutsDialog(window, window.menus.command_actions())
-    qtbot.addWidget(dialog)
-    show_in_front(dialog)
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    dialog = _dialog_in_front(qtbot, window)
     scheduled: list[object] = []
     monkeypatch.setattr(focus_return.QTimer, "singleShot", lambda *a: scheduled.append(a))
     giving_back._focus_changed(None)  # as when another program's window is activated

@@ -6,11 +6,10 @@ and any move of the mouse off the points hid it for good."""
 from __future__ import annotations
 
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt
 from PySide6.QtWidgets import QApplication
 
-from gui.map_shown import shown_map
+from gui.map_shown import keyed_map
 from labeldesk.gui.map_card_aside import (
     CORNERS,
     NEIGHBOURHOOD_PX,
@@ -23,15 +22,10 @@ from labeldesk.gui.map_view import MapView
 
 @pytest.fixture
 def map_view(qtbot, tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    widget = shown_map(qtbot, project)
-    widget.plot.setFocus()
-    qtbot.waitUntil(lambda: widget.finder() is not None and widget.finder().built)
-    qtbot.keyClick(widget.plot, Qt.Key.Key_Right)  # the cursor on the image nearest the middle
-    assert widget.keys.cursor_row() is not None and widget.hover_card.isVisible()
-    yield widget
-    widget.shutdown()
-    project.close()
+    with keyed_map(qtbot, tmp_path) as widget:
+        qtbot.keyClick(widget.plot, Qt.Key.Key_Right)  # the cursor on the image nearest the middle
+        assert widget.keys.cursor_row() is not None and widget.hover_card.isVisible()
+        yield widget
 
 
 def cursor_at(widget: MapView) -> QPointF:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import QPointF, Qt
 
-from gui.map_shown import map_showing, shown_map
+from gui.map_shown import keyed_map, map_showing
 from labeldesk.gui.dialogs import ShortcutsDialog
 from labeldesk.gui.map_keys import grow_step, step_toward
 from labeldesk.gui.map_view import MapView
@@ -20,13 +19,8 @@ from labeldesk.gui.map_view import MapView
 
 @pytest.fixture
 def map_view(qtbot, tmp_path):
-    project, _ = make_clustered_project(tmp_path, flipped=0)
-    widget = shown_map(qtbot, project)
-    widget.plot.setFocus()
-    qtbot.waitUntil(lambda: widget.finder() is not None and widget.finder().built)
-    yield widget
-    widget.shutdown()
-    project.close()
+    with keyed_map(qtbot, tmp_path) as widget:
+        yield widget
 
 
 def key(qtbot, widget: MapView, k: Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,27 +31,19 @@ JOBS = {
 }
 
 
-@pytest.mark.parametrize("job", sorted(JOBS))
-def test_a_cancel_while_the_child_loads_its_model_ends_it_at_once(
-    project, tmp_path, monkeypatch, job
-):
-    if not os.path.isdir("/proc/self"):
-        pytest.skip("needs /proc to see that the child has gone")
-    marker, cache = tmp_path / "child-pid", tmp_path / "model-cache"
-    monkeypatch.setenv("LABELDESK_TEST_LOADING", str(marker))
-    monkeypatch.setenv("LABELDESK_RUNTIME_CACHE", str(cache))
-    project.close()  # (the parent's own connection would hold the -wal files)
-    before = files_of(project.path)
-    target, kwargs = JOBS[job]
+def cancel_while_loading(path: Path, marker: Path, target: str, **kwargs: Any) -> None:
+    """Run ``target`` in a child whose model load takes 300 s (``marker``: where the child
+    writes its pid as the load starts), Cancel during the load, and check that the call
+    returns at once, cancelled before the job began, the child gone, and that the
+    project at ``path`` (closed) holds nothing new."""
+    before = files_of(path)
     token = CancelToken()
     outcome: list[object] = []
 
     def call() -> None:
         try:
             outcome.append(
-                run_in_child(
-                    target, project.path, cancel=token, preload=("ml.slow_model_load",), **kwargs
-                )
+                run_in_child(target, path, cancel=token, preload=("ml.slow_model_load",), **kwargs)
             )
         except Exception as exc:
             outcome.append(exc)
@@ -66,12 +60,27 @@ def test_a_cancel_while_the_child_loads_its_model_ends_it_at_once(
     assert not os.path.exists(f"/proc/{pid}"), "the child lives on (or was never reaped)"
     # nothing written: the killed child's SQLite connection leaves its empty log and
     # shared memory (SQLite's, as any killed process leaves them), gone at the next close
-    after = files_of(project.path)
+    after = files_of(path)
     after.pop("labeldesk.db-shm", None)
     assert after.pop("labeldesk.db-wal", 0) == 0
     assert after == before
+    with open_project(path) as again:
+        assert again.read_only is None
+    assert files_of(path) == before
+
+
+@pytest.mark.parametrize("job", sorted(JOBS))
+def test_a_cancel_while_the_child_loads_its_model_ends_it_at_once(
+    project, tmp_path, monkeypatch, job
+):
+    if not os.path.isdir("/proc/self"):
+        pytest.skip("needs /proc to see that the child has gone")
+    marker, cache = tmp_path / "child-pid", tmp_path / "model-cache"
+    monkeypatch.setenv("LABELDESK_TEST_LOADING", str(marker))
+    monkeypatch.setenv("LABELDESK_RUNTIME_CACHE", str(cache))
+    project.close()  # (the parent's own connection would hold the -wal files)
+    target, kwargs = JOBS[job]
+    cancel_while_loading(project.path, marker, target, **kwargs)
     assert not cache.exists()  # no graph exported, no compiled model begun
     with open_project(project.path) as again:
-        assert again.read_only is None and len(again.db.conn.execute(
-            "SELECT id FROM images").fetchall()) == 19  # fmt: skip
-    assert files_of(project.path) == before
+        assert len(again.db.conn.execute("SELECT id FROM images").fetchall()) == 19
