@@ -8,19 +8,12 @@ import json
 import pytest
 from helpers import write_image
 
+from interop.label_states import by_content
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_files import apply_label_rows
 from labeldesk.interop.export import ExportOptions, export
 from labeldesk.interop.formats import detect_format, read_labels
-
-
-def by_content(project) -> dict[str, tuple[str | None, str | None]]:
-    frame = project.images(include_skipped=False)
-    return {
-        h: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
-        for h, lab, s in zip(frame.hash, frame.label, frame.split, strict=True)
-    }
 
 
 def round_trip(project, tmp_path, options=None):

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from interop.label_states import by_content
 from labeldesk.core import label_bytes
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
@@ -25,15 +26,6 @@ from labeldesk.interop.formats import (
 )
 from labeldesk.interop.formats.manifest_table import COLUMNS, MODEL_COLUMNS
 from labeldesk.ml.image_values import model_values
-
-
-def by_content(project) -> dict[str, tuple[str | None, str | None]]:
-    """(label, split) of every usable image, keyed by content hash (an export copies)."""
-    frame = project.images(include_skipped=False)
-    return {
-        h: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
-        for h, lab, s in zip(frame.hash, frame.label, frame.split, strict=True)
-    }
 
 
 def same_number(text: str, value: float) -> bool:

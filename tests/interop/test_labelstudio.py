@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from interop.label_states import by_content
 from labeldesk.core.create import create_and_index
 from labeldesk.core.errors import LabelFileError
 from labeldesk.core.label_files import apply_label_rows
@@ -21,14 +22,6 @@ from labeldesk.interop.formats import ImportOptions, read_labels
 from labeldesk.interop.formats.labelstudio_read import reference_path, result_label, task_label
 
 FIXTURE = Path(__file__).parent / "fixtures" / "labelstudio_export.json"
-
-
-def by_content(project) -> dict[str, tuple[str | None, str | None]]:
-    frame = project.images(include_skipped=False)
-    return {
-        h: (lab if isinstance(lab, str) else None, s if isinstance(s, str) else None)
-        for h, lab, s in zip(frame.hash, frame.label, frame.split, strict=True)
-    }
 
 
 def summary(rows):
