@@ -27,6 +27,7 @@ from labeldesk.ml.backbones import load_backbone
 from labeldesk.ml.models import list_versions
 from labeldesk.ml.store import current_key, current_store, model_spec, project_vectors
 from safety.killed_runs import leftovers, run_here, run_killed, tree
+from safety.killed_sql import COMMIT
 from safety.test_killed_train import unused_folders
 
 # The killed runs are real commands in child processes (seconds each); the runs before and
@@ -34,7 +35,6 @@ from safety.test_killed_train import unused_folders
 pytestmark = pytest.mark.slow
 
 TUNE = ["--mode", "finetune", "--epochs", "1"]
-COMMIT = r"^\s*COMMIT"
 
 
 def tiny_checkpoint(path: Path) -> Path:

@@ -12,13 +12,13 @@ import pytest
 import labeldesk
 from labeldesk.ml.models import RUN_MARKER, list_versions
 from safety.killed_runs import TINY, age, leftovers, run_here, run_killed, tree
+from safety.killed_sql import COMMIT
 
 # The killed runs are real commands in child processes (seconds each); the runs before and
 # after a kill, which are only looked at, run in this process (run_here).
 pytestmark = pytest.mark.slow
 
 TRAIN = ["--mode", "head", "--epochs", "3"]
-COMMIT = r"^\s*COMMIT"
 
 
 @pytest.fixture
