@@ -14,6 +14,8 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication
 
+from gui.shown import shown
+
 JOB_END_WAIT_S = 150.0  # a cancelled child process gets 60 s, then is killed (STOP_WAIT_S)
 
 
@@ -109,10 +111,7 @@ def shown_view(qtbot, project, width: int, height: int, *, focused: bool = True)
     from labeldesk.gui.project_view import ProjectView
 
     widget = ProjectView(project)
-    qtbot.addWidget(widget)
-    widget.resize(width, height)
-    widget.show()
-    qtbot.waitExposed(widget)
+    shown(qtbot, widget, (width, height))
     if focused:
         widget.activateWindow()
         widget.grid.setFocus()
@@ -142,10 +141,7 @@ def window(qtbot):
     from labeldesk.gui.main_window import MainWindow
 
     win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitExposed(win)
+    shown(qtbot, win, (1200, 800))
     yield win
     win.close()
 

@@ -8,6 +8,7 @@ import gc
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 
+from gui.shown import shown
 from labeldesk.gui.grid_layout import GridGeometry
 from labeldesk.gui.image_model import ImageListModel, TileData
 from labeldesk.gui.thumbnail_grid import ThumbnailGrid
@@ -41,10 +42,7 @@ class CountingModel(ImageListModel):
 def big(qtbot):
     model = CountingModel(ROWS)
     grid = ThumbnailGrid(model, metrics=TileMetrics())
-    qtbot.addWidget(grid)
-    grid.resize(900, 700)
-    grid.show()
-    qtbot.waitExposed(grid)
+    shown(qtbot, grid, (900, 700))
     grid.setFocus()
     grid.viewport().repaint()
     yield grid, model

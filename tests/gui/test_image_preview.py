@@ -5,15 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QPixmap, QWheelEvent
 
+from gui.shown import shown
 from labeldesk.gui.image_preview import MAX_ZOOM, ImagePreview
 
 
 def make(qtbot, side=28) -> ImagePreview:
     preview = ImagePreview()
-    qtbot.addWidget(preview)
-    preview.resize(300, 300)
-    preview.show()
-    qtbot.waitExposed(preview)
+    shown(qtbot, preview, (300, 300))
     pixmap = QPixmap(side, side)
     pixmap.fill(QColor("red"))
     preview.set_pixmap(pixmap)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QImage, QPainter
 
+from gui.shown import shown
 from labeldesk.gui.loss_plot import LossPlot
 
 
@@ -22,10 +23,7 @@ def loss_axis_numbers(plot: LossPlot) -> list[str]:
 
 def test_an_empty_plot_says_what_it_will_show_and_when(qtbot):
     plot = LossPlot()
-    qtbot.addWidget(plot)
-    plot.resize(600, 300)
-    plot.show()
-    qtbot.waitExposed(plot)
+    shown(qtbot, plot, (600, 300))
     plot.set_evaluated_on("holdout")
     assert loss_axis_numbers(plot) == []  # not 0.1 … 0.9
     note = plot.empty_note
@@ -61,10 +59,7 @@ def test_the_plot_area_stays_where_it_is_when_the_first_loss_comes(qtbot):
     """With no numbers on it the loss axis was narrower: the plot area moved ~20 px right
     when a run's first loss came, and back when the plot was emptied."""
     plot = LossPlot()
-    qtbot.addWidget(plot)
-    plot.resize(600, 300)
-    plot.show()
-    qtbot.waitExposed(plot)
+    shown(qtbot, plot, (600, 300))
     empty = plot_area_left(qtbot, plot)
     plot.set_history([], planned=100)  # a run started
     assert plot_area_left(qtbot, plot) == empty

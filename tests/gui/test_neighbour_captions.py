@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage
 from PySide6.QtWidgets import QStyle
 
+from gui.shown import shown
 from labeldesk.gui.detail_panel import DetailPanel, Neighbour
 from labeldesk.gui.neighbour_strip import NEIGHBOUR_SIDE, NeighbourStrip
 from labeldesk.gui.tile_caption import caption_lines
@@ -43,10 +44,7 @@ def test_a_name_breaks_after_its_underscores_hyphens_and_spaces(qapp):
 @pytest.fixture
 def panel(qtbot, project):
     widget = DetailPanel(project)
-    qtbot.addWidget(widget)
-    widget.resize(280, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
+    shown(qtbot, widget, (280, 700))
     yield widget
     widget.shutdown()
 

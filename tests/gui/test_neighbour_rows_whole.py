@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from gui.shown import shown
 from labeldesk.gui.project_view import ProjectView
 
 
@@ -14,10 +15,7 @@ from labeldesk.gui.project_view import ProjectView
 def test_the_strip_shows_whole_rows(qtbot, clustered, size):
     project, _ = clustered
     view = ProjectView(project)
-    qtbot.addWidget(view)
-    view.resize(*size)
-    view.show()
-    qtbot.waitExposed(view)
+    shown(qtbot, view, size)
     try:
         strip = view.detail.neighbours
         row = strip.gridSize().height()

@@ -10,6 +10,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
+from gui.shown import shown
 from labeldesk.gui.dialogs import NewProjectDialog
 from labeldesk.gui.start_page import DROP_HINT, StartPage
 
@@ -21,10 +22,7 @@ NO_MODIFIERS = Qt.KeyboardModifier.NoModifier
 @pytest.fixture
 def page(qtbot):
     widget = StartPage()
-    qtbot.addWidget(widget)
-    widget.resize(800, 600)
-    widget.show()
-    qtbot.waitExposed(widget)
+    shown(qtbot, widget, (800, 600))
     return widget
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PIL import Image
 
+from gui.shown import shown
 from labeldesk.core.create import create_and_index
 from labeldesk.gui.stats_view import (
     NO_CLASSES_CHART,
@@ -17,10 +18,7 @@ from labeldesk.gui.stats_view import (
 
 def shown_view(qtbot, project) -> StatsView:
     view = StatsView(project)
-    qtbot.addWidget(view)
-    view.resize(1200, 800)
-    view.show()
-    qtbot.waitExposed(view)
+    shown(qtbot, view, (1200, 800))
     return view
 
 

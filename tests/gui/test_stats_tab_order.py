@@ -9,6 +9,7 @@ from ml.fake_embeddings import make_clustered_project
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from gui.shown import shown
 from labeldesk.gui.stats_view import StatsView
 
 
@@ -28,10 +29,7 @@ def _tab_walk(qtbot, widget: StatsView, start: QWidget) -> list[QWidget]:
 def test_tab_reads_the_left_column_before_the_matrix_and_ends_there(qtbot, tmp_path):
     project, _ = make_clustered_project(tmp_path)
     widget = StatsView(project)
-    qtbot.addWidget(widget)
-    widget.resize(1280, 650)
-    widget.show()
-    qtbot.waitExposed(widget)
+    shown(qtbot, widget, (1280, 650))
     widget.activateWindow()
     qtbot.waitUntil(widget.isActiveWindow)
     try:

@@ -10,6 +10,7 @@ import pytest
 from ml.fake_embeddings import CLASSES
 from PySide6.QtCore import Qt
 
+from gui.shown import shown as put_on_screen
 from gui.stats_pages import model_stats, show_duplicate_counts
 from labeldesk.gui.stats_view import COMPUTING, StatsView
 
@@ -20,10 +21,7 @@ def make_view(qtbot):
 
     def make(project) -> StatsView:
         widget = StatsView(project)
-        qtbot.addWidget(widget)
-        widget.resize(1200, 800)
-        widget.show()
-        qtbot.waitExposed(widget)
+        put_on_screen(qtbot, widget, (1200, 800))
         views.append(widget)
         return widget
 

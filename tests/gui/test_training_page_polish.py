@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from gui.shown import shown
 from labeldesk.gui.history_table import HISTORY_COLUMNS, SCORE_COLUMN, HistoryTable
 from labeldesk.gui.loss_plot import FEW_EPOCHS, LossPlot
 
@@ -17,10 +18,7 @@ pytest.importorskip("torch")
 
 def test_the_history_table_does_not_stretch_its_last_column(qtbot):
     table = HistoryTable()
-    qtbot.addWidget(table)
-    table.resize(1200, 300)
-    table.show()
-    qtbot.waitExposed(table)
+    shown(qtbot, table, (1200, 300))
     last = SCORE_COLUMN - 1
     assert HISTORY_COLUMNS[last] == "Train imgs"
     assert table.columnWidth(last) < 200  # about its header's width, not the spare room
