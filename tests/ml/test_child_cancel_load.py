@@ -8,19 +8,17 @@ new."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from labeldesk.core.errors import Cancelled
-from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import open_project
-from labeldesk.ml.child_jobs import NOT_BEGUN, run_in_child
+from labeldesk.ml.child_jobs import NOT_BEGUN
 from labeldesk.ml.finetune import FinetuneParams
 
-from .test_child_cancel_start import files_of, wait_for
+from .cancelled_child import cancelled_call, files_of
 
 JOBS = {
     "embed": ("labeldesk.ml.embed:embed_project", {}),
@@ -37,22 +35,10 @@ def cancel_while_loading(path: Path, marker: Path, target: str, **kwargs: Any) -
     returns at once, cancelled before the job began, the child gone, and that the
     project at ``path`` (closed) holds nothing new."""
     before = files_of(path)
-    token = CancelToken()
-    outcome: list[object] = []
-
-    def call() -> None:
-        try:
-            outcome.append(
-                run_in_child(target, path, cancel=token, preload=("ml.slow_model_load",), **kwargs)
-            )
-        except Exception as exc:
-            outcome.append(exc)
-
-    caller = threading.Thread(target=call, daemon=True)
-    caller.start()
-    wait_for(marker)  # the child is loading the model (for 300 s)
-    token.cancel()
-    caller.join(30)
+    # cancelled while the child loads the model (for 300 s)
+    caller, outcome = cancelled_call(
+        marker, target, path, preload=("ml.slow_model_load",), **kwargs
+    )
     assert not caller.is_alive(), "the call waited for the model's load"
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
     assert str(outcome[0]) == NOT_BEGUN

@@ -5,9 +5,6 @@ process is gone and the project is as it was."""
 from __future__ import annotations
 
 import os
-import threading
-import time
-from pathlib import Path
 
 import pytest
 
@@ -16,18 +13,9 @@ from labeldesk.core.progress import CancelToken
 from labeldesk.core.project import open_project
 from labeldesk.ml.child_jobs import run_in_child
 
+from .cancelled_child import cancelled_call, files_of
+
 TARGET = "ml.slow_start_target:job"
-
-
-def wait_for(path: Path, seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert path.exists(), "the child never began importing the job's module"
-
-
-def files_of(folder: Path) -> dict[str, int]:
-    return {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*")}
 
 
 @pytest.mark.parametrize(
@@ -50,20 +38,8 @@ def test_a_cancel_while_the_child_starts_ends_it_at_once(project, tmp_path, monk
     monkeypatch.setenv("LABELDESK_TEST_STARTING", str(marker))
     project.close()  # (the parent's own connection would hold the -wal files)
     before = files_of(project.path)
-    token = CancelToken()
-    outcome: list[object] = []
-
-    def call() -> None:
-        try:
-            outcome.append(run_in_child(project_path=project.path, cancel=token, **slow))
-        except Exception as exc:
-            outcome.append(exc)
-
-    caller = threading.Thread(target=call, daemon=True)
-    caller.start()
-    wait_for(marker)  # the child is importing the job's module (for 300 s)
-    token.cancel()
-    caller.join(30)
+    # cancelled while the child imports the job's module (for 300 s)
+    caller, outcome = cancelled_call(marker, project_path=project.path, **slow)
     assert not caller.is_alive(), "the call waited for the child to finish starting"
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
     pid = int(marker.read_text())
