@@ -10,6 +10,7 @@ from pathlib import Path
 from damaged_pages import sample_project, zero_last_images_page
 from PySide6.QtCore import Qt
 
+from gui.label_key import said_on_label_key
 from labeldesk.core.damage_note import NOTE_NAME, record_damage
 
 
@@ -43,11 +44,7 @@ def _assert_read_only(window, qtbot, notices: list[str], folder: Path) -> None:
     assert not view.sidebar.add_class_button.isEnabled()
     assert not any(a.isEnabled() for a in view.labeling.label_actions)  # greyed
     # a label key now says why in the status bar: no further notice
-    said: list[str] = []
-    view.labeling.message.connect(said.append)
-    view.grid.select_row(0)
-    view.grid.setFocus()
-    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    said = said_on_label_key(qtbot, view)
     assert said and "is damaged" in said[-1] and "nothing was saved" in said[-1]
     assert len(notices) == 1, notices
     assert (folder / NOTE_NAME).is_file()

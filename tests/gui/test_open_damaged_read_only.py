@@ -5,8 +5,8 @@ to do, and a label key writes nothing."""
 from __future__ import annotations
 
 from damaged_pages import digest, sample_project, zero_last_images_page
-from PySide6.QtCore import Qt
 
+from gui.label_key import said_on_label_key
 from labeldesk.core.damage_note import NOTE_NAME, record_damage
 
 
@@ -30,11 +30,7 @@ def test_a_project_found_damaged_opens_read_only_and_says_so(qtbot, window, tmp_
     assert window.counts_label.text().startswith("Read-only · ")
     assert not view.sidebar.add_class_button.isEnabled()
 
-    said: list[str] = []
-    view.labeling.message.connect(said.append)
-    view.grid.select_row(0)
-    view.grid.setFocus()
-    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    said = said_on_label_key(qtbot, view)
     assert said and "is damaged" in said[-1] and "nothing was saved" in said[-1]
     window.close_project()
     assert digest(db) == before

@@ -6,8 +6,7 @@ open it at all.)"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
+from gui.label_key import said_on_label_key
 from labeldesk.core.project import open_project
 
 U0 = "_unlabeled/u0.png"
@@ -48,11 +47,8 @@ def test_a_read_only_project_opens_for_browsing_only(qtbot, window, project, mak
     window.show_browser()
 
     u0 = window.project.ids_for([U0])[U0]
-    said: list[str] = []
-    view.labeling.message.connect(said.append)  # a status-bar line: no notice per key
-    view.grid.select_row(view.model.row_of_id(u0))
-    view.grid.setFocus()
-    qtbot.keyClick(view.grid, Qt.Key.Key_2)
+    # a status-bar line: no notice per key
+    said = said_on_label_key(qtbot, view, view.model.row_of_id(u0))
     assert said and "is read-only" in said[-1] and "nothing was saved" in said[-1]
     assert errors == []
     window.close_project()
