@@ -40,6 +40,17 @@ def _row(panel, version_id):
     return next(r for r, v in enumerate(panel.versions_box.versions) if v.id == version_id)
 
 
+def _select_rows(panel, *versions) -> None:
+    """The rows of ``versions`` added to the table's selection (as a Ctrl+click would)."""
+    for version in versions:
+        index = panel.table.model().index(_row(panel, version.id), 0)
+        panel.table.selectionModel().select(
+            index,
+            panel.table.selectionModel().SelectionFlag.Select
+            | panel.table.selectionModel().SelectionFlag.Rows,
+        )
+
+
 def test_versions_show_frozen_test_scores_and_the_head_in_use(trained):
     panel, good, worse = trained
     box = panel.versions_box
@@ -64,13 +75,7 @@ def test_comparing_two_lists_the_images_only_one_gets_right(qtbot, trained):
     assert not box.compare_button.isEnabled()
     panel.table.selectRow(_row(panel, good.id))
     assert box.pin_button.isEnabled() and not box.compare_button.isEnabled()
-    for version in (good, worse):
-        index = panel.table.model().index(_row(panel, version.id), 0)
-        panel.table.selectionModel().select(
-            index,
-            panel.table.selectionModel().SelectionFlag.Select
-            | panel.table.selectionModel().SelectionFlag.Rows,
-        )
+    _select_rows(panel, good, worse)
     assert box.compare_button.isEnabled() and not box.pin_button.isEnabled()
     box.compare_button.click()
     qtbot.waitUntil(box.comparison.isVisible, timeout=60_000)
@@ -106,13 +111,7 @@ def test_a_comparison_on_no_image_says_why_and_gives_no_verdict(qtbot, trained):
         project.remove_class(name)
     box = panel.versions_box
 
-    for version in (good, worse):
-        index = panel.table.model().index(_row(panel, version.id), 0)
-        panel.table.selectionModel().select(
-            index,
-            panel.table.selectionModel().SelectionFlag.Select
-            | panel.table.selectionModel().SelectionFlag.Rows,
-        )
+    _select_rows(panel, good, worse)
     box.compare_button.click()
     qtbot.waitUntil(box.comparison.isVisible, timeout=60_000)
     text = box.comparison.toPlainText()
