@@ -9,6 +9,7 @@ import threading
 
 from PySide6.QtCore import Qt
 
+from gui.label_key import focused_on
 from labeldesk.gui.session import GUI_WRITE_WAIT_S
 
 U0 = "_unlabeled/u0.png"
@@ -16,12 +17,7 @@ U0 = "_unlabeled/u0.png"
 
 def test_a_key_during_a_long_write_of_a_job_says_busy_and_saves_nothing(qtbot, view, project):
     assert GUI_WRITE_WAIT_S <= 5
-    u0 = project.ids_for([U0])[U0]
-    row = view.model.row_of_id(u0)
-    view.grid.select_row(row)
-    view.grid.setFocus()
-    errors: list[str] = []
-    view.labeling.error.connect(errors.append)
+    u0, row, errors = focused_on(view, project, U0)
     held, release = threading.Event(), threading.Event()
 
     def import_job() -> None:

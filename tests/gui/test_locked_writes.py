@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import Qt
 
+from gui.label_key import focused_on
 from labeldesk.gui.review_view import ReviewView
 
 U0 = "_unlabeled/u0.png"
@@ -32,12 +33,7 @@ def locked(project) -> Iterator[None]:
 
 
 def test_a_label_key_on_a_locked_database_says_nothing_was_saved(qtbot, view, project):
-    u0 = project.ids_for([U0])[U0]
-    row = view.model.row_of_id(u0)
-    view.grid.select_row(row)
-    view.grid.setFocus()
-    errors: list[str] = []
-    view.labeling.error.connect(errors.append)
+    u0, row, errors = focused_on(view, project, U0)
     with locked(project):
         qtbot.keyClick(view.grid, Qt.Key.Key_2)
         qtbot.keyClick(view.grid, Qt.Key.Key_X)
