@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import struct
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -305,18 +307,30 @@ def test_thumbnails_read_in_chunks_on_threads_give_the_same_view(pixel_project, 
     assert cos.min() > 0.99
 
 
+def _half_the_thumbnails_aside(project, tmp_path: Path) -> tuple[list[Path], Callable[[], None]]:
+    """The first half of ``project``'s thumbnails moved out of its thumbnail folder: every
+    thumbnail's path, and a call that moves them back."""
+    vectors = project_vectors(project)
+    thumbs = [thumbnail_path(project.thumbs_dir, h) for h in vectors.hashes]
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
+        t.rename(aside / f"{i}.jpg")
+
+    def bring_back() -> None:
+        for i, t in enumerate(thumbs[: len(thumbs) // 2]):
+            (aside / f"{i}.jpg").rename(t)
+
+    return thumbs, bring_back
+
+
 def test_predictions_made_while_thumbnails_were_missing_are_made_again_once_they_are_back(
     pixel_project, monkeypatch, tmp_path
 ):
     """The view is off while too few thumbnails can be read (a full disk at indexing
     time; the app makes them again as it shows the images). The predictions' cache key
     cannot know: it remembers that they went without, and looks again."""
-    vectors = project_vectors(pixel_project)
-    thumbs = [thumbnail_path(pixel_project.thumbs_dir, h) for h in vectors.hashes]
-    aside = tmp_path / "aside"
-    aside.mkdir()
-    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
-        t.rename(aside / f"{i}.jpg")
+    thumbs, bring_back = _half_the_thumbnails_aside(pixel_project, tmp_path)
     fits, looks = [], []
     real_fit, real_look = pred_mod.out_of_sample_probs, pred_mod.pixel_view
     monkeypatch.setattr(
@@ -334,8 +348,7 @@ def test_predictions_made_while_thumbnails_were_missing_are_made_again_once_they
     assert project_predictions(pixel_project).pixel_share == 0.0
     assert (len(fits), len(looks)) == (1, 2)  # looked once, and the look was kept
     time.sleep(0.05)
-    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
-        (aside / f"{i}.jpg").rename(t)
+    bring_back()
 
     back = project_predictions(pixel_project)
     assert len(fits) == 2 and back.pixel_share >= 0.5
@@ -352,18 +365,12 @@ def test_the_flag_count_before_a_fine_tune_is_not_read_from_predictions_made_aga
     then gave. Now it is None (not counted) until they are made again."""
     from labeldesk.ml.predictions import cached_predictions
 
-    vectors = project_vectors(pixel_project)
-    thumbs = [thumbnail_path(pixel_project.thumbs_dir, h) for h in vectors.hashes]
-    aside = tmp_path / "aside"
-    aside.mkdir()
-    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
-        t.rename(aside / f"{i}.jpg")
+    _, bring_back = _half_the_thumbnails_aside(pixel_project, tmp_path)
     assert project_predictions(pixel_project).pixel_share == 0.0  # the view is off
     cached = cached_predictions(pixel_project)
     assert cached is not None and cached.pixel_share == 0.0
     time.sleep(0.05)  # folder times tick coarsely
-    for i, t in enumerate(thumbs[: len(thumbs) // 2]):
-        (aside / f"{i}.jpg").rename(t)
+    bring_back()
 
     assert cached_predictions(pixel_project) is None
     again = project_predictions(pixel_project)
