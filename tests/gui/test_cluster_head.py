@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import threading
 
+from gui.cluster_embedding import embedding_on_cluster
 from labeldesk.core.progress import Progress
 from labeldesk.gui import project_jobs
-from labeldesk.gui.cluster_dialog import ClusterChoice
 from labeldesk.ml import child_jobs
 from labeldesk.ml.ray_embed import ClusterEmbedReport
 
@@ -29,10 +29,7 @@ def test_the_head_found_by_auto_is_named_once_known(qtbot, window, project, monk
         return report
 
     monkeypatch.setattr(child_jobs, "run_in_child", child_on_auto)
-    monkeypatch.setattr(project_jobs, "cluster_choice", lambda: ClusterChoice("auto"))
-    window.open_project(project.path)
-    window.menus.embed_action.trigger()  # Tools → Compute embeddings (on the cluster)
-    job = window.embed_job
+    job = embedding_on_cluster(window, project, monkeypatch, "auto")
     assert job is not None
     line = window.job_widget.label
     qtbot.waitUntil(lambda: "connecting" in line.text(), timeout=30_000)
@@ -76,10 +73,7 @@ def test_the_summary_has_the_clusters_notices_and_where_the_time_went(
         return report
 
     monkeypatch.setattr(child_jobs, "run_in_child", child)
-    monkeypatch.setattr(project_jobs, "cluster_choice", lambda: ClusterChoice(HEAD))
-    window.open_project(project.path)
-    window.menus.embed_action.trigger()
-    job = window.embed_job
+    job = embedding_on_cluster(window, project, monkeypatch, HEAD)
     qtbot.waitUntil(lambda: not job.running, timeout=30_000)
     bar = window.statusBar()
     message = bar.currentMessage()

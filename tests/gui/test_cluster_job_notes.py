@@ -6,7 +6,8 @@ cluster even when it finished."""
 
 from __future__ import annotations
 
-from labeldesk.gui import cluster_dialog, project_jobs, window_notices
+from gui.cluster_embedding import embedding_on_cluster
+from labeldesk.gui import cluster_dialog, window_notices
 from labeldesk.gui.cluster_dialog import ClusterChoice
 from labeldesk.gui.stats_view import StatsView
 from labeldesk.ml import child_jobs
@@ -32,12 +33,9 @@ def test_a_failed_embedding_job_on_the_cluster_says_its_notes_and_timing(
     qtbot, window, project, monkeypatch
 ):
     targets = failing_cluster_job(monkeypatch)
-    monkeypatch.setattr(project_jobs, "cluster_choice", lambda: CLUSTER)
     shown: list[str] = []
     monkeypatch.setattr(window_notices, "show_error", lambda parent, message: shown.append(message))
-    window.open_project(project.path)
-    window.menus.embed_action.trigger()  # Tools → Compute embeddings (on the cluster)
-    job = window.embed_job
+    job = embedding_on_cluster(window, project, monkeypatch, CLUSTER.address)
     assert job is not None
     qtbot.waitUntil(lambda: not job.running, timeout=60000)
     assert targets == ["labeldesk.ml.ray_embed:embed_on_ray"]

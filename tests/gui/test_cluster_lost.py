@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import time
 
+from gui.cluster_embedding import embedding_on_cluster
 from labeldesk.core.display import sentence_start
 from labeldesk.core.errors import LabelDeskError
-from labeldesk.gui import project_jobs, window_notices
-from labeldesk.gui.cluster_dialog import ClusterChoice
+from labeldesk.gui import window_notices
 from labeldesk.ml import child_jobs
 from labeldesk.ml.embed import EmbedReport
 from labeldesk.ml.ray_embed import _kept_text
@@ -28,11 +28,8 @@ def test_the_status_bar_shows_the_command_lines_sentence(qtbot, window, project,
 
     shown: list[str] = []
     monkeypatch.setattr(child_jobs, "run_in_child", child_reports_it)
-    monkeypatch.setattr(project_jobs, "cluster_choice", lambda: ClusterChoice("127.0.0.1:6379"))
     monkeypatch.setattr(window_notices, "show_error", lambda parent, message: shown.append(message))
-    window.open_project(project.path)
-    window.menus.embed_action.trigger()  # Tools → Compute embeddings (on the cluster)
-    job = window.embed_job
+    job = embedding_on_cluster(window, project, monkeypatch, "127.0.0.1:6379")
     assert job is not None
     qtbot.waitUntil(lambda: not job.running, timeout=60000)
     # the same sentence, begun with a capital in the window
@@ -57,10 +54,7 @@ def test_cancel_while_the_cluster_job_starts_says_nothing_was_written(
         raise LabelDeskError(str(Cancelled(STOPPED_STARTING)))  # as the child's error
 
     monkeypatch.setattr(child_jobs, "run_in_child", child_stops)
-    monkeypatch.setattr(project_jobs, "cluster_choice", lambda: ClusterChoice("127.0.0.1:6379"))
-    window.open_project(project.path)
-    window.menus.embed_action.trigger()
-    job = window.embed_job
+    job = embedding_on_cluster(window, project, monkeypatch, "127.0.0.1:6379")
     assert job is not None
     job.cancel()
     qtbot.waitUntil(lambda: not job.running, timeout=60000)

@@ -8,8 +8,7 @@ import threading
 
 import pytest
 
-from labeldesk.gui import project_jobs
-from labeldesk.gui.cluster_dialog import ClusterChoice
+from gui.cluster_embedding import embedding_on_cluster
 from labeldesk.ml import child_jobs
 
 pytest.importorskip("ray")
@@ -37,10 +36,7 @@ def test_the_wait_for_a_lost_node_is_on_the_progress_line(qtbot, window, project
             return embed_on_ray(opened, progress=progress, cancel=cancel, **kwargs)
 
     monkeypatch.setattr(child_jobs, "run_in_child", in_process)
-    monkeypatch.setattr(project_jobs, "cluster_choice", lambda: ClusterChoice("127.0.0.1:6379"))
-    window.open_project(project.path)
-    window.menus.embed_action.trigger()  # Tools → Compute embeddings (on the cluster)
-    job = window.embed_job
+    job = embedding_on_cluster(window, project, monkeypatch, "127.0.0.1:6379")
     assert job is not None
     line = window.job_widget.label
     try:
