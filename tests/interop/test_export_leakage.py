@@ -10,10 +10,9 @@ import shutil
 import numpy as np
 import pytest
 from helpers import make_imagefolder
-from ml.fake_embeddings import store_vectors
-from PIL import Image
 
 import labeldesk as ld
+from interop.near_copy import NEAR, embedded_with_a_near_copy
 from labeldesk.core.create import create_and_index
 from labeldesk.ml.neighbors import has_cached_graph, neighbor_graph
 from labeldesk.ml.store import project_vectors
@@ -93,27 +92,9 @@ def test_the_splits_counted_are_the_exported_versions_not_the_projects(leaky, tm
 
 # -- near duplicates --------------------------------------------------------------
 
-DIM = 16
-NEAR = "test/cat/near_copy_of_cat1.jpg"  # cat1 re-encoded: other bytes, same picture
-
-
-def _embedded_with_a_near_copy(tmp_path):
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    with Image.open(root / "train/cat/cat1.jpg") as img:
-        img.save(root / NEAR, quality=60)
-    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
-    rng = np.random.default_rng(0)
-    frame = project.images()
-    base = {p: rng.normal(size=DIM) for p in frame.path}
-    base[NEAR] = base["train/cat/cat1.jpg"] + 0.01 * rng.normal(size=DIM)
-    vectors = np.stack([base[p] for p in frame.path])
-    store_vectors(project, list(vectors), "d", "near")
-    return project
-
 
 def test_near_copies_are_checked_only_from_a_graph_already_computed(tmp_path):
-    project = _embedded_with_a_near_copy(tmp_path)
+    project = embedded_with_a_near_copy(tmp_path)
     with project:
         leakage = ld.export(project, tmp_path / "out1")["leakage"]
         assert leakage["checked"] == ["exact"] and leakage["near"] is None
@@ -134,7 +115,7 @@ def test_a_failed_near_search_leaves_the_export_and_its_exact_check(tmp_path, mo
     def busy(*args, **kwargs):
         raise ProjectBusyError("another process holds the project")
 
-    project = _embedded_with_a_near_copy(tmp_path)
+    project = embedded_with_a_near_copy(tmp_path)
     with project:
         neighbor_graph(project)
         monkeypatch.setattr(duplicates, "near_copies_between", busy)

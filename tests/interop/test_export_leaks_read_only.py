@@ -8,34 +8,20 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 import pytest
-from helpers import make_imagefolder
-from ml.fake_embeddings import store_vectors
-from PIL import Image
 
 import labeldesk as ld
-from labeldesk.core.create import create_and_index
+from interop.near_copy import NEAR, embedded_with_a_near_copy
 from labeldesk.core.project import open_project
 from labeldesk.interop import export_leaks
 from labeldesk.interop.export_texts import leakage_text
 from labeldesk.interop.writing import ExportReport
 
-NEAR = "test/cat/near_copy_of_cat1.jpg"  # cat1 re-encoded: a leak
-
 
 @pytest.fixture
 def read_only(tmp_path, make_read_only):
     """An embedded project, no duplicate search made, then opened read-only."""
-    root = tmp_path / "images"
-    make_imagefolder(root)
-    with Image.open(root / "train/cat/cat1.jpg") as img:
-        img.save(root / NEAR, quality=60)
-    project, _ = create_and_index(tmp_path / "proj", root, workers=1)
-    rng = np.random.default_rng(0)
-    base = {p: rng.normal(size=16) for p in project.images().path}
-    base[NEAR] = base["train/cat/cat1.jpg"] + 0.01 * rng.normal(size=16)
-    store_vectors(project, [base[p] for p in project.images().path], "d", "near")
+    project = embedded_with_a_near_copy(tmp_path)  # NEAR: a leak
     path = project.path
     project.close()
     make_read_only(path)
