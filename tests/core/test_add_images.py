@@ -200,6 +200,17 @@ def test_a_copy_that_fails_leaves_nothing_half_written_and_keeps_other_files(
     assert sorted(p.name for p in folder.iterdir()) == ["x.png"]  # no x-2.png left behind
 
 
+def _closed_project_and_a_big_image(tmp_path):
+    """A one-image project made of images/ (closed), and new/big.png (300 x 300) to add:
+    the image folder, the folder to add from, the project."""
+    root, new = tmp_path / "images", tmp_path / "new"
+    write_image(root / "cat" / "a.png", fmt="PNG")
+    write_image(new / "big.png", fmt="PNG", size=(300, 300), seed=4)
+    project, _ = create_and_index(tmp_path / "p", root, workers=1)
+    project.close()
+    return root, new, project
+
+
 KILLED_MID_COPY = """
 import os, shutil, signal, sys
 from pathlib import Path
@@ -224,11 +235,7 @@ def test_a_copy_killed_half_way_leaves_no_truncated_image(tmp_path, monkeypatch)
     import sys
     import time
 
-    root, new = tmp_path / "images", tmp_path / "new"
-    write_image(root / "cat" / "a.png", fmt="PNG")
-    write_image(new / "big.png", fmt="PNG", size=(300, 300), seed=4)
-    project, _ = create_and_index(tmp_path / "p", root, workers=1)
-    project.close()
+    root, new, project = _closed_project_and_a_big_image(tmp_path)
     run = subprocess.run(
         [sys.executable, "-c", KILLED_MID_COPY, str(project.path), str(new)], check=False
     )
@@ -320,11 +327,7 @@ def test_without_hard_links_a_copy_never_gets_its_name_before_it_is_whole(tmp_pa
     import subprocess
     import sys
 
-    root, new = tmp_path / "images", tmp_path / "new"
-    write_image(root / "cat" / "a.png", fmt="PNG")
-    write_image(new / "big.png", fmt="PNG", size=(300, 300), seed=4)
-    project, _ = create_and_index(tmp_path / "p", root, workers=1)
-    project.close()
+    root, new, project = _closed_project_and_a_big_image(tmp_path)
     run = subprocess.run(
         [sys.executable, "-c", KILLED_WITHOUT_HARD_LINKS, str(project.path), str(new), renames],
         check=False,
