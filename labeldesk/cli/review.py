@@ -173,9 +173,15 @@ def cmd_issues(args: argparse.Namespace) -> Output:
         _warn_missing(project, args.project)
         preds, fitted = _crossfit(project, args) if args.crossfit else (None, "")
         if preds is None:  # read once here, for its pixel share too
+            from labeldesk.core.progress import no_progress
+            from labeldesk.core.progress_bar import TerminalProgress, stderr_is_terminal
             from labeldesk.ml.predictions import project_predictions
 
-            preds = project_predictions(project)
+            # the probes' folds, when computed (seconds to minutes): bars on a terminal's
+            # stderr; none in a pipe or a log, where `issues` stays quiet (no line per fold)
+            with TerminalProgress() as bars:
+                shown = bars if stderr_is_terminal() else no_progress
+                preds = project_predictions(project, progress=shown)
         rows = api.records(api.issues(project, include_all=args.all, predictions=preds))
         expected = api.expected_errors(project, predictions=preds)
     flagged = sum(r["flagged"] for r in rows)

@@ -258,7 +258,18 @@ def _epoch_end(data: dict[str, Any]) -> bool:
 
 POSTFIX_NAMES = {"images_per_s": "img/s"}
 # keep the bar itself wide (the cluster's head: said in the summary)
-POSTFIX_LEFT_OUT = ("epoch", "epochs", "unit", "eval_loss", "head", "plan", "evaluated_on")
+# (a probe's pass: its phase's name says it, "probe, pass 2")
+POSTFIX_LEFT_OUT = (
+    "epoch",
+    "epochs",
+    "unit",
+    "eval_loss",
+    "head",
+    "plan",
+    "evaluated_on",
+    "pass",
+    "passes",
+)
 # the job's own estimate of all it has left (display.time_left_text): said first, in words
 TIME_LEFT_KEYS = ("left_s", "left_rough", "left_with")
 
