@@ -342,6 +342,7 @@ function Remove-Installation {
     # that stays keeps the installer's file ($MadeName): a later -Uninstall, with no
     # manifest then, removes the folder once it is empty.
     $dirs = @($entries | Where-Object { $_ -like 'dir *' } | ForEach-Object { $_.Substring(4) })
+    $cache = Join-Path $env:LOCALAPPDATA 'labeldesk\labeldesk\Cache'
     foreach ($dir in ($dirs | Sort-Object -Property Length -Descending)) {
         if (Test-OnlyMadeHere $dir) { Remove-Item -LiteralPath (Join-Path $dir $MadeName) -Force }
         if ((Test-Path -LiteralPath $dir) -and -not (Get-ChildItem -LiteralPath $dir -Force)) {
@@ -351,15 +352,26 @@ function Remove-Installation {
             Write-Host "  kept ${dir}: it holds what is not LabelDesk's; once nothing else is in it, delete it (with the $MadeName LabelDesk's installer left in it)"
         }
         elseif (($dir -eq $AppDir) -and (Test-Path -LiteralPath $dir)) {
-            $names = @(Get-ChildItem -LiteralPath $dir -Force | Select-Object -First 3 | ForEach-Object { $_.Name })
-            Write-Host "  kept ${dir}: it holds files that are not LabelDesk's ($($names -join ', '))"
+            # its labeldesk folder is the app's own while it holds the model cache or the log
+            # folder (platformdirs' %LOCALAPPDATA%\labeldesk\labeldesk: in $AppDir, names
+            # ignoring case), both named below as kept
+            $own = @()
+            if (Test-Path -LiteralPath $cache -PathType Container) { $own += 'model cache' }
+            if (Test-Path -LiteralPath $AppLogDir -PathType Container) { $own += 'log' }
+            $names = @(Get-ChildItem -LiteralPath $dir -Force | ForEach-Object { $_.Name })
+            $others = @($names | Where-Object { -not ($own.Count -gt 0 -and $_ -eq 'labeldesk') })
+            $held = @()
+            if ($own.Count -gt 0) { $held += "LabelDesk's $($own -join ' and ') (named below)" }
+            if ($others.Count -gt 0) {
+                $held += "files that are not LabelDesk's ($(@($others | Select-Object -First 3) -join ', '))"
+            }
+            Write-Host "  kept ${dir}: it holds $($held -join ' and ')"
         }
     }
     Write-Host 'LabelDesk is uninstalled. Your projects and image folders are untouched.'
     # What the app itself wrote is the user's to keep, but named, so that it can be found:
     # its settings (Qt's INI location) and the model cache (platformdirs' user cache folder).
     $settings = Join-Path $env:APPDATA 'LabelDesk'
-    $cache = Join-Path $env:LOCALAPPDATA 'labeldesk\labeldesk\Cache'
     $hasSettings = Test-Path -LiteralPath $settings -PathType Container
     $hasCache = Test-Path -LiteralPath $cache -PathType Container
     # and the log folder, only when it holds more than the app's log (Remove-AppLog took that)

@@ -194,3 +194,27 @@ def test_uninstall_removes_the_apps_own_log_as_install_sh_does(monkeypatch):
     assert call < removal.index("foreach ($dir in")
     assert removal.index("Remove-MadeFolders") < removal.index("Fail ") < call  # no manifest
     assert "$logs = $AppLogDir" in removal[call:]
+
+
+def test_an_installation_folder_kept_for_the_model_cache_says_so():
+    """%LOCALAPPDATA%\\labeldesk (platformdirs' folder of the model cache and the log) is
+    $AppDir itself on Windows, so with a model cache -Uninstall kept $AppDir saying "it
+    holds files that are not LabelDesk's (labeldesk)", though the list below it named the
+    folder as LabelDesk's model cache. Now the labeldesk folder, while it holds the cache
+    or the log, is named as LabelDesk's, with the words the list uses ("model cache",
+    "log"); only other names are called not LabelDesk's. Read from the script."""
+    removal = _function(_ps1(), "Remove-Installation")
+    kept = removal[removal.index("elseif (($dir -eq $AppDir)") :]
+    kept = kept[: kept.index("\n        }\n")]
+    assert "$cache = Join-Path $env:LOCALAPPDATA 'labeldesk\\labeldesk\\Cache'" in removal
+    assert removal.index("$cache = ") < removal.index("elseif (($dir -eq $AppDir)")
+    for folder, word in (("$cache", "model cache"), ("$AppLogDir", "log")):
+        test = f"if (Test-Path -LiteralPath {folder} -PathType Container)"
+        assert f"{test} {{ $own += '{word}' }}" in kept
+    assert "-and $_ -eq 'labeldesk'" in kept  # left out of the others while it is the app's
+    assert '''"LabelDesk's $($own -join ' and ') (named below)"''' in kept
+    assert "files that are not LabelDesk's ($(@($others" in kept  # only the others
+    assert "($($names -join" not in kept
+    # the words of the list below, as install.sh's
+    assert 'Write-Host "  model cache: $cache"' in removal
+    assert 'say "  model cache: $cache/labeldesk"' in (INSTALLER / "install.sh").read_text()
