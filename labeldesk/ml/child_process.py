@@ -13,9 +13,9 @@ marked itself started (:func:`begin`, under the phase's lock), it has written no
 child marks itself started before it opens the project (an open may upgrade the
 database); from then on a Cancel is the cooperative stop at the job's cancel checks,
 except during the job's first :meth:`~labeldesk.core.progress.CancelToken.may_be_killed`
-stretch (embedding's and fine-tuning's model load, before their first write: 5 s at load
-11, which a Cancel waited out): the child marks it under the same lock, and a Cancel then
-kills it as well.
+stretch (the model load of embedding, fine-tuning, cross-fit and a drift check, before
+their first write: 5 s at load 11, which a Cancel waited out): the child marks it under
+the same lock, and a Cancel then kills it as well.
 """
 
 from __future__ import annotations

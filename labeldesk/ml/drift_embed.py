@@ -16,6 +16,7 @@ its vector. Rows of images the project does not have are ignored by every projec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,16 @@ def embed_folder(
     progress(Progress(0, 0, "reading the new images"))
     read_only = project.read_only is not None
     thumbs = project.scratch_thumbs_dir() if read_only else project.thumbs_dir
+    if backbone is None and _some_unstored(project, root, store.rows_for, cancel):
+        # Loaded before the probe writes the folder's thumbnails into the project's cache:
+        # the load is then the job's first stretch and nothing is written before it, so a
+        # Cancel meanwhile may end a child at once (CancelToken.may_be_killed).
+        device = resolve_device(device)
+        spec = model_spec(store)  # (outside the stretch: may rewrite a damaged spec.json)
+        progress(Progress(0, 0, "loading the project's model"))
+        with cancel.may_be_killed():
+            backbone = load_backbone(spec)
+        cancel.raise_if_cancelled()
     results, unreadable = list_folder(project, root, cancel, thumbs)
     folder = Path(root).resolve()
     hashes = [r.hash or "" for r in results]
@@ -200,6 +211,37 @@ def embed_folder(
         embedded=embedded,
         thumbs_dir=thumbs,
     )
+
+
+def _some_unstored(
+    project: Project,
+    root: Path | str,
+    rows_for: Callable[[list[str]], np.ndarray],
+    cancel: CancelToken,
+) -> bool:
+    """Whether some file under ``root`` holds content without a vector in the store: its
+    bytes are read and hashed (nothing decoded, nothing written), up to the first such
+    batch. A file that cannot be read is left to the probe, which lists it."""
+    from labeldesk.core.given_folders import check_images_folder
+    from labeldesk.core.indexed_files import hash_file
+    from labeldesk.core.walk import walk_images
+
+    try:
+        folder = check_images_folder(root)
+    except ImageRootError:
+        return False  # the probe says so, as before
+    files = sorted(walk_images(folder, exclude=(project.path,)).files)
+    for start in range(0, len(files), BATCH):
+        cancel.raise_if_cancelled()
+        hashes = []
+        for rel in files[start : start + BATCH]:
+            try:
+                hashes.append(hash_file(folder / rel))
+            except (OSError, ValueError):
+                continue
+        if hashes and (rows_for(hashes) < 0).any():
+            return True
+    return False
 
 
 def _item(result: ProbeResult) -> tuple[str, str, int, int, int, int | None]:
