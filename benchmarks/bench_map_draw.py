@@ -51,7 +51,7 @@ CLASSES = [f"c{k}" for k in range(10)]
 
 
 def synthetic_points(n: int) -> object:
-    from labeldesk.ml.projection import MapPoints
+    from labeldesk.ml.map_data import MapPoints
 
     rng = np.random.default_rng(0)
     klass = rng.integers(0, 10, size=n)

@@ -15,7 +15,7 @@ folder) and one project per size, then measures side by side:
              stored vectors, memory the index adds
   dups       the near-duplicate pass (duplicates.find_duplicates)
   preds      predictions, then the issues list and the labeling queue from them
-  map        the embedding map (projection.map_points) with every image placed
+  map        the embedding map (map_data.map_points) with every image placed
   gui        bench_gui.py's measures on the project: first paint (< 3 s), GUI-thread
              stalls while scrolling top to bottom (p99 < 50 ms), label key -> next
              image (< 50 ms), review key -> next image
@@ -208,7 +208,8 @@ def child_map(project: Path) -> dict:
     import numpy as np
 
     from labeldesk.core.project import open_project
-    from labeldesk.ml.projection import DEFAULT_METHOD, map_points
+    from labeldesk.ml.map_data import map_points
+    from labeldesk.ml.projection import DEFAULT_METHOD
 
     proj = open_project(project)
     t = time.perf_counter()

@@ -102,7 +102,8 @@ def map_read(project: Path) -> None:
     import time
 
     from labeldesk.core.project import open_project
-    from labeldesk.ml.projection import DEFAULT_METHOD, map_points
+    from labeldesk.ml.map_data import map_points
+    from labeldesk.ml.projection import DEFAULT_METHOD
 
     late, done = [0.0], threading.Event()
 

@@ -22,7 +22,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, QSize
 from PySide6.QtWidgets import QLabel
 
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 CARD_MARGIN = 8  # px between the card and the map's edge
 NEIGHBOURHOOD_PX = 48  # px around the cursor's image the card keeps clear of

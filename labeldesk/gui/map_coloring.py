@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from labeldesk.gui.map_keys import MapKeys
     from labeldesk.gui.map_raster import MapRaster
     from labeldesk.gui.workers import Job
-    from labeldesk.ml.projection import MapPoints
+    from labeldesk.ml.map_data import MapPoints
 
 
 class ColorsPoints:

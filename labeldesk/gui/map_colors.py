@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.map_raster import DrawOrder
 from labeldesk.gui.tile_delegate import CLASS_COLORS, class_color
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 SCORE_LEVELS = 32  # issue scores are binned so the scatter's symbol cache stays small
 SCORE_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(214, 39, 40), (240, 200, 40), (44, 160, 44)])

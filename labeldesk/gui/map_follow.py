@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from labeldesk.core.changes import Changes
-from labeldesk.ml.projection import MapPoints, relabeled
+from labeldesk.ml.map_data import MapPoints, relabeled
 from labeldesk.ml.store import embeddings_signature
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from labeldesk.core.display import format_score
 from labeldesk.core.project import Project
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.map_tree import PointFinder
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 HOVER_RADIUS_PX = 8
 

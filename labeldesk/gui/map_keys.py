@@ -23,7 +23,7 @@ from labeldesk.gui import shortcuts
 from labeldesk.gui.app_words import NO_LABEL
 from labeldesk.gui.map_card_aside import CardAside
 from labeldesk.gui.map_tree import PointFinder
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 ZOOM_STEP = 1.25  # per + or - (the large image's step)
 CURSOR_SIZE = 15  # px: the ring around the cursor's point

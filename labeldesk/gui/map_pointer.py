@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from labeldesk.gui.map_selection import MapViewBox
     from labeldesk.gui.map_tree import PointFinder
     from labeldesk.gui.workers import Job
-    from labeldesk.ml.projection import MapPoints
+    from labeldesk.ml.map_data import MapPoints
 
 POINT_SIZE = 5
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from labeldesk.gui.map_raster import MapRaster
     from labeldesk.gui.map_selection import MapViewBox
     from labeldesk.gui.read_pacer import ReadPacer
-    from labeldesk.ml.projection import MapPoints
+    from labeldesk.ml.map_data import MapPoints
 
 
 class ShowsReads:

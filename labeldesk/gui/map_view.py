@@ -44,7 +44,7 @@ from labeldesk.gui.map_tree import PointFinder
 from labeldesk.gui.read_pacer import ReadPacer
 from labeldesk.gui.workers import Job, JobRunner
 from labeldesk.ml.errors import NoEmbeddings
-from labeldesk.ml.projection import MapPoints, map_change, map_points, point_values
+from labeldesk.ml.map_data import MapPoints, map_change, map_points, point_values
 
 COMPUTING = "computing the map…"
 UPDATING = "updating the map…"

@@ -10,7 +10,7 @@ from pathlib import Path
 from labeldesk.browse.catalog import ImageCatalog
 from labeldesk.core.project import Project
 from labeldesk.gui.map_view import MapView
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 
 def shown_map(

@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtGui import QTextDocument
 
 from labeldesk.gui.map_hover import card_text
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 
 class _Project:

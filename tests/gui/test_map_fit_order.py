@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF
 from gui.map_shown import map_showing
 from labeldesk.gui.map_colors import SCORE_LEVELS
 from labeldesk.gui.map_raster import DrawOrder
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 CLASSES = ["ant", "bee"]
 

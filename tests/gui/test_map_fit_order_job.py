@@ -12,7 +12,7 @@ from gui.map_shown import map_showing
 from labeldesk.gui import map_view
 from labeldesk.gui.map_colors import SCORE_LEVELS
 from labeldesk.gui.map_raster import DrawOrder
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 
 def test_the_fit_order_is_made_by_the_colourings_job(qtbot, project, monkeypatch):

@@ -164,7 +164,7 @@ def test_the_keys_work_on_a_big_map_drawn_as_one_picture(qtbot, tmp_path, monkey
     the selection's rings are drawn over it all the same."""
     from labeldesk.core.project import Project
     from labeldesk.gui import map_raster
-    from labeldesk.ml.projection import MapPoints
+    from labeldesk.ml.map_data import MapPoints
 
     monkeypatch.setattr(map_raster, "RASTER_MIN_POINTS", 3)
     (tmp_path / "images").mkdir()

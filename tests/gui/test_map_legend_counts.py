@@ -11,7 +11,7 @@ import numpy as np
 from gui.map_shown import map_showing
 from labeldesk.gui import map_view
 from labeldesk.gui.app_words import NO_LABEL
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 
 def plain(widget) -> str:

@@ -20,7 +20,7 @@ from labeldesk.gui import map_raster, map_tree
 from labeldesk.gui.map_pixels import disc, grow
 from labeldesk.gui.map_view import MapView
 from labeldesk.gui.tile_delegate import class_color
-from labeldesk.ml.projection import MapPoints
+from labeldesk.ml.map_data import MapPoints
 
 CLASSES = ["ant", "bee", "cow"]
 

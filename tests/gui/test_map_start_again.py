@@ -12,7 +12,7 @@ import pytest
 from ml import fake_fits
 
 from labeldesk.gui.map_view import MapView
-from labeldesk.ml import projection
+from labeldesk.ml import map_data, projection
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def held_back(monkeypatch, method: str, key: str = "") -> threading.Event:
     """``method``'s fit (or with ``key``, the colouring's values) waits for the event."""
     release = threading.Event()
     if key:
-        original = projection.point_values
+        original = map_data.point_values
 
         def values(project, paths, wanted, cancel=None):
             if wanted == key:

@@ -14,7 +14,7 @@ from labeldesk.gui.map_view import MapView
 from labeldesk.gui.read_pacer import GAP_FACTOR, MAX_GAP_S, ReadPacer
 from labeldesk.gui.session import OUTSIDE_CHANGES
 from labeldesk.gui.tile_delegate import class_color
-from labeldesk.ml.projection import relabeled
+from labeldesk.ml.map_data import relabeled
 
 
 class Clock:
@@ -150,7 +150,7 @@ def test_the_wait_shown_is_brought_up_to_date_by_a_label_written_here(qtbot, pro
 
 
 def test_labels_written_here_change_only_their_points(project):
-    from labeldesk.ml.projection import map_points
+    from labeldesk.ml.map_data import map_points
 
     points = map_points(project, "pca")
     ids = project.ids_for(["train/ant/ant3.png", "train/bee/bee1.png"])

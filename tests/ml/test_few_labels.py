@@ -14,9 +14,9 @@ from labeldesk.cli import main
 from labeldesk.core.create import create_and_index
 from labeldesk.ml.insights import image_insights
 from labeldesk.ml.issues import label_issues
+from labeldesk.ml.map_data import point_values
 from labeldesk.ml.predictions import project_predictions
 from labeldesk.ml.probe import probe_probabilities
-from labeldesk.ml.projection import point_values
 from labeldesk.ml.queue import labeling_queue
 
 from .fake_embeddings import DIM, _store_cluster_vectors, make_clustered_project

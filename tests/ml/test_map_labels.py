@@ -10,7 +10,7 @@ from labeldesk.core import image_rows
 from labeldesk.core.image_frame import image_frame
 from labeldesk.core.image_rows import LiveLabels, live_labels
 from labeldesk.core.vocab import class_codes
-from labeldesk.ml.projection import labels_of, map_points
+from labeldesk.ml.map_data import labels_of, map_points
 from labeldesk.ml.store import embedded_images
 
 

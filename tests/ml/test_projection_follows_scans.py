@@ -12,7 +12,8 @@ import pytest
 from helpers import write_image
 
 from labeldesk.ml import projection
-from labeldesk.ml.projection import map_points, project_2d
+from labeldesk.ml.map_data import map_points
+from labeldesk.ml.projection import project_2d
 from labeldesk.ml.store import current_store, project_vectors
 from labeldesk.ml.vectors import VectorStore
 

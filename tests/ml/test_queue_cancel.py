@@ -11,9 +11,9 @@ from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml import probe
 from labeldesk.ml.active import make_context, query
+from labeldesk.ml.map_data import point_values
 from labeldesk.ml.neighbors import neighbor_graph
 from labeldesk.ml.predictions import cached_predictions, project_predictions
-from labeldesk.ml.projection import point_values
 from labeldesk.ml.queue import next_to_label
 from labeldesk.ml.strategies import herding, kmeans, typiclust
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from labeldesk.core.progress import CancelToken
-from labeldesk.ml import probe, projection, store
+from labeldesk.ml import map_data, probe, projection, store
 from labeldesk.ml.projection_sample import fit_on_sample
 
 
@@ -91,7 +91,7 @@ def test_a_map_fitted_on_a_sample_places_every_point_near_its_own_kind(method):
 def test_the_map_of_a_big_project_shows_every_image(clustered, monkeypatch):
     project, _ = clustered
     monkeypatch.setattr(projection, "MAP_FIT_MAX", 20)
-    points = projection.map_points(project, "pca")
+    points = map_data.map_points(project, "pca")
     assert len(points.paths) == len(project.images(include_skipped=False))
     assert np.isfinite(points.xy).all()
     # the same images as a whole fit, placed the same way up to PCA's sign and scale
