@@ -45,7 +45,7 @@ HEAD_RESOURCE = "node:__internal_head__"  # the resource Ray gives its head node
 
 class JobFailed(ClusterError):
     """The job failed on the cluster (Ray's ``error``, in one line); the caller says what
-    was kept, as it knows what was stored (:func:`.ray_embed._kept_text`)."""
+    was kept, as it knows what was stored (:func:`.ray_kept_words.kept_text`)."""
 
     def __init__(self, error: BaseException) -> None:
         super().__init__(self.said(error))
@@ -324,7 +324,7 @@ def store_results(
             raise ImageMissingOnWorker(
                 f"{batch['reason'][missing[0]]} (all {len(missing)} of this batch): check "
                 "that the workers see the image folder (--remote-root)"
-            )  # what was kept: said by the job, which knows (ray_embed._kept_text)
+            )  # what was kept: said by the job, which knows (ray_kept_words.kept_text)
         report.failed += [
             {"path": str(batch["path"][i]), "reason": str(batch["reason"][i])}
             for i in np.flatnonzero((status == FAILED) | (status == MISSING))

@@ -18,8 +18,8 @@ from labeldesk.core.create import create_and_index
 from labeldesk.ml import ray_nodes
 from labeldesk.ml.embed import EmbedReport
 from labeldesk.ml.ray_cluster import connect
-from labeldesk.ml.ray_embed import PROBE_SAMPLE, _missing, _probe_sample
 from labeldesk.ml.ray_errors import ClusterError, ImageMissingOnWorker, ImagesDifferOnWorker
+from labeldesk.ml.ray_job_input import PROBE_SAMPLE, missing, probe_sample
 from labeldesk.ml.ray_nodes import probe_nodes
 
 
@@ -33,14 +33,14 @@ def pngs(tmp_path: Path):
 
 
 def todo(project):
-    return _missing(project, None, EmbedReport("m", "k", "cpu"))
+    return missing(project, None, EmbedReport("m", "k", "cpu"))
 
 
 def test_the_probe_skips_images_deleted_or_edited_here_since_the_scan(pngs):
     rows = todo(pngs)  # the job's order
     pngs.image_path(rows[0]["path"]).unlink()  # deleted since the scan
     write_image(pngs.image_path(rows[1]["path"]), size=(24, 24), seed=99, fmt="PNG")  # edited
-    sample = _probe_sample(pngs, rows)
+    sample = probe_sample(pngs, rows)
     assert sample == [(r["hash"], r["path"]) for r in rows[2 : 2 + PROBE_SAMPLE]]
 
 
@@ -55,7 +55,7 @@ def test_the_probe_skips_an_image_rewritten_here_with_its_size_and_time_kept(png
     time.sleep(0.05)  # change times tick coarsely: the write lands on a later one
     path.write_bytes(bytes(data))
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    sample = _probe_sample(pngs, rows)
+    sample = probe_sample(pngs, rows)
     assert sample == [(r["hash"], r["path"]) for r in rows[1 : 1 + PROBE_SAMPLE]]
 
 
@@ -72,7 +72,7 @@ def test_a_root_with_the_same_names_but_other_files_fails_before_the_job(
     pngs, tmp_path, monkeypatch
 ):
     on_this_machine(monkeypatch)
-    sample = _probe_sample(pngs, todo(pngs))
+    sample = probe_sample(pngs, todo(pngs))
     assert probe_nodes(None, str(pngs.root), sample)[0]["missing"] == []
     other = tmp_path / "other"  # e.g. an older or re-encoded copy on the workers
     shutil.copytree(pngs.root, other)
@@ -88,7 +88,7 @@ def test_one_file_differing_on_the_workers_does_not_stop_the_job(pngs, tmp_path,
     """A copy with one file edited is the right root: that image is listed as changed
     during the job, the rest are embedded."""
     on_this_machine(monkeypatch)
-    sample = _probe_sample(pngs, todo(pngs))
+    sample = probe_sample(pngs, todo(pngs))
     other = tmp_path / "other"
     shutil.copytree(pngs.root, other)
     write_image(other / sample[0][1], size=(24, 24), seed=98, fmt="PNG")
@@ -157,7 +157,7 @@ def test_a_relative_remote_root_is_refused_before_the_job(pngs, root, monkeypatc
 
 
 def test_a_mount_point_with_a_space_or_an_encoded_uri_is_taken():
-    from labeldesk.ml.ray_embed import check_remote_root
+    from labeldesk.ml.ray_job_input import check_remote_root
 
     check_remote_root("/mnt/my photos")  # a path, not a URI: spaces are fine
     check_remote_root("s3://bucket/my%20photos")

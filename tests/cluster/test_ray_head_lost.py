@@ -17,7 +17,7 @@ import time
 import pytest
 
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_embed import _missing
+from labeldesk.ml.ray_job_input import missing
 from labeldesk.ml.store import current_store, embeddings_dir
 
 pytestmark = pytest.mark.slow
@@ -57,7 +57,7 @@ def first_batch_stored(project, run: subprocess.Popen, limit_s: float = 300) -> 
 def test_a_head_killed_mid_job_stops_the_command_with_the_batches_kept(
     throwaway_cluster, sample_project, tmp_path
 ):
-    todo = len(_missing(sample_project, None, EmbedReport("m", "k", "cpu")))
+    todo = len(missing(sample_project, None, EmbedReport("m", "k", "cpu")))
     cli = [sys.executable, "-m", "labeldesk", "embed", str(sample_project.path)]
     cli += ["--ray", throwaway_cluster.address, "--workers", "1", "--batch-size", "8", "--json"]
     with open(tmp_path / "out", "w+") as out, open(tmp_path / "err", "w+") as err:
@@ -77,7 +77,7 @@ def test_a_head_killed_mid_job_stops_the_command_with_the_batches_kept(
     kept = store.count
     assert 0 < kept < todo
     assert len(store.keys()) == kept and not store.damaged  # every batch whole
-    left = _missing(sample_project, store, EmbedReport("m", "k", "cpu"))
+    left = missing(sample_project, store, EmbedReport("m", "k", "cpu"))
     assert len(left) == todo - kept  # what the next run sends
     assert f"the {kept} images embedded before that are kept and {todo - kept} are left" in message
     assert "run it again" in message

@@ -14,10 +14,10 @@ from cluster.test_ray_results import DIM, KEY, batch, h
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml import ray_graph
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_embed import _kept_text
 from labeldesk.ml.ray_errors import ClusterLost
 from labeldesk.ml.ray_graph_worker import EXACT, GraphSource
 from labeldesk.ml.ray_head import HEAD_CHECK_S, HEAD_LOST_S, HeadWatch
+from labeldesk.ml.ray_kept_words import kept_text
 from labeldesk.ml.ray_results import Outputs, store_results
 from labeldesk.ml.vectors import VectorStore
 
@@ -105,10 +105,10 @@ def test_the_embedding_stops_with_the_batches_that_came_back_kept(tmp_path):
     kept = VectorStore(folder, DIM)
     assert kept.count == 4 and not kept.damaged and len(kept.keys()) == 4  # nothing torn
     assert list(kept.rows_for([h(1), h(4)])) == [0, 3]
-    message = _kept_text(raised.value, report, 10)
+    message = kept_text(raised.value, report, 10)
     assert message.startswith("the Ray cluster at 127.0.0.1:6379 (head-node:6379) stopped")
     assert "the 4 images embedded before that are kept and 6 are left: run it again" in message
-    assert "no batch" in _kept_text(raised.value, EmbedReport("m", KEY, "cpu"), 10)
+    assert "no batch" in kept_text(raised.value, EmbedReport("m", KEY, "cpu"), 10)
 
 
 def test_a_job_error_from_a_head_that_is_gone_says_so(tmp_path):

@@ -13,7 +13,7 @@ from labeldesk.core.create import create_and_index
 from labeldesk.ml import backbones, runtime
 from labeldesk.ml.backbones import Backbone, ModelIdentity, Preprocess
 from labeldesk.ml.embed import EmbedReport, embed_project
-from labeldesk.ml.ray_embed import _missing, job_items
+from labeldesk.ml.ray_job_input import job_items, missing
 from labeldesk.ml.ray_worker import OK, Embedder
 from labeldesk.ml.store import current_store
 
@@ -58,7 +58,7 @@ def test_worker_vectors_equal_the_local_runs_for_images_of_every_size(photos, mo
     monkeypatch.setattr(backbones, "load_backbone", lambda spec: probe)
     monkeypatch.setattr(runtime, "load_runner", lambda b, d, r: real_runner(b, d, "torch"))
     worker = Embedder("pixels", str(photos.root), "cpu")
-    items = job_items(_missing(photos, None, EmbedReport("pixels", "k", "cpu")))
+    items = job_items(missing(photos, None, EmbedReport("pixels", "k", "cpu")))
     out = worker(
         {
             "hash": np.array([h for h, _, _ in items], dtype=object),
@@ -88,7 +88,7 @@ def test_a_gpu_worker_decodes_on_threads_to_the_same_rows(photos, monkeypatch):
     monkeypatch.setattr(decode_threads, "spare_cores", lambda: 3)
     worker = Embedder("pixels", str(photos.root), "cuda")  # the model itself on the CPU here
     assert worker.threads == 3
-    items = job_items(_missing(photos, None, EmbedReport("pixels", "k", "cpu")))
+    items = job_items(missing(photos, None, EmbedReport("pixels", "k", "cpu")))
     (photos.root / "a" / "scan.png").unlink()
     batch = {
         "hash": np.array([h for h, _, _ in items], dtype=object),

@@ -14,13 +14,13 @@ from labeldesk.core.errors import Cancelled
 from labeldesk.core.progress import CancelToken
 from labeldesk.ml.embed import EmbedReport
 from labeldesk.ml.ray_address import check_reachable
-from labeldesk.ml.ray_embed import _plan
 from labeldesk.ml.ray_errors import (
     ClusterError,
     ClusterMismatch,
     ClusterUnavailable,
     ImageMissingOnWorker,
 )
+from labeldesk.ml.ray_job_input import job_plan
 from labeldesk.ml.ray_nodes import ClusterShape
 from labeldesk.ml.ray_results import Outputs, store_results
 from labeldesk.ml.ray_worker import FAILED, MISSING, OK, ImageSource, code_version
@@ -175,17 +175,17 @@ def test_a_failing_job_is_one_clear_error(tmp_path):
 
 def test_plan_fits_the_cluster():
     cpu = ClusterShape(nodes=3, cpus=24, gpus=0)
-    assert _plan(cpu, None, None, None).workers == 3  # one per node
-    assert _plan(cpu, 10, None, None).device == "cpu"
-    small = _plan(ClusterShape(nodes=2, cpus=2, gpus=0), 5, None, None)
+    assert job_plan(cpu, None, None, None).workers == 3  # one per node
+    assert job_plan(cpu, 10, None, None).device == "cpu"
+    small = job_plan(ClusterShape(nodes=2, cpus=2, gpus=0), 5, None, None)
     assert (small.workers, small.start) == (5, 2)  # the rest start if room appears
     gpu = ClusterShape(nodes=2, cpus=16, gpus=4)
-    plan = _plan(gpu, None, None, None)
+    plan = job_plan(gpu, None, None, None)
     assert (plan.device, plan.gpus_per_worker, plan.workers) == ("cuda", 1.0, 4)
-    assert _plan(gpu, None, 0.5, None).workers == 8
-    assert _plan(gpu, None, 0, None).device == "cpu"
+    assert job_plan(gpu, None, 0.5, None).workers == 8
+    assert job_plan(gpu, None, 0, None).device == "cpu"
     with pytest.raises(ClusterError, match="0 GPUs"):
-        _plan(cpu, None, 1, None)  # Ray would wait forever for a GPU
+        job_plan(cpu, None, 1, None)  # Ray would wait forever for a GPU
 
 
 def test_workers_read_a_mount_or_a_uri(tmp_path):

@@ -26,8 +26,8 @@ import pytest
 from labeldesk.ml import ray_address
 from labeldesk.ml.embed import EmbedReport
 from labeldesk.ml.ray_address import check_reachable
-from labeldesk.ml.ray_embed import _missing
 from labeldesk.ml.ray_errors import ClusterUnavailable
+from labeldesk.ml.ray_job_input import missing
 from labeldesk.ml.store import current_key, embeddings_dir
 
 LIMIT_S = 30  # Ray alone: 60 s and more (see above); these end in under 10 s
@@ -196,7 +196,7 @@ def kill_head_at(cluster, message: str, args: list[str], tmp_path: Path) -> tupl
 def test_a_head_killed_during_the_node_probe_stops_embed_with_nothing_written(
     throwaway_cluster, sample_project, tmp_path
 ):
-    todo = len(_missing(sample_project, None, EmbedReport("m", "k", "cpu")))
+    todo = len(missing(sample_project, None, EmbedReport("m", "k", "cpu")))
     before = current_key(sample_project)
     args = ["embed", str(sample_project.path), "--workers", "1"]
     code, out = kill_head_at(throwaway_cluster, "checking the cluster's nodes", args, tmp_path)
@@ -206,7 +206,7 @@ def test_a_head_killed_during_the_node_probe_stops_embed_with_nothing_written(
         "or out of reach); nothing was written: run it again once the cluster is back"
     )
     assert current_key(sample_project) == before  # the project's embeddings as they were
-    assert len(_missing(sample_project, None, EmbedReport("m", "k", "cpu"))) == todo
+    assert len(missing(sample_project, None, EmbedReport("m", "k", "cpu"))) == todo
     assert not any(embeddings_dir(sample_project).glob("*/keys.bin"))
 
 
@@ -236,7 +236,7 @@ def test_a_head_killed_while_this_machine_joins_stops_embed_with_nothing_written
     """ray.init: the head killed as Ray's init starts (its first stage: Ray waited for
     good); ray.connect: as its last stage starts (Ray waited a minute, then ended the
     process with a line of its own, and the process's exit waited for that too)."""
-    todo = len(_missing(sample_project, None, EmbedReport("m", "k", "cpu")))
+    todo = len(missing(sample_project, None, EmbedReport("m", "k", "cpu")))
     before = current_key(sample_project)
     args = ["embed", str(sample_project.path), "--workers", "1"]
     code, out = kill_head_at(throwaway_cluster, stage, args, tmp_path)
@@ -246,5 +246,5 @@ def test_a_head_killed_while_this_machine_joins_stops_embed_with_nothing_written
         "or out of reach); nothing was written: run it again once the cluster is back"
     )
     assert current_key(sample_project) == before
-    assert len(_missing(sample_project, None, EmbedReport("m", "k", "cpu"))) == todo
+    assert len(missing(sample_project, None, EmbedReport("m", "k", "cpu"))) == todo
     assert not any(embeddings_dir(sample_project).glob("*/keys.bin"))

@@ -14,7 +14,7 @@ import pytest
 
 from cluster.test_ray_lost import Clock, watch
 from cluster.test_ray_model_switch import OTHER
-from labeldesk.ml import ray_embed, ray_graph
+from labeldesk.ml import ray_embed, ray_graph, ray_job_input
 from labeldesk.ml.embed import EmbedReport
 from labeldesk.ml.ray_errors import ClusterError, ClusterLost
 from labeldesk.ml.ray_graph_worker import EXACT, GraphSource
@@ -132,10 +132,10 @@ def test_the_project_keeps_its_embeddings_in_use_and_the_next_run_sends_every_im
     before = current_key(project)
     gone_at("relay")  # the last step before the first batch
     assert current_key(project) == before  # no empty store made the project's
-    left = ray_embed._missing(project, None, EmbedReport("m", "k", "cpu"))
-    store = ray_embed._existing_store(project, OTHER.identity.key, OTHER.dim)
+    left = ray_job_input.missing(project, None, EmbedReport("m", "k", "cpu"))
+    store = ray_job_input.existing_store(project, OTHER.identity.key, OTHER.dim)
     assert store is None or store.count == 0  # nothing half-written
-    assert len(ray_embed._missing(project, store, EmbedReport("m", "k", "cpu"))) == len(left)
+    assert len(ray_job_input.missing(project, store, EmbedReport("m", "k", "cpu"))) == len(left)
 
 
 @pytest.mark.parametrize("phase", ["nodes", "put"])

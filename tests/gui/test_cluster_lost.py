@@ -11,15 +11,15 @@ from labeldesk.core.errors import LabelDeskError
 from labeldesk.gui import window_notices
 from labeldesk.ml import child_jobs
 from labeldesk.ml.embed import EmbedReport
-from labeldesk.ml.ray_embed import _kept_text
 from labeldesk.ml.ray_head import HeadWatch
+from labeldesk.ml.ray_kept_words import kept_text
 
 
 def test_the_status_bar_shows_the_command_lines_sentence(qtbot, window, project, monkeypatch):
     report = EmbedReport("m", "k", "cpu")
     report.embedded = 96
     lost = HeadWatch("127.0.0.1:6379", ("127.0.0.1", 6379)).error()
-    sentence = _kept_text(lost, report, 600)  # what the CLI prints after "error: "
+    sentence = kept_text(lost, report, 600)  # what the CLI prints after "error: "
     assert "stopped answering" in sentence and "96 images embedded before that are kept" in sentence
 
     def child_reports_it(target, *args, **kwargs):
