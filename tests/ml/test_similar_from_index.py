@@ -13,6 +13,7 @@ from labeldesk.core import image_rows
 from labeldesk.ml import nearest_rows, neighbors, store
 from labeldesk.ml.search import IndexConfig
 from labeldesk.ml.store import project_vectors
+from labeldesk.ml.vectors import VectorStore
 
 # The compressed index at this project's scale (115 images, 16-d): every list probed.
 SMALL = IndexConfig(False, nlist=4, nprobe=4, reduced=16, code_bytes=4, rerank=64)
@@ -47,10 +48,10 @@ def same_within_rounding(got, expected):
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    neighbors._last_index = nearest_rows._last = None
+    neighbors._last_index = nearest_rows._last = nearest_rows._opened = None
     store.forget_shared_vectors()
     yield
-    neighbors._last_index = nearest_rows._last = None
+    neighbors._last_index = nearest_rows._last = nearest_rows._opened = None
     store.forget_shared_vectors()
 
 
@@ -114,3 +115,48 @@ def test_removed_images_and_shared_content_give_the_same_answer(clustered, monke
     store.forget_shared_vectors()
     assert from_index == answers(project, [query], k=10)[0]
     assert not set(near[:6]) & {r["path"] for r in from_index}
+
+
+def test_the_store_is_opened_once_while_its_files_are_unchanged(clustered, monkeypatch):
+    """Each ask used to open the store (every key read, indexed and listed again: O(store)
+    a click); now the last one is kept until rows are appended, then opened again."""
+    project, _ = clustered
+    paths = project_vectors(project).paths
+    compressed(monkeypatch)
+    opened = []
+    real = nearest_rows.current_store
+
+    def counted(*a):
+        opened.append(1)
+        return real(*a)
+
+    monkeypatch.setattr(nearest_rows, "current_store", counted)
+    asked = paths[::23]
+    kept = [nearest_rows.similar_from_index(project, p, 10) for p in asked]
+    assert len(opened) == 1
+    fresh = []
+    for p in asked:
+        nearest_rows._opened = None
+        fresh.append(nearest_rows.similar_from_index(project, p, 10))
+    assert kept == fresh and None not in kept
+    # a new image embedded: the store is opened again, and the new image is found
+    old = store.current_store(project)
+    twin = np.asarray(
+        old.matrix()[
+            old.rows_for(
+                [project.db.query("SELECT hash FROM images WHERE path = ?", (paths[0],))[0][0]]
+            )[0]
+        ],
+        dtype=np.float32,
+    )
+    new_hash = "ab" * 16
+    with VectorStore.writer(old.folder, old.dim) as writer:
+        writer.append([new_hash], twin[None, :])
+    with project.db.write() as conn:
+        conn.execute(
+            "INSERT INTO images (path, size, mtime_ns, hash, indexed_at) VALUES (?, 1, 1, ?, 1)",
+            ("zz-new.png", new_hash),
+        )
+    opened.clear()
+    rows = nearest_rows.similar_from_index(project, paths[0], 10)
+    assert len(opened) == 1 and rows is not None and rows[0]["path"] == "zz-new.png"
