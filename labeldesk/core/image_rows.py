@@ -217,9 +217,14 @@ def record_change_times(db: Database, changes: dict[str, tuple[int, int]]) -> No
         conn.executemany("UPDATE images SET ctime_ns = ? WHERE path = ? AND ctime_ns = ?", rows)
 
 
-def usable_count(db: Database) -> int:
-    """How many usable images the project has (one count, no row read into Python)."""
-    return int(db.query(f"SELECT COUNT(*) FROM images WHERE {USABLE}")[0][0])
+def usable_count(db: Database, at_most: int | None = None) -> int:
+    """How many usable images the project has (one count, no row read into Python), or
+    ``at_most`` where it has more: that count stops there (45 ms at 1M images otherwise,
+    for a caller asking only whether it is above a size)."""
+    if at_most is None:
+        return int(db.query(f"SELECT COUNT(*) FROM images WHERE {USABLE}")[0][0])
+    bounded = f"SELECT COUNT(*) FROM (SELECT 1 FROM images WHERE {USABLE} LIMIT ?)"
+    return int(db.query(bounded, (at_most,))[0][0])
 
 
 def usable_image(db: Database, path: str) -> sqlite3.Row | None:

@@ -30,7 +30,7 @@ import numpy as np
 
 from labeldesk.core.image_rows import usable_count, usable_image, usable_with_hashes
 
-from .search import IndexConfig, VectorIndex, pair_cosine
+from .search import EXACT_MAX, IndexConfig, VectorIndex, pair_cosine
 from .store import current_key, current_store, embeddings_dir
 from .store_generation import file_generation
 from .store_index import MAX_CANDIDATES, store_index
@@ -51,7 +51,8 @@ def similar_from_index(project: Project, path: str, k: int) -> list[dict[str, ob
     store, keys = _current_store(project)
     if store.damaged or IndexConfig.choose(store.count).exact:
         return None
-    if IndexConfig.choose(usable_count(project.db)).exact:
+    # only whether it is above the exact-search size: counted no further than that
+    if IndexConfig.choose(usable_count(project.db, at_most=EXACT_MAX + 1)).exact:
         return None
     image = usable_image(project.db, path)
     if image is None or image["hash"] is None:

@@ -10,7 +10,7 @@ import pytest
 import labeldesk as ld
 from labeldesk import api
 from labeldesk.core import image_rows
-from labeldesk.ml import nearest_rows, neighbors, store
+from labeldesk.ml import nearest_rows, neighbors, search, store
 from labeldesk.ml.search import IndexConfig
 from labeldesk.ml.store import project_vectors
 from labeldesk.ml.vectors import VectorStore
@@ -160,3 +160,23 @@ def test_the_store_is_opened_once_while_its_files_are_unchanged(clustered, monke
     opened.clear()
     rows = nearest_rows.similar_from_index(project, paths[0], 10)
     assert len(opened) == 1 and rows is not None and rows[0]["path"] == "zz-new.png"
+
+
+def test_the_images_are_counted_only_up_to_the_exact_search_size(clustered, monkeypatch):
+    """Whether to search the index needs only whether the project is above the exact
+    size: the count stops there (every usable row was counted on each ask)."""
+    project, _ = clustered
+    total = image_rows.usable_count(project.db)
+    assert image_rows.usable_count(project.db, at_most=10) == 10
+    assert image_rows.usable_count(project.db, at_most=total + 5) == total
+    compressed(monkeypatch)
+    asked = []
+    real = nearest_rows.usable_count
+
+    def counted(db, **kw):
+        asked.append(kw.get("at_most"))
+        return real(db, **kw)
+
+    monkeypatch.setattr(nearest_rows, "usable_count", counted)
+    assert nearest_rows.similar_from_index(project, project_vectors(project).paths[0], 10)
+    assert asked == [search.EXACT_MAX + 1]
