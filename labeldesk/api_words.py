@@ -208,20 +208,26 @@ def api_words(function: Callable[_P, _R]) -> Callable[_P, _R]:
             for name, value in bound.arguments.items():
                 annotation = signature.parameters[name].annotation
                 bound.arguments[name] = checked_argument(name, annotation, value)
-        try:
-            if bound is None:
-                return function(*args, **kwargs)
-            return function(*bound.args, **bound.kwargs)
-        except (LabelDeskError, KeyboardInterrupt) as exc:
-            reword(exc)
-            raise
-        except (OSError, sqlite3.DatabaseError) as exc:
-            full = own_full_disk(exc)
-            if full is None:
-                raise
-            raise full from exc
+        if bound is None:
+            return _in_api_terms(function, *args, **kwargs)
+        return _in_api_terms(function, *bound.args, **bound.kwargs)
 
     return wrapper
+
+
+def _in_api_terms(function: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+    """``function(*args, **kwargs)``, its LabelDesk errors put in the API's words
+    (:func:`reword`) and a full disk made a ``DiskFull`` (:func:`own_full_disk`)."""
+    try:
+        return function(*args, **kwargs)
+    except (LabelDeskError, KeyboardInterrupt) as exc:
+        reword(exc)
+        raise
+    except (OSError, sqlite3.DatabaseError) as exc:
+        full = own_full_disk(exc)
+        if full is None:
+            raise
+        raise full from exc
 
 
 def own_full_disk(exc: OSError | sqlite3.DatabaseError) -> DiskFull | None:
@@ -266,15 +272,6 @@ def reworded(method: Callable[_P, _R]) -> Callable[_P, _R]:
 
     @functools.wraps(method)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return method(*args, **kwargs)
-        except (LabelDeskError, KeyboardInterrupt) as exc:
-            reword(exc)
-            raise
-        except (OSError, sqlite3.DatabaseError) as exc:
-            full = own_full_disk(exc)
-            if full is None:
-                raise
-            raise full from exc
+        return _in_api_terms(method, *args, **kwargs)
 
     return wrapper
